@@ -1,0 +1,936 @@
+//! The closure compiler: [`ir`](crate::ir) to a tree of Rust closures, once, before running.
+//!
+//! Every IR node becomes one boxed closure `Fn(&mut Ctx, &Closure) -> R` that evaluates the
+//! node by calling its children's closures. Nothing looks at the syntax tree at run time.
+//! Common shapes get closures of their own so that the hot paths do little work: integer
+//! arithmetic and comparisons with a local or constant operand, calls to top-level functions
+//! and self-calls (no reference-count traffic), and calls in tail position (which reuse the
+//! caller's frame; see `runtime::function`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::ir::{Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, Pat, Place, Unit, VarInfo};
+use crate::runtime::effects::{self, HandlerValue};
+use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
+use crate::runtime::ops;
+use crate::runtime::print;
+use crate::runtime::value::Value;
+use crate::runtime::{Ctrl, Ctx, RuntimeError};
+use crate::syntax::ast::{BinOp, Span};
+
+/// Compiles a resolved unit; returns its top level as a function of no arguments.
+pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
+    let c = Compiler {
+        vars: &unit.vars,
+        source,
+        tail_resumptive: false,
+    };
+    c.function(&unit.main)
+}
+
+/// Compilation state: the unit's variables and facts about the function being compiled.
+struct Compiler<'u> {
+    vars: &'u [VarInfo],
+    source: u32,
+    /// Whether the function being compiled is a tail-resumptive handler clause.
+    tail_resumptive: bool,
+}
+
+fn err(message: String, span: Span) -> Ctrl {
+    RuntimeError::new(message, span).into()
+}
+
+/// Reads a variable's storage: the content of a cell, or the value itself.
+#[inline(always)]
+fn read_cell(v: &Value) -> Value {
+    match v {
+        Value::Cell(c) => c.borrow().clone(),
+        other => other.clone(),
+    }
+}
+
+/// Writes a boxed variable's cell (or, for an unboxed slot, the slot itself).
+#[inline(always)]
+fn write_cell(slot: &mut Value, v: Value) {
+    match slot {
+        Value::Cell(c) => *c.borrow_mut() = v,
+        other => *other = v,
+    }
+}
+
+fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        other => Err(err(ops::expected_bool(&other), span)),
+    }
+}
+
+/// Builds a closure's environment from the creating frame.
+fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Box<[Value]> {
+    from.iter()
+        .zip(slots)
+        .map(|(f, &slot)| match f {
+            CaptureFrom::Local(_) => ctx.local(slot).clone(),
+            CaptureFrom::Capture(i, _) => clo.env[*i].clone(),
+            CaptureFrom::SelfFn => clo.me.upgrade().map_or(Value::Unit, Value::Func),
+        })
+        .collect()
+}
+
+/// The operand shapes that get specialised arithmetic closures.
+enum Operand {
+    /// An unboxed local slot.
+    Local(usize),
+    /// An integer constant.
+    Int(i64),
+    /// Anything else.
+    Code(Code),
+}
+
+impl<'u> Compiler<'u> {
+    fn slot(&self, v: usize) -> usize {
+        self.vars[v].slot
+    }
+
+    fn boxed(&self, v: usize) -> bool {
+        self.vars[v].boxed
+    }
+
+    /// Compiles a function to its prototype.
+    fn function(&self, f: &FnIr) -> Rc<Proto> {
+        let inner = Compiler {
+            vars: self.vars,
+            source: self.source,
+            tail_resumptive: f.tail_resumptive,
+        };
+        Rc::new(Proto {
+            name: f.name.clone(),
+            arity: f.params.len(),
+            nslots: f.nslots.max(f.params.len()),
+            body: inner.expr(&f.body),
+            source: self.source,
+        })
+    }
+
+    /// Code that makes a closure of `f` in the current frame.
+    fn closure_maker(&self, f: &FnIr) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
+        let proto = self.function(f);
+        let from = f.captures.clone();
+        let slots: Vec<usize> = from
+            .iter()
+            .map(|c| match c {
+                CaptureFrom::Local(v) => self.slot(*v),
+                _ => 0,
+            })
+            .collect();
+        move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &from, &slots))
+    }
+
+    fn exprs(&self, irs: &[Ir]) -> Vec<Code> {
+        irs.iter().map(|i| self.expr(i)).collect()
+    }
+
+    /// Compiles one node.
+    fn expr(&self, ir: &Ir) -> Code {
+        match ir {
+            Ir::Const(v) => {
+                let v = v.clone();
+                Box::new(move |_, _| Ok(v.clone()))
+            }
+            Ir::Get(place) => self.get(place),
+            Ir::Set(place, e) => self.set(place, self.expr(e)),
+            Ir::Let(bind, e) => self.let_(bind, self.expr(e)),
+            Ir::SetIndex(a, i, v, span) => self.set_index(a, i, v, *span),
+            Ir::Block {
+                decls,
+                fns,
+                stmts,
+                value,
+            } => self.block(decls, fns, stmts, value.as_deref()),
+            Ir::DefineGlobalFns(fns) => {
+                for (cell, f) in fns {
+                    let proto = self.function(f);
+                    let _ = cell.set(Closure::new(proto, Box::new([])));
+                }
+                Box::new(|_, _| Ok(Value::Unit))
+            }
+            Ir::If(c, t, e, span) => self.if_(c, t, e.as_deref(), *span),
+            Ir::While(c, body, span) => self.while_(c, body, *span),
+            Ir::ForRange(b, a, z, body, span) => self.for_range(b, a, z, body, *span),
+            Ir::ForEach(b, e, body, span) => self.for_each(b, e, body, *span),
+            Ir::Match(scrut, arms, span) => self.match_(scrut, arms, *span),
+            Ir::Call {
+                callee,
+                args,
+                tail,
+                span,
+            } => self.call(callee, args, *tail, *span),
+            Ir::Lambda(f) => {
+                let make = self.closure_maker(f);
+                Box::new(move |ctx, clo| Ok(Value::Func(make(ctx, clo))))
+            }
+            Ir::Binary(op, a, b, span) => self.binary(*op, a, b, *span),
+            Ir::And(a, b, span) => self.and_or(a, b, *span, false),
+            Ir::Or(a, b, span) => self.and_or(a, b, *span, true),
+            Ir::Not(a, span) => {
+                let (a, span) = (self.expr(a), *span);
+                Box::new(move |ctx, clo| ops::not(&a(ctx, clo)?).map_err(|m| err(m, span)))
+            }
+            Ir::Neg(a, span) => {
+                let (a, span) = (self.expr(a), *span);
+                Box::new(move |ctx, clo| ops::neg(&a(ctx, clo)?).map_err(|m| err(m, span)))
+            }
+            Ir::List(items) => {
+                let items = self.exprs(items);
+                Box::new(move |ctx, clo| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for i in &items {
+                        vals.push(i(ctx, clo)?);
+                    }
+                    Ok(Value::list(vals.into_iter()))
+                })
+            }
+            Ir::Tuple(items) => {
+                let items = self.exprs(items);
+                Box::new(move |ctx, clo| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for i in &items {
+                        vals.push(i(ctx, clo)?);
+                    }
+                    Ok(Value::tuple(vals))
+                })
+            }
+            Ir::Ctor(sym, items) => {
+                let (sym, items) = (*sym, self.exprs(items));
+                Box::new(move |ctx, clo| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for i in &items {
+                        vals.push(i(ctx, clo)?);
+                    }
+                    Ok(Value::ctor(sym, vals))
+                })
+            }
+            Ir::Index(a, i, span) => {
+                let (a, i, span) = (self.expr(a), self.expr(i), *span);
+                Box::new(move |ctx, clo| {
+                    let a = a(ctx, clo)?;
+                    let i = i(ctx, clo)?;
+                    index(&a, &i).map_err(|m| err(m, span))
+                })
+            }
+            Ir::Return(e) => {
+                let e = self.expr(e);
+                Box::new(move |ctx, clo| Err(Ctrl::Return(e(ctx, clo)?)))
+            }
+            Ir::Suspend(op, args, span) => {
+                let (op, args, span) = (*op, self.exprs(args), *span);
+                Box::new(move |ctx, clo| {
+                    for a in &args {
+                        let v = a(ctx, clo)?;
+                        ctx.stack.push(v);
+                    }
+                    effects::suspend(ctx, op, args.len(), span)
+                })
+            }
+            Ir::Handle(body, handler, span) => {
+                let (make_body, handler, span) =
+                    (self.closure_maker(body), self.handler(handler), *span);
+                let source = self.source;
+                Box::new(move |ctx, clo| {
+                    let body = make_body(ctx, clo);
+                    let h = handler(ctx, clo);
+                    effects::handle(ctx, body, h, source, span)
+                })
+            }
+            Ir::Resume {
+                k,
+                args,
+                handler,
+                fast,
+                span,
+            } => self.resume(k, args, handler.as_deref(), *fast, *span),
+            Ir::Cont(f, span) => {
+                let (f, span) = (self.expr(f), *span);
+                Box::new(move |ctx, clo| {
+                    let f = f(ctx, clo)?;
+                    effects::make_cont(ctx, f, span)
+                })
+            }
+            Ir::Discontinue(k, span) => {
+                let (k, span) = (self.expr(k), *span);
+                Box::new(move |ctx, clo| {
+                    let k = k(ctx, clo)?;
+                    effects::discontinue(&k, span)
+                })
+            }
+        }
+    }
+
+    // ----- variables ----------------------------------------------------------------------
+
+    fn get(&self, place: &Place) -> Code {
+        match place.clone() {
+            Place::Local(v) => {
+                let slot = self.slot(v);
+                if self.boxed(v) {
+                    Box::new(move |ctx, _| Ok(read_cell(ctx.local(slot))))
+                } else {
+                    Box::new(move |ctx, _| Ok(ctx.local(slot).clone()))
+                }
+            }
+            Place::Capture(i, v) => {
+                if self.boxed(v) {
+                    Box::new(move |_, clo| Ok(read_cell(&clo.env[i])))
+                } else {
+                    Box::new(move |_, clo| Ok(clo.env[i].clone()))
+                }
+            }
+            Place::Global(cell) => Box::new(move |_, _| Ok(cell.borrow().clone())),
+            Place::GlobalFn(cell, _) => {
+                Box::new(move |_, _| Ok(cell.get().map_or(Value::Unit, |c| Value::Func(c.clone()))))
+            }
+            Place::SelfFn => {
+                Box::new(|_, clo| Ok(clo.me.upgrade().map_or(Value::Unit, Value::Func)))
+            }
+            Place::Builtin(b) => Box::new(move |_, _| Ok(Value::Builtin(b))),
+        }
+    }
+
+    fn set(&self, place: &Place, e: Code) -> Code {
+        match place.clone() {
+            Place::Local(v) => {
+                let slot = self.slot(v);
+                Box::new(move |ctx, clo| {
+                    let val = e(ctx, clo)?;
+                    write_cell(ctx.local_mut(slot), val);
+                    Ok(Value::Unit)
+                })
+            }
+            Place::Capture(i, _) => Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                if let Value::Cell(c) = &clo.env[i] {
+                    *c.borrow_mut() = val;
+                }
+                Ok(Value::Unit)
+            }),
+            Place::Global(cell) => Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                *cell.borrow_mut() = val;
+                Ok(Value::Unit)
+            }),
+            Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) => {
+                unreachable!("the resolver rejects assignments to functions")
+            }
+        }
+    }
+
+    /// Code that binds `bind` to a value (for `let`, `for` and destructuring).
+    fn binder(&self, bind: &Bind) -> Rc<dyn Fn(&mut Ctx, Value) -> Result<(), Ctrl>> {
+        match bind {
+            Bind::Wild => Rc::new(|_, _| Ok(())),
+            Bind::Var(v) => {
+                let slot = self.slot(*v);
+                if self.boxed(*v) {
+                    Rc::new(move |ctx, val| {
+                        write_cell(ctx.local_mut(slot), val);
+                        Ok(())
+                    })
+                } else {
+                    Rc::new(move |ctx, val| {
+                        *ctx.local_mut(slot) = val;
+                        Ok(())
+                    })
+                }
+            }
+            Bind::Tuple(items, span) => {
+                let items: Vec<_> = items.iter().map(|b| self.binder(b)).collect();
+                let span = *span;
+                Rc::new(move |ctx, val| match &val {
+                    Value::Tuple(fields) if fields.0.len() == items.len() => {
+                        for (b, f) in items.iter().zip(fields.0.iter()) {
+                            b(ctx, f.clone())?;
+                        }
+                        Ok(())
+                    }
+                    other => Err(err(
+                        format!(
+                            "no pattern matched: cannot bind {} to a tuple of {} elements",
+                            print::show(other),
+                            items.len()
+                        ),
+                        span,
+                    )),
+                })
+            }
+        }
+    }
+
+    fn let_(&self, bind: &Bind, e: Code) -> Code {
+        if let Bind::Var(v) = bind {
+            if !self.boxed(*v) {
+                let slot = self.slot(*v);
+                return Box::new(move |ctx, clo| {
+                    let val = e(ctx, clo)?;
+                    *ctx.local_mut(slot) = val;
+                    Ok(Value::Unit)
+                });
+            }
+        }
+        let b = self.binder(bind);
+        Box::new(move |ctx, clo| {
+            let val = e(ctx, clo)?;
+            b(ctx, val)?;
+            Ok(Value::Unit)
+        })
+    }
+
+    fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Code {
+        let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
+        Box::new(move |ctx, clo| {
+            let arr = a(ctx, clo)?;
+            let idx = i(ctx, clo)?;
+            let val = v(ctx, clo)?;
+            match (&arr, &idx) {
+                (Value::Array(items), Value::Int(n)) => {
+                    let mut items = items.borrow_mut();
+                    let len = items.len();
+                    match usize::try_from(*n).ok().filter(|&n| n < len) {
+                        Some(n) => {
+                            items[n] = val;
+                            Ok(Value::Unit)
+                        }
+                        None => Err(err(format!("index out of range: {n} (length {len})"), span)),
+                    }
+                }
+                (Value::Array(_), other) => Err(err(
+                    format!("type error: an index must be an int, got {}", other.kind()),
+                    span,
+                )),
+                (other, _) => Err(err(
+                    format!(
+                        "type error: cannot assign to an element of a {}",
+                        other.kind()
+                    ),
+                    span,
+                )),
+            }
+        })
+    }
+
+    // ----- blocks and control -------------------------------------------------------------
+
+    fn block(
+        &self,
+        decls: &[usize],
+        fns: &[(usize, FnIr)],
+        stmts: &[Ir],
+        value: Option<&Ir>,
+    ) -> Code {
+        let cells: Vec<usize> = decls
+            .iter()
+            .filter(|&&v| self.boxed(v))
+            .map(|&v| self.slot(v))
+            .collect();
+        let makers: Vec<(usize, Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>)> = fns
+            .iter()
+            .map(|(v, f)| {
+                let m: Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>> = Box::new(self.closure_maker(f));
+                (self.slot(*v), m)
+            })
+            .collect();
+        let stmts = self.exprs(stmts);
+        let value = value.map(|v| self.expr(v));
+        if cells.is_empty() && makers.is_empty() {
+            return match (stmts.len(), value) {
+                (0, Some(v)) => v,
+                (1, Some(v)) => {
+                    let s = stmts.into_iter().next().expect("one statement");
+                    Box::new(move |ctx, clo| {
+                        s(ctx, clo)?;
+                        v(ctx, clo)
+                    })
+                }
+                (_, v) => Box::new(move |ctx, clo| {
+                    for s in &stmts {
+                        s(ctx, clo)?;
+                    }
+                    match &v {
+                        Some(v) => v(ctx, clo),
+                        None => Ok(Value::Unit),
+                    }
+                }),
+            };
+        }
+        Box::new(move |ctx, clo| {
+            for &slot in &cells {
+                *ctx.local_mut(slot) = Value::Cell(Rc::new(RefCell::new(Value::Unit)));
+            }
+            for (slot, make) in &makers {
+                let f = Value::Func(make(ctx, clo));
+                write_cell(ctx.local_mut(*slot), f);
+            }
+            for s in &stmts {
+                s(ctx, clo)?;
+            }
+            match &value {
+                Some(v) => v(ctx, clo),
+                None => Ok(Value::Unit),
+            }
+        })
+    }
+
+    fn if_(&self, c: &Ir, t: &Ir, e: Option<&Ir>, span: Span) -> Code {
+        let (c, t) = (self.expr(c), self.expr(t));
+        match e.map(|e| self.expr(e)) {
+            Some(e) => Box::new(move |ctx, clo| {
+                if expect_bool(c(ctx, clo)?, span)? {
+                    t(ctx, clo)
+                } else {
+                    e(ctx, clo)
+                }
+            }),
+            None => Box::new(move |ctx, clo| {
+                if expect_bool(c(ctx, clo)?, span)? {
+                    t(ctx, clo)?;
+                }
+                Ok(Value::Unit)
+            }),
+        }
+    }
+
+    fn while_(&self, c: &Ir, body: &Ir, span: Span) -> Code {
+        let (c, body) = (self.expr(c), self.expr(body));
+        Box::new(move |ctx, clo| {
+            loop {
+                ctx.poll(span)?;
+                if !expect_bool(c(ctx, clo)?, span)? {
+                    return Ok(Value::Unit);
+                }
+                body(ctx, clo)?;
+            }
+        })
+    }
+
+    fn for_range(&self, b: &Bind, a: &Ir, z: &Ir, body: &Ir, span: Span) -> Code {
+        let (bind, a, z, body) = (self.binder(b), self.expr(a), self.expr(z), self.expr(body));
+        Box::new(move |ctx, clo| {
+            let (lo, hi) = match (a(ctx, clo)?, z(ctx, clo)?) {
+                (Value::Int(lo), Value::Int(hi)) => (lo, hi),
+                (x, y) => {
+                    return Err(err(
+                        format!(
+                            "type error: a range needs ints, got {} and {}",
+                            x.kind(),
+                            y.kind()
+                        ),
+                        span,
+                    ));
+                }
+            };
+            let mut i = lo;
+            while i < hi {
+                ctx.poll(span)?;
+                bind(ctx, Value::Int(i))?;
+                body(ctx, clo)?;
+                i += 1;
+            }
+            Ok(Value::Unit)
+        })
+    }
+
+    fn for_each(&self, b: &Bind, e: &Ir, body: &Ir, span: Span) -> Code {
+        let (bind, e, body) = (self.binder(b), self.expr(e), self.expr(body));
+        Box::new(move |ctx, clo| match e(ctx, clo)? {
+            Value::Array(items) => {
+                let mut i = 0;
+                loop {
+                    ctx.poll(span)?;
+                    let item = match items.borrow().get(i) {
+                        Some(v) => v.clone(),
+                        None => return Ok(Value::Unit),
+                    };
+                    bind(ctx, item)?;
+                    body(ctx, clo)?;
+                    i += 1;
+                }
+            }
+            list @ (Value::Nil | Value::Cons(_)) => {
+                let mut cur = list;
+                while let Value::Cons(cell) = cur {
+                    ctx.poll(span)?;
+                    bind(ctx, cell.head.clone())?;
+                    body(ctx, clo)?;
+                    cur = cell.tail.clone();
+                }
+                Ok(Value::Unit)
+            }
+            other => Err(err(
+                format!("type error: cannot iterate over {}", other.kind()),
+                span,
+            )),
+        })
+    }
+
+    // ----- pattern matching ---------------------------------------------------------------
+
+    fn matcher(&self, p: &Pat) -> Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>> {
+        match p {
+            Pat::Wild => Box::new(|_, _| Ok(true)),
+            Pat::Bind(v) => {
+                let slot = self.slot(*v);
+                Box::new(move |ctx, val| {
+                    *ctx.local_mut(slot) = val.clone();
+                    Ok(true)
+                })
+            }
+            Pat::Lit(lit) => {
+                let lit = lit.clone();
+                Box::new(move |_, val| Ok(print::equal(&lit, val).unwrap_or(false)))
+            }
+            Pat::Nil => Box::new(|_, val| Ok(matches!(val, Value::Nil))),
+            Pat::Cons(h, t) => {
+                let (h, t) = (self.matcher(h), self.matcher(t));
+                Box::new(move |ctx, val| match val {
+                    Value::Cons(cell) => Ok(h(ctx, &cell.head)? && t(ctx, &cell.tail)?),
+                    _ => Ok(false),
+                })
+            }
+            Pat::Tuple(items) => {
+                let items: Vec<_> = items.iter().map(|p| self.matcher(p)).collect();
+                Box::new(move |ctx, val| match val {
+                    Value::Tuple(f) if f.0.len() == items.len() => {
+                        for (m, v) in items.iter().zip(f.0.iter()) {
+                            if !m(ctx, v)? {
+                                return Ok(false);
+                            }
+                        }
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })
+            }
+            Pat::Ctor(sym, items) => {
+                let sym = *sym;
+                let items: Vec<_> = items.iter().map(|p| self.matcher(p)).collect();
+                Box::new(move |ctx, val| match val {
+                    Value::Atom(s) => Ok(*s == sym && items.is_empty()),
+                    Value::Ctor(c) if c.name == sym && c.fields.len() == items.len() => {
+                        for (m, v) in items.iter().zip(c.fields.iter()) {
+                            if !m(ctx, v)? {
+                                return Ok(false);
+                            }
+                        }
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })
+            }
+            Pat::Or(alts) => {
+                let alts: Vec<_> = alts.iter().map(|p| self.matcher(p)).collect();
+                Box::new(move |ctx, val| {
+                    for m in &alts {
+                        if m(ctx, val)? {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                })
+            }
+        }
+    }
+
+    fn match_(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Code {
+        let scrut = self.expr(scrut);
+        let arms: Vec<_> = arms
+            .iter()
+            .map(|a| {
+                (
+                    self.matcher(&a.pat),
+                    a.guard.as_ref().map(|g| self.expr(g)),
+                    self.expr(&a.body),
+                )
+            })
+            .collect();
+        Box::new(move |ctx, clo| {
+            let v = scrut(ctx, clo)?;
+            for (m, guard, body) in &arms {
+                if !m(ctx, &v)? {
+                    continue;
+                }
+                if let Some(g) = guard {
+                    if !expect_bool(g(ctx, clo)?, span)? {
+                        continue;
+                    }
+                }
+                return body(ctx, clo);
+            }
+            Err(err(format!("no pattern matched {}", print::show(&v)), span))
+        })
+    }
+
+    // ----- calls --------------------------------------------------------------------------
+
+    fn call(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
+        let args = self.exprs(args);
+        let argc = args.len();
+        let push_args = move |ctx: &mut Ctx, clo: &Closure, args: &[Code]| -> Result<(), Ctrl> {
+            for a in args {
+                let v = a(ctx, clo)?;
+                ctx.stack.push(v);
+            }
+            Ok(())
+        };
+        match callee {
+            Ir::Get(Place::Builtin(b)) => {
+                let b = *b;
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo, &args)?;
+                    call_builtin(ctx, b, argc, span)
+                })
+            }
+            Ir::Get(Place::GlobalFn(cell, _)) if !tail => {
+                let cell = cell.clone();
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo, &args)?;
+                    match cell.get() {
+                        Some(f) => invoke(ctx, f, argc, span),
+                        None => Err(err("not a function: ()".to_string(), span)),
+                    }
+                })
+            }
+            Ir::Get(Place::SelfFn) if !tail => Box::new(move |ctx, clo| {
+                push_args(ctx, clo, &args)?;
+                invoke(ctx, clo, argc, span)
+            }),
+            _ => {
+                let callee = self.expr(callee);
+                if tail {
+                    Box::new(move |ctx, clo| {
+                        let f = callee(ctx, clo)?;
+                        push_args(ctx, clo, &args)?;
+                        match f {
+                            Value::Func(f) => {
+                                let top = ctx.stack.len() - argc;
+                                let base = ctx.base;
+                                for i in 0..argc {
+                                    ctx.stack.swap(base + i, top + i);
+                                }
+                                ctx.tail_argc = argc;
+                                Err(Ctrl::TailCall(f))
+                            }
+                            other => call_value(ctx, &other, argc, span),
+                        }
+                    })
+                } else {
+                    Box::new(move |ctx, clo| {
+                        let f = callee(ctx, clo)?;
+                        push_args(ctx, clo, &args)?;
+                        call_value(ctx, &f, argc, span)
+                    })
+                }
+            }
+        }
+    }
+
+    // ----- operators ----------------------------------------------------------------------
+
+    fn operand(&self, ir: &Ir) -> Operand {
+        match ir {
+            Ir::Get(Place::Local(v)) if !self.boxed(*v) => Operand::Local(self.slot(*v)),
+            Ir::Const(Value::Int(i)) => Operand::Int(*i),
+            other => Operand::Code(self.expr(other)),
+        }
+    }
+
+    fn and_or(&self, a: &Ir, b: &Ir, span: Span, is_or: bool) -> Code {
+        let (a, b) = (self.expr(a), self.expr(b));
+        Box::new(move |ctx, clo| {
+            let left = expect_bool(a(ctx, clo)?, span)?;
+            if left == is_or {
+                return Ok(Value::Bool(left));
+            }
+            let right = expect_bool(b(ctx, clo)?, span)?;
+            Ok(Value::Bool(right))
+        })
+    }
+
+    fn binary(&self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> Code {
+        macro_rules! int_op {
+            ($fast:expr) => {{
+                let fast = $fast;
+                self.specialise(op, a, b, span, fast)
+            }};
+        }
+        match op {
+            BinOp::Add => int_op!(|x: i64, y: i64| x.checked_add(y).map(Value::Int)),
+            BinOp::Sub => int_op!(|x: i64, y: i64| x.checked_sub(y).map(Value::Int)),
+            BinOp::Mul => int_op!(|x: i64, y: i64| x.checked_mul(y).map(Value::Int)),
+            BinOp::Lt => int_op!(|x: i64, y: i64| Some(Value::Bool(x < y))),
+            BinOp::Le => int_op!(|x: i64, y: i64| Some(Value::Bool(x <= y))),
+            BinOp::Gt => int_op!(|x: i64, y: i64| Some(Value::Bool(x > y))),
+            BinOp::Ge => int_op!(|x: i64, y: i64| Some(Value::Bool(x >= y))),
+            BinOp::Eq => int_op!(|x: i64, y: i64| Some(Value::Bool(x == y))),
+            BinOp::Ne => int_op!(|x: i64, y: i64| Some(Value::Bool(x != y))),
+            BinOp::Cons => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                Box::new(move |ctx, clo| {
+                    let x = a(ctx, clo)?;
+                    let y = b(ctx, clo)?;
+                    ops::cons(x, y).map_err(|m| err(m, span))
+                })
+            }
+            _ => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                Box::new(move |ctx, clo| {
+                    let x = a(ctx, clo)?;
+                    let y = b(ctx, clo)?;
+                    ops::binary(op, &x, &y).map_err(|m| err(m, span))
+                })
+            }
+        }
+    }
+
+    /// An operator with an int–int fast path (`fast` returns `None` on overflow, which the
+    /// general path then reports) and closures specialised to the operands' shapes.
+    fn specialise(
+        &self,
+        op: BinOp,
+        a: &Ir,
+        b: &Ir,
+        span: Span,
+        fast: impl Fn(i64, i64) -> Option<Value> + Copy + 'static,
+    ) -> Code {
+        let slow = move |x: &Value, y: &Value| ops::binary(op, x, y).map_err(|m| err(m, span));
+        match (self.operand(a), self.operand(b)) {
+            (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
+                let x = ctx.local(s);
+                if let Value::Int(i) = x {
+                    if let Some(v) = fast(*i, k) {
+                        return Ok(v);
+                    }
+                }
+                slow(x, &Value::Int(k))
+            }),
+            (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
+                let (x, y) = (ctx.local(s), ctx.local(t));
+                if let (Value::Int(i), Value::Int(j)) = (x, y) {
+                    if let Some(v) = fast(*i, *j) {
+                        return Ok(v);
+                    }
+                }
+                slow(x, y)
+            }),
+            (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
+                let x = a(ctx, clo)?;
+                if let Value::Int(i) = x {
+                    if let Some(v) = fast(i, k) {
+                        return Ok(v);
+                    }
+                }
+                slow(&x, &Value::Int(k))
+            }),
+            (a, b) => {
+                let a = self.operand_code(a);
+                let b = self.operand_code(b);
+                Box::new(move |ctx, clo| {
+                    let x = a(ctx, clo)?;
+                    let y = b(ctx, clo)?;
+                    if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+                        if let Some(v) = fast(*i, *j) {
+                            return Ok(v);
+                        }
+                    }
+                    slow(&x, &y)
+                })
+            }
+        }
+    }
+
+    fn operand_code(&self, o: Operand) -> Code {
+        match o {
+            Operand::Local(s) => Box::new(move |ctx, _| Ok(ctx.local(s).clone())),
+            Operand::Int(k) => Box::new(move |_, _| Ok(Value::Int(k))),
+            Operand::Code(c) => c,
+        }
+    }
+
+    // ----- effects ------------------------------------------------------------------------
+
+    /// Code that builds a handler's clause closures in the current frame.
+    fn handler(&self, h: &HandlerIr) -> Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>> {
+        let ops: Vec<_> = h
+            .ops
+            .iter()
+            .map(|(op, f)| (*op, f.tail_resumptive, self.closure_maker(f)))
+            .collect();
+        let ret = h.ret.as_ref().map(|f| self.closure_maker(f));
+        Rc::new(move |ctx, clo| {
+            Rc::new(HandlerValue {
+                ops: ops
+                    .iter()
+                    .map(|(op, tr, make)| (*op, make(ctx, clo), *tr))
+                    .collect(),
+                ret: ret.as_ref().map(|make| make(ctx, clo)),
+            })
+        })
+    }
+
+    fn resume(
+        &self,
+        k: &Ir,
+        args: &[Ir],
+        handler: Option<&HandlerIr>,
+        fast: bool,
+        span: Span,
+    ) -> Code {
+        let args = self.exprs(args);
+        if fast && self.tail_resumptive {
+            // The tail resume of a tail-resumptive clause: the clause's value is what `suspend`
+            // returns (see `effects`).
+            return match args.into_iter().next() {
+                Some(a) => a,
+                None => Box::new(|_, _| Ok(Value::Unit)),
+            };
+        }
+        let k = self.expr(k);
+        let handler = handler.map(|h| self.handler(h));
+        let source = self.source;
+        Box::new(move |ctx, clo| {
+            let kv = k(ctx, clo)?;
+            let mut vals = Vec::with_capacity(args.len());
+            for a in &args {
+                vals.push(a(ctx, clo)?);
+            }
+            let h = handler.as_ref().map(|h| h(ctx, clo));
+            effects::resume(ctx, &kv, vals, h, source, span)
+        })
+    }
+}
+
+/// `a[i]` on arrays and lists.
+fn index(a: &Value, i: &Value) -> Result<Value, String> {
+    let n = match i {
+        Value::Int(n) => *n,
+        other => {
+            return Err(format!(
+                "type error: an index must be an int, got {}",
+                other.kind()
+            ));
+        }
+    };
+    match a {
+        Value::Array(items) => {
+            let items = items.borrow();
+            usize::try_from(n)
+                .ok()
+                .and_then(|k| items.get(k).cloned())
+                .ok_or_else(|| format!("index out of range: {n} (length {})", items.len()))
+        }
+        Value::Nil | Value::Cons(_) => usize::try_from(n)
+            .ok()
+            .and_then(|k| a.list_iter().nth(k).cloned())
+            .ok_or_else(|| format!("index out of range: {n} (length {})", a.list_iter().count())),
+        other => Err(format!("type error: cannot index a {}", other.kind())),
+    }
+}

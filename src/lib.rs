@@ -1,0 +1,127 @@
+//! kont: a virtual machine for a small language with first-class effect handlers.
+//!
+//! The pipeline (see `docs/architecture.md`):
+//! source text → [`syntax`] (logos lexer, LALRPOP parser) → AST → [`resolve`] (names to
+//! slots, captures, tail positions) → [`ir`] → [`compile`] (a tree of Rust closures, made
+//! once) → [`runtime`] (values, calls, effect handlers) on [`stack`] (native stacks and the
+//! x86_64 switch, the only `unsafe` code).
+//!
+//! The CLI, the REPL and the tests all enter through [`Session::eval`].
+
+pub mod compile;
+pub mod diagnostic;
+pub mod interrupt;
+pub mod ir;
+pub mod resolve;
+pub mod runtime;
+pub mod stack;
+pub mod syntax;
+
+use std::io::Write;
+use std::rc::Rc;
+
+use diagnostic::SourceMap;
+use runtime::function::Closure;
+use runtime::value::Value;
+use runtime::{Vm, print};
+
+/// How an evaluation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The parser reached the end of the input while it still expected more (the REPL then
+    /// reads another line).
+    Incomplete,
+    /// A parse or compile error (exit status 2).
+    Compile,
+    /// A runtime error (exit status 1).
+    Runtime,
+}
+
+/// A failed evaluation: its kind and the rendered report (for stderr).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Which kind of failure.
+    pub kind: FailureKind,
+    /// The rendered diagnostic, ending in a newline.
+    pub report: String,
+}
+
+impl Failure {
+    /// The process exit status for this failure.
+    pub fn exit_status(&self) -> i32 {
+        match self.kind {
+            FailureKind::Runtime => 1,
+            FailureKind::Compile | FailureKind::Incomplete => 2,
+        }
+    }
+}
+
+/// A kont session: the definitions made so far and where output goes. A script is one
+/// session with one evaluation; the REPL evaluates each entry in the same session.
+pub struct Session {
+    env: resolve::Env,
+    vm: Rc<Vm>,
+    sources: SourceMap,
+}
+
+impl Session {
+    /// A session printing to `out`, whose `args()` are `args`.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Session {
+        Session {
+            env: resolve::Env::default(),
+            vm: Rc::new(Vm::new(out, args)),
+            sources: SourceMap::default(),
+        }
+    }
+
+    /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
+    /// final expression without `;`, if there is one.
+    pub fn eval(&mut self, name: &str, text: &str) -> Result<Option<Value>, Failure> {
+        let source = self.sources.add(name, text);
+        let program = syntax::parse_program(text).map_err(|e| Failure {
+            kind: if e.at_eof {
+                FailureKind::Incomplete
+            } else {
+                FailureKind::Compile
+            },
+            report: self
+                .sources
+                .render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+        })?;
+        let unit = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
+            kind: FailureKind::Compile,
+            report: self
+                .sources
+                .render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+        })?;
+        *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
+        let main = compile::compile_unit(&unit, source);
+        let result = runtime::effects::run_root(&self.vm, Closure::new(main, Box::new([])));
+        self.flush();
+        match result {
+            Ok(v) => Ok(unit.has_value.then_some(v)),
+            Err(e) => {
+                let (src, span) = match e.trace.first() {
+                    Some(runtime::TraceFrame::Call { source, span, .. }) => (*source, *span),
+                    _ => (source, e.site),
+                };
+                Err(Failure {
+                    kind: FailureKind::Runtime,
+                    report: self
+                        .sources
+                        .render(&e.message, src, span, e.hint.as_deref(), &e.trace),
+                })
+            }
+        }
+    }
+
+    /// Flushes buffered program output.
+    pub fn flush(&self) {
+        let _ = self.vm.out.borrow_mut().flush();
+    }
+
+    /// How the REPL shows a value: like data inside a list (strings quoted).
+    pub fn show_value(v: &Value) -> String {
+        print::repr(v)
+    }
+}

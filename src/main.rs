@@ -1,0 +1,61 @@
+//! The `kont` command: run a script, evaluate a string, or open the REPL.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kont::Session;
+
+mod repl;
+
+/// kont runs programs in a small language with first-class effect handlers.
+#[derive(Parser)]
+#[command(name = "kont", version, about, long_about = None)]
+struct Cli {
+    /// Evaluate SOURCE instead of reading a file (positional arguments become `args()`).
+    #[arg(short = 'e', long = "eval", value_name = "SOURCE")]
+    eval: Option<String>,
+    /// The script to run; without one (and without -e), kont opens the REPL.
+    file: Option<PathBuf>,
+    /// Arguments for the script, returned by `args()`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (name, text, args) = match (cli.eval, cli.file) {
+        (Some(src), file) => {
+            let mut args: Vec<String> = file
+                .map(|f| f.to_string_lossy().into_owned())
+                .into_iter()
+                .collect();
+            args.extend(cli.args);
+            ("<eval>".to_string(), src, args)
+        }
+        (None, Some(path)) => match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (path.display().to_string(), text, cli.args),
+                Err(_) => return fail(&format!("{} is not UTF-8 text", path.display())),
+            },
+            Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),
+        },
+        (None, None) => return repl::run(),
+    };
+    let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    let mut session = Session::new(out, args);
+    match session.eval(&name, &text) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(f) => {
+            session.flush();
+            let _ = std::io::stderr().write_all(f.report.as_bytes());
+            ExitCode::from(f.exit_status() as u8)
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}

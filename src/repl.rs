@@ -1,0 +1,123 @@
+//! The interactive REPL.
+//!
+//! Definitions persist between entries (one [`Session`]). An entry that ends while the parser
+//! still expects more continues on the next line. Ctrl-C clears the line being typed, or
+//! interrupts a running evaluation; Ctrl-D or `:quit` leaves. History is kept in
+//! `~/.kont_history` when there is a home directory.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use kont::{FailureKind, Session};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+const HELP: &str = "\
+Type kont statements and expressions; an expression's value is printed.
+Definitions (let, var, fn, effect) stay for the rest of the session.
+An unfinished entry continues on the next line.
+  :help        this text
+  :load FILE   run a file in this session
+  :quit        leave (or press Ctrl-D)
+Ctrl-C clears the current entry or interrupts a running program.";
+
+fn history_path() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".kont_history"))
+}
+
+/// Runs the REPL until the user leaves.
+pub fn run() -> ExitCode {
+    let mut editor = match DefaultEditor::new() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot start the line editor: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let history = history_path();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    if let Err(e) = kont::interrupt::install() {
+        eprintln!("warning: Ctrl-C will not interrupt running programs: {e}");
+    }
+    println!(
+        "kont {} — :help for help, Ctrl-D to quit",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut session = Session::new(Box::new(std::io::stdout()), Vec::new());
+    let mut entry = String::new();
+    loop {
+        let prompt = if entry.is_empty() { "kont> " } else { "  ... " };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if entry.is_empty() && line.trim_start().starts_with(':') {
+                    let _ = editor.add_history_entry(line.as_str());
+                    if !command(&mut session, line.trim()) {
+                        break;
+                    }
+                    continue;
+                }
+                entry.push_str(&line);
+                entry.push('\n');
+                if evaluate(&mut session, "<repl>", &entry) {
+                    let _ = editor.add_history_entry(entry.trim_end());
+                    entry.clear();
+                }
+            }
+            Err(ReadlineError::Interrupted) => entry.clear(),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Evaluates one entry; returns false when it is incomplete and more lines are needed.
+fn evaluate(session: &mut Session, name: &str, text: &str) -> bool {
+    kont::interrupt::clear();
+    let result = session.eval(name, text);
+    kont::interrupt::clear();
+    match result {
+        Ok(Some(v)) if !matches!(v, kont::runtime::value::Value::Unit) => {
+            println!("{}", Session::show_value(&v));
+        }
+        Ok(_) => {}
+        Err(f) if f.kind == FailureKind::Incomplete && name == "<repl>" => return false,
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprint!("{}", f.report);
+        }
+    }
+    true
+}
+
+/// Runs a `:` command; returns false to leave the REPL.
+fn command(session: &mut Session, line: &str) -> bool {
+    let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    match cmd {
+        ":quit" | ":q" => return false,
+        ":help" | ":h" => println!("{HELP}"),
+        ":load" | ":l" if !arg.trim().is_empty() => {
+            let path = arg.trim();
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    evaluate(session, path, &text);
+                }
+                Err(e) => eprintln!("error: cannot read {path}: {e}"),
+            }
+        }
+        ":load" | ":l" => eprintln!("error: :load needs a file name"),
+        other => eprintln!("error: unknown command {other} (try :help)"),
+    }
+    true
+}

@@ -1,0 +1,1025 @@
+//! The resolver: AST to [`ir`](crate::ir), deciding where every name lives.
+//!
+//! - Local variables get frame slots; a variable captured by a closure is *boxed* (kept in
+//!   a shared cell) when it is a `var`, or when a hoisted `fn` captures it before it may be
+//!   initialised. Immutable variables captured by lambdas are copied into the closure.
+//! - Top-level `let`/`var`/`fn` become globals that persist across REPL entries.
+//! - `fn`s are hoisted: every `fn` of a block is visible in the whole block.
+//! - Assigning to a `let`, to a function or to an unknown name is a compile error.
+//! - Calls in tail position are marked, and handler clauses whose every exit is a tail
+//!   `resume k(e)` (with `k` used nowhere else) are marked tail-resumptive.
+//! - Effect operations are checked against their declarations (name and arity).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::ir::{
+    Arm, Bind, CaptureFrom, FnCell, FnIr, GlobalCell, HandlerIr, Ir, OpId, Pat, Place, Unit, VarId,
+    VarInfo,
+};
+use crate::runtime::builtins;
+use crate::runtime::symbol::Symbol;
+use crate::runtime::value::Value;
+use crate::syntax::ast::{self, BinOp, BindPat, Block, Expr, ExprKind, Param, Pattern, Span, Stmt};
+
+/// A compile-time error: a message, where, and maybe a hint.
+#[derive(Debug, Clone)]
+pub struct CompileError {
+    /// What is wrong (begins with a phrase from LANGUAGE.md's error table where one applies).
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// A hint for the learner.
+    pub hint: Option<String>,
+}
+
+impl CompileError {
+    fn new(message: impl Into<String>, span: Span) -> CompileError {
+        CompileError {
+            message: message.into(),
+            span,
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> CompileError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+type Res<T> = Result<T, CompileError>;
+
+/// A global binding.
+#[derive(Clone)]
+enum Global {
+    Value { cell: GlobalCell, mutable: bool },
+    Fn(FnCell),
+}
+
+/// Names that persist across the units of one session (the REPL's definitions).
+#[derive(Clone, Default)]
+pub struct Env {
+    globals: HashMap<String, Global>,
+    effects: HashMap<String, (OpId, usize)>,
+    /// Names and arities of the operations, by id.
+    op_names: Vec<(Rc<str>, usize)>,
+}
+
+impl Env {
+    /// The declared operations, indexed by [`OpId`].
+    pub fn operations(&self) -> &[(Rc<str>, usize)] {
+        &self.op_names
+    }
+}
+
+/// Facts about a local variable gathered while resolving.
+struct VarMeta {
+    mutable: bool,
+    /// Bound before any closure of its function can be made (parameters, pattern and loop
+    /// variables): never needs a cell to be shared early.
+    initialised_early: bool,
+    captured: bool,
+    captured_by_decl: bool,
+    uses: usize,
+    is_fn: bool,
+}
+
+/// Resolution state of one function being resolved.
+#[derive(Default)]
+struct FnCtx {
+    scopes: Vec<Vec<(String, VarId)>>,
+    captures: Vec<CaptureFrom>,
+    /// The original variable of each capture, to share one capture per variable.
+    capture_keys: Vec<VarId>,
+    nslots: usize,
+    self_var: Option<VarId>,
+    is_decl: bool,
+    is_main: bool,
+    clause: Option<ClauseFacts>,
+}
+
+/// What is learnt about a handler clause's use of its continuation.
+struct ClauseFacts {
+    k: VarId,
+    tail_resumes: usize,
+    other_tail: bool,
+    has_return: bool,
+}
+
+struct Resolver<'e> {
+    env: &'e mut Env,
+    vars: Vec<VarInfo>,
+    meta: Vec<VarMeta>,
+    fns: Vec<FnCtx>,
+}
+
+/// Resolves a program (or REPL entry). On success `env` holds the new global definitions;
+/// on failure it is unchanged.
+pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Unit> {
+    let mut scratch = env.clone();
+    let mut r = Resolver {
+        env: &mut scratch,
+        vars: Vec::new(),
+        meta: Vec::new(),
+        fns: vec![FnCtx {
+            is_main: true,
+            scopes: vec![Vec::new()],
+            ..FnCtx::default()
+        }],
+    };
+    let (stmts, value) = r.top_level(&program.stmts)?;
+    let has_value = value.is_some();
+    let body = Ir::Block {
+        decls: Vec::new(),
+        fns: Vec::new(),
+        stmts,
+        value: value.map(Box::new),
+    };
+    let ctx = r.fns.pop().expect("main context");
+    let vars = r.finish_vars();
+    *env = scratch;
+    Ok(Unit {
+        vars,
+        main: FnIr {
+            name: "<main>".into(),
+            params: Vec::new(),
+            captures: Vec::new(),
+            nslots: ctx.nslots,
+            body,
+            tail_resumptive: false,
+        },
+        has_value,
+    })
+}
+
+/// Whether a statement is the value of its block: the last one, an expression, no `;`.
+fn split_value(stmts: &[Stmt]) -> (&[Stmt], Option<&Expr>) {
+    match stmts.last() {
+        Some(Stmt::Expr { expr, semi: false }) => (&stmts[..stmts.len() - 1], Some(expr)),
+        _ => (stmts, None),
+    }
+}
+
+impl<'e> Resolver<'e> {
+    fn finish_vars(&mut self) -> Vec<VarInfo> {
+        let mut vars = std::mem::take(&mut self.vars);
+        for (info, m) in vars.iter_mut().zip(&self.meta) {
+            info.boxed = m.captured && (m.mutable || (m.captured_by_decl && !m.initialised_early));
+        }
+        vars
+    }
+
+    fn cur(&mut self) -> &mut FnCtx {
+        self.fns.last_mut().expect("a function context")
+    }
+
+    // ----- declarations -------------------------------------------------------------------
+
+    fn declare_effects(&mut self, stmts: &[Stmt]) -> Res<()> {
+        for s in stmts {
+            if let Stmt::Effect { name, params, .. } = s {
+                let arity = params.len();
+                match self.env.effects.get(&name.name) {
+                    Some(&(id, _)) => {
+                        self.env.effects.insert(name.name.clone(), (id, arity));
+                        self.env.op_names[id].1 = arity;
+                    }
+                    None => {
+                        let id = self.env.op_names.len();
+                        self.env.op_names.push((name.name.as_str().into(), arity));
+                        self.env.effects.insert(name.name.clone(), (id, arity));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn new_var(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
+        let ctx = self.fns.last_mut().expect("a function context");
+        let slot = ctx.nslots;
+        ctx.nslots += 1;
+        let id = self.vars.len();
+        self.vars.push(VarInfo {
+            name: name.to_string(),
+            slot,
+            boxed: false,
+        });
+        self.meta.push(VarMeta {
+            mutable,
+            initialised_early: early,
+            captured: false,
+            captured_by_decl: false,
+            uses: 0,
+            is_fn: false,
+        });
+        id
+    }
+
+    fn bind_name(&mut self, name: &str, var: VarId) {
+        self.cur()
+            .scopes
+            .last_mut()
+            .expect("a scope")
+            .push((name.to_string(), var));
+    }
+
+    /// A new variable in the current scope, visible from now on.
+    fn declare(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
+        let v = self.new_var(name, mutable, early);
+        self.bind_name(name, v);
+        v
+    }
+
+    fn in_main_top_scope(&self) -> bool {
+        let f = self.fns.last().expect("a function context");
+        f.is_main && f.scopes.len() == 1
+    }
+
+    // ----- name lookup --------------------------------------------------------------------
+
+    fn lookup_local(&self, level: usize, name: &str) -> Option<VarId> {
+        self.fns[level]
+            .scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|&(_, v)| v)
+    }
+
+    /// Where `name` lives, seen from the current function; records captures on the way.
+    fn lookup(&mut self, name: &str) -> Option<Place> {
+        let cur = self.fns.len() - 1;
+        for level in (0..=cur).rev() {
+            if let Some(v) = self.lookup_local(level, name) {
+                self.meta[v].uses += 1;
+                return Some(self.capture_chain(level, v));
+            }
+        }
+        match self.env.globals.get(name) {
+            Some(Global::Value { cell, .. }) => Some(Place::Global(cell.clone())),
+            Some(Global::Fn(cell)) => Some(Place::GlobalFn(cell.clone(), name.into())),
+            None => builtins::lookup(name).map(Place::Builtin),
+        }
+    }
+
+    /// Threads variable `v` of function `level` into the current function as a capture.
+    fn capture_chain(&mut self, level: usize, v: VarId) -> Place {
+        let cur = self.fns.len() - 1;
+        if level == cur {
+            return Place::Local(v);
+        }
+        let mut from = CaptureFrom::Local(v);
+        let mut place = Place::Local(v);
+        for l in level + 1..=cur {
+            if matches!(from, CaptureFrom::Local(x) if x == v) && self.fns[l].self_var == Some(v) {
+                from = CaptureFrom::SelfFn;
+                place = Place::SelfFn;
+                continue;
+            }
+            if let CaptureFrom::Local(x) = from {
+                self.meta[x].captured = true;
+                if self.fns[l].is_decl {
+                    self.meta[x].captured_by_decl = true;
+                }
+            }
+            let f = &mut self.fns[l];
+            let idx = match f.capture_keys.iter().position(|&k| k == v) {
+                Some(i) => i,
+                None => {
+                    f.captures.push(from.clone());
+                    f.capture_keys.push(v);
+                    f.captures.len() - 1
+                }
+            };
+            from = CaptureFrom::Capture(idx, v);
+            place = Place::Capture(idx, v);
+        }
+        place
+    }
+
+    // ----- top level ----------------------------------------------------------------------
+
+    fn top_level(&mut self, stmts: &[Stmt]) -> Res<(Vec<Ir>, Option<Ir>)> {
+        self.declare_effects(stmts)?;
+        let mut cells = Vec::new();
+        for s in stmts {
+            if let Stmt::Fn(decl) = s {
+                let cell = FnCell::default();
+                self.env
+                    .globals
+                    .insert(decl.name.name.clone(), Global::Fn(cell.clone()));
+                cells.push(cell);
+            }
+        }
+        let mut fns = Vec::new();
+        let mut out = Vec::new();
+        let (body, value) = split_value(stmts);
+        let mut cells = cells.into_iter();
+        for s in body {
+            if let Stmt::Fn(decl) = s {
+                let f = self.function(decl, None)?;
+                fns.push((cells.next().expect("a cell per fn"), f));
+            } else {
+                out.push(self.stmt(s)?);
+            }
+        }
+        let value = value.map(|e| self.expr(e, true)).transpose()?;
+        out.insert(0, Ir::DefineGlobalFns(fns));
+        Ok((out, value))
+    }
+
+    // ----- statements and blocks -----------------------------------------------------------
+
+    fn block(&mut self, block: &Block, tail: bool) -> Res<Ir> {
+        self.cur().scopes.push(Vec::new());
+        let result = self.block_body(&block.stmts, tail);
+        self.cur().scopes.pop();
+        result
+    }
+
+    fn block_body(&mut self, stmts: &[Stmt], tail: bool) -> Res<Ir> {
+        self.declare_effects(stmts)?;
+        let first_var = self.vars.len();
+        let mut fn_vars = Vec::new();
+        for s in stmts {
+            if let Stmt::Fn(decl) = s {
+                let v = self.declare(&decl.name.name, false, false);
+                self.meta[v].is_fn = true;
+                fn_vars.push(v);
+            }
+        }
+        let (body, value) = split_value(stmts);
+        let mut fns = Vec::new();
+        let mut out = Vec::new();
+        let mut fn_vars = fn_vars.into_iter();
+        for s in body {
+            if let Stmt::Fn(decl) = s {
+                let v = fn_vars.next().expect("a var per fn");
+                fns.push((v, self.function(decl, Some(v))?));
+            } else {
+                out.push(self.stmt(s)?);
+            }
+        }
+        let value = match value {
+            Some(e) => Some(Box::new(self.expr(e, tail)?)),
+            None => {
+                self.tail_leaf_not_resume(tail);
+                None
+            }
+        };
+        let decls = (first_var..self.vars.len())
+            .filter(|&v| self.is_declared_in_current_scope(v))
+            .collect();
+        Ok(Ir::Block {
+            decls,
+            fns,
+            stmts: out,
+            value,
+        })
+    }
+
+    fn is_declared_in_current_scope(&self, v: VarId) -> bool {
+        let f = self.fns.last().expect("a function context");
+        f.scopes
+            .last()
+            .is_some_and(|s| s.iter().any(|&(_, x)| x == v))
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Res<Ir> {
+        match s {
+            Stmt::Let {
+                pattern,
+                mutable,
+                value,
+                ..
+            } => {
+                let value = self.expr(value, false)?;
+                if self.in_main_top_scope() {
+                    return self.global_let(pattern, *mutable, value);
+                }
+                let bind = self.bind_pat(pattern, *mutable, false);
+                Ok(Ir::Let(bind, Box::new(value)))
+            }
+            Stmt::Assign { target, value, .. } => {
+                let value = self.expr(value, false)?;
+                let place = self.assignable(target)?;
+                Ok(Ir::Set(place, Box::new(value)))
+            }
+            Stmt::IndexAssign {
+                array,
+                index,
+                value,
+                span,
+            } => Ok(Ir::SetIndex(
+                Box::new(self.expr(array, false)?),
+                Box::new(self.expr(index, false)?),
+                Box::new(self.expr(value, false)?),
+                *span,
+            )),
+            Stmt::Fn(_) => unreachable!("fn declarations are hoisted by the block"),
+            Stmt::Effect { .. } => Ok(Ir::Const(Value::Unit)),
+            Stmt::Expr { expr, .. } => self.expr(expr, false),
+        }
+    }
+
+    fn global_let(&mut self, pattern: &BindPat, mutable: bool, value: Ir) -> Res<Ir> {
+        // A top-level destructuring binds fresh locals of main, then copies them to globals.
+        match pattern {
+            BindPat::Name(id) => {
+                let cell = GlobalCell::default();
+                self.env.globals.insert(
+                    id.name.clone(),
+                    Global::Value {
+                        cell: cell.clone(),
+                        mutable,
+                    },
+                );
+                Ok(Ir::Set(Place::Global(cell), Box::new(value)))
+            }
+            BindPat::Wildcard(_) => Ok(Ir::Let(Bind::Wild, Box::new(value))),
+            BindPat::Tuple(..) => {
+                let scope_len = self.cur().scopes[0].len();
+                let bind = self.bind_pat(pattern, false, false);
+                let mut names = Vec::new();
+                collect_bind_names(pattern, &mut names);
+                let mut stmts = vec![Ir::Let(bind, Box::new(value))];
+                for name in names {
+                    let local = self.lookup(&name.name).expect("just bound");
+                    let cell = GlobalCell::default();
+                    stmts.push(Ir::Set(
+                        Place::Global(cell.clone()),
+                        Box::new(Ir::Get(local)),
+                    ));
+                    self.env
+                        .globals
+                        .insert(name.name.clone(), Global::Value { cell, mutable });
+                }
+                // From here on the names refer to the globals, not the temporaries.
+                self.cur().scopes[0].truncate(scope_len);
+                Ok(Ir::Block {
+                    decls: Vec::new(),
+                    fns: Vec::new(),
+                    stmts,
+                    value: None,
+                })
+            }
+        }
+    }
+
+    fn bind_pat(&mut self, p: &BindPat, mutable: bool, early: bool) -> Bind {
+        match p {
+            BindPat::Name(id) => Bind::Var(self.declare(&id.name, mutable, early)),
+            BindPat::Wildcard(_) => Bind::Wild,
+            BindPat::Tuple(items, span) => Bind::Tuple(
+                items
+                    .iter()
+                    .map(|i| self.bind_pat(i, mutable, early))
+                    .collect(),
+                *span,
+            ),
+        }
+    }
+
+    fn assignable(&mut self, target: &ast::Ident) -> Res<Place> {
+        let cur = self.fns.len() - 1;
+        for level in (0..=cur).rev() {
+            if let Some(v) = self.lookup_local(level, &target.name) {
+                if !self.meta[v].mutable {
+                    return Err(immutable_error(target, self.meta[v].is_fn));
+                }
+                self.meta[v].uses += 1;
+                return Ok(self.capture_chain(level, v));
+            }
+        }
+        match self.env.globals.get(&target.name) {
+            Some(Global::Value {
+                cell,
+                mutable: true,
+            }) => Ok(Place::Global(cell.clone())),
+            Some(Global::Value { .. }) => Err(immutable_error(target, false)),
+            Some(Global::Fn(_)) => Err(immutable_error(target, true)),
+            None if builtins::lookup(&target.name).is_some() => Err(immutable_error(target, true)),
+            None => Err(
+                CompileError::new(format!("unknown name {}", target.name), target.span)
+                    .hint("declare it first with `var`"),
+            ),
+        }
+    }
+
+    // ----- functions ----------------------------------------------------------------------
+
+    fn function(&mut self, decl: &ast::FnDecl, self_var: Option<VarId>) -> Res<FnIr> {
+        let body = Expr {
+            kind: ExprKind::Block(decl.body.clone()),
+            span: decl.body.span,
+        };
+        self.function_like(
+            decl.name.name.as_str().into(),
+            &decl.params,
+            None,
+            &body,
+            FnKind::Decl(self_var),
+        )
+    }
+
+    fn function_like(
+        &mut self,
+        name: Rc<str>,
+        params: &[Param],
+        k: Option<&Param>,
+        body: &Expr,
+        kind: FnKind,
+    ) -> Res<FnIr> {
+        let (self_var, is_decl) = match kind {
+            FnKind::Decl(v) => (v, true),
+            FnKind::Other => (None, false),
+        };
+        self.fns.push(FnCtx {
+            scopes: vec![Vec::new()],
+            self_var,
+            is_decl,
+            ..FnCtx::default()
+        });
+        let result = self.function_body(name, params, k, body);
+        self.fns.pop();
+        result
+    }
+
+    fn function_body(
+        &mut self,
+        name: Rc<str>,
+        params: &[Param],
+        k: Option<&Param>,
+        body: &Expr,
+    ) -> Res<FnIr> {
+        let mut param_vars: Vec<Option<VarId>> = params.iter().map(|p| self.param(p)).collect();
+        let k_var = k.map(|k| self.param(k));
+        if let Some(Some(kv)) = k_var {
+            self.cur().clause = Some(ClauseFacts {
+                k: kv,
+                tail_resumes: 0,
+                other_tail: false,
+                has_return: false,
+            });
+        }
+        let body = self.expr(body, true)?;
+        let ctx = self.fns.last().expect("a function context");
+        let tail_resumptive = ctx.clause.as_ref().is_some_and(|c| {
+            !c.other_tail
+                && !c.has_return
+                && c.tail_resumes > 0
+                && c.tail_resumes == self.meta[c.k].uses
+        });
+        if let Some(kv) = k_var {
+            if !tail_resumptive {
+                param_vars.push(kv);
+            }
+        }
+        let ctx = self.fns.last().expect("a function context");
+        Ok(FnIr {
+            name,
+            params: param_vars,
+            captures: ctx.captures.clone(),
+            nslots: ctx.nslots,
+            body,
+            tail_resumptive,
+        })
+    }
+
+    fn param(&mut self, p: &Param) -> Option<VarId> {
+        match p {
+            Param::Name(id) => Some(self.declare(&id.name, false, true)),
+            Param::Wildcard(_) => {
+                // Still occupies a slot so that arguments line up with parameters.
+                Some(self.new_var("_", false, true))
+            }
+        }
+    }
+
+    /// Records that a tail position of the current clause is not a resume of its `k`.
+    fn tail_leaf_not_resume(&mut self, tail: bool) {
+        if tail {
+            if let Some(c) = self.cur().clause.as_mut() {
+                c.other_tail = true;
+            }
+        }
+    }
+
+    // ----- expressions --------------------------------------------------------------------
+
+    fn exprs(&mut self, es: &[Expr]) -> Res<Vec<Ir>> {
+        es.iter().map(|e| self.expr(e, false)).collect()
+    }
+
+    fn boxed(&mut self, e: &Expr) -> Res<Box<Ir>> {
+        Ok(Box::new(self.expr(e, false)?))
+    }
+
+    /// Resolves `e`; `tail` says whether it is in tail position of its function.
+    fn expr(&mut self, e: &Expr, tail: bool) -> Res<Ir> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::If(c, then, els) => {
+                let c = self.boxed(c)?;
+                let t = self.block(then, tail)?;
+                let el = match els {
+                    Some(e) => Some(Box::new(self.expr(e, tail)?)),
+                    None => {
+                        self.tail_leaf_not_resume(tail);
+                        None
+                    }
+                };
+                Ok(Ir::If(c, Box::new(t), el, span))
+            }
+            ExprKind::Block(b) => self.block(b, tail),
+            ExprKind::Match(scrut, arms) => {
+                let scrut = self.boxed(scrut)?;
+                let arms = arms
+                    .iter()
+                    .map(|a| self.arm(a, tail))
+                    .collect::<Res<Vec<_>>>()?;
+                Ok(Ir::Match(scrut, arms, span))
+            }
+            ExprKind::Call(callee, args) => {
+                self.tail_leaf_not_resume(tail);
+                let callee = self.boxed(callee)?;
+                let args = self.exprs(args)?;
+                let tail = tail && !self.fns.last().expect("fn").is_main;
+                Ok(Ir::Call {
+                    callee,
+                    args,
+                    tail,
+                    span,
+                })
+            }
+            ExprKind::Resume(k, args, handler) => {
+                self.resume(k, args, handler.as_ref(), tail, span)
+            }
+            ExprKind::Return(v) => {
+                if self.fns.last().expect("fn").is_main {
+                    return Err(CompileError::new("return outside a function", span).hint(
+                        "`return` ends the enclosing function; at the top level there is none",
+                    ));
+                }
+                if let Some(c) = self.cur().clause.as_mut() {
+                    c.has_return = true;
+                }
+                let v = match v {
+                    Some(v) => self.expr(v, true)?,
+                    None => Ir::Const(Value::Unit),
+                };
+                Ok(Ir::Return(Box::new(v)))
+            }
+            _ => {
+                self.tail_leaf_not_resume(tail);
+                self.simple_expr(e)
+            }
+        }
+    }
+
+    /// Expressions with no tail positions inside them.
+    fn simple_expr(&mut self, e: &Expr) -> Res<Ir> {
+        let span = e.span;
+        Ok(match &e.kind {
+            ExprKind::Int(i) => Ir::Const(Value::Int(*i)),
+            ExprKind::Float(f) => Ir::Const(Value::Float(*f)),
+            ExprKind::Str(s) => Ir::Const(Value::str(s.clone())),
+            ExprKind::Bool(b) => Ir::Const(Value::Bool(*b)),
+            ExprKind::Unit => Ir::Const(Value::Unit),
+            ExprKind::Var(id) => match self.lookup(&id.name) {
+                Some(p) => Ir::Get(p),
+                None => return Err(unknown_name(id)),
+            },
+            ExprKind::Ctor(id, args) => {
+                let sym = Symbol::intern(&id.name);
+                if args.is_empty() {
+                    Ir::Const(Value::Atom(sym))
+                } else {
+                    Ir::Ctor(sym, self.exprs(args)?)
+                }
+            }
+            ExprKind::List(items) => Ir::List(self.exprs(items)?),
+            ExprKind::Tuple(items) => Ir::Tuple(self.exprs(items)?),
+            ExprKind::Binary(op, a, b) => {
+                let (a, b) = (self.boxed(a)?, self.boxed(b)?);
+                match op {
+                    BinOp::And => Ir::And(a, b, span),
+                    BinOp::Or => Ir::Or(a, b, span),
+                    _ => Ir::Binary(*op, a, b, span),
+                }
+            }
+            ExprKind::Unary(ast::UnOp::Neg, a) => Ir::Neg(self.boxed(a)?, span),
+            ExprKind::Unary(ast::UnOp::Not, a) => Ir::Not(self.boxed(a)?, span),
+            ExprKind::Index(a, i) => Ir::Index(self.boxed(a)?, self.boxed(i)?, span),
+            ExprKind::While(c, body) => {
+                let c = self.boxed(c)?;
+                Ir::While(c, Box::new(self.block(body, false)?), span)
+            }
+            ExprKind::For(bind, iter, body) => self.for_loop(bind, iter, body, span)?,
+            ExprKind::Lambda(params, body) => Ir::Lambda(Rc::new(self.function_like(
+                "<fn>".into(),
+                params,
+                None,
+                body,
+                FnKind::Other,
+            )?)),
+            ExprKind::Suspend(op, args) => {
+                let id = self.operation(op, args.len())?;
+                Ir::Suspend(id, self.exprs(args)?, span)
+            }
+            ExprKind::Handle(body, handler) => {
+                let body = self.function_like("<handle>".into(), &[], None, body, FnKind::Other)?;
+                let handler = self.handler(handler)?;
+                Ir::Handle(Rc::new(body), Rc::new(handler), span)
+            }
+            ExprKind::Cont(f) => Ir::Cont(self.boxed(f)?, span),
+            ExprKind::Discontinue(k) => Ir::Discontinue(self.boxed(k)?, span),
+            ExprKind::If(..)
+            | ExprKind::Block(_)
+            | ExprKind::Match(..)
+            | ExprKind::Call(..)
+            | ExprKind::Resume(..)
+            | ExprKind::Return(_) => unreachable!("handled by expr"),
+        })
+    }
+
+    fn for_loop(
+        &mut self,
+        bind: &BindPat,
+        iter: &ast::ForIter,
+        body: &Block,
+        span: Span,
+    ) -> Res<Ir> {
+        let head = match iter {
+            ast::ForIter::Range(a, b) => (Some(self.boxed(a)?), self.boxed(b)?),
+            ast::ForIter::Expr(e) => (None, self.boxed(e)?),
+        };
+        self.cur().scopes.push(Vec::new());
+        let b = self.bind_pat(bind, false, true);
+        let body = self.block(body, false);
+        self.cur().scopes.pop();
+        let body = Box::new(body?);
+        Ok(match head {
+            (Some(a), z) => Ir::ForRange(b, a, z, body, span),
+            (None, e) => Ir::ForEach(b, e, body, span),
+        })
+    }
+
+    fn arm(&mut self, arm: &ast::Arm, tail: bool) -> Res<Arm> {
+        self.cur().scopes.push(Vec::new());
+        let result = (|| {
+            let pat = self.pattern(&arm.pattern)?;
+            let guard = arm
+                .guard
+                .as_ref()
+                .map(|g| self.expr(g, false))
+                .transpose()?;
+            let body = self.expr(&arm.body, tail)?;
+            Ok(Arm { pat, guard, body })
+        })();
+        self.cur().scopes.pop();
+        result
+    }
+
+    fn pattern(&mut self, p: &Pattern) -> Res<Pat> {
+        Ok(match p {
+            Pattern::Wildcard(_) => Pat::Wild,
+            Pattern::Bind(id) => Pat::Bind(self.declare(&id.name, false, true)),
+            Pattern::Int(i, _) => Pat::Lit(Value::Int(*i)),
+            Pattern::Float(f, _) => Pat::Lit(Value::Float(*f)),
+            Pattern::Str(s, _) => Pat::Lit(Value::str(s.clone())),
+            Pattern::Bool(b, _) => Pat::Lit(Value::Bool(*b)),
+            Pattern::Unit(_) => Pat::Lit(Value::Unit),
+            Pattern::Tuple(items, _) => Pat::Tuple(self.patterns(items)?),
+            Pattern::List(items, _) => items.iter().rev().try_fold(Pat::Nil, |tail, item| {
+                Ok(Pat::Cons(Box::new(self.pattern(item)?), Box::new(tail)))
+            })?,
+            Pattern::Cons(h, t, _) => {
+                Pat::Cons(Box::new(self.pattern(h)?), Box::new(self.pattern(t)?))
+            }
+            Pattern::Ctor(id, args, _) => Pat::Ctor(Symbol::intern(&id.name), self.patterns(args)?),
+            Pattern::Or(alts, span) => self.or_pattern(alts, *span)?,
+        })
+    }
+
+    fn patterns(&mut self, ps: &[Pattern]) -> Res<Vec<Pat>> {
+        ps.iter().map(|p| self.pattern(p)).collect()
+    }
+
+    /// `p | q`: every alternative must bind the same names; they share the variables.
+    fn or_pattern(&mut self, alts: &[Pattern], span: Span) -> Res<Pat> {
+        let mut names: Vec<Vec<String>> = Vec::new();
+        for a in alts {
+            let mut n = Vec::new();
+            collect_pattern_names(a, &mut n);
+            n.sort();
+            names.push(n);
+        }
+        if names.windows(2).any(|w| w[0] != w[1]) {
+            return Err(CompileError::new(
+                "the alternatives of an or-pattern must bind the same names",
+                span,
+            ));
+        }
+        let scope_len = self
+            .fns
+            .last()
+            .expect("fn")
+            .scopes
+            .last()
+            .expect("scope")
+            .len();
+        let first = self.pattern(&alts[0])?;
+        let mut out = vec![first];
+        for a in &alts[1..] {
+            // Resolve the next alternative with the same variables as the first.
+            let bound: Vec<(String, VarId)> =
+                self.cur().scopes.last().expect("scope")[scope_len..].to_vec();
+            out.push(self.pattern_reusing(a, &bound)?);
+        }
+        Ok(Pat::Or(out))
+    }
+
+    fn pattern_reusing(&mut self, p: &Pattern, bound: &[(String, VarId)]) -> Res<Pat> {
+        Ok(match p {
+            Pattern::Bind(id) => {
+                let v = bound
+                    .iter()
+                    .find(|(n, _)| *n == id.name)
+                    .map(|&(_, v)| v)
+                    .expect("checked: same names in every alternative");
+                Pat::Bind(v)
+            }
+            Pattern::Tuple(items, _) => Pat::Tuple(self.patterns_reusing(items, bound)?),
+            Pattern::List(items, _) => items.iter().rev().try_fold(Pat::Nil, |tail, item| {
+                Ok(Pat::Cons(
+                    Box::new(self.pattern_reusing(item, bound)?),
+                    Box::new(tail),
+                ))
+            })?,
+            Pattern::Cons(h, t, _) => Pat::Cons(
+                Box::new(self.pattern_reusing(h, bound)?),
+                Box::new(self.pattern_reusing(t, bound)?),
+            ),
+            Pattern::Ctor(id, args, _) => Pat::Ctor(
+                Symbol::intern(&id.name),
+                self.patterns_reusing(args, bound)?,
+            ),
+            Pattern::Or(alts, _) => Pat::Or(self.patterns_reusing(alts, bound)?),
+            other => self.pattern(other)?,
+        })
+    }
+
+    fn patterns_reusing(&mut self, ps: &[Pattern], bound: &[(String, VarId)]) -> Res<Vec<Pat>> {
+        ps.iter().map(|p| self.pattern_reusing(p, bound)).collect()
+    }
+
+    // ----- effects ------------------------------------------------------------------------
+
+    fn operation(&self, op: &ast::Ident, argc: usize) -> Res<OpId> {
+        match self.env.effects.get(&op.name) {
+            Some(&(id, arity)) if arity == argc => Ok(id),
+            Some(&(_, arity)) => Err(CompileError::new(
+                format!(
+                    "wrong number of arguments: {} expects {arity}, got {argc}",
+                    op.name
+                ),
+                op.span,
+            )),
+            None => Err(
+                CompileError::new(format!("unknown effect {}", op.name), op.span)
+                    .hint(format!("declare it with `effect {}(…)`", op.name)),
+            ),
+        }
+    }
+
+    fn handler(&mut self, h: &ast::Handler) -> Res<HandlerIr> {
+        let mut ops = Vec::new();
+        for c in &h.ops {
+            let id = self.operation(&c.op, c.params.len())?;
+            if ops.iter().any(|(o, _)| *o == id) {
+                return Err(CompileError::new(
+                    format!("operation {} is handled twice in one handler", c.op.name),
+                    c.op.span,
+                ));
+            }
+            let f = self.function_like(
+                c.op.name.as_str().into(),
+                &c.params,
+                Some(&c.k),
+                &c.body,
+                FnKind::Other,
+            )?;
+            ops.push((id, f));
+        }
+        let ret = match &h.ret {
+            Some(r) => Some(self.function_like(
+                "return".into(),
+                std::slice::from_ref(&r.param),
+                None,
+                &r.body,
+                FnKind::Other,
+            )?),
+            None => None,
+        };
+        Ok(HandlerIr { ops, ret })
+    }
+
+    fn resume(
+        &mut self,
+        k: &Expr,
+        args: &[Expr],
+        handler: Option<&ast::Handler>,
+        tail: bool,
+        span: Span,
+    ) -> Res<Ir> {
+        let own_k = match (&k.kind, self.fns.last().and_then(|f| f.clause.as_ref())) {
+            (ExprKind::Var(id), Some(c)) => {
+                self.lookup_local(self.fns.len() - 1, &id.name) == Some(c.k)
+            }
+            _ => false,
+        };
+        let fast = tail && own_k && handler.is_none() && args.len() <= 1;
+        if tail {
+            if let Some(c) = self.cur().clause.as_mut() {
+                if fast {
+                    c.tail_resumes += 1;
+                } else {
+                    c.other_tail = true;
+                }
+            }
+        }
+        let k = self.boxed(k)?;
+        let args = self.exprs(args)?;
+        let handler = handler.map(|h| self.handler(h)).transpose()?.map(Rc::new);
+        Ok(Ir::Resume {
+            k,
+            args,
+            handler,
+            fast,
+            span,
+        })
+    }
+}
+
+/// What kind of function is being resolved.
+enum FnKind {
+    /// A `fn` declaration (hoisted), with the variable holding it (none at top level).
+    Decl(Option<VarId>),
+    /// A lambda, handler body or clause (made where it is written).
+    Other,
+}
+
+fn unknown_name(id: &ast::Ident) -> CompileError {
+    let e = CompileError::new(format!("unknown name {}", id.name), id.span);
+    if id.name == "_" {
+        e.hint("`_` ignores a value in a pattern or binding; it cannot be read")
+    } else {
+        e
+    }
+}
+
+fn immutable_error(target: &ast::Ident, is_fn: bool) -> CompileError {
+    let e = CompileError::new(
+        format!("cannot assign to immutable {}", target.name),
+        target.span,
+    );
+    if is_fn {
+        e.hint("functions cannot be reassigned")
+    } else {
+        e.hint(format!(
+            "declare it with `var {} = …` to make it assignable",
+            target.name
+        ))
+    }
+}
+
+fn collect_bind_names<'a>(p: &'a BindPat, out: &mut Vec<&'a ast::Ident>) {
+    match p {
+        BindPat::Name(id) => out.push(id),
+        BindPat::Wildcard(_) => {}
+        BindPat::Tuple(items, _) => items.iter().for_each(|i| collect_bind_names(i, out)),
+    }
+}
+
+fn collect_pattern_names(p: &Pattern, out: &mut Vec<String>) {
+    match p {
+        Pattern::Bind(id) => out.push(id.name.clone()),
+        Pattern::Tuple(items, _) | Pattern::List(items, _) | Pattern::Ctor(_, items, _) => {
+            items.iter().for_each(|i| collect_pattern_names(i, out))
+        }
+        Pattern::Cons(h, t, _) => {
+            collect_pattern_names(h, out);
+            collect_pattern_names(t, out);
+        }
+        Pattern::Or(alts, _) => {
+            if let Some(first) = alts.first() {
+                collect_pattern_names(first, out);
+            }
+        }
+        _ => {}
+    }
+}

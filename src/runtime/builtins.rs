@@ -1,0 +1,300 @@
+//! The built-in functions of LANGUAGE.md.
+//!
+//! Built-ins are plain Rust functions over values; none of them calls back into kont code, so
+//! no built-in is ever on a native stack that a continuation captures (see `docs/effects.md`).
+
+use std::cmp::Ordering;
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::runtime::Vm;
+use crate::runtime::function::Builtin;
+use crate::runtime::ops;
+use crate::runtime::print;
+use crate::runtime::value::Value;
+
+/// Every built-in, by name.
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "print",
+        min_arity: 1,
+        max_arity: 1,
+        run: print_,
+    },
+    Builtin {
+        name: "println",
+        min_arity: 1,
+        max_arity: 1,
+        run: println_,
+    },
+    Builtin {
+        name: "str",
+        min_arity: 1,
+        max_arity: 1,
+        run: str_,
+    },
+    Builtin {
+        name: "int",
+        min_arity: 1,
+        max_arity: 1,
+        run: int_,
+    },
+    Builtin {
+        name: "float",
+        min_arity: 1,
+        max_arity: 1,
+        run: float_,
+    },
+    Builtin {
+        name: "len",
+        min_arity: 1,
+        max_arity: 1,
+        run: len_,
+    },
+    Builtin {
+        name: "head",
+        min_arity: 1,
+        max_arity: 1,
+        run: head_,
+    },
+    Builtin {
+        name: "tail",
+        min_arity: 1,
+        max_arity: 1,
+        run: tail_,
+    },
+    Builtin {
+        name: "array",
+        min_arity: 2,
+        max_arity: 2,
+        run: array_,
+    },
+    Builtin {
+        name: "range",
+        min_arity: 2,
+        max_arity: 2,
+        run: range_,
+    },
+    Builtin {
+        name: "abs",
+        min_arity: 1,
+        max_arity: 1,
+        run: abs_,
+    },
+    Builtin {
+        name: "min",
+        min_arity: 2,
+        max_arity: 2,
+        run: min_,
+    },
+    Builtin {
+        name: "max",
+        min_arity: 2,
+        max_arity: 2,
+        run: max_,
+    },
+    Builtin {
+        name: "assert",
+        min_arity: 1,
+        max_arity: 2,
+        run: assert_,
+    },
+    Builtin {
+        name: "time_ms",
+        min_arity: 0,
+        max_arity: 0,
+        run: time_ms_,
+    },
+    Builtin {
+        name: "args",
+        min_arity: 0,
+        max_arity: 0,
+        run: args_,
+    },
+];
+
+/// The built-in called `name`, if there is one.
+pub fn lookup(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+type Res = Result<Value, String>;
+
+fn write_out(vm: &Vm, text: &str) -> Res {
+    vm.out
+        .borrow_mut()
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(Value::Unit)
+}
+
+fn print_(vm: &Vm, args: &mut [Value]) -> Res {
+    write_out(vm, &print::show(&args[0]))
+}
+
+fn println_(vm: &Vm, args: &mut [Value]) -> Res {
+    let mut text = print::show(&args[0]);
+    text.push('\n');
+    write_out(vm, &text)
+}
+
+fn str_(_: &Vm, args: &mut [Value]) -> Res {
+    Ok(match &args[0] {
+        Value::Str(s) => Value::Str(s.clone()),
+        v => Value::str(print::show(v)),
+    })
+}
+
+fn int_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Float(f) => {
+            let t = f.trunc();
+            if t.is_finite() && t >= -9.223_372_036_854_776e18 && t < 9.223_372_036_854_776e18 {
+                Ok(Value::Int(t as i64))
+            } else {
+                Err(format!("int: {} is out of range", print::show(&args[0])))
+            }
+        }
+        Value::Str(s) => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("int: cannot parse {:?}", s.as_str())),
+        v => Err(format!(
+            "type error: int expects a number or a string, got {}",
+            v.kind()
+        )),
+    }
+}
+
+fn float_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Float(f) => Ok(Value::Float(*f)),
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| format!("float: cannot parse {:?}", s.as_str())),
+        v => Err(format!(
+            "type error: float expects a number or a string, got {}",
+            v.kind()
+        )),
+    }
+}
+
+fn len_(_: &Vm, args: &mut [Value]) -> Res {
+    let n = match &args[0] {
+        Value::Str(s) => s.chars().count(),
+        Value::Nil | Value::Cons(_) => args[0].list_iter().count(),
+        Value::Array(a) => a.borrow().len(),
+        v => {
+            return Err(format!(
+                "type error: len expects a string, list or array, got {}",
+                v.kind()
+            ));
+        }
+    };
+    Ok(Value::Int(n as i64))
+}
+
+fn head_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Cons(c) => Ok(c.head.clone()),
+        Value::Nil => Err("head of empty list".to_string()),
+        v => Err(format!("type error: head expects a list, got {}", v.kind())),
+    }
+}
+
+fn tail_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Cons(c) => Ok(c.tail.clone()),
+        Value::Nil => Err("tail of empty list".to_string()),
+        v => Err(format!("type error: tail expects a list, got {}", v.kind())),
+    }
+}
+
+fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        v => Err(format!(
+            "type error: {what} expects an int, got {}",
+            v.kind()
+        )),
+    }
+}
+
+fn array_(_: &Vm, args: &mut [Value]) -> Res {
+    let n = int_arg(&args[0], "array")?;
+    if n < 0 {
+        return Err(format!("array: negative length {n}"));
+    }
+    let n = usize::try_from(n).map_err(|_| format!("array: length {n} is too large"))?;
+    let mut items = Vec::new();
+    items
+        .try_reserve_exact(n)
+        .map_err(|_| format!("array: cannot allocate {n} elements"))?;
+    items.resize(n, std::mem::take(&mut args[1]));
+    Ok(Value::array(items))
+}
+
+fn range_(_: &Vm, args: &mut [Value]) -> Res {
+    let a = int_arg(&args[0], "range")?;
+    let b = int_arg(&args[1], "range")?;
+    let mut list = Value::Nil;
+    let mut i = b;
+    while i > a {
+        i -= 1;
+        list = Value::cons(Value::Int(i), list);
+    }
+    Ok(list)
+}
+
+fn abs_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| "integer overflow".to_string()),
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        v => Err(format!(
+            "type error: abs expects a number, got {}",
+            v.kind()
+        )),
+    }
+}
+
+fn min_(_: &Vm, args: &mut [Value]) -> Res {
+    let pick = ops::compare(&args[0], &args[1])? != Ordering::Greater;
+    Ok(std::mem::take(&mut args[if pick { 0 } else { 1 }]))
+}
+
+fn max_(_: &Vm, args: &mut [Value]) -> Res {
+    let pick = ops::compare(&args[0], &args[1])? != Ordering::Less;
+    Ok(std::mem::take(&mut args[if pick { 0 } else { 1 }]))
+}
+
+fn assert_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Bool(true) => Ok(Value::Unit),
+        Value::Bool(false) => Err(match args.get(1) {
+            Some(m) => format!("assertion failed: {}", print::show(m)),
+            None => "assertion failed".to_string(),
+        }),
+        v => Err(ops::expected_bool(v)),
+    }
+}
+
+fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| format!("time_ms: {e}"))?;
+    Ok(Value::Int(now.as_millis() as i64))
+}
+
+fn args_(vm: &Vm, _: &mut [Value]) -> Res {
+    Ok(Value::list(
+        vm.args.iter().map(|a| Value::Str(Rc::new(a.clone()))),
+    ))
+}

@@ -1,0 +1,540 @@
+//! Effect handlers and one-shot continuations, on native stacks.
+//!
+//! # Design
+//! - **handle.** `handle body with { … }` runs `body` on a fiber of its own (a native stack
+//!   from `crate::stack`) and pushes a *handler entry* (its clauses and that fiber) on the
+//!   VM's handler stack while the fiber runs. The code that resumed a fiber — `handle` first,
+//!   later any `resume` — waits in [`run_segment`] for it to return or suspend.
+//! - **suspend.** `suspend Op(args)` searches the handler stack from the top for the nearest
+//!   entry with a clause for `Op`, stepping over *masks* (below). On the slow path it cuts
+//!   the handler stack at that entry: the entries above it, with the fibers they name, become
+//!   the continuation `k` (a *segment* of one or more fibers), and one stack switch goes
+//!   straight to the code waiting for that entry's fiber, however many handlers lie between
+//!   (no switch per level). That code runs the clause with the arguments and `k`.
+//! - **resume.** `resume k(v)` takes the segment out of `k` (one-shot: an empty `k` is the
+//!   error `continuation already resumed`), pushes its entries back on the handler stack and
+//!   switches into the fiber that suspended. A deep handler's own entry is part of the
+//!   segment, so it keeps handling; a shallow handler (`resume k(v) with { … }`) gets an
+//!   entry of its own that is *not* put into the continuation its clause receives.
+//! - **cont.** `cont f` makes a fresh segment: a fiber that calls `f` with the arguments of
+//!   the first `resume`. It has no handler entry, so its operations go to the handlers around
+//!   whoever resumes it.
+//! - **Fast path.** A tail-resumptive clause (every exit is `resume k(e)`, `k` used nowhere
+//!   else) runs as an ordinary call on the suspending fiber: `suspend` pushes a mask (so that
+//!   operations the clause performs skip the handler and the ones above it, exactly as if the
+//!   clause ran in the handler's context), calls the clause, and returns its value. No stack
+//!   switch. With `KONT_FAST_RESUME=0` such clauses take the slow path instead: the clause
+//!   runs where the handler waits and then resumes `k` with its value; the results are the
+//!   same.
+//! - **Cancelling.** `discontinue k`, and dropping the last reference to a suspended `k`,
+//!   cancel its fibers (`crate::stack::Fiber::cancel`): the pending `suspend` returns
+//!   [`Ctrl::Abort`], which unwinds every frame without running kont code (destructors run),
+//!   and the stacks go back to the pool.
+//!
+//! # Moving values across a switch
+//! A switch carries one word. Values travel in [`Vm::transfer`](crate::runtime::Vm): the side
+//! that switches away writes it immediately before the switch, the side that wakes up takes it
+//! immediately after. Nothing that could drop a value (and so cancel a continuation, which
+//! switches too) runs in between.
+//!
+//! # Reference cycles
+//! A continuation stored in a variable that its own suspended computation captures forms an
+//! `Rc` cycle (continuation → fiber → frame → cell → continuation) and is not reclaimed;
+//! `discontinue` it (or resume it to the end) to free it. See `docs/effects.md`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::ir::OpId;
+use crate::runtime::function::{Closure, invoke};
+use crate::runtime::value::Value;
+use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::stack::{self, Event, Fiber};
+use crate::syntax::ast::Span;
+
+/// The clauses of an installed handler.
+pub struct HandlerValue {
+    /// Operation clauses: the operation, the clause, and whether it is tail-resumptive.
+    pub ops: Vec<(OpId, Rc<Closure>, bool)>,
+    /// The `return` clause.
+    pub ret: Option<Rc<Closure>>,
+}
+
+impl HandlerValue {
+    fn clause(&self, op: OpId) -> Option<(&Rc<Closure>, bool)> {
+        self.ops
+            .iter()
+            .find(|(o, _, _)| *o == op)
+            .map(|(_, c, tr)| (c, *tr))
+    }
+}
+
+/// An entry of the VM's handler stack.
+pub enum HandlerEntry {
+    /// A handler installed on `fiber` (a `handle` body, or a continuation resumed `with`).
+    Handler {
+        /// Its clauses.
+        handler: Rc<HandlerValue>,
+        /// The outermost fiber of the computation it handles.
+        fiber: Fiber,
+        /// Whether it is a shallow handler (not part of the continuations it captures).
+        shallow: bool,
+    },
+    /// A tail-resumptive clause is running on the fast path for the handler `skip` entries
+    /// below: a search for a handler passes over it and the entries above it.
+    Mask {
+        /// Distance from this entry down to the handler whose clause runs.
+        skip: usize,
+    },
+}
+
+/// Values in flight during a stack switch (see the module docs).
+#[derive(Default)]
+pub enum Transfer {
+    /// Nothing.
+    #[default]
+    Empty,
+    /// Resuming: the arguments (a fresh `cont` continuation) or the value of `suspend`.
+    Resume(Vec<Value>),
+    /// A fiber's function returned this value.
+    Returned(Value),
+    /// A fiber's function failed with this error.
+    Failed(Box<RuntimeError>),
+    /// A fiber was cancelled and has unwound.
+    Aborted,
+    /// A fiber suspended to the handler `handler` with an operation.
+    Suspended {
+        /// The operation.
+        op: OpId,
+        /// Its arguments.
+        args: Vec<Value>,
+        /// The captured continuation.
+        k: Rc<Continuation>,
+        /// The handler that caught the operation.
+        handler: Rc<HandlerValue>,
+    },
+}
+
+/// A one-shot continuation: the segment of fibers to resume, until it is taken.
+pub struct Continuation {
+    segment: RefCell<Option<Segment>>,
+}
+
+/// A suspended computation: one or more fibers and the handler entries that go with them.
+struct Segment {
+    /// The outermost fiber: the one whose parent is whoever resumes the segment.
+    fiber: Fiber,
+    /// The handler entries to push back when resuming (bottom first).
+    entries: Vec<HandlerEntry>,
+    /// For a fresh `cont f` continuation: `f`'s name and arity.
+    fresh: Option<(Rc<str>, usize)>,
+}
+
+impl Continuation {
+    fn new(segment: Segment) -> Rc<Continuation> {
+        Rc::new(Continuation {
+            segment: RefCell::new(Some(segment)),
+        })
+    }
+
+    fn take(&self) -> Option<Segment> {
+        self.segment.borrow_mut().take()
+    }
+}
+
+fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
+    RuntimeError::new(format!("internal error: {message}"), site).into()
+}
+
+fn take_transfer(vm: &Vm) -> Transfer {
+    std::mem::take(&mut *vm.transfer.borrow_mut())
+}
+
+fn put_transfer(vm: &Vm, t: Transfer) {
+    *vm.transfer.borrow_mut() = t;
+}
+
+/// A new fiber that calls `f` with the values of the first resume's transfer.
+fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
+    let vm = vm.clone();
+    Fiber::new(Box::new(move |_| {
+        let mut ctx = Ctx::new(vm.clone());
+        let args = match take_transfer(&vm) {
+            Transfer::Resume(args) => args,
+            _ => Vec::new(),
+        };
+        let argc = args.len();
+        ctx.stack.extend(args);
+        let result = invoke(&mut ctx, &f, argc, site);
+        // Drop everything that could hold a continuation before the outcome is written:
+        // dropping one cancels it, which switches stacks and uses the transfer slot.
+        drop(ctx);
+        drop(f);
+        let outcome = match result {
+            Ok(v) | Err(Ctrl::Return(v)) => Transfer::Returned(v),
+            Err(Ctrl::Error(e)) => Transfer::Failed(e),
+            Err(Ctrl::Abort) => Transfer::Aborted,
+            Err(Ctrl::TailCall(_)) => Transfer::Failed(Box::new(RuntimeError::new(
+                "internal error: a tail call escaped its function",
+                site,
+            ))),
+        };
+        put_transfer(&vm, outcome);
+        0
+    }))
+    .map_err(|e| {
+        RuntimeError::new(
+            format!("out of memory: cannot create a continuation ({e})"),
+            site,
+        )
+        .into()
+    })
+}
+
+/// Runs a whole program's top level on a root fiber of its own.
+pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeError>> {
+    let fiber = spawn(vm, main, Span::default()).map_err(|c| match c {
+        Ctrl::Error(e) => e,
+        _ => Box::new(RuntimeError::new("internal error", Span::default())),
+    })?;
+    put_transfer(vm, Transfer::Resume(Vec::new()));
+    let event = fiber.resume(0);
+    let outcome = take_transfer(vm);
+    vm.handlers.borrow_mut().clear();
+    match (event, outcome) {
+        (Ok(Event::Returned(_)), Transfer::Returned(v)) => Ok(v),
+        (Ok(Event::Returned(_)), Transfer::Failed(e)) => Err(e),
+        (Ok(Event::Panicked(msg)), _) => Err(Box::new(RuntimeError::new(
+            format!("internal error: {msg}"),
+            Span::default(),
+        ))),
+        _ => Err(Box::new(RuntimeError::new(
+            "internal error: the program's root continuation did not finish",
+            Span::default(),
+        ))),
+    }
+}
+
+/// `handle body with { … }`
+pub fn handle(
+    ctx: &mut Ctx,
+    body: Rc<Closure>,
+    handler: Rc<HandlerValue>,
+    source: u32,
+    site: Span,
+) -> R {
+    let fiber = spawn(&ctx.vm, body, site)?;
+    let entry = HandlerEntry::Handler {
+        handler,
+        fiber: fiber.clone(),
+        shallow: false,
+    };
+    let segment = Segment {
+        fiber,
+        entries: vec![entry],
+        fresh: None,
+    };
+    run_segment(ctx, segment, None, Vec::new(), source, site)
+}
+
+/// The deep handler installed on the segment's outermost fiber, if any.
+fn deep_handler(seg: &Segment) -> Option<Rc<HandlerValue>> {
+    match seg.entries.first() {
+        Some(HandlerEntry::Handler {
+            handler,
+            fiber,
+            shallow: false,
+        }) if fiber.ptr_eq(&seg.fiber) => Some(handler.clone()),
+        _ => None,
+    }
+}
+
+/// Pops the handler entries that belong to `fiber` (which has just finished).
+fn pop_entries_of(vm: &Vm, fiber: &Fiber) {
+    let mut hs = vm.handlers.borrow_mut();
+    while let Some(HandlerEntry::Handler { fiber: f, .. }) = hs.last() {
+        if !f.ptr_eq(fiber) {
+            break;
+        }
+        hs.pop();
+    }
+}
+
+/// Applies a `return` clause, if there is one.
+fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Span) -> R {
+    match h.and_then(|h| h.ret.as_ref()) {
+        Some(ret) => {
+            ctx.stack.push(v);
+            invoke(ctx, ret, 1, site)
+        }
+        None => Ok(v),
+    }
+}
+
+/// Resumes `seg` with `values` (under `shallow`, if given) and waits for it to return or to
+/// suspend to one of the handlers resumed with it; runs that handler's clause.
+fn run_segment(
+    ctx: &mut Ctx,
+    mut seg: Segment,
+    mut shallow: Option<Rc<HandlerValue>>,
+    mut values: Vec<Value>,
+    source: u32,
+    site: Span,
+) -> R {
+    let vm = ctx.vm.clone();
+    loop {
+        let deep = deep_handler(&seg);
+        {
+            let mut hs = vm.handlers.borrow_mut();
+            if let Some(h) = &shallow {
+                hs.push(HandlerEntry::Handler {
+                    handler: h.clone(),
+                    fiber: seg.fiber.clone(),
+                    shallow: true,
+                });
+            }
+            hs.append(&mut seg.entries);
+        }
+        let fiber = seg.fiber;
+        put_transfer(&vm, Transfer::Resume(std::mem::take(&mut values)));
+        let event = fiber.resume(0);
+        let outcome = take_transfer(&vm);
+        match event {
+            Ok(Event::Returned(_)) => {
+                if !matches!(outcome, Transfer::Aborted) {
+                    pop_entries_of(&vm, &fiber);
+                }
+                return match outcome {
+                    Transfer::Returned(v) => {
+                        let v = apply_return(ctx, deep.as_ref(), v, site)?;
+                        apply_return(ctx, shallow.as_ref(), v, site)
+                    }
+                    Transfer::Failed(mut e) => {
+                        e.leave_continuation(source, site);
+                        Err(Ctrl::Error(e))
+                    }
+                    Transfer::Aborted => Err(Ctrl::Abort),
+                    _ => Err(internal("a continuation returned without a result", site)),
+                };
+            }
+            Ok(Event::Suspended(_)) => {
+                let Transfer::Suspended {
+                    op,
+                    args,
+                    k,
+                    handler,
+                } = outcome
+                else {
+                    return Err(internal(
+                        "a continuation suspended without an operation",
+                        site,
+                    ));
+                };
+                let Some((clause, tail_resumptive)) = handler.clause(op) else {
+                    return Err(internal(
+                        "a handler was chosen for an operation it lacks",
+                        site,
+                    ));
+                };
+                let clause = clause.clone();
+                let argc = args.len();
+                ctx.stack.extend(args);
+                if !tail_resumptive {
+                    ctx.stack.push(Value::Cont(k));
+                    return invoke(ctx, &clause, argc + 1, site);
+                }
+                // A tail-resumptive clause on the slow path: run it here, then resume `k`
+                // with its value (plainly: a shallow handler is not part of `k`).
+                let v = invoke(ctx, &clause, argc, site)?;
+                seg = match k.take() {
+                    Some(s) => s,
+                    None => return Err(already_resumed(site)),
+                };
+                shallow = None;
+                values = vec![v];
+            }
+            Ok(Event::Panicked(msg)) => {
+                pop_entries_of(&vm, &fiber);
+                return Err(internal(msg, site));
+            }
+            Err(e) => return Err(internal(e, site)),
+        }
+    }
+}
+
+fn already_resumed(site: Span) -> Ctrl {
+    RuntimeError::new("continuation already resumed", site)
+        .with_hint("a continuation is one-shot: it can be resumed or discontinued once")
+        .into()
+}
+
+/// Finds the handler for `op`: its position in the handler stack, the handler, the clause and
+/// whether the clause is tail-resumptive.
+fn find_handler(
+    hs: &[HandlerEntry],
+    op: OpId,
+) -> Option<(usize, Rc<HandlerValue>, Rc<Closure>, bool)> {
+    let mut i = hs.len();
+    while i > 0 {
+        i -= 1;
+        match &hs[i] {
+            HandlerEntry::Mask { skip } => i -= skip,
+            HandlerEntry::Handler { handler, .. } => {
+                if let Some((clause, tr)) = handler.clause(op) {
+                    return Some((i, handler.clone(), clause.clone(), tr));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
+pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+    let vm = ctx.vm.clone();
+    let found = find_handler(&vm.handlers.borrow(), op);
+    let Some((index, handler, clause, tail_resumptive)) = found else {
+        ctx.stack.truncate(ctx.stack.len() - argc);
+        let name = vm
+            .effects
+            .borrow()
+            .get(op)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| "?".into());
+        return Err(RuntimeError::new(format!("unhandled effect {name}"), site)
+            .with_hint(format!("no enclosing `handle` has a clause for {name}"))
+            .into());
+    };
+    if tail_resumptive && vm.fast_resume {
+        let depth = {
+            let mut hs = vm.handlers.borrow_mut();
+            let depth = hs.len();
+            hs.push(HandlerEntry::Mask {
+                skip: depth - index,
+            });
+            depth
+        };
+        let result = invoke(ctx, &clause, argc, site);
+        vm.handlers.borrow_mut().truncate(depth);
+        return result;
+    }
+    let args = ctx.stack.split_off(ctx.stack.len() - argc);
+    let (fiber, mut entries) = {
+        let mut hs = vm.handlers.borrow_mut();
+        let entries = hs.split_off(index);
+        match &entries[0] {
+            HandlerEntry::Handler { fiber, .. } => (fiber.clone(), entries),
+            HandlerEntry::Mask { .. } => {
+                return Err(internal("a mask was chosen as a handler", site));
+            }
+        }
+    };
+    if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {
+        entries.remove(0);
+    }
+    let k = Continuation::new(Segment {
+        fiber: fiber.clone(),
+        entries,
+        fresh: None,
+    });
+    put_transfer(
+        &vm,
+        Transfer::Suspended {
+            op,
+            args,
+            k,
+            handler,
+        },
+    );
+    match stack::suspend(&fiber, 0) {
+        Ok(_) => match take_transfer(&vm) {
+            Transfer::Resume(mut vals) => Ok(vals.pop().unwrap_or(Value::Unit)),
+            _ => Err(internal("resumed without a value", site)),
+        },
+        Err(stack::SuspendError::Cancelled) => Err(Ctrl::Abort),
+        Err(e) => Err(internal(e, site)),
+    }
+}
+
+/// `resume k(args)` or `resume k(args) with { … }`.
+pub fn resume(
+    ctx: &mut Ctx,
+    k: &Value,
+    args: Vec<Value>,
+    shallow: Option<Rc<HandlerValue>>,
+    source: u32,
+    site: Span,
+) -> R {
+    let Value::Cont(k) = k else {
+        return Err(RuntimeError::new(
+            format!(
+                "type error: resume expects a continuation, got {}",
+                k.kind()
+            ),
+            site,
+        )
+        .into());
+    };
+    let Some(seg) = k.take() else {
+        return Err(already_resumed(site));
+    };
+    let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
+    let fits = args.len() == expected || (seg.fresh.is_none() && args.is_empty());
+    if !fits {
+        let name = seg
+            .fresh
+            .as_ref()
+            .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
+        *k.segment.borrow_mut() = Some(seg);
+        return Err(RuntimeError::new(
+            format!(
+                "wrong number of arguments: {name} expects {expected}, got {}",
+                args.len()
+            ),
+            site,
+        )
+        .into());
+    }
+    run_segment(ctx, seg, shallow, args, source, site)
+}
+
+/// `cont f`: a fresh continuation that calls `f` when first resumed.
+pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
+    let Value::Func(f) = f else {
+        return Err(RuntimeError::new(
+            format!("type error: cont expects a function, got {}", f.kind()),
+            site,
+        )
+        .into());
+    };
+    let fresh = Some((f.proto.name.clone(), f.proto.arity));
+    let fiber = spawn(&ctx.vm, f, site)?;
+    Ok(Value::Cont(Continuation::new(Segment {
+        fiber,
+        entries: Vec::new(),
+        fresh,
+    })))
+}
+
+/// `discontinue k`: unwinds the suspended computation without running handler code.
+pub fn discontinue(k: &Value, site: Span) -> R {
+    let Value::Cont(k) = k else {
+        return Err(RuntimeError::new(
+            format!(
+                "type error: discontinue expects a continuation, got {}",
+                k.kind()
+            ),
+            site,
+        )
+        .into());
+    };
+    let Some(seg) = k.take() else {
+        return Err(already_resumed(site));
+    };
+    let Segment { fiber, entries, .. } = seg;
+    drop(entries);
+    match fiber.cancel() {
+        Ok(()) => Ok(Value::Unit),
+        Err(e) => Err(internal(e, site)),
+    }
+}

@@ -1,0 +1,178 @@
+//! Functions: compiled prototypes, closures, built-ins, and the call protocol.
+//!
+//! # Calling convention
+//! Each continuation has its own value stack (`Ctx::stack`). A caller pushes the arguments
+//! and calls [`invoke`]; the arguments become slots `0..arity` of the callee's frame, which
+//! is extended with `()` up to the prototype's frame size. `Ctx::base` points at slot 0 of
+//! the running frame. On exit the frame is truncated away, so the stack is exactly as the
+//! caller left it before pushing the arguments.
+//!
+//! A call in tail position does not nest: it moves its arguments into the current frame's
+//! first slots and returns [`Ctrl::TailCall`]; [`invoke`]'s loop then runs the callee in the
+//! same frame. Self tail calls therefore run in constant native and value stack.
+
+use std::rc::{Rc, Weak};
+
+use crate::runtime::value::Value;
+use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::stack;
+use crate::syntax::ast::Span;
+
+/// Compiled code: a Rust closure made once from a syntax node. It receives the running
+/// continuation's context and the closure whose body it belongs to (for captured variables).
+pub type Code = Box<dyn Fn(&mut Ctx, &Closure) -> R>;
+
+/// What the compiler produces for one function: its code and frame layout.
+pub struct Proto {
+    /// The name shown in backtraces and when printed (`<fn>` for anonymous functions).
+    pub name: Rc<str>,
+    /// Number of parameters.
+    pub arity: usize,
+    /// Number of value-stack slots of a frame (parameters first).
+    pub nslots: usize,
+    /// The body.
+    pub body: Code,
+    /// Which source text the function comes from (an index into the session's source map).
+    pub source: u32,
+}
+
+/// A function value: a prototype and the variables it captured.
+pub struct Closure {
+    /// The compiled function.
+    pub proto: Rc<Proto>,
+    /// Captured variables: boxed [`Value::Cell`]s for shared mutable variables, plain values
+    /// for immutable ones.
+    pub env: Box<[Value]>,
+    /// A weak reference to this closure itself, so that a function can refer to itself
+    /// without a reference cycle.
+    pub me: Weak<Closure>,
+}
+
+impl Closure {
+    /// A new closure over `env`.
+    pub fn new(proto: Rc<Proto>, env: Box<[Value]>) -> Rc<Closure> {
+        Rc::new_cyclic(|me| Closure {
+            proto,
+            env,
+            me: me.clone(),
+        })
+    }
+}
+
+/// The signature of a built-in function's implementation: it gets the shared VM state and its
+/// arguments (which it may take). Errors are messages; the call site adds the location.
+pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, String>;
+
+/// A built-in function.
+pub struct Builtin {
+    /// Its name, as in LANGUAGE.md.
+    pub name: &'static str,
+    /// The smallest number of arguments it takes.
+    pub min_arity: usize,
+    /// The largest number of arguments it takes.
+    pub max_arity: usize,
+    /// Its implementation.
+    pub run: BuiltinFn,
+}
+
+/// The error for a call with the wrong number of arguments.
+pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
+    format!("wrong number of arguments: {name} expects {expected}, got {got}")
+}
+
+/// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
+///
+/// `site` is where the call is written; it is recorded in the backtrace of an error that
+/// escapes the callee.
+pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    if stack::approximate_sp() < ctx.limit {
+        ctx.stack.truncate(ctx.stack.len() - argc);
+        return Err(RuntimeError::new("stack overflow", site)
+            .with_hint("the recursion is too deep; a tail call (the call as the last action of a function) runs in constant stack")
+            .into());
+    }
+    let proto = &*clo.proto;
+    if argc != proto.arity {
+        ctx.stack.truncate(ctx.stack.len() - argc);
+        return Err(RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into());
+    }
+    let saved_base = ctx.base;
+    let base = ctx.stack.len() - argc;
+    ctx.base = base;
+    ctx.stack.resize(base + proto.nslots, Value::Unit);
+    let mut result = (proto.body)(ctx, clo);
+    let mut holder: Rc<Closure>;
+    let mut current = proto;
+    while let Err(Ctrl::TailCall(next)) = result {
+        if let Err(e) = ctx.poll(site) {
+            result = Err(e);
+            break;
+        }
+        let argc = ctx.tail_argc;
+        ctx.stack.truncate(base + argc);
+        holder = next;
+        current = &holder.proto;
+        if argc != current.arity {
+            result = Err(
+                RuntimeError::new(arity_error(&current.name, current.arity, argc), site).into(),
+            );
+            break;
+        }
+        ctx.stack.resize(base + current.nslots, Value::Unit);
+        result = (current.body)(ctx, &holder);
+    }
+    ctx.stack.truncate(base);
+    ctx.base = saved_base;
+    match result {
+        Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
+        Err(Ctrl::Error(mut e)) => {
+            e.leave_function(&current.name, current.source, site);
+            Err(Ctrl::Error(e))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Calls any callable value on the `argc` arguments on top of the value stack.
+pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
+    match callee {
+        Value::Func(clo) => invoke(ctx, clo, argc, site),
+        Value::Builtin(b) => call_builtin(ctx, b, argc, site),
+        other => {
+            ctx.stack.truncate(ctx.stack.len() - argc);
+            Err(RuntimeError::new(
+                format!(
+                    "not a function: {} is a {}",
+                    crate::runtime::print::show(other),
+                    other.kind()
+                ),
+                site,
+            )
+            .into())
+        }
+    }
+}
+
+/// Calls a built-in on the `argc` arguments on top of the value stack.
+pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
+    let start = ctx.stack.len() - argc;
+    if argc < b.min_arity || argc > b.max_arity {
+        ctx.stack.truncate(start);
+        let expected = if b.min_arity == b.max_arity {
+            b.min_arity.to_string()
+        } else {
+            format!("{} to {}", b.min_arity, b.max_arity)
+        };
+        return Err(RuntimeError::new(
+            format!(
+                "wrong number of arguments: {} expects {expected}, got {argc}",
+                b.name
+            ),
+            site,
+        )
+        .into());
+    }
+    let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
+    ctx.stack.truncate(start);
+    result.map_err(|m| RuntimeError::new(m, site).into())
+}

@@ -1,0 +1,201 @@
+//! The run-time system: values, calls, built-ins, printing, effects and continuations.
+//!
+//! Compiled code ([`function::Code`]) runs against a [`Ctx`], the state of one continuation
+//! (its value stack and native stack limit), which reaches the state shared by all
+//! continuations ([`Vm`]) through an `Rc`. Every piece of code returns [`R`]: a value, or a
+//! [`Ctrl`] that unwinds: an error, a `return`, a tail call for the enclosing call loop, or
+//! an abort that tears down a cancelled continuation.
+
+pub mod builtins;
+pub mod effects;
+pub mod function;
+pub mod ops;
+pub mod print;
+pub mod symbol;
+pub mod value;
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::syntax::ast::Span;
+use effects::HandlerEntry;
+use function::Closure;
+use value::Value;
+
+/// The result of running compiled code.
+pub type R = Result<Value, Ctrl>;
+
+/// Why compiled code stopped before producing a value.
+pub enum Ctrl {
+    /// A runtime error, unwinding to the top.
+    Error(Box<RuntimeError>),
+    /// `return e`: unwinds to the enclosing function call.
+    Return(Value),
+    /// A call in tail position: its arguments are in the current frame's first
+    /// `Ctx::tail_argc` slots; the enclosing [`function::invoke`] loop runs it.
+    TailCall(Rc<Closure>),
+    /// The continuation is being cancelled (`discontinue`, or it became unreachable): unwind
+    /// without running any more kont code.
+    Abort,
+}
+
+impl From<RuntimeError> for Ctrl {
+    fn from(e: RuntimeError) -> Ctrl {
+        Ctrl::Error(Box::new(e))
+    }
+}
+
+/// One line of a kont backtrace.
+#[derive(Clone, Debug)]
+pub enum TraceFrame {
+    /// Execution was inside function `name` at `span` of source `source`.
+    Call {
+        /// The function's name.
+        name: Rc<str>,
+        /// The source text the function comes from.
+        source: u32,
+        /// Where in that source.
+        span: Span,
+    },
+    /// The error crossed from a continuation into the code that resumed it, here.
+    Resumed {
+        /// The source text of the `resume` (or `handle`).
+        source: u32,
+        /// Where in that source.
+        span: Span,
+    },
+}
+
+/// A runtime error on its way to the top, collecting its backtrace as it unwinds.
+#[derive(Debug)]
+pub struct RuntimeError {
+    /// The message (begins with one of the phrases of LANGUAGE.md's error table).
+    pub message: String,
+    /// A hint for the learner, if one helps.
+    pub hint: Option<String>,
+    /// Where in the function being unwound the error is now (its origin at first, then the
+    /// call sites of the enclosing functions).
+    pub site: Span,
+    /// The frames unwound so far, innermost first.
+    pub trace: Vec<TraceFrame>,
+}
+
+impl RuntimeError {
+    /// A new error raised at `site`.
+    pub fn new(message: impl Into<String>, site: Span) -> RuntimeError {
+        RuntimeError {
+            message: message.into(),
+            hint: None,
+            site,
+            trace: Vec::new(),
+        }
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> RuntimeError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Records that the error left function `name` (from `source`) and is now at `call_site`
+    /// in its caller.
+    pub fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span) {
+        self.trace.push(TraceFrame::Call {
+            name: name.clone(),
+            source,
+            span: self.site,
+        });
+        self.site = call_site;
+    }
+
+    /// Records that the error crossed from a continuation into the code that resumed it.
+    pub fn leave_continuation(&mut self, source: u32, resume_site: Span) {
+        self.trace.push(TraceFrame::Resumed {
+            source,
+            span: resume_site,
+        });
+        self.site = resume_site;
+    }
+}
+
+/// State shared by every continuation of one session.
+pub struct Vm {
+    /// Where `print` and `println` write.
+    pub out: RefCell<Box<dyn Write>>,
+    /// The script's command-line arguments (`args()`).
+    pub args: Vec<String>,
+    /// The handler stack: handlers installed by the running chain of continuations, innermost
+    /// last (see [`effects`]).
+    pub handlers: RefCell<Vec<HandlerEntry>>,
+    /// Values in flight during a stack switch (see [`effects`]).
+    pub transfer: RefCell<effects::Transfer>,
+    /// The names and arities of declared effect operations, indexed by operation id.
+    pub effects: RefCell<Vec<(Rc<str>, usize)>>,
+    /// Whether tail-resumptive handler clauses run without switching stacks.
+    pub fast_resume: bool,
+}
+
+impl Vm {
+    /// A VM writing to `out`, with script arguments `args`.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Vm {
+        let fast_resume = std::env::var("KONT_FAST_RESUME").map_or(true, |v| v != "0");
+        Vm {
+            out: RefCell::new(out),
+            args,
+            handlers: RefCell::new(Vec::new()),
+            transfer: RefCell::new(effects::Transfer::Empty),
+            effects: RefCell::new(Vec::new()),
+            fast_resume,
+        }
+    }
+}
+
+/// The state of one running continuation: its value stack and native stack limit.
+pub struct Ctx {
+    /// The value stack: frames of the functions running on this continuation.
+    pub stack: Vec<Value>,
+    /// Index of slot 0 of the running frame.
+    pub base: usize,
+    /// Native stack addresses below this are the red zone: a call there is a stack overflow.
+    pub limit: usize,
+    /// Argument count of a pending [`Ctrl::TailCall`].
+    pub tail_argc: usize,
+    /// The shared state.
+    pub vm: Rc<Vm>,
+}
+
+impl Ctx {
+    /// A context for code running on the current native stack.
+    pub fn new(vm: Rc<Vm>) -> Ctx {
+        Ctx {
+            stack: Vec::with_capacity(64),
+            base: 0,
+            limit: crate::stack::stack_limit(),
+            tail_argc: 0,
+            vm,
+        }
+    }
+
+    /// The value in slot `i` of the running frame.
+    #[inline(always)]
+    pub fn local(&self, i: usize) -> &Value {
+        &self.stack[self.base + i]
+    }
+
+    /// Slot `i` of the running frame, for writing.
+    #[inline(always)]
+    pub fn local_mut(&mut self, i: usize) -> &mut Value {
+        &mut self.stack[self.base + i]
+    }
+
+    /// Checks for a user interrupt; loops call this on every iteration.
+    #[inline(always)]
+    pub fn poll(&self, site: Span) -> Result<(), Ctrl> {
+        if crate::interrupt::pending() {
+            Err(RuntimeError::new("interrupted", site).into())
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The operators: arithmetic, comparison, concatenation and cons.
+//!
+//! Each function takes operand values and returns the result or an error message; the
+//! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
+//! these for everything else.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::runtime::print;
+use crate::runtime::value::Value;
+use crate::syntax::ast::BinOp;
+
+/// The result of an operator: a value or an error message.
+pub type OpResult = Result<Value, String>;
+
+fn overflow() -> String {
+    "integer overflow".to_string()
+}
+
+fn type_error(verb: &str, a: &Value, b: &Value) -> String {
+    format!("type error: cannot {verb} {} and {}", a.kind(), b.kind())
+}
+
+fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+        (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
+        (Value::Float(x), Value::Int(y)) => Some((*x, *y as f64)),
+        _ => None,
+    }
+}
+
+/// `a + b`
+pub fn add(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.checked_add(*y).map(Value::Int).ok_or_else(overflow),
+        _ => float_pair(a, b)
+            .map(|(x, y)| Value::Float(x + y))
+            .ok_or_else(|| type_error("add", a, b)),
+    }
+}
+
+/// `a - b`
+pub fn sub(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.checked_sub(*y).map(Value::Int).ok_or_else(overflow),
+        _ => float_pair(a, b)
+            .map(|(x, y)| Value::Float(x - y))
+            .ok_or_else(|| type_error("subtract", a, b)),
+    }
+}
+
+/// `a * b`
+pub fn mul(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.checked_mul(*y).map(Value::Int).ok_or_else(overflow),
+        _ => float_pair(a, b)
+            .map(|(x, y)| Value::Float(x * y))
+            .ok_or_else(|| type_error("multiply", a, b)),
+    }
+}
+
+/// `a / b`, truncating toward zero on ints.
+pub fn div(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(x), Value::Int(y)) => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
+        _ => float_pair(a, b)
+            .map(|(x, y)| Value::Float(x / y))
+            .ok_or_else(|| type_error("divide", a, b)),
+    }
+}
+
+/// `a % b`, with the sign of `a` on ints.
+pub fn rem(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(x), Value::Int(y)) => x.checked_rem(*y).map(Value::Int).ok_or_else(overflow),
+        _ => float_pair(a, b)
+            .map(|(x, y)| Value::Float(x % y))
+            .ok_or_else(|| type_error("take the remainder of", a, b)),
+    }
+}
+
+/// `-a`
+pub fn neg(a: &Value) -> OpResult {
+    match a {
+        Value::Int(x) => x.checked_neg().map(Value::Int).ok_or_else(overflow),
+        Value::Float(x) => Ok(Value::Float(-x)),
+        _ => Err(format!("type error: cannot negate {}", a.kind())),
+    }
+}
+
+/// `not a`
+pub fn not(a: &Value) -> OpResult {
+    match a {
+        Value::Bool(b) => Ok(Value::Bool(!b)),
+        _ => Err(expected_bool(a)),
+    }
+}
+
+/// The message for a non-boolean where a boolean is needed.
+pub fn expected_bool(v: &Value) -> String {
+    format!("type error: expected bool, got {}", v.kind())
+}
+
+/// `a ++ b` on strings or lists.
+pub fn concat(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(x);
+            s.push_str(y);
+            Ok(Value::Str(Rc::new(s)))
+        }
+        (Value::Nil | Value::Cons(_), Value::Nil | Value::Cons(_)) => {
+            let items: Vec<Value> = a.list_iter().cloned().collect();
+            Ok(items
+                .into_iter()
+                .rev()
+                .fold(b.clone(), |tail, head| Value::cons(head, tail)))
+        }
+        _ => Err(type_error("concatenate", a, b)),
+    }
+}
+
+/// `a :: b`
+pub fn cons(a: Value, b: Value) -> OpResult {
+    match b {
+        Value::Nil | Value::Cons(_) => Ok(Value::cons(a, b)),
+        other => Err(format!(
+            "type error: the right side of `::` must be a list, got {}",
+            other.kind()
+        )),
+    }
+}
+
+/// Orders two values: numbers with numbers, strings with strings.
+pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
+        _ => match float_pair(a, b) {
+            Some((x, y)) => x
+                .partial_cmp(&y)
+                .ok_or_else(|| "type error: cannot order NaN".to_string()),
+            None => Err(format!(
+                "type error: cannot compare {} with {}",
+                a.kind(),
+                b.kind()
+            )),
+        },
+    }
+}
+
+/// A comparison or arithmetic operator applied to two values (not `and`/`or`/`::`).
+pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
+    match op {
+        BinOp::Add => add(a, b),
+        BinOp::Sub => sub(a, b),
+        BinOp::Mul => mul(a, b),
+        BinOp::Div => div(a, b),
+        BinOp::Rem => rem(a, b),
+        BinOp::Concat => concat(a, b),
+        BinOp::Eq => print::equal(a, b).map(Value::Bool),
+        BinOp::Ne => print::equal(a, b).map(|e| Value::Bool(!e)),
+        BinOp::Lt => compare(a, b).map(|o| Value::Bool(o == Ordering::Less)),
+        BinOp::Le => compare(a, b).map(|o| Value::Bool(o != Ordering::Greater)),
+        BinOp::Gt => compare(a, b).map(|o| Value::Bool(o == Ordering::Greater)),
+        BinOp::Ge => compare(a, b).map(|o| Value::Bool(o != Ordering::Less)),
+        BinOp::Cons => cons(a.clone(), b.clone()),
+        BinOp::And | BinOp::Or => unreachable!("short-circuit operators are compiled separately"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_arithmetic_checks_overflow_and_zero() {
+        assert!(
+            matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m == "integer overflow")
+        );
+        assert!(matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
+        assert!(matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
+        assert!(
+            matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m == "integer overflow")
+        );
+        assert!(matches!(
+            div(&Value::Int(-7), &Value::Int(2)),
+            Ok(Value::Int(-3))
+        ));
+        assert!(matches!(
+            rem(&Value::Int(-7), &Value::Int(2)),
+            Ok(Value::Int(-1))
+        ));
+    }
+
+    #[test]
+    fn mixing_ints_and_floats_gives_floats() {
+        assert!(matches!(add(&Value::Int(1), &Value::Float(0.5)), Ok(Value::Float(f)) if f == 1.5));
+        assert!(
+            matches!(div(&Value::Float(1.0), &Value::Int(0)), Ok(Value::Float(f)) if f.is_infinite())
+        );
+    }
+
+    #[test]
+    fn type_errors_name_both_kinds() {
+        assert_eq!(
+            add(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            "type error: cannot add int and string"
+        );
+        assert_eq!(
+            compare(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            "type error: cannot compare int with string"
+        );
+    }
+}

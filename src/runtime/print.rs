@@ -1,0 +1,252 @@
+//! Printing values and comparing them for equality.
+//!
+//! Both walk user data of any size, so both are iterative: an explicit work list replaces
+//! native recursion, and a 10,000,000-element list or a tree a million levels deep is printed
+//! or compared without exhausting a native stack.
+//!
+//! Printing follows LANGUAGE.md: `println` prints a top-level string without quotes; inside
+//! data strings are quoted and escaped.
+
+use std::fmt::Write;
+
+use crate::runtime::value::Value;
+
+/// The text `print(v)` writes: strings unquoted at top level.
+pub fn show(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v);
+    out
+}
+
+/// The form of `v` as it appears inside data (strings quoted): what the REPL echoes.
+pub fn repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_data(&mut out, v);
+    out
+}
+
+/// Appends the printed form of `v` to `out`.
+pub fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        _ => write_data(out, v),
+    }
+}
+
+/// A unit of pending printing work.
+enum Item {
+    /// Print a value (strings quoted).
+    Val(Value),
+    /// Print fixed text.
+    Text(&'static str),
+    /// Print `, x` for each remaining element `x` of a list, then `]`.
+    ListRest(Value),
+}
+
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".to_string()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else {
+        format!("{f:?}")
+    }
+}
+
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Pushes `open`, the items separated by `, `, and `close` onto the work list (in reverse, so
+/// they pop in order).
+fn push_seq(work: &mut Vec<Item>, open: &'static str, items: &[Value], close: &'static str) {
+    work.push(Item::Text(close));
+    for (i, item) in items.iter().enumerate().rev() {
+        work.push(Item::Val(item.clone()));
+        if i > 0 {
+            work.push(Item::Text(", "));
+        }
+    }
+    work.push(Item::Text(open));
+}
+
+fn write_data(out: &mut String, v: &Value) {
+    let mut work = vec![Item::Val(v.clone())];
+    while let Some(item) = work.pop() {
+        match item {
+            Item::Text(t) => out.push_str(t),
+            Item::ListRest(rest) => {
+                if let Value::Cons(cell) = &rest {
+                    out.push_str(", ");
+                    work.push(Item::ListRest(cell.tail.clone()));
+                    work.push(Item::Val(cell.head.clone()));
+                } else {
+                    out.push(']');
+                }
+            }
+            Item::Val(v) => write_one(out, &mut work, &v),
+        }
+    }
+}
+
+fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
+    match v {
+        Value::Unit => out.push_str("()"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Atom(s) => out.push_str(&s.name()),
+        Value::Str(s) => quote(out, s),
+        Value::Nil => out.push_str("[]"),
+        Value::Cons(cell) => {
+            out.push('[');
+            work.push(Item::ListRest(cell.tail.clone()));
+            work.push(Item::Val(cell.head.clone()));
+        }
+        Value::Tuple(fields) => push_seq(work, "(", &fields.0, ")"),
+        Value::Ctor(c) => {
+            out.push_str(&c.name.name());
+            push_seq(work, "(", &c.fields, ")");
+        }
+        Value::Array(a) => {
+            let items = a.borrow().clone();
+            push_seq(work, "#[", &items, "]");
+        }
+        Value::Func(c) => {
+            let name = &c.proto.name;
+            if &**name == "<fn>" {
+                out.push_str("<fn>");
+            } else {
+                let _ = write!(out, "<fn {name}>");
+            }
+        }
+        Value::Builtin(b) => {
+            let _ = write!(out, "<fn {}>", b.name);
+        }
+        Value::Cont(_) => out.push_str("<continuation>"),
+        Value::Cell(c) => work.push(Item::Val(c.borrow().clone())),
+    }
+}
+
+/// Structural equality (`==`). Ints and floats compare numerically; functions and
+/// continuations cannot be compared.
+pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
+    let mut work = vec![(a.clone(), b.clone())];
+    while let Some((x, y)) = work.pop() {
+        if !equal_one(&mut work, &x, &y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> bool {
+    if xs.len() != ys.len() {
+        return false;
+    }
+    work.extend(xs.iter().cloned().zip(ys.iter().cloned()));
+    true
+}
+
+/// Compares the top level of `x` and `y`, pushing their children onto `work`.
+fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, String> {
+    Ok(match (x, y) {
+        (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
+            return Err("cannot compare functions".to_string());
+        }
+        (Value::Cont(_), _) | (_, Value::Cont(_)) => {
+            return Err("cannot compare continuations".to_string());
+        }
+        (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
+        (Value::Bool(p), Value::Bool(q)) => p == q,
+        (Value::Int(p), Value::Int(q)) => p == q,
+        (Value::Float(p), Value::Float(q)) => p == q,
+        (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => (*p as f64) == *q,
+        (Value::Atom(p), Value::Atom(q)) => p == q,
+        (Value::Str(p), Value::Str(q)) => p == q,
+        (Value::Cons(p), Value::Cons(q)) => {
+            work.push((p.tail.clone(), q.tail.clone()));
+            work.push((p.head.clone(), q.head.clone()));
+            true
+        }
+        (Value::Tuple(p), Value::Tuple(q)) => push_pairs(work, &p.0, &q.0),
+        (Value::Ctor(p), Value::Ctor(q)) => {
+            p.name == q.name && push_pairs(work, &p.fields, &q.fields)
+        }
+        (Value::Array(p), Value::Array(q)) => {
+            let (p, q) = (p.borrow().clone(), q.borrow().clone());
+            push_pairs(work, &p, &q)
+        }
+        _ => false,
+    })
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::symbol::Symbol;
+
+    #[test]
+    fn prints_by_the_rules() {
+        let node = Symbol::intern("Node");
+        let leaf = Value::Atom(Symbol::intern("Leaf"));
+        let tree = Value::ctor(node, vec![leaf.clone(), Value::Int(1), leaf]);
+        assert_eq!(show(&tree), "Node(Leaf, 1, Leaf)");
+        assert_eq!(show(&Value::str("a\"b")), "a\"b");
+        let t = Value::tuple(vec![Value::Int(1), Value::str("a\n")]);
+        assert_eq!(show(&t), "(1, \"a\\n\")");
+        assert_eq!(
+            show(&Value::list([1, 2, 3].into_iter().map(Value::Int))),
+            "[1, 2, 3]"
+        );
+        assert_eq!(show(&Value::Nil), "[]");
+        assert_eq!(
+            show(&Value::array(vec![Value::Int(1), Value::Int(2)])),
+            "#[1, 2]"
+        );
+        assert_eq!(show(&Value::Float(2.0)), "2.0");
+        assert_eq!(show(&Value::Float(1.5)), "1.5");
+        assert_eq!(show(&Value::Unit), "()");
+    }
+
+    #[test]
+    fn long_lists_print_and_compare_iteratively() {
+        let build = || {
+            let mut l = Value::Nil;
+            for i in 0..1_000_000 {
+                l = Value::cons(Value::Int(i % 10), l);
+            }
+            l
+        };
+        let (a, b) = (build(), build());
+        assert_eq!(equal(&a, &b), Ok(true));
+        assert_eq!(show(&a).len(), 1_000_000 * 3);
+    }
+
+    #[test]
+    fn equality_is_structural_and_numeric() {
+        assert_eq!(equal(&Value::Int(1), &Value::Float(1.0)), Ok(true));
+        assert_eq!(equal(&Value::Int(1), &Value::str("1")), Ok(false));
+        let l1 = Value::list([1, 2].into_iter().map(Value::Int));
+        let l2 = Value::list([1, 3].into_iter().map(Value::Int));
+        assert_eq!(equal(&l1, &l2), Ok(false));
+    }
+}

@@ -1,0 +1,278 @@
+//! Run-time values.
+//!
+//! [`Value`] is 16 bytes: immediates (unit, booleans, ints, floats, nullary constructors) sit
+//! inline, everything else lives behind an `Rc`. Cloning an int or reading a local never
+//! allocates. Lists are immutable cons cells; arrays are the only mutable aggregate.
+//!
+//! Invariant: dropping a value never recurses deeper than a constant number of native frames,
+//! however long a list or deep a tree is. Heap nodes hand their uniquely owned children to
+//! [`drop_iteratively`], which empties them with an explicit work list.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::runtime::effects::Continuation;
+use crate::runtime::function::{Builtin, Closure};
+use crate::runtime::symbol::Symbol;
+
+/// A kont value.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// `()`
+    #[default]
+    Unit,
+    /// `true` / `false`
+    Bool(bool),
+    /// A 64-bit signed integer.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A nullary constructor such as `None` or `Leaf`.
+    Atom(Symbol),
+    /// An immutable UTF-8 string (`Rc<String>` rather than `Rc<str>`: a thin pointer keeps
+    /// `Value` at 16 bytes).
+    Str(Rc<String>),
+    /// The empty list `[]`.
+    Nil,
+    /// A non-empty list `head :: tail`.
+    Cons(Rc<ConsCell>),
+    /// A tuple of at least two elements.
+    Tuple(Rc<Fields>),
+    /// A constructor applied to arguments, such as `Node(l, 1, r)`.
+    Ctor(Rc<CtorValue>),
+    /// A mutable array.
+    Array(Rc<RefCell<Vec<Value>>>),
+    /// A kont function (closure).
+    Func(Rc<Closure>),
+    /// A built-in function.
+    Builtin(&'static Builtin),
+    /// A one-shot continuation.
+    Cont(Rc<Continuation>),
+    /// A mutable variable shared between a frame and the closures that capture it. Never
+    /// visible to programs: reading a boxed variable yields its content.
+    Cell(Rc<VarCell>),
+}
+
+/// The storage of a captured mutable variable.
+pub type VarCell = RefCell<Value>;
+
+/// A cons cell of a list.
+pub struct ConsCell {
+    /// The first element.
+    pub head: Value,
+    /// The rest of the list: `Nil` or `Cons`.
+    pub tail: Value,
+}
+
+/// The elements of a tuple.
+pub struct Fields(pub Box<[Value]>);
+
+/// A constructor applied to arguments.
+pub struct CtorValue {
+    /// The constructor's name.
+    pub name: Symbol,
+    /// Its arguments (at least one).
+    pub fields: Box<[Value]>,
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Rc::new(s.into()))
+    }
+
+    /// The list `head :: tail`.
+    pub fn cons(head: Value, tail: Value) -> Value {
+        Value::Cons(Rc::new(ConsCell { head, tail }))
+    }
+
+    /// A list of the given elements, in order.
+    pub fn list(items: impl DoubleEndedIterator<Item = Value>) -> Value {
+        items
+            .rev()
+            .fold(Value::Nil, |tail, head| Value::cons(head, tail))
+    }
+
+    /// A tuple of the given elements.
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(Fields(items.into_boxed_slice())))
+    }
+
+    /// A constructor value: an atom when there are no arguments.
+    pub fn ctor(name: Symbol, fields: Vec<Value>) -> Value {
+        if fields.is_empty() {
+            Value::Atom(name)
+        } else {
+            Value::Ctor(Rc::new(CtorValue {
+                name,
+                fields: fields.into_boxed_slice(),
+            }))
+        }
+    }
+
+    /// A new mutable array.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Rc::new(RefCell::new(items)))
+    }
+
+    /// The name of this value's kind, for error messages (`int`, `string`, `list`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Unit => "unit",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Atom(_) | Value::Ctor(_) => "constructor",
+            Value::Str(_) => "string",
+            Value::Nil | Value::Cons(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Array(_) => "array",
+            Value::Func(_) | Value::Builtin(_) => "function",
+            Value::Cont(_) => "continuation",
+            Value::Cell(_) => "cell",
+        }
+    }
+
+    /// Iterates over the elements of a list value (`Nil`/`Cons`); stops at anything else.
+    pub fn list_iter(&self) -> ListIter<'_> {
+        ListIter { cur: self }
+    }
+}
+
+/// An iterator over the elements of a kont list.
+pub struct ListIter<'a> {
+    cur: &'a Value,
+}
+
+impl<'a> Iterator for ListIter<'a> {
+    type Item = &'a Value;
+
+    fn next(&mut self) -> Option<&'a Value> {
+        match self.cur {
+            Value::Cons(cell) => {
+                self.cur = &cell.tail;
+                Some(&cell.head)
+            }
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    /// Whether a [`drop_iteratively`] loop is running on this thread.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+    /// Values waiting to be dropped by the running loop.
+    static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether dropping `v` could recurse: it is the last reference to a node with children.
+fn owns_children(v: &Value) -> bool {
+    match v {
+        Value::Cons(rc) => Rc::strong_count(rc) == 1,
+        Value::Tuple(rc) => Rc::strong_count(rc) == 1,
+        Value::Ctor(rc) => Rc::strong_count(rc) == 1,
+        Value::Array(rc) => Rc::strong_count(rc) == 1,
+        _ => false,
+    }
+}
+
+/// Drops `children` without native recursion: the outermost call runs a loop over a work list
+/// and nested calls (from the drops it performs) only append to that list.
+fn drop_iteratively(children: impl Iterator<Item = Value>) {
+    let mut owned = children.filter(owns_children).peekable();
+    if owned.peek().is_none() {
+        return;
+    }
+    if DRAINING.with(Cell::get) {
+        PENDING.with(|p| p.borrow_mut().extend(owned));
+        return;
+    }
+    DRAINING.with(|d| d.set(true));
+    let mut work: Vec<Value> = owned.collect();
+    while let Some(v) = work.pop() {
+        drop(v);
+        PENDING.with(|p| work.append(&mut p.borrow_mut()));
+    }
+    DRAINING.with(|d| d.set(false));
+}
+
+impl Drop for ConsCell {
+    fn drop(&mut self) {
+        let mut tail = std::mem::take(&mut self.tail);
+        let head = std::mem::take(&mut self.head);
+        let mut heads = Vec::new();
+        if owns_children(&head) {
+            heads.push(head);
+        }
+        // Walk the uniquely owned spine of the list without recursion.
+        while let Value::Cons(rc) = tail {
+            match Rc::try_unwrap(rc) {
+                Ok(mut cell) => {
+                    tail = std::mem::take(&mut cell.tail);
+                    let h = std::mem::take(&mut cell.head);
+                    if owns_children(&h) {
+                        heads.push(h);
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        drop_iteratively(heads.into_iter());
+    }
+}
+
+impl Drop for Fields {
+    fn drop(&mut self) {
+        let fields = std::mem::take(&mut self.0);
+        drop_iteratively(fields.into_vec().into_iter());
+    }
+}
+
+impl Drop for CtorValue {
+    fn drop(&mut self) {
+        let fields = std::mem::take(&mut self.fields);
+        drop_iteratively(fields.into_vec().into_iter());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_two_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn dropping_a_long_list_does_not_recurse() {
+        let mut list = Value::Nil;
+        for i in 0..2_000_000 {
+            list = Value::cons(Value::Int(i), list);
+        }
+        drop(list);
+    }
+
+    #[test]
+    fn dropping_a_deep_tree_does_not_recurse() {
+        let name = Symbol::intern("Node");
+        let mut tree = Value::Unit;
+        for _ in 0..1_000_000 {
+            tree = Value::ctor(name, vec![tree, Value::Int(1)]);
+        }
+        drop(tree);
+    }
+
+    #[test]
+    fn list_iter_yields_elements_in_order() {
+        let l = Value::list([1, 2, 3].into_iter().map(Value::Int));
+        let got: Vec<i64> = l
+            .list_iter()
+            .map(|v| match v {
+                Value::Int(i) => *i,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(got, vec![1, 2, 3]);
+    }
+}

@@ -1,0 +1,205 @@
+//! The active chain: which continuation runs, the switches between continuations, and
+//! the end of a continuation's life.
+//!
+//! The chain is the list of running fibers linked by `Header::parent`, from the one now
+//! running (`CURRENT`) up to the one whose parent is the thread's own stack. Every
+//! fiber on it is kept alive: the outermost by the `resume` (or `cancel`, or last-handle
+//! drop) that entered it, which holds a reference until control comes back; each inner
+//! one likewise by the frames of its parent, which are inside that inner fiber's
+//! `resume`. A fiber's code dropping its own last handle while it runs therefore frees
+//! nothing.
+
+use super::header::{self, Header};
+use super::pool::{self, Slot};
+use super::x86_64::{switch_into, switch_out};
+use super::{Event, FiberId, Payload, State, SuspendError};
+use std::cell::Cell;
+use std::ptr::{self, NonNull};
+
+thread_local! {
+    /// The fiber now running; `None` on the thread's own stack.
+    static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
+}
+
+/// The fiber now running.
+pub fn current() -> Option<NonNull<Header>> {
+    CURRENT.get()
+}
+
+/// The slot of the fiber now running (read by the SIGSEGV handler: no allocation, no
+/// destructor).
+pub fn current_slot() -> Option<Slot> {
+    // SAFETY: the running fiber's header is alive (it is on the chain).
+    CURRENT.get().map(|header| unsafe { header.as_ref() }.slot)
+}
+
+/// Switches into the segment of `outer`, which must be `Fresh` or `Suspended`: to
+/// `outer` itself if fresh, else to the innermost fiber of its suspended segment.
+/// Returns when `outer` suspends to us, returns or panics. With `cancel`, every fiber
+/// of the segment is marked cancelling first, so the pending `suspend` returns
+/// `Err(Cancelled)`.
+///
+/// # Safety
+///
+/// `outer` is in state `Fresh` or `Suspended`, and the caller holds a reference to it
+/// until this returns (the active chain's reference to its outermost fiber).
+pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> Event {
+    // SAFETY: the caller holds a reference until we return.
+    let header = unsafe { outer.as_ref() };
+    // A fresh fiber is its own innermost fiber.
+    let inner = header.innermost.get();
+    if cancel {
+        mark_cancelling(inner, outer);
+    }
+    header.parent.set(CURRENT.replace(Some(inner)));
+    header.state.set(State::Running);
+    // SAFETY: `outer`'s context holds its own initial context (fresh) or the registers
+    // its segment's innermost fiber saved when it suspended; that stack is intact.
+    let received = unsafe { switch_into(header::context(outer), payload) };
+    CURRENT.set(header.parent.get());
+    match header.state.get() {
+        State::Suspended => Event::Suspended(received),
+        _ => match header.panic.take() {
+            Some(message) => Event::Panicked(message),
+            None => Event::Returned(received),
+        },
+    }
+}
+
+/// Marks the fibers from `inner` up to `outer` (following parent links) cancelling.
+fn mark_cancelling(inner: NonNull<Header>, outer: NonNull<Header>) {
+    let mut fiber = inner;
+    loop {
+        // SAFETY: the fibers of a suspended segment are alive (see the module docs).
+        let header = unsafe { fiber.as_ref() };
+        header.cancelling.set(true);
+        match header.parent.get() {
+            Some(parent) if fiber != outer => fiber = parent,
+            _ => break,
+        }
+    }
+}
+
+/// Suspends the segment from the running fiber up to the fiber named `target` (see
+/// `stack::suspend_to`). Only fibers found on the active chain are dereferenced, so a
+/// stale or foreign `target` is merely not found.
+pub fn suspend(target: FiberId, payload: Payload) -> Result<Payload, SuspendError> {
+    let current = CURRENT.get().ok_or(SuspendError::NotAncestor)?;
+    let mut fiber = current;
+    let mut cancelling = false;
+    let outer = loop {
+        // SAFETY: fibers on the active chain are alive (see the module docs).
+        let header = unsafe { fiber.as_ref() };
+        cancelling |= header.cancelling.get();
+        if fiber == target.header && header.serial == target.serial {
+            break fiber;
+        }
+        fiber = header.parent.get().ok_or(SuspendError::NotAncestor)?;
+    };
+    if cancelling {
+        return Err(SuspendError::Cancelled);
+    }
+    // SAFETY: `outer` is on the active chain, hence alive.
+    let header = unsafe { outer.as_ref() };
+    header.state.set(State::Suspended);
+    header.innermost.set(current);
+    // SAFETY: `outer` is running, so its context holds the registers of its parent,
+    // which is inside `enter(outer)` on an intact stack.
+    let received = unsafe { switch_out(header::context(outer), payload) };
+    // SAFETY: we run again, so we are on the chain and alive.
+    if unsafe { current.as_ref() }.cancelling.get() {
+        Err(SuspendError::Cancelled)
+    } else {
+        Ok(received)
+    }
+}
+
+/// Adds a handle.
+///
+/// # Safety
+///
+/// `fiber` is a live header.
+pub unsafe fn add_ref(fiber: NonNull<Header>) {
+    // SAFETY: the caller guarantees `fiber` is alive.
+    let header = unsafe { fiber.as_ref() };
+    header.refs.set(header.refs.get() + 1);
+}
+
+/// Drops a handle; the last one ends the continuation's life (see [`release`]).
+///
+/// # Safety
+///
+/// `fiber` is a live header and the caller owns one of its references.
+#[inline(always)]
+pub unsafe fn drop_ref(fiber: NonNull<Header>) {
+    // SAFETY: the caller owns a reference, so `fiber` is alive.
+    let header = unsafe { fiber.as_ref() };
+    let refs = header.refs.get() - 1;
+    header.refs.set(refs);
+    if refs == 0 {
+        // SAFETY: that was the last reference.
+        unsafe { release(fiber) };
+    }
+}
+
+/// Ends the life of a continuation whose last reference is gone: a fresh one drops
+/// its closure, a suspended one is cancelled (resumed from here until it finishes),
+/// and a finished one gives its slot back to the pool.
+///
+/// A continuation that is still running or suspended after that (never, for code that
+/// does not hold on to a handle while it is cancelled) keeps its slot forever: a slot
+/// that might still hold live frames is never reused.
+///
+/// # Safety
+///
+/// `fiber` is a live header with no reference left.
+#[cold]
+#[inline(never)]
+unsafe fn release(fiber: NonNull<Header>) {
+    // SAFETY: the caller guarantees `fiber` is alive.
+    let header = unsafe { fiber.as_ref() };
+    match header.state.get() {
+        State::Fresh => {
+            let start = header.start.take();
+            // SAFETY: no reference is left and the fiber never ran.
+            unsafe { free(fiber) };
+            drop(start);
+        }
+        // SAFETY: no reference is left and nothing runs on the stack.
+        State::Finished => unsafe { free(fiber) },
+        State::Suspended => {
+            // Hold a reference while cancelling, so that handles made and dropped on
+            // the way do not end its life a second time.
+            header.refs.set(1);
+            // SAFETY: alive (we hold a reference) and suspended.
+            drop(unsafe { enter(fiber, 0, true) });
+            let refs = header.refs.get() - 1;
+            header.refs.set(refs);
+            // With refs left, a handle made while cancelling frees it later; unfinished
+            // (see above), it is leaked.
+            if refs == 0 && header.state.get() == State::Finished {
+                // SAFETY: the last reference is gone and nothing runs on the stack.
+                unsafe { free(fiber) };
+            }
+        }
+        State::Running => {}
+    }
+}
+
+/// Returns a dead continuation's slot to the pool.
+///
+/// # Safety
+///
+/// No reference to `fiber` remains and nothing runs on its stack.
+unsafe fn free(fiber: NonNull<Header>) {
+    // SAFETY: the header is alive until here and never used again.
+    unsafe {
+        let slot = fiber.as_ref().slot;
+        ptr::drop_in_place(fiber.as_ptr());
+        pool::release(slot);
+    }
+}
+#[cfg(test)]
+pub fn swap_current(h: Option<NonNull<Header>>) -> Option<NonNull<Header>> {
+    CURRENT.replace(h)
+}

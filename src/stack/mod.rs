@@ -1,0 +1,458 @@
+//! Native stacks for continuations, and the switch between them. The only layer of
+//! kont with `unsafe` code; its assembly lives in `x86_64.rs`.
+//!
+//! # Layout of a stack
+//!
+//! Each continuation (a [`Fiber`]) runs on a stack of its own, one slot of
+//! [`stack_size()`] bytes of address space (see `pool.rs` for how slots are carved from
+//! slabs). The top of a slot, after the WebAssembly stack-switching design:
+//!
+//! ```text
+//!  slot top ──► +-----------------------------------+   high addresses
+//!               | Header: refs, state, parent,      |   HEADER_SIZE bytes: the
+//!               | innermost, closure, panic, limit  |   continuation's bookkeeping
+//!  TOS ───────► +-----------------------------------+   16-byte aligned
+//!   TOS - 0x08  | RIP  ┐                            |
+//!   TOS - 0x10  | RBP  ├ control context            |  ◄─ continuation_start's RBP
+//!   TOS - 0x18  | RSP  ┘                            |
+//!   TOS - 0x20  | argument buffer: one payload      |  first payload in, result out
+//!   TOS - 0x28  | func         = &Header::start     |  ┐ launch words, popped by
+//!   TOS - 0x30  | vmctx        = &Header            |  │ continuation_start into
+//!   TOS - 0x38  | args         = &argument buffer   |  │ the argument registers
+//!   TOS - 0x40  | return count = 1                  |  ┘ ◄─ initial RSP
+//!               +-----------------------------------+
+//!               | frames: fiber_start, the closure, |
+//!               | ... growing down                  |
+//!               ~                                   ~
+//!               +-----------------------------------+  ◄─ stack_limit()
+//!               | red zone, RED_ZONE = 256 KiB      |
+//!  slot bottom ►+-----------------------------------+
+//!               | guard page (below slot 0 of each  |
+//!               | slab) or the slot below's top     |
+//! ```
+//!
+//! The control context (`x86_64::ControlContext`) holds, by state:
+//!
+//! | state                         | RSP and RBP                         | RIP                        |
+//! |-------------------------------|-------------------------------------|----------------------------|
+//! | Fresh                         | TOS − 0x40 and TOS − 0x10           | `continuation_start`       |
+//! | Running (on the active chain) | the parent's frame record           | the parent's resume point  |
+//! | Suspended (outermost)         | the segment's innermost fiber's record | its resume point        |
+//! | Running inside a suspended segment | unchanged: its parent's record | its parent's resume point |
+//!
+//! A "frame record" is the pair (saved RBP, resume address) that the switch pushes
+//! before saving RSP; RSP and RBP both point at it. `continuation_start` keeps RBP at
+//! the RBP slot, so the frame-pointer chain runs from a continuation into its parent.
+//!
+//! # Primitives
+//!
+//! **Resume.** [`Fiber::resume`] links the fiber under the running one (or the thread's
+//! own stack), then exchanges the registers with the fiber's control context: a fresh
+//! fiber starts in `continuation_start`, a suspended one continues in its innermost
+//! fiber's `suspend`. The parent's registers are left in the context.
+//!
+//! **Suspend.** [`suspend`] from code on fiber `I`, naming an ancestor `O` on the
+//! active chain (or `I` itself), exchanges the registers with `O`'s control context:
+//! control goes to `O`'s parent, and `O`'s context now says where the whole segment
+//! `I..=O` continues. The fibers strictly inside the segment keep their contexts
+//! (their parents' registers) and their parent links, so a later `O.resume(p)` goes
+//! straight back into `I`, whose `suspend` returns `Ok(p)`. An effect handled N
+//! handlers up therefore captures N stacks with one switch. (Keeping the segment's
+//! resume point in the outermost context means the innermost context never has to be
+//! saved aside: one switch primitive, loading before it stores, serves resume and
+//! suspend.)
+//!
+//! **Return.** When the closure returns, `fiber_start` stores the result in the
+//! argument buffer and `continuation_start` jumps back through the fiber's context,
+//! which holds its parent's registers. The parent's `resume` reports
+//! [`Event::Returned`]. A panic is caught in `fiber_start` and reported as
+//! [`Event::Panicked`]; nothing ever unwinds through the assembly.
+//!
+//! **Cancel.** [`Fiber::cancel`] marks every fiber of the suspended segment cancelling
+//! and resumes it: the pending `suspend` returns `Err(Cancelled)`, as does every later
+//! `suspend` that crosses a cancelling fiber (without switching), so the code unwinds
+//! (running destructors) and returns. Dropping the last handle of a suspended fiber
+//! cancels it the same way.
+//!
+//! # Ownership
+//!
+//! A [`Fiber`] is a counted handle to the header at the top of its slot (the boxed
+//! closure is the only allocation). The active chain is never freed: `resume` holds a
+//! reference to the fiber it entered until it comes back, and an inner fiber is held
+//! by its parent's frames, which are inside its `resume`. The last handle's drop ends a
+//! continuation: a fresh one drops its closure; a suspended one is cancelled from the
+//! dropping context; a finished one returns its slot to the pool. A continuation that
+//! did not finish when cancelled (possible only if its code keeps a handle to itself
+//! while cancelled and suspends through an outer fiber — it cannot) would be leaked,
+//! never reused.
+//!
+//! Everything is per thread: the pool, the chain and the limit are thread-locals, and
+//! `Fiber` is neither `Send` nor `Sync`. No Rust borrow may be held across a switch
+//! (code on the other stack may touch the same object); `Cell`s in the header are read
+//! and written in short steps around it.
+//!
+//! # Sizes
+//!
+//! - **Stack size, 64 MiB of address space** (`KONT_STACK_MB` overrides it; read once
+//!   per process, 1–1024). kont must run 100,000-deep non-tail recursion inside any
+//!   continuation; at 300–600 bytes of native stack per kont call level that is at most
+//!   60 MB, which fits under 64 MiB minus the red zone. A million suspended
+//!   continuations reserve 64 TiB, half of the 128 TiB user address space. Reserving is
+//!   free: pages are committed only when touched (`MAP_NORESERVE`), so a suspended
+//!   continuation that touched little costs about one page.
+//! - **Red zone, 256 KiB** (`overflow.rs`): the stack limit is the slot's bottom plus
+//!   this; it must hold whatever Rust code runs between two limit checks.
+//! - **Slabs of 64 slots** (4 GiB by default), two mappings each (`pool.rs`): 100,000
+//!   live stacks need about 3,200 mappings, a million about 31,000 (the default
+//!   `vm.max_map_count` is 65,530; one guarded mapping per stack would cap at ~32,000).
+//! - **8 warm slots** per thread are reused as they are; further released slots give
+//!   back all but their top page (`madvise(MADV_DONTNEED)`).
+//!
+//! # Stack overflow
+//!
+//! See `overflow.rs`: a software limit per stack ([`stack_limit`], compared with
+//! [`approximate_sp`]) is the rule; the guard page below slot 0 of each slab, with a
+//! SIGSEGV handler on an alternate signal stack, is the last resort. Slot 0 goes to a
+//! thread's first continuation, kont's root continuation.
+
+mod chain;
+mod header;
+mod overflow;
+mod panic;
+#[cfg(test)]
+mod perf_probe;
+mod pool;
+#[cfg(test)]
+mod tests;
+mod x86_64;
+
+use header::Header;
+use std::fmt;
+use std::ptr::NonNull;
+
+pub use overflow::RED_ZONE;
+pub use pool::stack_size;
+
+/// One machine word passed between a continuation and its parent.
+pub type Payload = usize;
+
+/// What a `resume` saw: how control came back to the parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The resumed segment suspended with this payload; it can be resumed again.
+    Suspended(Payload),
+    /// The continuation's closure returned this payload; it is finished.
+    Returned(Payload),
+    /// The continuation's closure panicked with this message (and location); it is
+    /// finished. The panic was not printed.
+    Panicked(String),
+}
+
+/// Making a continuation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackError {
+    /// The kernel refused to map or protect stack memory (`ENOMEM`): out of memory,
+    /// address space or memory mappings.
+    OutOfMemory,
+    /// Mapping stack memory failed with this other `errno`.
+    Os(i32),
+}
+
+impl StackError {
+    /// The error for the `errno` a failed `mmap` or `mprotect` left.
+    fn from_errno() -> StackError {
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENOMEM) | None => StackError::OutOfMemory,
+            Some(errno) => StackError::Os(errno),
+        }
+    }
+}
+
+impl fmt::Display for StackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StackError::OutOfMemory => f.write_str("out of memory for continuation stacks"),
+            StackError::Os(errno) => write!(
+                f,
+                "mapping a continuation stack failed: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StackError {}
+
+/// Resuming or cancelling a continuation failed; nothing happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumeError {
+    /// It is running: on the active chain, or inside a suspended segment below its
+    /// outermost fiber.
+    Running,
+    /// It has finished.
+    Finished,
+    /// It is being cancelled.
+    Cancelling,
+    /// (`cancel` only.) It panicked while unwinding; it is finished.
+    Panicked(String),
+}
+
+impl fmt::Display for ResumeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResumeError::Running => f.write_str("continuation is running"),
+            ResumeError::Finished => f.write_str("continuation already finished"),
+            ResumeError::Cancelling => f.write_str("continuation is being cancelled"),
+            ResumeError::Panicked(message) => {
+                write!(f, "continuation panicked while cancelled: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResumeError {}
+
+/// `suspend` failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuspendError {
+    /// The target is neither the running fiber nor one of its ancestors on the active
+    /// chain (or no fiber is running). Nothing happened.
+    NotAncestor,
+    /// The fiber is being cancelled: unwind and return. Returned again, without a
+    /// switch, by every `suspend` that crosses a cancelling fiber.
+    Cancelled,
+}
+
+impl fmt::Display for SuspendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SuspendError::NotAncestor => {
+                f.write_str("suspend target is not the running continuation or an ancestor")
+            }
+            SuspendError::Cancelled => f.write_str("continuation is being cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for SuspendError {}
+
+/// Where a continuation is in its life.
+// The resumable states are the even ones: `resume` tests one bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum State {
+    /// Made, not yet resumed.
+    Fresh = 0,
+    /// On the active chain, or inside a suspended segment below its outermost fiber.
+    Running = 1,
+    /// The outermost fiber of a suspended segment: resumable.
+    Suspended = 2,
+    /// Its closure returned or panicked.
+    Finished = 3,
+}
+
+impl State {
+    /// Fresh or suspended.
+    #[inline(always)]
+    fn is_resumable(self) -> bool {
+        self as u8 & 1 == 0
+    }
+}
+
+/// A handle to one continuation: a native stack plus its control context.
+///
+/// Cheap to clone (a counter in the continuation's header); neither `Send` nor `Sync`.
+/// Dropping the last handle ends the continuation (see the module docs: a suspended
+/// one is cancelled first).
+pub struct Fiber {
+    /// The header at the top of the continuation's slot.
+    pub(crate) header: NonNull<Header>,
+}
+
+impl Fiber {
+    /// A new, not yet started continuation that will run `start(first_payload)` on a
+    /// stack from this thread's pool. Its return value becomes [`Event::Returned`].
+    pub fn new(start: Box<dyn FnOnce(Payload) -> Payload>) -> Result<Fiber, StackError> {
+        let (slot, serial) = pool::acquire()?;
+        // SAFETY: the pool just handed out this slot; nothing else uses it.
+        let header = unsafe { header::init(slot, serial, start) };
+        Ok(Fiber { header })
+    }
+
+    /// The header; alive as long as this handle.
+    fn header(&self) -> &Header {
+        // SAFETY: a handle keeps its header alive.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Resumes this continuation with `payload`: links it under the running fiber (or
+    /// the thread's own stack) and switches into the innermost fiber of its suspended
+    /// segment (itself if it suspended alone, or if fresh). Returns when the segment
+    /// suspends to here, or this continuation returns or panics.
+    pub fn resume(&self, payload: Payload) -> Result<Event, ResumeError> {
+        self.resumable()?;
+        // SAFETY: alive (we hold a handle) and fresh or suspended.
+        Ok(unsafe { chain::enter(self.header, payload, false) })
+    }
+
+    /// Ok if fresh or suspended, else why not.
+    #[inline(always)]
+    fn resumable(&self) -> Result<(), ResumeError> {
+        if self.header().state.get().is_resumable() {
+            Ok(())
+        } else {
+            Err(self.not_resumable())
+        }
+    }
+
+    /// Why this continuation cannot be resumed (it is running or finished).
+    #[cold]
+    fn not_resumable(&self) -> ResumeError {
+        let header = self.header();
+        match header.state.get() {
+            State::Finished => ResumeError::Finished,
+            _ if header.cancelling.get() => ResumeError::Cancelling,
+            _ => ResumeError::Running,
+        }
+    }
+
+    /// Where this continuation is in its life.
+    pub fn state(&self) -> State {
+        self.header().state.get()
+    }
+
+    /// Cancels this continuation. Suspended: resumes it so that its pending `suspend`
+    /// returns `Err(Cancelled)`; the code must unwind and return. Fresh: drops the
+    /// closure. Finished: nothing. Its stack goes back to the pool when the last handle
+    /// is dropped.
+    pub fn cancel(&self) -> Result<(), ResumeError> {
+        let header = self.header();
+        match header.state.get() {
+            State::Finished => Ok(()),
+            State::Fresh => {
+                header.state.set(State::Finished);
+                drop(header.start.take());
+                Ok(())
+            }
+            _ => {
+                self.resumable()?;
+                // SAFETY: alive (we hold a handle) and suspended.
+                match unsafe { chain::enter(self.header, 0, true) } {
+                    Event::Returned(_) => Ok(()),
+                    Event::Panicked(message) => Err(ResumeError::Panicked(message)),
+                    Event::Suspended(_) => unreachable!("a cancelled segment cannot suspend"),
+                }
+            }
+        }
+    }
+
+    /// Whether both handles name the same continuation.
+    pub fn ptr_eq(&self, other: &Fiber) -> bool {
+        self.header == other.header
+    }
+
+    /// This continuation's name, which does not keep it alive.
+    pub fn id(&self) -> FiberId {
+        FiberId {
+            header: self.header,
+            serial: self.header().serial,
+        }
+    }
+}
+
+/// A name for a continuation that does not keep it alive (unlike a [`Fiber`] handle):
+/// what code running inside a continuation should hold to name a suspend target.
+///
+/// A handle held across a `suspend` by the suspended segment's own frames (or by
+/// anything they keep alive) is a reference cycle: dropping every other handle then
+/// cannot cancel the continuation, which is leaked. An id never compares equal to a
+/// later continuation that reuses the same stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FiberId {
+    /// The continuation's header (possibly dead: never dereferenced unless found on
+    /// the active chain).
+    header: NonNull<Header>,
+    /// The header's lease number, told apart from later continuations on the slot.
+    serial: u64,
+}
+
+impl Clone for Fiber {
+    fn clone(&self) -> Fiber {
+        // SAFETY: alive, as we hold a handle.
+        unsafe { chain::add_ref(self.header) };
+        Fiber {
+            header: self.header,
+        }
+    }
+}
+
+impl Drop for Fiber {
+    fn drop(&mut self) {
+        // SAFETY: we own this handle's reference.
+        unsafe { chain::drop_ref(self.header) };
+    }
+}
+
+impl fmt::Debug for Fiber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fiber")
+            .field("header", &self.header)
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+/// From code running on a fiber: suspends the segment made of the running fiber and
+/// its ancestors up to and including `outermost`, switching to `outermost`'s parent,
+/// whose `outermost.resume(..)` returns `Event::Suspended(payload)`. A later
+/// `outermost.resume(p)` (from anywhere) switches straight back here, and this returns
+/// `Ok(p)`.
+///
+/// Errors, without switching: [`SuspendError::NotAncestor`] if `outermost` is not the
+/// running fiber or an ancestor on the active chain; [`SuspendError::Cancelled`] if a
+/// fiber of the segment is being cancelled. `Cancelled` is also what a suspended
+/// segment's `suspend` returns when it is cancelled.
+///
+/// Code on the suspended segment that holds a handle to `outermost` keeps it alive (see
+/// [`FiberId`]); [`suspend_to`] names the target without a handle.
+pub fn suspend(outermost: &Fiber, payload: Payload) -> Result<Payload, SuspendError> {
+    chain::suspend(outermost.id(), payload)
+}
+
+/// [`suspend`], naming the outermost fiber of the segment by its [`FiberId`].
+pub fn suspend_to(outermost: FiberId, payload: Payload) -> Result<Payload, SuspendError> {
+    chain::suspend(outermost, payload)
+}
+
+/// The fiber now running, if any.
+pub fn current() -> Option<Fiber> {
+    chain::current().map(|header| {
+        // SAFETY: the running fiber is alive (it is on the active chain).
+        unsafe { chain::add_ref(header) };
+        Fiber { header }
+    })
+}
+
+/// The id of the fiber now running, if any.
+pub fn current_id() -> Option<FiberId> {
+    chain::current().map(|header| FiberId {
+        header,
+        // SAFETY: the running fiber is alive (it is on the active chain).
+        serial: unsafe { header.as_ref() }.serial,
+    })
+}
+
+/// The lowest stack address the running code may go down to: the running stack's
+/// bottom plus [`RED_ZONE`] (256 KiB, room for any Rust code between two checks). It
+/// changes with every switch; on the thread's own stack it is that stack's bottom plus
+/// the red zone. Compare [`approximate_sp`] against it.
+pub fn stack_limit() -> usize {
+    overflow::current_limit()
+}
+
+/// The current stack pointer, approximately (the address of a local).
+#[inline(always)]
+pub fn approximate_sp() -> usize {
+    let marker = 0u8;
+    std::ptr::addr_of!(marker) as usize
+}

@@ -1,0 +1,439 @@
+//! Behaviour of the safe API: switching, nesting, multi-level suspend, cancellation,
+//! ownership, capacity and panics.
+
+use super::*;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// A fiber running `f`.
+fn fiber(f: impl FnOnce(Payload) -> Payload + 'static) -> Fiber {
+    Fiber::new(Box::new(f)).unwrap()
+}
+
+/// The running fiber (panics if none).
+fn me() -> Fiber {
+    current().expect("running on a fiber")
+}
+
+/// The running fiber's id (panics if none).
+fn my_id() -> FiberId {
+    current_id().expect("running on a fiber")
+}
+
+/// Address of the header of `fiber` (identifies its slot).
+fn slot_of(fiber: &Fiber) -> usize {
+    fiber.header.as_ptr() as usize
+}
+
+#[test]
+fn a_fresh_fiber_runs_and_returns() {
+    let f = fiber(|x| x * 2);
+    assert_eq!(f.state(), State::Fresh);
+    assert_eq!(f.resume(21), Ok(Event::Returned(42)));
+    assert_eq!(f.state(), State::Finished);
+    assert_eq!(f.resume(0), Err(ResumeError::Finished));
+    assert_eq!(
+        ResumeError::Finished.to_string(),
+        "continuation already finished"
+    );
+}
+
+#[test]
+fn a_million_round_trips() {
+    let f = fiber(|mut x| {
+        let me = me();
+        loop {
+            x = suspend(&me, x + 1).unwrap();
+            if x == usize::MAX {
+                return 7;
+            }
+        }
+    });
+    let mut x = 0;
+    for _ in 0..1_000_000 {
+        match f.resume(x).unwrap() {
+            Event::Suspended(y) => {
+                assert_eq!(y, x + 1);
+                x = y;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(f.resume(usize::MAX), Ok(Event::Returned(7)));
+}
+
+#[test]
+fn nested_three_deep_with_values_both_ways() {
+    let outer = fiber(|x| {
+        let middle = fiber(|x| {
+            let inner = fiber(|x| {
+                let got = suspend(&me(), x + 1).unwrap();
+                got * 10
+            });
+            assert_eq!(inner.resume(x + 1), Ok(Event::Suspended(x + 2)));
+            let Ok(Event::Returned(r)) = inner.resume(5) else {
+                panic!()
+            };
+            let got = suspend(&me(), r + 1).unwrap();
+            got + r
+        });
+        assert_eq!(middle.resume(x + 1), Ok(Event::Suspended(51)));
+        let Ok(Event::Returned(r)) = middle.resume(1000) else {
+            panic!()
+        };
+        r + 1
+    });
+    // 1 → outer 1 → middle 2 → inner 3 suspends 4; inner returns 50; middle suspends 51,
+    // gets 1000 and returns 1050; outer returns 1051.
+    assert_eq!(outer.resume(1), Ok(Event::Returned(1051)));
+}
+
+#[test]
+fn multi_level_suspend_captures_the_segment() {
+    let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let outer = fiber(move |_| {
+        let outer_me = me();
+        let middle = fiber(move |_| {
+            let inner = fiber(move |_| {
+                // Suspend the whole segment inner..=outer to the test's stack.
+                let got = suspend(&outer_me, 100).unwrap();
+                l3.borrow_mut().push(("inner", got));
+                3
+            });
+            let r = inner.resume(0).unwrap();
+            l2.borrow_mut().push(("middle", 0));
+            assert_eq!(r, Event::Returned(3));
+            2
+        });
+        let r = middle.resume(0).unwrap();
+        l1.borrow_mut().push(("outer", 0));
+        assert_eq!(r, Event::Returned(2));
+        1
+    });
+    assert_eq!(outer.resume(0), Ok(Event::Suspended(100)));
+    assert_eq!(outer.state(), State::Suspended);
+    assert!(log.borrow().is_empty());
+    // Resume from another fiber than the original parent: the segment's new parent.
+    let other = fiber({
+        let outer = outer.clone();
+        move |_| match outer.resume(200).unwrap() {
+            Event::Returned(r) => r + 10,
+            e => panic!("{e:?}"),
+        }
+    });
+    assert_eq!(other.resume(0), Ok(Event::Returned(11)));
+    assert_eq!(
+        *log.borrow(),
+        vec![("inner", 200), ("middle", 0), ("outer", 0)]
+    );
+    assert_eq!(outer.state(), State::Finished);
+}
+
+#[test]
+fn resuming_a_running_or_inner_fiber_is_an_error() {
+    let inner_handle = Rc::new(Cell::new(None::<Fiber>));
+    let keep = inner_handle.clone();
+    let outer = fiber(move |_| {
+        let me = me();
+        assert_eq!(me.resume(0), Err(ResumeError::Running));
+        assert_eq!(me.cancel(), Err(ResumeError::Running));
+        let outer_me = me.clone();
+        let inner = fiber(move |_| {
+            suspend(&outer_me, 1).unwrap();
+            0
+        });
+        keep.set(Some(inner.clone()));
+        inner.resume(0).unwrap();
+        0
+    });
+    assert_eq!(outer.resume(0), Ok(Event::Suspended(1)));
+    let inner = inner_handle.take().unwrap();
+    // The inner fiber is inside the suspended segment: not resumable on its own.
+    assert_eq!(inner.state(), State::Running);
+    assert_eq!(inner.resume(0), Err(ResumeError::Running));
+    assert_eq!(inner.cancel(), Err(ResumeError::Running));
+    assert_eq!(ResumeError::Running.to_string(), "continuation is running");
+    assert_eq!(outer.resume(0), Ok(Event::Returned(0)));
+    assert_eq!(inner.state(), State::Finished);
+}
+
+#[test]
+fn suspending_to_a_non_ancestor_is_an_error() {
+    let stranger = fiber(|x| x);
+    let stranger2 = stranger.clone();
+    let f = fiber(move |_| {
+        assert_eq!(suspend(&stranger2, 0), Err(SuspendError::NotAncestor));
+        9
+    });
+    assert_eq!(f.resume(0), Ok(Event::Returned(9)));
+    // Not on a fiber at all.
+    assert_eq!(suspend(&stranger, 0), Err(SuspendError::NotAncestor));
+    // A sibling: created by the same parent, not an ancestor.
+    let sibling = fiber(|_| 0);
+    let s2 = sibling.clone();
+    let g = fiber(move |_| {
+        assert_eq!(suspend(&s2, 0), Err(SuspendError::NotAncestor));
+        1
+    });
+    assert_eq!(g.resume(0), Ok(Event::Returned(1)));
+    assert_eq!(sibling.resume(4), Ok(Event::Returned(0)));
+}
+
+/// Counts drops.
+struct Tally(Rc<Cell<usize>>);
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[test]
+fn cancel_runs_destructors_and_reuses_the_stack() {
+    let drops = Rc::new(Cell::new(0));
+    let tally = Tally(drops.clone());
+    let f = fiber(move |_| {
+        let _held = tally;
+        let me = me();
+        assert_eq!(suspend(&me, 1), Err(SuspendError::Cancelled));
+        // Suspending again while cancelling fails at once, without a switch.
+        assert_eq!(suspend(&me, 2), Err(SuspendError::Cancelled));
+        0
+    });
+    let slot = slot_of(&f);
+    assert_eq!(f.resume(0), Ok(Event::Suspended(1)));
+    assert_eq!(drops.get(), 0);
+    assert_eq!(f.cancel(), Ok(()));
+    assert_eq!(drops.get(), 1);
+    assert_eq!(f.state(), State::Finished);
+    assert_eq!(f.cancel(), Ok(()));
+    drop(f);
+    let g = fiber(|x| x);
+    assert_eq!(slot_of(&g), slot, "the cancelled fiber's stack is reused");
+}
+
+#[test]
+fn cancel_of_a_fresh_fiber_drops_its_closure() {
+    let drops = Rc::new(Cell::new(0));
+    let tally = Tally(drops.clone());
+    let f = fiber(move |_| {
+        drop(tally);
+        0
+    });
+    assert_eq!(f.cancel(), Ok(()));
+    assert_eq!(drops.get(), 1);
+    assert_eq!(f.state(), State::Finished);
+    assert_eq!(f.resume(0), Err(ResumeError::Finished));
+    let drops2 = Rc::new(Cell::new(0));
+    let tally2 = Tally(drops2.clone());
+    drop(fiber(move |_| {
+        drop(tally2);
+        0
+    }));
+    assert_eq!(drops2.get(), 1);
+}
+
+#[test]
+fn dropping_a_suspended_fiber_cancels_it() {
+    let drops = Rc::new(Cell::new(0));
+    let unwound = Rc::new(Cell::new(false));
+    let (tally, flag) = (Tally(drops.clone()), unwound.clone());
+    let f = fiber(move |_| {
+        let _held = tally;
+        if suspend_to(my_id(), 0) == Err(SuspendError::Cancelled) {
+            flag.set(true);
+        }
+        0
+    });
+    let slot = slot_of(&f);
+    assert_eq!(f.resume(0), Ok(Event::Suspended(0)));
+    drop(f);
+    assert!(unwound.get());
+    assert_eq!(drops.get(), 1);
+    assert_eq!(slot_of(&fiber(|x| x)), slot);
+}
+
+#[test]
+fn cancelling_a_segment_unwinds_every_fiber_in_it() {
+    let drops = Rc::new(Cell::new(0));
+    let (t1, t2, t3) = (
+        Tally(drops.clone()),
+        Tally(drops.clone()),
+        Tally(drops.clone()),
+    );
+    let outer = fiber(move |_| {
+        let _t1 = t1;
+        let outer_id = my_id();
+        let middle = fiber(move |_| {
+            let _t2 = t2;
+            let inner = fiber(move |_| {
+                let _t3 = t3;
+                assert_eq!(suspend_to(outer_id, 5), Err(SuspendError::Cancelled));
+                0
+            });
+            assert_eq!(inner.resume(0), Ok(Event::Returned(0)));
+            // Still cancelling: a suspend here fails at once too.
+            assert_eq!(suspend_to(my_id(), 0), Err(SuspendError::Cancelled));
+            0
+        });
+        assert_eq!(middle.resume(0), Ok(Event::Returned(0)));
+        0
+    });
+    assert_eq!(outer.resume(0), Ok(Event::Suspended(5)));
+    drop(outer);
+    assert_eq!(drops.get(), 3);
+}
+
+#[test]
+fn a_panic_is_contained() {
+    let f = fiber(|_| panic!("boom {}", 42));
+    match f.resume(0).unwrap() {
+        Event::Panicked(message) => {
+            assert!(message.starts_with("boom 42 (panicked at "), "{message}");
+            assert!(message.contains("tests.rs"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(f.state(), State::Finished);
+    // A payload that is not a string.
+    let g = fiber(|_| std::panic::panic_any(17_u32));
+    assert!(matches!(g.resume(0), Ok(Event::Panicked(m)) if m.starts_with("Box<dyn Any>")));
+    // A panic while cancelling is reported by cancel.
+    let h = fiber(|_| {
+        let _ = suspend(&me(), 0);
+        panic!("unwinding went wrong")
+    });
+    h.resume(0).unwrap();
+    assert!(matches!(h.cancel(), Err(ResumeError::Panicked(m)) if m.contains("went wrong")));
+}
+
+#[test]
+fn fibers_made_in_one_fiber_run_from_another() {
+    let made = Rc::new(Cell::new(None::<Fiber>));
+    let out = made.clone();
+    let maker = fiber(move |_| {
+        out.set(Some(fiber(|x| {
+            let y = suspend(&me(), x + 1).unwrap();
+            y * 2
+        })));
+        0
+    });
+    maker.resume(0).unwrap();
+    let child = made.take().unwrap();
+    let c1 = child.clone();
+    let runner1 = fiber(move |x| match c1.resume(x).unwrap() {
+        Event::Suspended(y) => y,
+        e => panic!("{e:?}"),
+    });
+    let c2 = child.clone();
+    let runner2 = fiber(move |x| match c2.resume(x).unwrap() {
+        Event::Returned(y) => y,
+        e => panic!("{e:?}"),
+    });
+    assert_eq!(runner1.resume(10), Ok(Event::Returned(11)));
+    assert_eq!(runner2.resume(20), Ok(Event::Returned(40)));
+}
+
+#[test]
+fn current_names_the_running_fiber() {
+    assert!(current().is_none());
+    let slot = Rc::new(Cell::new(None::<Fiber>));
+    let out = slot.clone();
+    let f = fiber(move |_| {
+        out.set(current());
+        0
+    });
+    f.resume(0).unwrap();
+    let seen = slot.take().unwrap();
+    assert!(seen.ptr_eq(&f));
+    assert!(!seen.ptr_eq(&fiber(|x| x)));
+}
+
+#[test]
+fn a_fiber_survives_dropping_its_last_handle_while_running() {
+    let holder = Rc::new(Cell::new(None::<Fiber>));
+    let inside = holder.clone();
+    let f = fiber(move |_| {
+        drop(inside.take()); // the last handle, while running
+        let me = me();
+        suspend(&me, 1).unwrap_or(2)
+    });
+    holder.set(Some(f.clone()));
+    let f2 = f.clone();
+    drop(f);
+    // Resume through a temporary handle made from the only other one.
+    let event = f2.resume(0);
+    assert_eq!(event, Ok(Event::Suspended(1)));
+    assert_eq!(f2.resume(5), Ok(Event::Returned(5)));
+}
+
+#[test]
+fn a_hundred_thousand_suspended_stacks() {
+    fn map_count() -> usize {
+        std::fs::read_to_string("/proc/self/maps")
+            .unwrap()
+            .lines()
+            .count()
+    }
+    let before = map_count();
+    let fibers: Vec<Fiber> = (0..100_000)
+        .map(|i| {
+            let f = fiber(move |_| suspend(&me(), i).unwrap_or(0));
+            assert_eq!(f.resume(0), Ok(Event::Suspended(i)));
+            f
+        })
+        .collect();
+    let during = map_count();
+    assert!(during - before < 5_000, "{before} → {during} mappings");
+    for (i, f) in fibers.iter().enumerate().step_by(1000) {
+        assert_eq!(f.resume(i + 1), Ok(Event::Returned(i + 1)));
+    }
+    drop(fibers);
+}
+
+#[test]
+fn the_frame_pointer_chain_runs_into_the_parent() {
+    /// Walks one link from `continuation_start`'s frame record (at the RBP slot of the
+    /// running fiber's control context) and returns (next frame record, its return
+    /// address, the RIP slot).
+    fn first_link() -> (usize, usize, usize) {
+        let header = chain::current().unwrap();
+        let rbp_slot = header.as_ptr() as usize - 0x10;
+        // SAFETY: the control context sits at the top of the running stack; while the
+        // fiber runs its RBP slot holds the frame record the parent's switch pushed on
+        // the parent's (intact, suspended) stack.
+        unsafe {
+            let next = *(rbp_slot as *const usize);
+            let rip = *((rbp_slot + 8) as *const usize);
+            (next, *((next + 8) as *const usize), rip)
+        }
+    }
+    // Parent on the thread's stack.
+    let sp = approximate_sp();
+    let f = fiber(|_| {
+        let (next, ret, rip) = first_link();
+        suspend(&me(), next).unwrap();
+        assert_eq!(ret, rip);
+        0
+    });
+    let Ok(Event::Suspended(next)) = f.resume(0) else {
+        panic!()
+    };
+    assert!(
+        next < sp && sp - next < 64 * 1024,
+        "{next:#x} vs sp {sp:#x}"
+    );
+    f.resume(0).unwrap();
+    // Parent on a fiber: the link lands inside the parent fiber's slot.
+    let outer = fiber(|_| {
+        let parent = chain::current_slot().unwrap();
+        let inner = fiber(|_| first_link().0);
+        let Ok(Event::Returned(next)) = inner.resume(0) else {
+            panic!()
+        };
+        assert!(parent.base < next && next < parent.top);
+        1
+    });
+    assert_eq!(outer.resume(0), Ok(Event::Returned(1)));
+}

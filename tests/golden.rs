@@ -1,0 +1,955 @@
+//! The golden-program runner: kont's executable specification.
+//!
+//! Every `tests/programs/**/*.kont` and every `examples/*.kont` is one test. The runner starts
+//! the `kont` binary on the program, with the crate root as the current directory and the
+//! program's path relative to the crate root as its first argument (so diagnostics print
+//! `tests/programs/errors_runtime/overflow.kont:3:9`), stdin closed, and checks what it did
+//! against expectations written in the program itself, after the model of Crafting
+//! Interpreters' test suite.
+//!
+//! # Expectations
+//!
+//! Expectations are line comments, anywhere in the file (also after code on the same line):
+//!
+//! | comment | meaning |
+//! |---|---|
+//! | `// expect: TEXT` | the next line of stdout is exactly `TEXT` (`// expect:` alone: an empty line) |
+//! | `// expect runtime error: MESSAGE` | exit status 1, and stderr contains `error: MESSAGE` |
+//! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
+//! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
+//! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
+//!
+//! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
+//!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
+//!   program prints before a runtime error is part of its specification.
+//! - Without an error expectation the exit status must be 0. At most one error expectation
+//!   is allowed.
+//! - Instead of `// expect:` lines, a program may have a sibling file with the same name and
+//!   the extension `.out` holding the exact expected stdout (useful for long outputs, or for
+//!   a program that must print nothing: an empty `.out`). Using both is an error.
+//! - `examples/NAME.kont` is always compared with `examples/NAME.out` (exact stdout, exit
+//!   status 0); a missing `.out` fails the test. `// args:` is honoured in examples; other
+//!   comments are not read there.
+//! - A program under `tests/programs` with no expectation at all (no `// expect…` comment and
+//!   no `.out`) fails with "no expectations", so a test cannot pass by accident.
+//! - A comment that looks like a directive but is not one (`// expect error: …`,
+//!   `// expected: …`) fails the test, so a typo cannot silence an expectation.
+//! - Whatever is expected, the run fails if it takes longer than 120 seconds (the child is
+//!   killed), if the process dies from a signal, or if stderr shows a Rust panic
+//!   (`panicked at`): no input may crash the interpreter.
+//!
+//! # Slow path
+//!
+//! Every program under `tests/programs/effects*/` and every example runs a second time with
+//! the environment variable `KONT_FAST_RESUME=0`, which turns off the interpreter's fast path
+//! for tail-resumptive handlers; that trial's name ends in ` [slow path]` and its
+//! expectations are the same. (The first run has `KONT_FAST_RESUME` removed from its
+//! environment, so it always takes the default path.)
+//!
+//! # Running
+//!
+//! `cargo test --test golden` runs everything; `cargo test --test golden -- PATTERN` runs the
+//! trials whose name (the program's path, e.g. `tests/programs/match/guards.kont`) contains
+//! `PATTERN` (one filter; `--skip PATTERN` may be repeated); `-- --exact NAME` runs one. The
+//! runner also has a few `runner self-test: …` trials that check the expectation parser and
+//! checker themselves.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use wait_timeout::ChildExt;
+
+/// How long one run of the interpreter may take before it counts as a hang.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The environment variable that turns the tail-resumptive fast path off when set to `0`.
+const FAST_RESUME_VAR: &str = "KONT_FAST_RESUME";
+
+/// Suffix of the name of the second trial of a program, run with the fast path off.
+const SLOW_PATH_SUFFIX: &str = " [slow path]";
+
+/// At most this many bytes of each output stream are kept (the rest is drained and dropped).
+const OUTPUT_CAP: usize = 64 << 20;
+
+/// At most this many characters of stderr are shown in a failure report.
+const STDERR_SHOWN: usize = 6000;
+
+/// At most this many diff lines are shown in a failure report.
+const DIFF_LINES_SHOWN: usize = 120;
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut trials = Vec::new();
+
+    match discover(root) {
+        Ok(programs) => {
+            for program in programs {
+                let slow_path = program.slow_path;
+                trials.push(program_trial(root, program.clone(), false));
+                if slow_path {
+                    trials.push(program_trial(root, program, true));
+                }
+            }
+        }
+        Err(message) => trials.push(Trial::test("discover golden programs", move || {
+            Err(Failed::from(message))
+        })),
+    }
+    trials.extend(self_tests());
+
+    libtest_mimic::run(&args, trials).exit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+/// One program to run.
+#[derive(Clone, Debug)]
+struct Program {
+    /// Path relative to the crate root, with `/` separators: the trial name and the argument.
+    rel: String,
+    /// Whether it is an example (`examples/*.kont`, checked against `NAME.out`).
+    example: bool,
+    /// Whether it also runs with the fast path off.
+    slow_path: bool,
+}
+
+/// Finds every `tests/programs/**/*.kont` and every `examples/*.kont`, sorted by path.
+fn discover(root: &Path) -> Result<Vec<Program>, String> {
+    let mut programs = Vec::new();
+
+    let mut files = Vec::new();
+    let tests_dir = root.join("tests/programs");
+    if tests_dir.is_dir() {
+        walk(&tests_dir, &mut files)?;
+    }
+    files.sort();
+    for file in files {
+        let rel = relative(root, &file)?;
+        // `tests/programs/<feature>/…`: the feature directory decides the slow path.
+        let feature = rel.split('/').nth(2).unwrap_or("");
+        let slow_path = feature.starts_with("effects") && rel.matches('/').count() >= 3;
+        programs.push(Program {
+            rel,
+            example: false,
+            slow_path,
+        });
+    }
+
+    let examples_dir = root.join("examples");
+    if examples_dir.is_dir() {
+        let mut files = Vec::new();
+        for entry in read_dir(&examples_dir)? {
+            if entry.is_file() && has_kont_extension(&entry) {
+                files.push(entry);
+            }
+        }
+        files.sort();
+        for file in files {
+            programs.push(Program {
+                rel: relative(root, &file)?,
+                example: true,
+                slow_path: true,
+            });
+        }
+    }
+    Ok(programs)
+}
+
+/// Collects the `.kont` files under `dir`, recursively.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    for entry in read_dir(dir)? {
+        if entry.is_dir() {
+            walk(&entry, out)?;
+        } else if has_kont_extension(&entry) {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        paths.push(entry.path());
+    }
+    Ok(paths)
+}
+
+fn has_kont_extension(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "kont")
+}
+
+/// `path` relative to `root`, with `/` separators.
+fn relative(root: &Path, path: &Path) -> Result<String, String> {
+    let rel = path
+        .strip_prefix(root)
+        .map_err(|_| format!("{} is not under {}", path.display(), root.display()))?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    match parts {
+        Some(parts) => Ok(parts.join("/")),
+        None => Err(format!("{} is not a UTF-8 path", rel.display())),
+    }
+}
+
+/// The libtest trial for one run of `program`.
+fn program_trial(root: &Path, program: Program, slow_path: bool) -> Trial {
+    let name = if slow_path {
+        format!("{}{SLOW_PATH_SUFFIX}", program.rel)
+    } else {
+        program.rel.clone()
+    };
+    let root = root.to_path_buf();
+    Trial::test(name, move || {
+        run_program(&root, &program, slow_path).map_err(Failed::from)
+    })
+}
+
+/// Reads `program`'s expectations, runs it once and checks the outcome.
+fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), String> {
+    let path = root.join(&program.rel);
+    let source = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", program.rel))?;
+    let spec = parse_spec(&String::from_utf8_lossy(&source));
+
+    let out_path = path.with_extension("out");
+    let out_file = if out_path.is_file() {
+        Some(fs::read(&out_path).map_err(|e| format!("cannot read {}: {e}", out_path.display()))?)
+    } else {
+        None
+    };
+
+    let expected = if program.example {
+        example_expectations(&spec, out_file).map_err(|e| {
+            format!(
+                "{e} (expected stdout of an example goes in {})",
+                out_name(&program.rel)
+            )
+        })?
+    } else {
+        expectations(spec, out_file)?
+    };
+
+    let outcome = run_kont(root, &program.rel, &expected.args, slow_path)?;
+    let command = format!(
+        "{}kont {}{}",
+        if slow_path {
+            format!("{FAST_RESUME_VAR}=0 ")
+        } else {
+            String::new()
+        },
+        program.rel,
+        expected
+            .args
+            .iter()
+            .map(|a| format!(" {a}"))
+            .collect::<String>()
+    );
+    check(&expected, &outcome).map_err(|report| format!("$ {command}\n{report}"))
+}
+
+fn out_name(rel: &str) -> String {
+    match rel.strip_suffix(".kont") {
+        Some(stem) => format!("{stem}.out"),
+        None => format!("{rel}.out"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expectations
+
+/// The directives found in a program's comments.
+#[derive(Debug, Default, PartialEq)]
+struct Spec {
+    /// `// expect: TEXT` lines, in order.
+    stdout: Vec<String>,
+    /// `// expect runtime error:` / `// expect compile error:` directives, in order.
+    errors: Vec<ExpectedExit>,
+    /// `// expect stderr: TEXT` lines.
+    stderr: Vec<String>,
+    /// The words of every `// args:` line.
+    args: Vec<String>,
+    /// Comments that look like directives but are not (`line N: …`).
+    malformed: Vec<String>,
+}
+
+/// How a program must end.
+#[derive(Clone, Debug, PartialEq)]
+enum ExpectedExit {
+    /// Exit status 0.
+    Success,
+    /// Exit status 1 and `error: MESSAGE` on stderr.
+    RuntimeError(String),
+    /// Exit status 2 and `error: MESSAGE` on stderr.
+    CompileError(String),
+}
+
+impl ExpectedExit {
+    fn code(&self) -> i32 {
+        match self {
+            ExpectedExit::Success => 0,
+            ExpectedExit::RuntimeError(_) => 1,
+            ExpectedExit::CompileError(_) => 2,
+        }
+    }
+}
+
+/// Everything one run is checked against.
+#[derive(Debug, PartialEq)]
+struct Expected {
+    /// The exact expected stdout.
+    stdout: Vec<u8>,
+    /// The expected exit.
+    exit: ExpectedExit,
+    /// Texts that stderr must contain.
+    stderr: Vec<String>,
+    /// Extra command-line arguments.
+    args: Vec<String>,
+}
+
+/// The directives, longest first where one is a prefix of another.
+const DIRECTIVES: [&str; 5] = [
+    "// expect runtime error:",
+    "// expect compile error:",
+    "// expect stderr:",
+    "// expect:",
+    "// args:",
+];
+
+/// Extracts the directives from a program's text.
+fn parse_spec(source: &str) -> Spec {
+    let mut spec = Spec::default();
+    for (index, line) in source.lines().enumerate() {
+        let line_no = index + 1;
+        let Some(start) = find_directive_start(line) else {
+            continue;
+        };
+        let comment = &line[start..];
+        let Some(directive) = DIRECTIVES.iter().find(|d| comment.starts_with(**d)) else {
+            let shown: String = comment.chars().take(40).collect();
+            spec.malformed
+                .push(format!("line {line_no}: unknown directive `{shown}`"));
+            continue;
+        };
+        let rest = &comment[directive.len()..];
+        // One space after the colon separates the directive from its text; the text itself
+        // is kept verbatim (minus a `\r` from CRLF files).
+        let text = rest
+            .strip_prefix(' ')
+            .unwrap_or(rest)
+            .trim_end_matches('\r')
+            .to_string();
+        match *directive {
+            "// expect:" => spec.stdout.push(text),
+            "// expect stderr:" => {
+                if text.is_empty() {
+                    spec.malformed
+                        .push(format!("line {line_no}: empty `// expect stderr:`"));
+                } else {
+                    spec.stderr.push(text);
+                }
+            }
+            "// args:" => spec
+                .args
+                .extend(text.split_whitespace().map(str::to_string)),
+            error => {
+                if text.trim().is_empty() {
+                    spec.malformed.push(format!(
+                        "line {line_no}: error expectation without a message"
+                    ));
+                } else if error == "// expect runtime error:" {
+                    spec.errors.push(ExpectedExit::RuntimeError(text));
+                } else {
+                    spec.errors.push(ExpectedExit::CompileError(text));
+                }
+            }
+        }
+    }
+    spec
+}
+
+/// Where a directive-like comment starts in `line`: `// args:`, or `// expect` followed by
+/// lower-case words and a colon (so that `// expect error:` and `// expected:` are caught as
+/// typos, while prose such as `// the expected value` is not).
+fn find_directive_start(line: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = line[from..].find("//") {
+        let start = from + offset;
+        let comment = &line[start..];
+        if comment.starts_with("// args:") {
+            return Some(start);
+        }
+        let words_then_colon = comment
+            .strip_prefix("// expect")
+            .and_then(|after| after.find(':').map(|colon| &after[..colon]))
+            .is_some_and(|words| words.chars().all(|c| c.is_ascii_lowercase() || c == ' '));
+        if words_then_colon {
+            return Some(start);
+        }
+        from = start + 2;
+    }
+    None
+}
+
+/// Turns the directives of a test program (and its `.out`, if any) into expectations.
+fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, String> {
+    if !spec.malformed.is_empty() {
+        return Err(format!(
+            "malformed expectations:\n  {}",
+            spec.malformed.join("\n  ")
+        ));
+    }
+    if spec.errors.len() > 1 {
+        return Err("more than one `// expect … error:` directive".to_string());
+    }
+    if spec.stdout.is_empty()
+        && spec.errors.is_empty()
+        && spec.stderr.is_empty()
+        && out_file.is_none()
+    {
+        return Err(
+            "no expectations: add `// expect:` comments (or a .out file) so that \
+                    this test cannot pass by accident"
+                .to_string(),
+        );
+    }
+    let stdout = match out_file {
+        Some(bytes) => {
+            if !spec.stdout.is_empty() {
+                return Err(
+                    "both `// expect:` comments and a .out file give the expected \
+                            stdout; keep one"
+                        .to_string(),
+                );
+            }
+            bytes
+        }
+        None => spec
+            .stdout
+            .iter()
+            .flat_map(|line| format!("{line}\n").into_bytes())
+            .collect(),
+    };
+    let exit = spec
+        .errors
+        .into_iter()
+        .next()
+        .unwrap_or(ExpectedExit::Success);
+    Ok(Expected {
+        stdout,
+        exit,
+        stderr: spec.stderr,
+        args: spec.args,
+    })
+}
+
+/// The expectations of an example: its `.out` file, exit status 0.
+fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expected, String> {
+    match out_file {
+        Some(stdout) => Ok(Expected {
+            stdout,
+            exit: ExpectedExit::Success,
+            stderr: Vec::new(),
+            args: spec.args.clone(),
+        }),
+        None => Err("missing .out file".to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+/// What one run of the interpreter did.
+#[derive(Debug)]
+struct Outcome {
+    /// The exit status, or `None` if the run timed out and was killed.
+    status: Option<Status>,
+    /// Everything written to stdout (at most [`OUTPUT_CAP`] bytes).
+    stdout: Vec<u8>,
+    /// Everything written to stderr (at most [`OUTPUT_CAP`] bytes).
+    stderr: Vec<u8>,
+    /// Whether either stream went over [`OUTPUT_CAP`].
+    truncated: bool,
+    /// How long the run took.
+    elapsed: Duration,
+}
+
+/// How the process ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Status {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal (or ended in some other way without a code).
+    Signal(Option<i32>),
+}
+
+impl From<ExitStatus> for Status {
+    fn from(status: ExitStatus) -> Status {
+        match status.code() {
+            Some(code) => Status::Code(code),
+            None => Status::Signal(signal_of(&status)),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn signal_of(status: &ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: &ExitStatus) -> Option<i32> {
+    None
+}
+
+/// Runs `kont REL ARGS…` in `root`, with the fast path on or off.
+fn run_kont(root: &Path, rel: &str, args: &[String], slow_path: bool) -> Result<Outcome, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kont"));
+    command
+        .current_dir(root)
+        .arg(rel)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if slow_path {
+        command.env(FAST_RESUME_VAR, "0");
+    } else {
+        command.env_remove(FAST_RESUME_VAR);
+    }
+
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start kont: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .map(|pipe| thread::spawn(move || drain(pipe)));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|pipe| thread::spawn(move || drain(pipe)));
+
+    let status = match child.wait_timeout(TIMEOUT) {
+        Ok(Some(status)) => Some(Status::from(status)),
+        Ok(None) => {
+            // A hang: kill the child and reap it, so that the pipes close.
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("cannot wait for kont: {e}"));
+        }
+    };
+    let elapsed = started.elapsed();
+
+    let join = |handle: Option<thread::JoinHandle<(Vec<u8>, bool)>>| match handle {
+        Some(handle) => handle.join().unwrap_or_else(|_| (Vec::new(), false)),
+        None => (Vec::new(), false),
+    };
+    let (stdout, stdout_truncated) = join(stdout);
+    let (stderr, stderr_truncated) = join(stderr);
+    Ok(Outcome {
+        status,
+        stdout,
+        stderr,
+        truncated: stdout_truncated || stderr_truncated,
+        elapsed,
+    })
+}
+
+/// Reads `pipe` to its end, keeping the first [`OUTPUT_CAP`] bytes; says whether it dropped any.
+fn drain(mut pipe: impl Read) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut truncated = false;
+    let mut buffer = [0u8; 1 << 16];
+    loop {
+        match pipe.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = OUTPUT_CAP.saturating_sub(kept.len());
+                if n > room {
+                    truncated = true;
+                }
+                kept.extend_from_slice(&buffer[..n.min(room)]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    (kept, truncated)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking
+
+/// Compares an outcome with the expectations; on a mismatch, returns a report of every
+/// problem found, the stdout diff, the stderr and the exit status.
+fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+
+    match outcome.status {
+        None => problems.push(format!(
+            "timed out after {} s (killed): a hang",
+            TIMEOUT.as_secs()
+        )),
+        Some(Status::Signal(signal)) => problems.push(match signal {
+            Some(signal) => format!("crashed: killed by signal {signal}"),
+            None => "crashed: ended without an exit status".to_string(),
+        }),
+        Some(Status::Code(code)) if code != expected.exit.code() => problems.push(format!(
+            "exit status {code}, expected {} ({})",
+            expected.exit.code(),
+            match &expected.exit {
+                ExpectedExit::Success => "success",
+                ExpectedExit::RuntimeError(_) => "runtime error",
+                ExpectedExit::CompileError(_) => "compile error",
+            }
+        )),
+        Some(Status::Code(_)) => {}
+    }
+
+    if outcome.truncated {
+        problems.push(format!("more than {} MiB of output", OUTPUT_CAP >> 20));
+    }
+    if stderr.contains("panicked at") {
+        problems.push("stderr shows a Rust panic".to_string());
+    }
+
+    let stdout_differs = outcome.stdout != expected.stdout;
+    if stdout_differs {
+        let mut problem = "stdout differs".to_string();
+        if std::str::from_utf8(&outcome.stdout).is_err() {
+            problem.push_str(" (and is not valid UTF-8)");
+        }
+        problems.push(problem);
+    }
+
+    if let ExpectedExit::RuntimeError(message) | ExpectedExit::CompileError(message) =
+        &expected.exit
+    {
+        let wanted = format!("error: {message}");
+        if !stderr.contains(&wanted) {
+            problems.push(format!("stderr does not contain `{wanted}`"));
+        }
+    }
+    for text in &expected.stderr {
+        if !stderr.contains(text.as_str()) {
+            problems.push(format!("stderr does not contain `{text}`"));
+        }
+    }
+
+    if problems.is_empty() {
+        return Ok(());
+    }
+
+    let mut report = String::new();
+    for problem in &problems {
+        let _ = writeln!(report, "- {problem}");
+    }
+    let status = match outcome.status {
+        None => "none (killed after the timeout)".to_string(),
+        Some(Status::Code(code)) => code.to_string(),
+        Some(Status::Signal(Some(signal))) => format!("killed by signal {signal}"),
+        Some(Status::Signal(None)) => "unknown".to_string(),
+    };
+    let _ = writeln!(
+        report,
+        "exit status: {status} (after {:.2} s)",
+        outcome.elapsed.as_secs_f64()
+    );
+    if stdout_differs {
+        let _ = writeln!(report, "stdout (- expected, + actual):");
+        report.push_str(&line_diff(
+            &String::from_utf8_lossy(&expected.stdout),
+            &String::from_utf8_lossy(&outcome.stdout),
+        ));
+    } else {
+        let _ = writeln!(
+            report,
+            "stdout: as expected ({} lines)",
+            count_lines(&outcome.stdout)
+        );
+    }
+    if stderr.is_empty() {
+        let _ = writeln!(report, "stderr: (empty)");
+    } else {
+        let _ = writeln!(report, "stderr:");
+        for line in truncate_chars(&stderr, STDERR_SHOWN).lines() {
+            let _ = writeln!(report, "  | {line}");
+        }
+    }
+    Err(report)
+}
+
+fn count_lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn truncate_chars(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => Cow::Owned(format!(
+            "{}\n… ({} more bytes)",
+            &text[..cut],
+            text.len() - cut
+        )),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// A line diff of `expected` against `actual`: `  ` common, `- ` only expected, `+ ` only
+/// actual, with a final-newline note. Long outputs are diffed around their first difference.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let mut out = String::new();
+    let ends = |s: &str| s.is_empty() || s.ends_with('\n');
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+
+    // Skip the common prefix and suffix; LCS only on the middle, and only if it is small.
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_mid = &old[prefix..old.len() - suffix];
+    let new_mid = &new[prefix..new.len() - suffix];
+
+    let mut lines: Vec<(char, &str)> = Vec::new();
+    let context = 3;
+    if prefix > context {
+        lines.push(('@', ""));
+    }
+    for line in &old[prefix.saturating_sub(context)..prefix] {
+        lines.push((' ', line));
+    }
+    if old_mid.len().saturating_mul(new_mid.len()) <= 4_000_000 {
+        lines.extend(lcs_diff(old_mid, new_mid));
+    } else {
+        lines.extend(old_mid.iter().map(|l| ('-', *l)));
+        lines.extend(new_mid.iter().map(|l| ('+', *l)));
+    }
+    let tail = &old[old.len() - suffix..];
+    for line in &tail[..suffix.min(context)] {
+        lines.push((' ', line));
+    }
+    if suffix > context {
+        lines.push(('@', ""));
+    }
+
+    for (shown, (mark, line)) in lines.iter().enumerate() {
+        if shown == DIFF_LINES_SHOWN {
+            let _ = writeln!(out, "  … ({} more diff lines)", lines.len() - shown);
+            break;
+        }
+        if *mark == '@' {
+            let _ = writeln!(out, "  …");
+        } else {
+            let _ = writeln!(out, "  {mark} {}", truncate_chars(line, 300));
+        }
+    }
+    if ends(expected) != ends(actual) {
+        let which = if ends(actual) { "expected" } else { "actual" };
+        let _ = writeln!(out, "  (the {which} stdout does not end with a newline)");
+    }
+    if old.is_empty() && new.is_empty() && expected != actual {
+        let _ = writeln!(
+            out,
+            "  (outputs differ only in blank space: {expected:?} vs {actual:?})"
+        );
+    }
+    out
+}
+
+/// The classic longest-common-subsequence diff of two line slices.
+fn lcs_diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(char, &'a str)> {
+    let (n, m) = (old.len(), new.len());
+    // lengths[i][j] = LCS length of old[i..] and new[j..].
+    let mut lengths = vec![0u32; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lengths[at(i, j)] = if old[i] == new[j] {
+                lengths[at(i + 1, j + 1)] + 1
+            } else {
+                lengths[at(i + 1, j)].max(lengths[at(i, j + 1)])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n || j < m {
+        if i < n && j < m && old[i] == new[j] {
+            out.push((' ', old[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lengths[at(i, j + 1)] >= lengths[at(i + 1, j)]) {
+            out.push(('+', new[j]));
+            j += 1;
+        } else {
+            out.push(('-', old[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-tests of the runner (no interpreter needed)
+
+fn self_tests() -> Vec<Trial> {
+    fn trial(name: &str, test: fn() -> Result<(), String>) -> Trial {
+        Trial::test(format!("runner self-test: {name}"), move || {
+            test().map_err(Failed::from)
+        })
+    }
+    fn outcome(code: i32, stdout: &[u8], stderr: &str) -> Outcome {
+        Outcome {
+            status: Some(Status::Code(code)),
+            stdout: stdout.to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+    fn expect_err<T: std::fmt::Debug>(
+        result: Result<T, String>,
+        needle: &str,
+    ) -> Result<(), String> {
+        match result {
+            Err(message) if message.contains(needle) => Ok(()),
+            Err(message) => Err(format!("wrong failure: expected `{needle}` in:\n{message}")),
+            Ok(value) => Err(format!("should have failed with `{needle}`, got {value:?}")),
+        }
+    }
+
+    vec![
+        trial("a program without expectations fails", || {
+            expect_err(
+                expectations(parse_spec("println(1)\n// just a comment\n"), None),
+                "no expectations",
+            )
+        }),
+        trial("an empty .out file is an expectation", || {
+            let expected = expectations(parse_spec("let x = 1;\n"), Some(Vec::new()))?;
+            check(&expected, &outcome(0, b"", ""))?;
+            expect_err(check(&expected, &outcome(0, b"1\n", "")), "stdout differs")
+        }),
+        trial("an example without a .out file fails", || {
+            expect_err(
+                example_expectations(&parse_spec("println(1) // expect: 1\n"), None),
+                "missing .out",
+            )
+        }),
+        trial("directives are parsed", || {
+            let source = "// checks things\n\
+                          println(1); // expect: 1\n\
+                          // expect:\n\
+                          // expect:   two spaces\r\n\
+                          // args: a  b\tc\n\
+                          // expect stderr: t.kont:3:5\n\
+                          // expect runtime error: division by zero\n\
+                          let s = \"// not a directive\"; // the expected value\n";
+            let spec = parse_spec(source);
+            let wanted = Spec {
+                stdout: vec!["1".into(), "".into(), "  two spaces".into()],
+                errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
+                stderr: vec!["t.kont:3:5".into()],
+                args: vec!["a".into(), "b".into(), "c".into()],
+                malformed: vec![],
+            };
+            if spec == wanted {
+                Ok(())
+            } else {
+                Err(format!("got {spec:#?}"))
+            }
+        }),
+        trial("a misspelt directive fails", || {
+            expect_err(
+                expectations(parse_spec("1 // expect error: boom\n"), None),
+                "unknown directive",
+            )?;
+            expect_err(
+                expectations(parse_spec("// expected: 1\n"), None),
+                "unknown directive",
+            )
+        }),
+        trial("two error expectations fail", || {
+            let spec = parse_spec("// expect runtime error: a\n// expect compile error: b\n");
+            expect_err(expectations(spec, None), "more than one")
+        }),
+        trial("stdout is compared exactly", || {
+            let expected = expectations(parse_spec("// expect: 1\n// expect: 2\n"), None)?;
+            check(&expected, &outcome(0, b"1\n2\n", ""))?;
+            expect_err(
+                check(&expected, &outcome(0, b"1\n2", "")),
+                "does not end with a newline",
+            )?;
+            expect_err(check(&expected, &outcome(0, b"1\n3\n", "")), "+ 3")?;
+            expect_err(
+                check(&expected, &outcome(0, b"1\n2\n\n", "")),
+                "stdout differs",
+            )?;
+            expect_err(
+                check(&expected, &outcome(0, b"1\n\xff\n", "")),
+                "not valid UTF-8",
+            )
+        }),
+        trial("exit status and error message are checked", || {
+            let expected = expectations(
+                parse_spec("// expect runtime error: no pattern matched\n"),
+                None,
+            )?;
+            check(
+                &expected,
+                &outcome(1, b"", "error: no pattern matched\n  at f (x.kont:1:1)\n"),
+            )?;
+            expect_err(
+                check(&expected, &outcome(2, b"", "error: no pattern matched")),
+                "exit status 2",
+            )?;
+            expect_err(
+                check(&expected, &outcome(1, b"", "error: stack overflow")),
+                "does not contain",
+            )?;
+            let expected = expectations(
+                parse_spec("// expect compile error: unknown name x\n"),
+                None,
+            )?;
+            check(&expected, &outcome(2, b"", "error: unknown name x\n"))?;
+            expect_err(check(&expected, &outcome(0, b"", "")), "exit status 0")
+        }),
+        trial("crashes, hangs and panics fail", || {
+            let expected = expectations(parse_spec("// expect: 1\n"), None)?;
+            let mut crashed = outcome(0, b"1\n", "");
+            crashed.status = Some(Status::Signal(Some(11)));
+            expect_err(check(&expected, &crashed), "signal 11")?;
+            let mut hung = outcome(0, b"1\n", "");
+            hung.status = None;
+            expect_err(check(&expected, &hung), "timed out")?;
+            expect_err(
+                check(
+                    &expected,
+                    &outcome(0, b"1\n", "thread 'main' panicked at src/x.rs:1:1"),
+                ),
+                "Rust panic",
+            )
+        }),
+    ]
+}
