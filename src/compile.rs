@@ -492,9 +492,10 @@ impl<'u> Compiler<'u> {
             }),
             None => Box::new(move |ctx, clo| {
                 if expect_bool(c(ctx, clo)?, span)? {
-                    t(ctx, clo)?;
+                    t(ctx, clo)
+                } else {
+                    Ok(Value::Unit)
                 }
-                Ok(Value::Unit)
             }),
         }
     }

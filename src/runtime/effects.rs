@@ -102,6 +102,8 @@ pub enum Transfer {
     Failed(Box<RuntimeError>),
     /// A fiber was cancelled and has unwound.
     Aborted,
+    /// A stack extension finished a call: the continuation's state and the call's result.
+    Extended(Box<Ctx>, R),
     /// A fiber suspended to the handler `handler` with an operation.
     Suspended {
         /// The operation.
@@ -214,6 +216,53 @@ pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeErro
         ))),
     }
 }
+
+/// Runs `clo` (with the `argc` arguments on top of the value stack) on a fresh stack: the
+/// *extension* a call moves to when the running stack is nearly exhausted. The extension is a
+/// fiber with no handler of its own, so a `suspend` inside it simply captures it along with
+/// the stacks below (see `stack::suspend`). `ctx` moves to the extension and back.
+pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    let overflow = || -> Ctrl {
+        RuntimeError::new("stack overflow", site)
+            .with_hint("the recursion is too deep; a tail call (the call as the last action of a function) runs in constant stack")
+            .into()
+    };
+    let (Some(f), true) = (clo.me.upgrade(), ctx.extensions < MAX_EXTENSIONS) else {
+        ctx.stack.truncate(ctx.stack.len() - argc);
+        return Err(overflow());
+    };
+    let vm = ctx.vm.clone();
+    let limit = ctx.limit;
+    let moved = std::mem::replace(ctx, Ctx::empty(vm.clone()));
+    let shared = vm.clone();
+    let fiber = Fiber::new(Box::new(move |_| {
+        let mut ctx = moved;
+        ctx.limit = stack::stack_limit();
+        ctx.extensions += 1;
+        let result = invoke(&mut ctx, &f, argc, site);
+        drop(f);
+        ctx.extensions -= 1;
+        put_transfer(&shared, Transfer::Extended(Box::new(ctx), result));
+        0
+    }));
+    let Ok(fiber) = fiber else {
+        return Err(overflow());
+    };
+    let event = fiber.resume(0);
+    match (event, take_transfer(&vm)) {
+        (Ok(Event::Returned(_)), Transfer::Extended(back, result)) => {
+            *ctx = *back;
+            ctx.limit = limit;
+            result
+        }
+        (Ok(Event::Panicked(msg)), _) => Err(internal(msg, site)),
+        _ => Err(internal("a stack extension did not finish", site)),
+    }
+}
+
+/// How many extensions one continuation's stack may grow by before a call is a
+/// `stack overflow` (each adds `stack::STACK_SIZE` of address space, committed only as used).
+pub const MAX_EXTENSIONS: u32 = 15;
 
 /// `handle body with { … }`
 pub fn handle(
@@ -379,9 +428,11 @@ fn find_handler(
         i -= 1;
         match &hs[i] {
             HandlerEntry::Mask { skip } => i -= skip,
-            HandlerEntry::Handler { handler, .. } => {
+            HandlerEntry::Handler {
+                handler, shallow, ..
+            } => {
                 if let Some((clause, tr)) = handler.clause(op) {
-                    return Some((i, handler.clone(), clause.clone(), tr));
+                    return Some((i, handler.clone(), clause.clone(), tr && !shallow));
                 }
             }
         }

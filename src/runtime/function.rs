@@ -86,10 +86,7 @@ pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
 /// escapes the callee.
 pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     if stack::approximate_sp() < ctx.limit {
-        ctx.stack.truncate(ctx.stack.len() - argc);
-        return Err(RuntimeError::new("stack overflow", site)
-            .with_hint("the recursion is too deep; a tail call (the call as the last action of a function) runs in constant stack")
-            .into());
+        return crate::runtime::effects::extend_stack(ctx, clo, argc, site);
     }
     let proto = &*clo.proto;
     if argc != proto.arity {

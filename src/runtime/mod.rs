@@ -161,6 +161,9 @@ pub struct Ctx {
     pub limit: usize,
     /// Argument count of a pending [`Ctrl::TailCall`].
     pub tail_argc: usize,
+    /// How many stack extensions this continuation is running on (see
+    /// [`effects::extend_stack`]).
+    pub extensions: u32,
     /// The shared state.
     pub vm: Rc<Vm>,
 }
@@ -173,6 +176,20 @@ impl Ctx {
             base: 0,
             limit: crate::stack::stack_limit(),
             tail_argc: 0,
+            extensions: 0,
+            vm,
+        }
+    }
+
+    /// A context with no stack, standing in while the real one has moved to a stack
+    /// extension.
+    pub fn empty(vm: Rc<Vm>) -> Ctx {
+        Ctx {
+            stack: Vec::new(),
+            base: 0,
+            limit: 0,
+            tail_argc: 0,
+            extensions: 0,
             vm,
         }
     }

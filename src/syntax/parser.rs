@@ -184,12 +184,33 @@ fn chained_comparison(lo: usize, hi: usize) -> LalrpopError {
 // ---------------------------------------------------------------------------------------
 // Error conversion.
 
-/// A lexical error as a [`ParseError`].
+/// A lexical error as a [`ParseError`]. Number-like text that is not a float (`1.`, `.5`,
+/// `1e3`) is reported as an invalid float literal covering the whole literal.
 fn lex_error(error: &LexError, src: &str) -> ParseError {
+    let hint = error.hint(src);
+    let not_float = hint
+        .as_deref()
+        .and_then(|h| h.strip_prefix('`'))
+        .and_then(|h| h.split_once("` is not a float"))
+        .map(|(literal, _)| literal.to_string());
+    if let Some(literal) = not_float {
+        let dot_first = literal.starts_with('.');
+        let start = if dot_first || literal.len() <= error.span.len() {
+            error.span.start
+        } else {
+            error.span.end.saturating_sub(literal.len())
+        };
+        return ParseError {
+            message: format!("invalid float literal `{literal}`"),
+            span: span(start, start + literal.len()),
+            hint,
+            at_eof: false,
+        };
+    }
     ParseError {
         message: error.message(src),
         span: span(error.span.start, error.span.end),
-        hint: error.hint(src),
+        hint,
         at_eof: error.at_eof(),
     }
 }
@@ -391,6 +412,7 @@ fn terminal_name(terminal: &str) -> &str {
 
 /// The terminals that can begin an expression.
 const EXPRESSION_START: &[&str] = &[
+    "_",
     "LowerName",
     "UpperName",
     "Int",
@@ -450,7 +472,7 @@ fn expected_hint(expected: &[String]) -> Option<String> {
     let mut names: Vec<&str> = expected.iter().map(|e| terminal_name(e)).collect();
     let has = |names: &[&str], t: &str| names.contains(&t);
     let mut summaries: Vec<&str> = Vec::new();
-    if has(&names, "Int") && !has(&names, "_") {
+    if has(&names, "Int") && has(&names, "not") {
         let statement = has(&names, "let");
         names.retain(|n| !EXPRESSION_START.contains(n) && !["let", "var", "effect"].contains(n));
         summaries.push(if statement {
@@ -1409,16 +1431,16 @@ mod tests {
         let (message, text, hint) = error_at("let x = 1.;");
         assert_eq!(
             (message.as_str(), text.as_str()),
-            ("unexpected character `.`", ".")
+            ("invalid float literal `1.`", "1.")
         );
         assert_eq!(hint.as_deref(), Some("`1.` is not a float: write `1.0`"));
         let (message, _, hint) = error_at("x = .5");
-        assert_eq!(message, "unexpected character `.`");
+        assert_eq!(message, "invalid float literal `.5`");
         assert_eq!(hint.as_deref(), Some("`.5` is not a float: write `0.5`"));
         let (message, text, hint) = error_at("x = 1e3");
         assert_eq!(
             (message.as_str(), text.as_str()),
-            ("invalid number literal `1e3`", "1e3")
+            ("invalid float literal `1e3`", "1e3")
         );
         assert_eq!(hint.as_deref(), Some("`1e3` is not a float: write `1.0e3`"));
         let (message, text, _) = error_at("x = 9223372036854775808");
