@@ -29,6 +29,18 @@ pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
     c.function(&unit.main)
 }
 
+/// Code that binds a value to a `let`/`for` left-hand side.
+type Binder = Rc<dyn Fn(&mut Ctx, Value) -> Result<(), Ctrl>>;
+
+/// Code that makes a closure in the current frame.
+type Maker = Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>;
+
+/// Code that tests a pattern against a value, binding its variables.
+type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
+
+/// Code that builds a handler's clauses in the current frame.
+type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
+
 /// Compilation state: the unit's variables and facts about the function being compiled.
 struct Compiler<'u> {
     vars: &'u [VarInfo],
@@ -326,7 +338,7 @@ impl<'u> Compiler<'u> {
     }
 
     /// Code that binds `bind` to a value (for `let`, `for` and destructuring).
-    fn binder(&self, bind: &Bind) -> Rc<dyn Fn(&mut Ctx, Value) -> Result<(), Ctrl>> {
+    fn binder(&self, bind: &Bind) -> Binder {
         match bind {
             Bind::Wild => Rc::new(|_, _| Ok(())),
             Bind::Var(v) => {
@@ -367,15 +379,15 @@ impl<'u> Compiler<'u> {
     }
 
     fn let_(&self, bind: &Bind, e: Code) -> Code {
-        if let Bind::Var(v) = bind {
-            if !self.boxed(*v) {
-                let slot = self.slot(*v);
-                return Box::new(move |ctx, clo| {
-                    let val = e(ctx, clo)?;
-                    *ctx.local_mut(slot) = val;
-                    Ok(Value::Unit)
-                });
-            }
+        if let Bind::Var(v) = bind
+            && !self.boxed(*v)
+        {
+            let slot = self.slot(*v);
+            return Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                *ctx.local_mut(slot) = val;
+                Ok(Value::Unit)
+            });
         }
         let b = self.binder(bind);
         Box::new(move |ctx, clo| {
@@ -432,10 +444,10 @@ impl<'u> Compiler<'u> {
             .filter(|&&v| self.boxed(v))
             .map(|&v| self.slot(v))
             .collect();
-        let makers: Vec<(usize, Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>)> = fns
+        let makers: Vec<(usize, Maker)> = fns
             .iter()
             .map(|(v, f)| {
-                let m: Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>> = Box::new(self.closure_maker(f));
+                let m: Maker = Box::new(self.closure_maker(f));
                 (self.slot(*v), m)
             })
             .collect();
@@ -575,7 +587,7 @@ impl<'u> Compiler<'u> {
 
     // ----- pattern matching ---------------------------------------------------------------
 
-    fn matcher(&self, p: &Pat) -> Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>> {
+    fn matcher(&self, p: &Pat) -> Matcher {
         match p {
             Pat::Wild => Box::new(|_, _| Ok(true)),
             Pat::Bind(v) => {
@@ -659,10 +671,10 @@ impl<'u> Compiler<'u> {
                 if !m(ctx, &v)? {
                     continue;
                 }
-                if let Some(g) = guard {
-                    if !expect_bool(g(ctx, clo)?, span)? {
-                        continue;
-                    }
+                if let Some(g) = guard
+                    && !expect_bool(g(ctx, clo)?, span)?
+                {
+                    continue;
                 }
                 return body(ctx, clo);
             }
@@ -806,28 +818,28 @@ impl<'u> Compiler<'u> {
         match (self.operand(a), self.operand(b)) {
             (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
                 let x = ctx.local(s);
-                if let Value::Int(i) = x {
-                    if let Some(v) = fast(*i, k) {
-                        return Ok(v);
-                    }
+                if let Value::Int(i) = x
+                    && let Some(v) = fast(*i, k)
+                {
+                    return Ok(v);
                 }
                 slow(x, &Value::Int(k))
             }),
             (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
-                if let (Value::Int(i), Value::Int(j)) = (x, y) {
-                    if let Some(v) = fast(*i, *j) {
-                        return Ok(v);
-                    }
+                if let (Value::Int(i), Value::Int(j)) = (x, y)
+                    && let Some(v) = fast(*i, *j)
+                {
+                    return Ok(v);
                 }
                 slow(x, y)
             }),
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
-                if let Value::Int(i) = x {
-                    if let Some(v) = fast(i, k) {
-                        return Ok(v);
-                    }
+                if let Value::Int(i) = x
+                    && let Some(v) = fast(i, k)
+                {
+                    return Ok(v);
                 }
                 slow(&x, &Value::Int(k))
             }),
@@ -837,10 +849,10 @@ impl<'u> Compiler<'u> {
                 Box::new(move |ctx, clo| {
                     let x = a(ctx, clo)?;
                     let y = b(ctx, clo)?;
-                    if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                        if let Some(v) = fast(*i, *j) {
-                            return Ok(v);
-                        }
+                    if let (Value::Int(i), Value::Int(j)) = (&x, &y)
+                        && let Some(v) = fast(*i, *j)
+                    {
+                        return Ok(v);
                     }
                     slow(&x, &y)
                 })
@@ -859,7 +871,7 @@ impl<'u> Compiler<'u> {
     // ----- effects ------------------------------------------------------------------------
 
     /// Code that builds a handler's clause closures in the current frame.
-    fn handler(&self, h: &HandlerIr) -> Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>> {
+    fn handler(&self, h: &HandlerIr) -> HandlerMaker {
         let ops: Vec<_> = h
             .ops
             .iter()

@@ -573,10 +573,10 @@ impl<'e> Resolver<'e> {
                 && c.tail_resumes > 0
                 && c.tail_resumes == self.meta[c.k].uses
         });
-        if let Some(kv) = k_var {
-            if !tail_resumptive {
-                param_vars.push(kv);
-            }
+        if let Some(kv) = k_var
+            && !tail_resumptive
+        {
+            param_vars.push(kv);
         }
         let ctx = self.fns.last().expect("a function context");
         Ok(FnIr {
@@ -601,10 +601,8 @@ impl<'e> Resolver<'e> {
 
     /// Records that a tail position of the current clause is not a resume of its `k`.
     fn tail_leaf_not_resume(&mut self, tail: bool) {
-        if tail {
-            if let Some(c) = self.cur().clause.as_mut() {
-                c.other_tail = true;
-            }
+        if tail && let Some(c) = self.cur().clause.as_mut() {
+            c.other_tail = true;
         }
     }
 
@@ -943,13 +941,11 @@ impl<'e> Resolver<'e> {
             _ => false,
         };
         let fast = tail && own_k && handler.is_none() && args.len() <= 1;
-        if tail {
-            if let Some(c) = self.cur().clause.as_mut() {
-                if fast {
-                    c.tail_resumes += 1;
-                } else {
-                    c.other_tail = true;
-                }
+        if tail && let Some(c) = self.cur().clause.as_mut() {
+            if fast {
+                c.tail_resumes += 1;
+            } else {
+                c.other_tail = true;
             }
         }
         let k = self.boxed(k)?;

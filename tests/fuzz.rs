@@ -118,12 +118,12 @@ fn golden_sources() -> Vec<String> {
             let p = e.path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "kont") {
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    // Skip the heavy programs: mutations of them are slow, not interesting.
-                    if text.len() < 4000 && !text.contains("000_000") && !text.contains("000000") {
-                        out.push(text);
-                    }
+            } else if p.extension().is_some_and(|x| x == "kont")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                // Skip the heavy programs: mutations of them are slow, not interesting.
+                if text.len() < 4000 && !text.contains("000_000") && !text.contains("000000") {
+                    out.push(text);
                 }
             }
         }

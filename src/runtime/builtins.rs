@@ -150,7 +150,7 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
         Value::Int(i) => Ok(Value::Int(*i)),
         Value::Float(f) => {
             let t = f.trunc();
-            if t.is_finite() && t >= -9.223_372_036_854_776e18 && t < 9.223_372_036_854_776e18 {
+            if t.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
                 Ok(Value::Int(t as i64))
             } else {
                 Err(format!("int: {} is out of range", print::show(&args[0])))
