@@ -38,6 +38,9 @@ type Maker = Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>;
 /// Code that tests a pattern against a value, binding its variables.
 type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 
+/// Code that evaluates a condition.
+type Cond = Box<dyn Fn(&mut Ctx, &Closure) -> Result<bool, Ctrl>>;
+
 /// Code that builds a handler's clauses in the current frame.
 type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
 
@@ -71,6 +74,7 @@ fn write_cell(slot: &mut Value, v: Value) {
     }
 }
 
+#[inline(always)]
 fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
     match v {
         Value::Bool(b) => Ok(b),
@@ -233,7 +237,7 @@ impl<'u> Compiler<'u> {
             }
             Ir::Return(e) => {
                 let e = self.expr(e);
-                Box::new(move |ctx, clo| Err(Ctrl::Return(e(ctx, clo)?)))
+                Box::new(move |ctx, clo| Err(Ctrl::ret(e(ctx, clo)?)))
             }
             Ir::Suspend(op, args, span) => {
                 let (op, args, span) = (*op, self.exprs(args), *span);
@@ -493,17 +497,17 @@ impl<'u> Compiler<'u> {
     }
 
     fn if_(&self, c: &Ir, t: &Ir, e: Option<&Ir>, span: Span) -> Code {
-        let (c, t) = (self.expr(c), self.expr(t));
+        let (c, t) = (self.cond(c, span), self.expr(t));
         match e.map(|e| self.expr(e)) {
             Some(e) => Box::new(move |ctx, clo| {
-                if expect_bool(c(ctx, clo)?, span)? {
+                if c(ctx, clo)? {
                     t(ctx, clo)
                 } else {
                     e(ctx, clo)
                 }
             }),
             None => Box::new(move |ctx, clo| {
-                if expect_bool(c(ctx, clo)?, span)? {
+                if c(ctx, clo)? {
                     t(ctx, clo)
                 } else {
                     Ok(Value::Unit)
@@ -513,11 +517,11 @@ impl<'u> Compiler<'u> {
     }
 
     fn while_(&self, c: &Ir, body: &Ir, span: Span) -> Code {
-        let (c, body) = (self.expr(c), self.expr(body));
+        let (c, body) = (self.cond(c, span), self.expr(body));
         Box::new(move |ctx, clo| {
             loop {
                 ctx.poll(span)?;
-                if !expect_bool(c(ctx, clo)?, span)? {
+                if !c(ctx, clo)? {
                     return Ok(Value::Unit);
                 }
                 body(ctx, clo)?;
@@ -660,7 +664,7 @@ impl<'u> Compiler<'u> {
             .map(|a| {
                 (
                     self.matcher(&a.pat),
-                    a.guard.as_ref().map(|g| self.expr(g)),
+                    a.guard.as_ref().map(|g| self.cond(g, span)),
                     self.expr(&a.body),
                 )
             })
@@ -672,7 +676,7 @@ impl<'u> Compiler<'u> {
                     continue;
                 }
                 if let Some(g) = guard
-                    && !expect_bool(g(ctx, clo)?, span)?
+                    && !g(ctx, clo)?
                 {
                     continue;
                 }
@@ -730,7 +734,8 @@ impl<'u> Compiler<'u> {
                                     ctx.stack.swap(base + i, top + i);
                                 }
                                 ctx.tail_argc = argc;
-                                Err(Ctrl::TailCall(f))
+                                ctx.tail_callee = Some(f);
+                                Ok(Value::Unit)
                             }
                             other => call_value(ctx, &other, argc, span),
                         }
@@ -757,14 +762,13 @@ impl<'u> Compiler<'u> {
     }
 
     fn and_or(&self, a: &Ir, b: &Ir, span: Span, is_or: bool) -> Code {
-        let (a, b) = (self.expr(a), self.expr(b));
+        let (a, b) = (self.cond(a, span), self.cond(b, span));
         Box::new(move |ctx, clo| {
-            let left = expect_bool(a(ctx, clo)?, span)?;
+            let left = a(ctx, clo)?;
             if left == is_or {
                 return Ok(Value::Bool(left));
             }
-            let right = expect_bool(b(ctx, clo)?, span)?;
-            Ok(Value::Bool(right))
+            Ok(Value::Bool(b(ctx, clo)?))
         })
     }
 
@@ -772,7 +776,7 @@ impl<'u> Compiler<'u> {
         macro_rules! int_op {
             ($fast:expr) => {{
                 let fast = $fast;
-                self.specialise(op, a, b, span, fast)
+                self.specialise(op, a, b, span, fast, |v, _| Ok(v))
             }};
         }
         match op {
@@ -805,41 +809,47 @@ impl<'u> Compiler<'u> {
     }
 
     /// An operator with an int–int fast path (`fast` returns `None` on overflow, which the
-    /// general path then reports) and closures specialised to the operands' shapes.
-    fn specialise(
+    /// general path then reports) and closures specialised to the operands' shapes. `finish`
+    /// turns the general path's value into the result type (a value, or a boolean for a
+    /// condition).
+    fn specialise<T: 'static>(
         &self,
         op: BinOp,
         a: &Ir,
         b: &Ir,
         span: Span,
-        fast: impl Fn(i64, i64) -> Option<Value> + Copy + 'static,
-    ) -> Code {
-        let slow = move |x: &Value, y: &Value| ops::binary(op, x, y).map_err(|m| err(m, span));
+        fast: impl Fn(i64, i64) -> Option<T> + Copy + 'static,
+        finish: impl Fn(Value, Span) -> Result<T, Ctrl> + Copy + 'static,
+    ) -> Box<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>> {
+        let slow = move |x: &Value, y: &Value| match ops::binary(op, x, y) {
+            Ok(v) => finish(v, span),
+            Err(m) => Err(err(m, span)),
+        };
         match (self.operand(a), self.operand(b)) {
             (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
                 let x = ctx.local(s);
-                if let Value::Int(i) = x
-                    && let Some(v) = fast(*i, k)
-                {
-                    return Ok(v);
+                if let Value::Int(i) = x {
+                    if let Some(v) = fast(*i, k) {
+                        return Ok(v);
+                    }
                 }
                 slow(x, &Value::Int(k))
             }),
             (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
-                if let (Value::Int(i), Value::Int(j)) = (x, y)
-                    && let Some(v) = fast(*i, *j)
-                {
-                    return Ok(v);
+                if let (Value::Int(i), Value::Int(j)) = (x, y) {
+                    if let Some(v) = fast(*i, *j) {
+                        return Ok(v);
+                    }
                 }
                 slow(x, y)
             }),
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
-                if let Value::Int(i) = x
-                    && let Some(v) = fast(i, k)
-                {
-                    return Ok(v);
+                if let Value::Int(i) = x {
+                    if let Some(v) = fast(i, k) {
+                        return Ok(v);
+                    }
                 }
                 slow(&x, &Value::Int(k))
             }),
@@ -849,13 +859,54 @@ impl<'u> Compiler<'u> {
                 Box::new(move |ctx, clo| {
                     let x = a(ctx, clo)?;
                     let y = b(ctx, clo)?;
-                    if let (Value::Int(i), Value::Int(j)) = (&x, &y)
-                        && let Some(v) = fast(*i, *j)
-                    {
-                        return Ok(v);
+                    if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+                        if let Some(v) = fast(*i, *j) {
+                            return Ok(v);
+                        }
                     }
                     slow(&x, &y)
                 })
+            }
+        }
+    }
+
+    /// Compiles a condition (of `if`, `while`, a guard, `and`/`or`/`not`) to code producing a
+    /// boolean directly; anything but a boolean is a type error at `span`.
+    fn cond(&self, ir: &Ir, span: Span) -> Cond {
+        fn int_cmp(op: BinOp) -> Option<fn(i64, i64) -> bool> {
+            Some(match op {
+                BinOp::Lt => |x, y| x < y,
+                BinOp::Le => |x, y| x <= y,
+                BinOp::Gt => |x, y| x > y,
+                BinOp::Ge => |x, y| x >= y,
+                BinOp::Eq => |x, y| x == y,
+                BinOp::Ne => |x, y| x != y,
+                _ => return None,
+            })
+        }
+        match ir {
+            Ir::Binary(op, a, b, span) if int_cmp(*op).is_some() => {
+                let f = int_cmp(*op).expect("a comparison");
+                self.specialise(*op, a, b, *span, move |x, y| Some(f(x, y)), expect_bool)
+            }
+            Ir::Not(a, span) => {
+                let a = self.cond(a, *span);
+                Box::new(move |ctx, clo| Ok(!a(ctx, clo)?))
+            }
+            Ir::And(a, b, span) | Ir::Or(a, b, span) => {
+                let is_or = matches!(ir, Ir::Or(..));
+                let (a, b) = (self.cond(a, *span), self.cond(b, *span));
+                Box::new(move |ctx, clo| {
+                    let left = a(ctx, clo)?;
+                    if left == is_or {
+                        return Ok(left);
+                    }
+                    b(ctx, clo)
+                })
+            }
+            other => {
+                let e = self.expr(other);
+                Box::new(move |ctx, clo| expect_bool(e(ctx, clo)?, span))
             }
         }
     }

@@ -28,7 +28,7 @@
 //!   same.
 //! - **Cancelling.** `discontinue k`, and dropping the last reference to a suspended `k`,
 //!   cancel its fibers (`crate::stack::Fiber::cancel`): the pending `suspend` returns
-//!   [`Ctrl::Abort`], which unwinds every frame without running kont code (destructors run),
+//!   [`CtrlKind::Abort`], which unwinds every frame without running kont code (destructors run),
 //!   and the stacks go back to the pool.
 //!
 //! # Moving values across a switch
@@ -48,7 +48,7 @@ use std::rc::Rc;
 use crate::ir::OpId;
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
 use crate::stack::{self, Event, Fiber};
 use crate::syntax::ast::Span;
 
@@ -172,14 +172,10 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         // dropping one cancels it, which switches stacks and uses the transfer slot.
         drop(ctx);
         drop(f);
-        let outcome = match result {
-            Ok(v) | Err(Ctrl::Return(v)) => Transfer::Returned(v),
-            Err(Ctrl::Error(e)) => Transfer::Failed(e),
-            Err(Ctrl::Abort) => Transfer::Aborted,
-            Err(Ctrl::TailCall(_)) => Transfer::Failed(Box::new(RuntimeError::new(
-                "internal error: a tail call escaped its function",
-                site,
-            ))),
+        let outcome = match result.map_err(Ctrl::kind) {
+            Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
+            Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
+            Err(CtrlKind::Abort) => Transfer::Aborted,
         };
         put_transfer(&vm, outcome);
         0
@@ -195,8 +191,8 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
 
 /// Runs a whole program's top level on a root fiber of its own.
 pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeError>> {
-    let fiber = spawn(vm, main, Span::default()).map_err(|c| match c {
-        Ctrl::Error(e) => e,
+    let fiber = spawn(vm, main, Span::default()).map_err(|c| match c.kind() {
+        CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(RuntimeError::new("internal error", Span::default())),
     })?;
     put_transfer(vm, Transfer::Resume(Vec::new()));
@@ -360,9 +356,9 @@ fn run_segment(
                     }
                     Transfer::Failed(mut e) => {
                         e.leave_continuation(source, site);
-                        Err(Ctrl::Error(e))
+                        Err((*e).into())
                     }
-                    Transfer::Aborted => Err(Ctrl::Abort),
+                    Transfer::Aborted => Err(Ctrl::abort()),
                     _ => Err(internal("a continuation returned without a result", site)),
                 };
             }
@@ -502,7 +498,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
             Transfer::Resume(mut vals) => Ok(vals.pop().unwrap_or(Value::Unit)),
             _ => Err(internal("resumed without a value", site)),
         },
-        Err(stack::SuspendError::Cancelled) => Err(Ctrl::Abort),
+        Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
         Err(e) => Err(internal(e, site)),
     }
 }

@@ -8,13 +8,13 @@
 //! caller left it before pushing the arguments.
 //!
 //! A call in tail position does not nest: it moves its arguments into the current frame's
-//! first slots and returns [`Ctrl::TailCall`]; [`invoke`]'s loop then runs the callee in the
-//! same frame. Self tail calls therefore run in constant native and value stack.
+//! first slots, leaves the callee in [`Ctx::tail_callee`] and returns; [`invoke`]'s loop
+//! then runs the callee in the same frame. Self tail calls therefore run in constant native and value stack.
 
 use std::rc::{Rc, Weak};
 
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
 use crate::stack;
 use crate::syntax::ast::Span;
 
@@ -90,43 +90,60 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     }
     let proto = &*clo.proto;
     if argc != proto.arity {
-        ctx.stack.truncate(ctx.stack.len() - argc);
-        return Err(RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into());
+        return Err(arity_mismatch(ctx, proto, argc, site));
     }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
     ctx.base = base;
-    ctx.stack.resize(base + proto.nslots, Value::Unit);
+    if proto.nslots > argc {
+        ctx.stack.resize(base + proto.nslots, Value::Unit);
+    }
     let mut result = (proto.body)(ctx, clo);
     let mut holder: Rc<Closure>;
     let mut current = proto;
-    while let Err(Ctrl::TailCall(next)) = result {
-        if let Err(e) = ctx.poll(site) {
-            result = Err(e);
-            break;
-        }
+    while let Some(next) = ctx.tail_callee.take() {
         let argc = ctx.tail_argc;
         ctx.stack.truncate(base + argc);
         holder = next;
         current = &holder.proto;
         if argc != current.arity {
-            result = Err(
-                RuntimeError::new(arity_error(&current.name, current.arity, argc), site).into(),
-            );
+            result = Err(arity_mismatch(ctx, current, argc, site));
             break;
         }
-        ctx.stack.resize(base + current.nslots, Value::Unit);
+        if let Err(e) = ctx.poll(site) {
+            result = Err(e);
+            break;
+        }
+        if current.nslots > argc {
+            ctx.stack.resize(base + current.nslots, Value::Unit);
+        }
         result = (current.body)(ctx, &holder);
     }
     ctx.stack.truncate(base);
     ctx.base = saved_base;
     match result {
-        Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-        Err(Ctrl::Error(mut e)) => {
-            e.leave_function(&current.name, current.source, site);
-            Err(Ctrl::Error(e))
-        }
-        Err(other) => Err(other),
+        Ok(v) => Ok(v),
+        Err(c) => leave(c, current, site),
+    }
+}
+
+/// The error for calling `proto` with `argc` arguments (which it drops from the stack).
+#[cold]
+fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl {
+    ctx.stack.truncate(ctx.stack.len() - argc);
+    RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into()
+}
+
+/// Unwinding out of a function: `return` ends here; an error records the frame.
+#[cold]
+fn leave(mut c: Ctrl, proto: &Proto, site: Span) -> R {
+    if let Some(e) = c.error_mut() {
+        e.leave_function(&proto.name, proto.source, site);
+        return Err(c);
+    }
+    match c.kind() {
+        CtrlKind::Return(v) => Ok(v),
+        other => Err(Ctrl(Box::new(other))),
     }
 }
 

@@ -26,23 +26,49 @@ use value::Value;
 /// The result of running compiled code.
 pub type R = Result<Value, Ctrl>;
 
-/// Why compiled code stopped before producing a value.
-pub enum Ctrl {
+/// Why compiled code stopped before producing a value. One word (the reasons are rare and
+/// boxed), so that [`R`] is two words and comes back from every closure in registers.
+pub struct Ctrl(Box<CtrlKind>);
+
+/// The reasons for unwinding.
+pub enum CtrlKind {
     /// A runtime error, unwinding to the top.
-    Error(Box<RuntimeError>),
+    Error(RuntimeError),
     /// `return e`: unwinds to the enclosing function call.
     Return(Value),
-    /// A call in tail position: its arguments are in the current frame's first
-    /// `Ctx::tail_argc` slots; the enclosing [`function::invoke`] loop runs it.
-    TailCall(Rc<Closure>),
     /// The continuation is being cancelled (`discontinue`, or it became unreachable): unwind
     /// without running any more kont code.
     Abort,
 }
 
+impl Ctrl {
+    /// `return v`.
+    pub fn ret(v: Value) -> Ctrl {
+        Ctrl(Box::new(CtrlKind::Return(v)))
+    }
+
+    /// Unwinding a cancelled continuation.
+    pub fn abort() -> Ctrl {
+        Ctrl(Box::new(CtrlKind::Abort))
+    }
+
+    /// Why.
+    pub fn kind(self) -> CtrlKind {
+        *self.0
+    }
+
+    /// The error being unwound, if this is one.
+    pub fn error_mut(&mut self) -> Option<&mut RuntimeError> {
+        match &mut *self.0 {
+            CtrlKind::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 impl From<RuntimeError> for Ctrl {
     fn from(e: RuntimeError) -> Ctrl {
-        Ctrl::Error(Box::new(e))
+        Ctrl(Box::new(CtrlKind::Error(e)))
     }
 }
 
@@ -159,7 +185,12 @@ pub struct Ctx {
     pub base: usize,
     /// Native stack addresses below this are the red zone: a call there is a stack overflow.
     pub limit: usize,
-    /// Argument count of a pending [`Ctrl::TailCall`].
+    /// A call in tail position that is waiting to run: its code put the callee here and the
+    /// arguments in the frame's first [`Ctx::tail_argc`] slots, and returned; only tail
+    /// contexts (`if`, `match`, blocks) lie between it and the [`function::invoke`] whose
+    /// loop runs it in the same frame.
+    pub tail_callee: Option<Rc<Closure>>,
+    /// Argument count of the pending tail call.
     pub tail_argc: usize,
     /// How many stack extensions this continuation is running on (see
     /// [`effects::extend_stack`]).
@@ -175,6 +206,7 @@ impl Ctx {
             stack: Vec::with_capacity(64),
             base: 0,
             limit: crate::stack::stack_limit(),
+            tail_callee: None,
             tail_argc: 0,
             extensions: 0,
             vm,
@@ -188,6 +220,7 @@ impl Ctx {
             stack: Vec::new(),
             base: 0,
             limit: 0,
+            tail_callee: None,
             tail_argc: 0,
             extensions: 0,
             vm,

@@ -242,6 +242,8 @@ mod tests {
     #[test]
     fn value_is_two_words() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+        // Every compiled closure returns an `R`: two words come back in registers.
+        assert_eq!(std::mem::size_of::<crate::runtime::R>(), 16);
     }
 
     #[test]
