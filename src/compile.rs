@@ -38,8 +38,11 @@ type Maker = Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>;
 /// Code that tests a pattern against a value, binding its variables.
 type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 
+/// Code producing a `T` (a value, or a boolean for conditions).
+type CodeOf<T> = Box<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>>;
+
 /// Code that evaluates a condition.
-type Cond = Box<dyn Fn(&mut Ctx, &Closure) -> Result<bool, Ctrl>>;
+type Cond = CodeOf<bool>;
 
 /// Code that builds a handler's clauses in the current frame.
 type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
@@ -820,7 +823,7 @@ impl<'u> Compiler<'u> {
         span: Span,
         fast: impl Fn(i64, i64) -> Option<T> + Copy + 'static,
         finish: impl Fn(Value, Span) -> Result<T, Ctrl> + Copy + 'static,
-    ) -> Box<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>> {
+    ) -> CodeOf<T> {
         let slow = move |x: &Value, y: &Value| match ops::binary(op, x, y) {
             Ok(v) => finish(v, span),
             Err(m) => Err(err(m, span)),
@@ -828,28 +831,28 @@ impl<'u> Compiler<'u> {
         match (self.operand(a), self.operand(b)) {
             (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
                 let x = ctx.local(s);
-                if let Value::Int(i) = x {
-                    if let Some(v) = fast(*i, k) {
-                        return Ok(v);
-                    }
+                if let Value::Int(i) = x
+                    && let Some(v) = fast(*i, k)
+                {
+                    return Ok(v);
                 }
                 slow(x, &Value::Int(k))
             }),
             (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
-                if let (Value::Int(i), Value::Int(j)) = (x, y) {
-                    if let Some(v) = fast(*i, *j) {
-                        return Ok(v);
-                    }
+                if let (Value::Int(i), Value::Int(j)) = (x, y)
+                    && let Some(v) = fast(*i, *j)
+                {
+                    return Ok(v);
                 }
                 slow(x, y)
             }),
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
-                if let Value::Int(i) = x {
-                    if let Some(v) = fast(i, k) {
-                        return Ok(v);
-                    }
+                if let Value::Int(i) = x
+                    && let Some(v) = fast(i, k)
+                {
+                    return Ok(v);
                 }
                 slow(&x, &Value::Int(k))
             }),
@@ -859,10 +862,10 @@ impl<'u> Compiler<'u> {
                 Box::new(move |ctx, clo| {
                     let x = a(ctx, clo)?;
                     let y = b(ctx, clo)?;
-                    if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                        if let Some(v) = fast(*i, *j) {
-                            return Ok(v);
-                        }
+                    if let (Value::Int(i), Value::Int(j)) = (&x, &y)
+                        && let Some(v) = fast(*i, *j)
+                    {
+                        return Ok(v);
                     }
                     slow(&x, &y)
                 })
