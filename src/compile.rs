@@ -267,8 +267,9 @@ impl<'u> Compiler<'u> {
                 args,
                 handler,
                 fast,
+                clause_tail,
                 span,
-            } => self.resume(k, args, handler.as_deref(), *fast, *span),
+            } => self.resume(k, args, handler.as_deref(), (*fast, *clause_tail), *span),
             Ir::Cont(f, span) => {
                 let (f, span) = (self.expr(f), *span);
                 Box::new(move |ctx, clo| {
@@ -943,14 +944,17 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// `resume k(args)`; `tail` says whether it is the fast tail resume of a tail-resumptive
+    /// clause, and whether it is in tail position of an operation clause.
     fn resume(
         &self,
         k: &Ir,
         args: &[Ir],
         handler: Option<&HandlerIr>,
-        fast: bool,
+        tail: (bool, bool),
         span: Span,
     ) -> Code {
+        let (fast, clause_tail) = tail;
         let args = self.exprs(args);
         if fast && self.tail_resumptive {
             // The tail resume of a tail-resumptive clause: the clause's value is what `suspend`
@@ -970,7 +974,19 @@ impl<'u> Compiler<'u> {
                 vals.push(a(ctx, clo)?);
             }
             let h = handler.as_ref().map(|h| h(ctx, clo));
-            effects::resume(ctx, &kv, vals, h, source, span)
+            let pending = effects::PendingResume {
+                k: kv,
+                args: vals,
+                shallow: h,
+                source,
+                site: span,
+            };
+            if clause_tail {
+                ctx.tail_resume = Some(Box::new(pending));
+                Ok(Value::Unit)
+            } else {
+                effects::resume(ctx, pending)
+            }
         })
     }
 }

@@ -218,6 +218,9 @@ pub enum Ir {
         handler: Option<Rc<HandlerIr>>,
         /// Whether this is the tail resume of a tail-resumptive clause.
         fast: bool,
+        /// Whether it is in tail position of an operation clause: the clause's value is
+        /// the resume's, so the code waiting for the clause resumes instead (no nesting).
+        clause_tail: bool,
         /// Location.
         span: Span,
     },

@@ -96,6 +96,8 @@ struct FnCtx {
     self_var: Option<VarId>,
     is_decl: bool,
     is_main: bool,
+    /// Whether this is an operation clause of a handler.
+    is_op_clause: bool,
     clause: Option<ClauseFacts>,
 }
 
@@ -541,6 +543,7 @@ impl<'e> Resolver<'e> {
             scopes: vec![Vec::new()],
             self_var,
             is_decl,
+            is_op_clause: k.is_some(),
             ..FnCtx::default()
         });
         let result = self.function_body(name, params, k, body);
@@ -941,6 +944,7 @@ impl<'e> Resolver<'e> {
             _ => false,
         };
         let fast = tail && own_k && handler.is_none() && args.len() <= 1;
+        let clause_tail = tail && self.fns.last().is_some_and(|f| f.is_op_clause);
         if tail && let Some(c) = self.cur().clause.as_mut() {
             if fast {
                 c.tail_resumes += 1;
@@ -956,6 +960,7 @@ impl<'e> Resolver<'e> {
             args,
             handler,
             fast,
+            clause_tail,
             span,
         })
     }

@@ -49,7 +49,7 @@ use crate::ir::OpId;
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
-use crate::stack::{self, Event, Fiber};
+use crate::stack::{self, Event, Fiber, FiberId};
 use crate::syntax::ast::Span;
 
 /// The clauses of an installed handler.
@@ -142,6 +142,21 @@ impl Continuation {
     fn take(&self) -> Option<Segment> {
         self.segment.borrow_mut().take()
     }
+}
+
+/// A `resume` about to run: the continuation value, the arguments, the shallow handler of
+/// `with { … }` if any, and where the `resume` is written.
+pub struct PendingResume {
+    /// The continuation (checked to be one when it runs).
+    pub k: Value,
+    /// The arguments.
+    pub args: Vec<Value>,
+    /// The clauses of `resume … with { … }`.
+    pub shallow: Option<Rc<HandlerValue>>,
+    /// The source of the `resume`.
+    pub source: u32,
+    /// Where the `resume` is.
+    pub site: Span,
 }
 
 fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
@@ -294,11 +309,11 @@ fn deep_handler(seg: &Segment) -> Option<Rc<HandlerValue>> {
     }
 }
 
-/// Pops the handler entries that belong to `fiber` (which has just finished).
-fn pop_entries_of(vm: &Vm, fiber: &Fiber) {
+/// Pops the handler entries that belong to fiber `id` (which has just finished).
+fn pop_entries_of(vm: &Vm, id: FiberId) {
     let mut hs = vm.handlers.borrow_mut();
-    while let Some(HandlerEntry::Handler { fiber: f, .. }) = hs.last() {
-        if !f.ptr_eq(fiber) {
+    while let Some(HandlerEntry::Handler { fiber, .. }) = hs.last() {
+        if fiber.id() != id {
             break;
         }
         hs.pop();
@@ -317,14 +332,17 @@ fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Spa
 }
 
 /// Resumes `seg` with `values` (under `shallow`, if given) and waits for it to return or to
-/// suspend to one of the handlers resumed with it; runs that handler's clause.
+/// suspend to one of the handlers resumed with it; runs that handler's clause. A clause that
+/// ends by resuming a continuation (a tail resume, or any tail-resumptive clause on the slow
+/// path) does not nest: this loop resumes it, so a handler answering a million operations
+/// uses constant native stack.
 fn run_segment(
     ctx: &mut Ctx,
     mut seg: Segment,
     mut shallow: Option<Rc<HandlerValue>>,
     mut values: Vec<Value>,
-    source: u32,
-    site: Span,
+    mut source: u32,
+    mut site: Span,
 ) -> R {
     let vm = ctx.vm.clone();
     loop {
@@ -341,13 +359,17 @@ fn run_segment(
             hs.append(&mut seg.entries);
         }
         let fiber = seg.fiber;
+        let id = fiber.id();
         put_transfer(&vm, Transfer::Resume(std::mem::take(&mut values)));
         let event = fiber.resume(0);
         let outcome = take_transfer(&vm);
+        // The fiber is now finished or owned by the continuation its clause receives; this
+        // frame holds no handle to it, so dropping that continuation reclaims it.
+        drop(fiber);
         match event {
             Ok(Event::Returned(_)) => {
                 if !matches!(outcome, Transfer::Aborted) {
-                    pop_entries_of(&vm, &fiber);
+                    pop_entries_of(&vm, id);
                 }
                 return match outcome {
                     Transfer::Returned(v) => {
@@ -382,29 +404,80 @@ fn run_segment(
                     ));
                 };
                 let clause = clause.clone();
+                drop(handler);
                 let argc = args.len();
                 ctx.stack.extend(args);
-                if !tail_resumptive {
+                let next = if tail_resumptive {
+                    // On the slow path: run the clause here, then resume `k` with its value
+                    // (plainly: a shallow handler is not part of `k`).
+                    let v = invoke(ctx, &clause, argc, site)?;
+                    PendingResume {
+                        k: Value::Cont(k),
+                        args: vec![v],
+                        shallow: None,
+                        source,
+                        site,
+                    }
+                } else {
                     ctx.stack.push(Value::Cont(k));
-                    return invoke(ctx, &clause, argc + 1, site);
-                }
-                // A tail-resumptive clause on the slow path: run it here, then resume `k`
-                // with its value (plainly: a shallow handler is not part of `k`).
-                let v = invoke(ctx, &clause, argc, site)?;
-                seg = match k.take() {
-                    Some(s) => s,
-                    None => return Err(already_resumed(site)),
+                    let v = invoke(ctx, &clause, argc + 1, site)?;
+                    match ctx.tail_resume.take() {
+                        Some(p) => *p,
+                        None => return Ok(v),
+                    }
                 };
-                shallow = None;
-                values = vec![v];
+                (seg, shallow, values) = take_segment(next.k, next.args, next.shallow, next.site)?;
+                source = next.source;
+                site = next.site;
             }
             Ok(Event::Panicked(msg)) => {
-                pop_entries_of(&vm, &fiber);
+                pop_entries_of(&vm, id);
                 return Err(internal(msg, site));
             }
             Err(e) => return Err(internal(e, site)),
         }
     }
+}
+
+/// Takes the segment out of continuation `k` for a resume with `args`, checking that it has
+/// not been resumed and that the number of arguments fits.
+fn take_segment(
+    k: Value,
+    args: Vec<Value>,
+    shallow: Option<Rc<HandlerValue>>,
+    site: Span,
+) -> Result<(Segment, Option<Rc<HandlerValue>>, Vec<Value>), Ctrl> {
+    let Value::Cont(k) = k else {
+        return Err(RuntimeError::new(
+            format!(
+                "type error: resume expects a continuation, got {}",
+                k.kind()
+            ),
+            site,
+        )
+        .into());
+    };
+    let Some(seg) = k.take() else {
+        return Err(already_resumed(site));
+    };
+    let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
+    let fits = args.len() == expected || (seg.fresh.is_none() && args.is_empty());
+    if !fits {
+        let name = seg
+            .fresh
+            .as_ref()
+            .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
+        *k.segment.borrow_mut() = Some(seg);
+        return Err(RuntimeError::new(
+            format!(
+                "wrong number of arguments: {name} expects {expected}, got {}",
+                args.len()
+            ),
+            site,
+        )
+        .into());
+    }
+    Ok((seg, shallow, args))
 }
 
 fn already_resumed(site: Span) -> Ctrl {
@@ -504,45 +577,9 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 }
 
 /// `resume k(args)` or `resume k(args) with { … }`.
-pub fn resume(
-    ctx: &mut Ctx,
-    k: &Value,
-    args: Vec<Value>,
-    shallow: Option<Rc<HandlerValue>>,
-    source: u32,
-    site: Span,
-) -> R {
-    let Value::Cont(k) = k else {
-        return Err(RuntimeError::new(
-            format!(
-                "type error: resume expects a continuation, got {}",
-                k.kind()
-            ),
-            site,
-        )
-        .into());
-    };
-    let Some(seg) = k.take() else {
-        return Err(already_resumed(site));
-    };
-    let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
-    let fits = args.len() == expected || (seg.fresh.is_none() && args.is_empty());
-    if !fits {
-        let name = seg
-            .fresh
-            .as_ref()
-            .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
-        *k.segment.borrow_mut() = Some(seg);
-        return Err(RuntimeError::new(
-            format!(
-                "wrong number of arguments: {name} expects {expected}, got {}",
-                args.len()
-            ),
-            site,
-        )
-        .into());
-    }
-    run_segment(ctx, seg, shallow, args, source, site)
+pub fn resume(ctx: &mut Ctx, p: PendingResume) -> R {
+    let (seg, shallow, args) = take_segment(p.k, p.args, p.shallow, p.site)?;
+    run_segment(ctx, seg, shallow, args, p.source, p.site)
 }
 
 /// `cont f`: a fresh continuation that calls `f` when first resumed.

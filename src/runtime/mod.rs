@@ -192,6 +192,10 @@ pub struct Ctx {
     pub tail_callee: Option<Rc<Closure>>,
     /// Argument count of the pending tail call.
     pub tail_argc: usize,
+    /// A `resume` in tail position of an operation clause that is waiting to run: the code
+    /// that ran the clause resumes it (see [`effects`]), so that a handler resuming over and
+    /// over does not nest.
+    pub tail_resume: Option<Box<effects::PendingResume>>,
     /// How many stack extensions this continuation is running on (see
     /// [`effects::extend_stack`]).
     pub extensions: u32,
@@ -208,6 +212,7 @@ impl Ctx {
             limit: crate::stack::stack_limit(),
             tail_callee: None,
             tail_argc: 0,
+            tail_resume: None,
             extensions: 0,
             vm,
         }
@@ -222,6 +227,7 @@ impl Ctx {
             limit: 0,
             tail_callee: None,
             tail_argc: 0,
+            tail_resume: None,
             extensions: 0,
             vm,
         }
