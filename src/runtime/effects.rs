@@ -272,7 +272,7 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
 }
 
 /// How many extensions one continuation's stack may grow by before a call is a
-/// `stack overflow` (each adds `stack::STACK_SIZE` of address space, committed only as used).
+/// `stack overflow` (each adds `stack::stack_size()` of address space, committed only as used).
 pub const MAX_EXTENSIONS: u32 = 15;
 
 /// `handle body with { … }`
@@ -538,22 +538,21 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         vm.handlers.borrow_mut().truncate(depth);
         return result;
     }
+    // Nothing on this stack may keep the suspended fibers alive across the switch (that
+    // would be a cycle): the target is named by id and the clause is not held.
+    drop(clause);
     let args = ctx.stack.split_off(ctx.stack.len() - argc);
-    let (fiber, mut entries) = {
-        let mut hs = vm.handlers.borrow_mut();
-        let entries = hs.split_off(index);
-        match &entries[0] {
-            HandlerEntry::Handler { fiber, .. } => (fiber.clone(), entries),
-            HandlerEntry::Mask { .. } => {
-                return Err(internal("a mask was chosen as a handler", site));
-            }
-        }
+    let mut entries = vm.handlers.borrow_mut().split_off(index);
+    let fiber = match &entries[0] {
+        HandlerEntry::Handler { fiber, .. } => fiber.clone(),
+        HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
     };
     if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {
         entries.remove(0);
     }
+    let target = fiber.id();
     let k = Continuation::new(Segment {
-        fiber: fiber.clone(),
+        fiber,
         entries,
         fresh: None,
     });
@@ -566,7 +565,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
             handler,
         },
     );
-    match stack::suspend(&fiber, 0) {
+    match stack::suspend_to(target, 0) {
         Ok(_) => match take_transfer(&vm) {
             Transfer::Resume(mut vals) => Ok(vals.pop().unwrap_or(Value::Unit)),
             _ => Err(internal("resumed without a value", site)),

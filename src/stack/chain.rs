@@ -35,7 +35,7 @@ pub fn current_slot() -> Option<Slot> {
 
 /// Switches into the segment of `outer`, which must be `Fresh` or `Suspended`: to
 /// `outer` itself if fresh, else to the innermost fiber of its suspended segment.
-/// Returns when `outer` suspends to us, returns or panics. With `cancel`, every fiber
+/// Returns when the segment suspends to us, or `outer` returns or panics. With `cancel`, every fiber
 /// of the segment is marked cancelling first, so the pending `suspend` returns
 /// `Err(Cancelled)`.
 ///
@@ -43,6 +43,7 @@ pub fn current_slot() -> Option<Slot> {
 ///
 /// `outer` is in state `Fresh` or `Suspended`, and the caller holds a reference to it
 /// until this returns (the active chain's reference to its outermost fiber).
+#[inline]
 pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> Event {
     // SAFETY: the caller holds a reference until we return.
     let header = unsafe { outer.as_ref() };
@@ -55,14 +56,26 @@ pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> E
     header.state.set(State::Running);
     // SAFETY: `outer`'s context holds its own initial context (fresh) or the registers
     // its segment's innermost fiber saved when it suspended; that stack is intact.
-    let received = unsafe { switch_into(header::context(outer), payload) };
+    let (received, suspended) = unsafe { switch_into(header::context(outer), payload, cancel) };
     CURRENT.set(header.parent.get());
-    match header.state.get() {
-        State::Suspended => Event::Suspended(received),
-        _ => match header.panic.take() {
-            Some(message) => Event::Panicked(message),
-            None => Event::Returned(received),
-        },
+    match NonNull::new(suspended as *mut Header) {
+        Some(innermost) => {
+            header.state.set(State::Suspended);
+            header.innermost.set(innermost);
+            Event::Suspended(received)
+        }
+        None => finished(header, received),
+    }
+}
+
+/// The event for a continuation whose start function returned `result`.
+#[cold]
+#[inline(never)]
+fn finished(header: &Header, result: Payload) -> Event {
+    header.state.set(State::Finished);
+    match header.panic.take() {
+        Some(message) => Event::Panicked(message),
+        None => Event::Returned(result),
     }
 }
 
@@ -83,34 +96,57 @@ fn mark_cancelling(inner: NonNull<Header>, outer: NonNull<Header>) {
 /// Suspends the segment from the running fiber up to the fiber named `target` (see
 /// `stack::suspend_to`). Only fibers found on the active chain are dereferenced, so a
 /// stale or foreign `target` is merely not found.
+#[inline(always)]
 pub fn suspend(target: FiberId, payload: Payload) -> Result<Payload, SuspendError> {
-    let current = CURRENT.get().ok_or(SuspendError::NotAncestor)?;
+    // The common case, a fiber suspending itself, checks one header; otherwise walk.
+    let (current, outer) = match CURRENT.get() {
+        Some(current)
+            if current == target.header && {
+                // SAFETY: the running fiber is alive (it is on the chain).
+                unsafe { current.as_ref() }.may_suspend_as(target)
+            } =>
+        {
+            (current, current)
+        }
+        current => find_outermost(current, target)?,
+    };
+    // SAFETY: `outer` is running, so its context holds the registers of its parent,
+    // which is inside `enter(outer)` on an intact stack. That `enter` marks `outer`
+    // suspended with `current` as its innermost fiber, and tells us on resumption
+    // whether we are being cancelled.
+    let (received, cancelled) =
+        unsafe { switch_out(header::context(outer), payload, current.as_ptr() as usize) };
+    if cancelled {
+        Err(SuspendError::Cancelled)
+    } else {
+        Ok(received)
+    }
+}
+
+/// Walks the active chain up from the running fiber `current` to the fiber named
+/// `target`, the outermost fiber of the segment to suspend; returns both. Fails if
+/// there is none, or a fiber on the way (or it) is being cancelled.
+#[cold]
+#[inline(never)]
+fn find_outermost(
+    current: Option<NonNull<Header>>,
+    target: FiberId,
+) -> Result<(NonNull<Header>, NonNull<Header>), SuspendError> {
+    let current = current.ok_or(SuspendError::NotAncestor)?;
     let mut fiber = current;
     let mut cancelling = false;
-    let outer = loop {
+    loop {
         // SAFETY: fibers on the active chain are alive (see the module docs).
         let header = unsafe { fiber.as_ref() };
         cancelling |= header.cancelling.get();
         if fiber == target.header && header.serial == target.serial {
-            break fiber;
+            return if cancelling {
+                Err(SuspendError::Cancelled)
+            } else {
+                Ok((current, fiber))
+            };
         }
         fiber = header.parent.get().ok_or(SuspendError::NotAncestor)?;
-    };
-    if cancelling {
-        return Err(SuspendError::Cancelled);
-    }
-    // SAFETY: `outer` is on the active chain, hence alive.
-    let header = unsafe { outer.as_ref() };
-    header.state.set(State::Suspended);
-    header.innermost.set(current);
-    // SAFETY: `outer` is running, so its context holds the registers of its parent,
-    // which is inside `enter(outer)` on an intact stack.
-    let received = unsafe { switch_out(header::context(outer), payload) };
-    // SAFETY: we run again, so we are on the chain and alive.
-    if unsafe { current.as_ref() }.cancelling.get() {
-        Err(SuspendError::Cancelled)
-    } else {
-        Ok(received)
     }
 }
 
@@ -198,8 +234,4 @@ unsafe fn free(fiber: NonNull<Header>) {
         ptr::drop_in_place(fiber.as_ptr());
         pool::release(slot);
     }
-}
-#[cfg(test)]
-pub fn swap_current(h: Option<NonNull<Header>>) -> Option<NonNull<Header>> {
-    CURRENT.replace(h)
 }

@@ -8,7 +8,7 @@
 
 use super::pool::Slot;
 use super::x86_64::{ControlContext, StackTop, initial_context};
-use super::{Payload, State, panic};
+use super::{FiberId, Payload, State, panic};
 use std::cell::Cell;
 use std::mem::{offset_of, size_of};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -43,6 +43,15 @@ pub struct Header {
     /// The pool's lease number for this use of the slot: with the header's address,
     /// names this continuation and no later one on the same slot.
     pub serial: u64,
+}
+
+impl Header {
+    /// Whether this header, found at `id.header`, belongs to the fiber `id` names (not
+    /// a later one on the same slot), and that fiber is not being cancelled.
+    #[inline(always)]
+    pub fn may_suspend_as(&self, id: FiberId) -> bool {
+        self.serial == id.serial && !self.cancelling.get()
+    }
 }
 
 /// Bytes reserved above TOS for the header; keeps TOS 16-byte aligned.
@@ -93,8 +102,8 @@ pub fn context(header: NonNull<Header>) -> *mut ControlContext {
 
 /// The start function `continuation_start` calls with the four launch words: runs the
 /// closure in `func` on the first payload found in `args`, leaves its result in `args`
-/// (`return_count` words: one), and records the outcome in the header `vmctx`. Catches
-/// every panic: nothing unwinds into the assembly.
+/// (`return_count` words: one), and records a panic's message in the header `vmctx`.
+/// Catches every panic: nothing unwinds into the assembly.
 pub extern "C" fn fiber_start(
     func: *const StartSlot,
     vmctx: *const Header,
@@ -116,7 +125,6 @@ pub extern "C" fn fiber_start(
     });
     // SAFETY: as above.
     unsafe { args.write(result) };
-    header.state.set(State::Finished);
 }
 
 #[cfg(test)]

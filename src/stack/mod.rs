@@ -9,8 +9,9 @@
 //!
 //! ```text
 //!  slot top ──► +-----------------------------------+   high addresses
-//!               | Header: refs, state, parent,      |   HEADER_SIZE bytes: the
-//!               | innermost, closure, panic, limit  |   continuation's bookkeeping
+//!               | Header: refs, state, cancelling,  |   HEADER_SIZE bytes: the
+//!               | parent, innermost, closure, panic |   continuation's bookkeeping
+//!               | message, slot, serial             |   (header.rs)
 //!  TOS ───────► +-----------------------------------+   16-byte aligned
 //!   TOS - 0x08  | RIP  ┐                            |
 //!   TOS - 0x10  | RBP  ├ control context            |  ◄─ continuation_start's RBP
@@ -31,80 +32,84 @@
 //!               | slab) or the slot below's top     |
 //! ```
 //!
-//! The control context (`x86_64::ControlContext`) holds, by state:
+//! What the control context (`x86_64::ControlContext`) holds, by state:
 //!
-//! | state                         | RSP and RBP                         | RIP                        |
-//! |-------------------------------|-------------------------------------|----------------------------|
-//! | Fresh                         | TOS − 0x40 and TOS − 0x10           | `continuation_start`       |
-//! | Running (on the active chain) | the parent's frame record           | the parent's resume point  |
-//! | Suspended (outermost)         | the segment's innermost fiber's record | its resume point        |
-//! | Running inside a suspended segment | unchanged: its parent's record | its parent's resume point |
+//! | state                            | RSP and RBP               | RIP                     |
+//! |----------------------------------|---------------------------|-------------------------|
+//! | Fresh                            | TOS − 0x40 and TOS − 0x10 | `continuation_start`    |
+//! | Running, on the active chain     | parent's frame record     | parent's resume point   |
+//! | Suspended (segment's outermost)  | innermost's frame record  | innermost's resume point|
+//! | Running, in a suspended segment  | parent's record (kept)    | parent's resume point   |
 //!
-//! A "frame record" is the pair (saved RBP, resume address) that the switch pushes
-//! before saving RSP; RSP and RBP both point at it. `continuation_start` keeps RBP at
-//! the RBP slot, so the frame-pointer chain runs from a continuation into its parent.
+//! A frame record is the pair (saved RBP, return or resume address) a switch leaves on
+//! its stack; RSP and RBP both point at it. `continuation_start` keeps RBP at the RBP
+//! slot, so the frame-pointer chain runs from a continuation into its parent.
 //!
 //! # Primitives
 //!
 //! **Resume.** [`Fiber::resume`] links the fiber under the running one (or the thread's
-//! own stack), then exchanges the registers with the fiber's control context: a fresh
-//! fiber starts in `continuation_start`, a suspended one continues in its innermost
-//! fiber's `suspend`. The parent's registers are left in the context.
+//! own stack) and calls into its control context: a fresh fiber starts in
+//! `continuation_start`, a suspended one continues in its innermost fiber's `suspend`.
+//! The entry code leaves the parent's registers in the context.
 //!
-//! **Suspend.** [`suspend`] from code on fiber `I`, naming an ancestor `O` on the
-//! active chain (or `I` itself), exchanges the registers with `O`'s control context:
-//! control goes to `O`'s parent, and `O`'s context now says where the whole segment
-//! `I..=O` continues. The fibers strictly inside the segment keep their contexts
-//! (their parents' registers) and their parent links, so a later `O.resume(p)` goes
-//! straight back into `I`, whose `suspend` returns `Ok(p)`. An effect handled N
-//! handlers up therefore captures N stacks with one switch. (Keeping the segment's
-//! resume point in the outermost context means the innermost context never has to be
-//! saved aside: one switch primitive, loading before it stores, serves resume and
-//! suspend.)
+//! **Suspend.** [`suspend`] (or [`suspend_to`]) from code on fiber `I`, naming an
+//! ancestor `O` on the active chain (or `I` itself), stores `I`'s registers in `O`'s
+//! control context and returns to `O`'s parent, telling it `I` is the innermost fiber.
+//! `O` is now suspended and its context says where the whole segment `I..=O`
+//! continues; the fibers strictly inside keep their contexts (their parents'
+//! registers) and their parent links. A later `O.resume(p)`, from anywhere, goes
+//! straight back into `I`, whose `suspend` returns `Ok(p)`. An effect handled N handlers
+//! up therefore captures N stacks with one switch, and since the segment's resume point
+//! lives in the outermost context, the innermost context never has to be saved aside.
 //!
-//! **Return.** When the closure returns, `fiber_start` stores the result in the
-//! argument buffer and `continuation_start` jumps back through the fiber's context,
-//! which holds its parent's registers. The parent's `resume` reports
-//! [`Event::Returned`]. A panic is caught in `fiber_start` and reported as
-//! [`Event::Panicked`]; nothing ever unwinds through the assembly.
+//! **Return.** When the closure returns, `fiber_start` leaves the result in the argument
+//! buffer and `continuation_start` returns through the fiber's context, which holds its
+//! parent's registers; the parent's `resume` reports [`Event::Returned`]. A panic is
+//! caught in `fiber_start` and reported as [`Event::Panicked`]: nothing ever unwinds
+//! through the assembly.
 //!
 //! **Cancel.** [`Fiber::cancel`] marks every fiber of the suspended segment cancelling
-//! and resumes it: the pending `suspend` returns `Err(Cancelled)`, as does every later
-//! `suspend` that crosses a cancelling fiber (without switching), so the code unwinds
-//! (running destructors) and returns. Dropping the last handle of a suspended fiber
-//! cancels it the same way.
+//! and resumes it: the pending `suspend` returns `Err(Cancelled)`, as does, without
+//! switching, every later `suspend` that crosses a cancelling fiber, so the code
+//! unwinds (running destructors) and returns. Dropping the last handle of a suspended
+//! fiber cancels it the same way, from the dropping context.
 //!
 //! # Ownership
 //!
-//! A [`Fiber`] is a counted handle to the header at the top of its slot (the boxed
-//! closure is the only allocation). The active chain is never freed: `resume` holds a
-//! reference to the fiber it entered until it comes back, and an inner fiber is held
-//! by its parent's frames, which are inside its `resume`. The last handle's drop ends a
-//! continuation: a fresh one drops its closure; a suspended one is cancelled from the
-//! dropping context; a finished one returns its slot to the pool. A continuation that
-//! did not finish when cancelled (possible only if its code keeps a handle to itself
-//! while cancelled and suspends through an outer fiber — it cannot) would be leaked,
-//! never reused.
+//! A [`Fiber`] is a counted handle to the header at the top of its slot, so the boxed
+//! closure is a continuation's only allocation. The active chain is never freed: the
+//! `resume` that entered a fiber holds a handle to it until control comes back (and an
+//! inner fiber's `resume` runs on its parent's stack). The last handle's drop ends a
+//! continuation: a fresh one drops its closure, a suspended one is cancelled, a finished
+//! one returns its slot to the pool. A cancelled continuation always finishes (its
+//! `suspend`s fail); were one ever left unfinished, its slot would be leaked, never
+//! reused.
 //!
-//! Everything is per thread: the pool, the chain and the limit are thread-locals, and
-//! `Fiber` is neither `Send` nor `Sync`. No Rust borrow may be held across a switch
-//! (code on the other stack may touch the same object); `Cell`s in the header are read
-//! and written in short steps around it.
+//! Code inside a continuation should name suspend targets by [`FiberId`], which does
+//! not keep them alive: a handle held by a suspended segment's own frames is a
+//! reference cycle, and dropping every other handle then cannot cancel it.
+//!
+//! Everything is per thread: the pool and the chain are thread-locals, and `Fiber` is
+//! neither `Send` nor `Sync`. No Rust borrow may be held across a switch (code on the
+//! other stack may touch the same object); the header's `Cell`s are read and written in
+//! short steps around it.
 //!
 //! # Sizes
 //!
 //! - **Stack size, 64 MiB of address space** (`KONT_STACK_MB` overrides it; read once
 //!   per process, 1–1024). kont must run 100,000-deep non-tail recursion inside any
-//!   continuation; at 300–600 bytes of native stack per kont call level that is at most
-//!   60 MB, which fits under 64 MiB minus the red zone. A million suspended
-//!   continuations reserve 64 TiB, half of the 128 TiB user address space. Reserving is
-//!   free: pages are committed only when touched (`MAP_NORESERVE`), so a suspended
-//!   continuation that touched little costs about one page.
+//!   continuation: at 300–600 bytes of native stack per kont call level that is at most
+//!   60 MB, under 64 MiB minus the red zone (a test recurses 100,000 levels of 304
+//!   bytes, 592 unoptimised). A million suspended continuations reserve 64 TiB, half
+//!   of the 128 TiB user address space. Reserving is free: pages are committed only
+//!   when touched (`MAP_NORESERVE`), so a suspended continuation that touched little
+//!   costs one resident page (plus one page-table page, as stacks 64 MiB apart share
+//!   none).
 //! - **Red zone, 256 KiB** (`overflow.rs`): the stack limit is the slot's bottom plus
 //!   this; it must hold whatever Rust code runs between two limit checks.
 //! - **Slabs of 64 slots** (4 GiB by default), two mappings each (`pool.rs`): 100,000
 //!   live stacks need about 3,200 mappings, a million about 31,000 (the default
-//!   `vm.max_map_count` is 65,530; one guarded mapping per stack would cap at ~32,000).
+//!   `vm.max_map_count` is 65,530; a guarded mapping per stack would cap near 32,000).
 //! - **8 warm slots** per thread are reused as they are; further released slots give
 //!   back all but their top page (`madvise(MADV_DONTNEED)`).
 //!
@@ -119,8 +124,6 @@ mod chain;
 mod header;
 mod overflow;
 mod panic;
-#[cfg(test)]
-mod perf_probe;
 mod pool;
 #[cfg(test)]
 mod tests;
@@ -266,7 +269,7 @@ impl State {
 /// one is cancelled first).
 pub struct Fiber {
     /// The header at the top of the continuation's slot.
-    pub(crate) header: NonNull<Header>,
+    header: NonNull<Header>,
 }
 
 impl Fiber {
@@ -289,14 +292,17 @@ impl Fiber {
     /// the thread's own stack) and switches into the innermost fiber of its suspended
     /// segment (itself if it suspended alone, or if fresh). Returns when the segment
     /// suspends to here, or this continuation returns or panics.
+    #[inline]
     pub fn resume(&self, payload: Payload) -> Result<Event, ResumeError> {
-        self.resumable()?;
-        // SAFETY: alive (we hold a handle) and fresh or suspended.
-        Ok(unsafe { chain::enter(self.header, payload, false) })
+        if self.header().state.get().is_resumable() {
+            // SAFETY: alive (we hold a handle) and fresh or suspended.
+            Ok(unsafe { chain::enter(self.header, payload, false) })
+        } else {
+            Err(self.not_resumable())
+        }
     }
 
     /// Ok if fresh or suspended, else why not.
-    #[inline(always)]
     fn resumable(&self) -> Result<(), ResumeError> {
         if self.header().state.get().is_resumable() {
             Ok(())
@@ -307,6 +313,7 @@ impl Fiber {
 
     /// Why this continuation cannot be resumed (it is running or finished).
     #[cold]
+    #[inline(never)]
     fn not_resumable(&self) -> ResumeError {
         let header = self.header();
         match header.state.get() {
@@ -352,28 +359,13 @@ impl Fiber {
     }
 
     /// This continuation's name, which does not keep it alive.
+    #[inline]
     pub fn id(&self) -> FiberId {
         FiberId {
             header: self.header,
             serial: self.header().serial,
         }
     }
-}
-
-/// A name for a continuation that does not keep it alive (unlike a [`Fiber`] handle):
-/// what code running inside a continuation should hold to name a suspend target.
-///
-/// A handle held across a `suspend` by the suspended segment's own frames (or by
-/// anything they keep alive) is a reference cycle: dropping every other handle then
-/// cannot cancel the continuation, which is leaked. An id never compares equal to a
-/// later continuation that reuses the same stack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FiberId {
-    /// The continuation's header (possibly dead: never dereferenced unless found on
-    /// the active chain).
-    header: NonNull<Header>,
-    /// The header's lease number, told apart from later continuations on the slot.
-    serial: u64,
 }
 
 impl Clone for Fiber {
@@ -402,6 +394,22 @@ impl fmt::Debug for Fiber {
     }
 }
 
+/// A name for a continuation that does not keep it alive (unlike a [`Fiber`] handle):
+/// what code running inside a continuation should hold to name a suspend target.
+///
+/// A handle held across a `suspend` by the suspended segment's own frames (or by
+/// anything they keep alive) is a reference cycle: dropping every other handle then
+/// cannot cancel the continuation, which is leaked. An id never compares equal to a
+/// later continuation that reuses the same stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FiberId {
+    /// The continuation's header (possibly dead: never dereferenced unless found on
+    /// the active chain).
+    header: NonNull<Header>,
+    /// The header's lease number, told apart from later continuations on the slot.
+    serial: u64,
+}
+
 /// From code running on a fiber: suspends the segment made of the running fiber and
 /// its ancestors up to and including `outermost`, switching to `outermost`'s parent,
 /// whose `outermost.resume(..)` returns `Event::Suspended(payload)`. A later
@@ -415,11 +423,13 @@ impl fmt::Debug for Fiber {
 ///
 /// Code on the suspended segment that holds a handle to `outermost` keeps it alive (see
 /// [`FiberId`]); [`suspend_to`] names the target without a handle.
+#[inline]
 pub fn suspend(outermost: &Fiber, payload: Payload) -> Result<Payload, SuspendError> {
     chain::suspend(outermost.id(), payload)
 }
 
 /// [`suspend`], naming the outermost fiber of the segment by its [`FiberId`].
+#[inline]
 pub fn suspend_to(outermost: FiberId, payload: Payload) -> Result<Payload, SuspendError> {
     chain::suspend(outermost, payload)
 }
@@ -434,6 +444,7 @@ pub fn current() -> Option<Fiber> {
 }
 
 /// The id of the fiber now running, if any.
+#[inline]
 pub fn current_id() -> Option<FiberId> {
     chain::current().map(|header| FiberId {
         header,
@@ -446,6 +457,7 @@ pub fn current_id() -> Option<FiberId> {
 /// bottom plus [`RED_ZONE`] (256 KiB, room for any Rust code between two checks). It
 /// changes with every switch; on the thread's own stack it is that stack's bottom plus
 /// the red zone. Compare [`approximate_sp`] against it.
+#[inline]
 pub fn stack_limit() -> usize {
     overflow::current_limit()
 }

@@ -1,11 +1,11 @@
 //! Stack limits, and the last-resort handler for a stack that overflowed anyway.
 //!
 //! Overflow is caught in software: every stack has a limit, its bottom plus
-//! [`RED_ZONE`]; [`stack_limit`](super::stack_limit) reads the running fiber's (so the
-//! limit changes with every switch, at no cost to the switch). kont compares [`approximate_sp`](super::approximate_sp)
-//! with [`stack_limit`](super::stack_limit) at every call and reports a kont error past
-//! it. The red zone must hold whatever Rust code runs between two checks (builtins,
-//! printing, the switch itself): 256 KiB is far more than any of it needs.
+//! [`RED_ZONE`]. [`stack_limit`](super::stack_limit) reads the running fiber's, so the
+//! limit follows every switch at no cost to the switch. kont compares
+//! [`approximate_sp`](super::approximate_sp) with it at every call and reports a kont
+//! error past it. The red zone must hold whatever Rust code runs between two checks
+//! (builtins, printing, the switch itself): 256 KiB is far more than any of it needs.
 //!
 //! The guard page below slot 0 of each slab (see `pool.rs`) is the last resort. A fault
 //! in the guard page of the stack now running is an overflow: the SIGSEGV handler,
@@ -207,6 +207,7 @@ impl Drop for AltStack {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stack::tests::{in_child, run_in_child};
     use crate::stack::{Event, Fiber, approximate_sp, stack_limit};
     use std::hint::black_box;
 
@@ -304,20 +305,16 @@ mod tests {
 
     #[test]
     fn guard_page_overflow_reports_and_exits() {
-        const CHILD: &str = "KONT_OVERFLOW_TEST_CHILD";
-        if std::env::var_os(CHILD).is_some() {
+        if in_child() {
+            // The thread's first fiber gets slot 0, above the guard page.
             let fiber = Fiber::new(Box::new(exhaust)).unwrap();
             let _ = fiber.resume(0);
             unreachable!("the stack did not overflow");
         }
-        let name = concat!(module_path!(), "::guard_page_overflow_reports_and_exits");
-        let name = name.split_once("::").unwrap().1;
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([name, "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD, "1")
-            .env("KONT_STACK_MB", "2")
-            .output()
-            .unwrap();
+        let output = run_in_child(
+            concat!(module_path!(), "::guard_page_overflow_reports_and_exits"),
+            &[("KONT_STACK_MB", "2")],
+        );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
         assert!(stderr.contains(OVERFLOW_MESSAGE), "stderr: {stderr}");

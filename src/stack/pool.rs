@@ -59,7 +59,7 @@ pub struct Slot {
 
 /// Address space reserved per stack, in bytes: `KONT_STACK_MB` MiB if that variable
 /// holds a whole number from 1 to 1024 when the first stack is made, else
-/// [`DEFAULT_STACK_MB`] MiB. Read once per process.
+/// `DEFAULT_STACK_MB` (64) MiB. Read once per process.
 pub fn stack_size() -> usize {
     static SIZE: OnceLock<usize> = OnceLock::new();
     *SIZE.get_or_init(|| {
@@ -239,10 +239,8 @@ mod tests {
     #[test]
     fn page_size_is_4096() {
         // SAFETY: sysconf has no preconditions.
-        assert_eq!(
-            unsafe { libc::sysconf(libc::_SC_PAGESIZE) },
-            PAGE as libc::c_long
-        );
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        assert_eq!(page, PAGE as libc::c_long);
     }
 
     #[test]

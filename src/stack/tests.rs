@@ -25,6 +25,27 @@ fn slot_of(fiber: &Fiber) -> usize {
     fiber.header.as_ptr() as usize
 }
 
+/// Set in the environment of a test binary re-run by [`run_in_child`].
+pub const CHILD: &str = "KONT_STACK_TEST_CHILD";
+
+/// Runs the test named by `test_path` (its `module_path!()` and name) alone in a new
+/// process of this test binary, with [`CHILD`] and `env` set, and returns its output.
+pub fn run_in_child(test_path: &str, env: &[(&str, &str)]) -> std::process::Output {
+    // Test names leave out the crate name that module_path! starts with.
+    let name = test_path.split_once("::").unwrap().1;
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// Whether this process is a child started by [`run_in_child`].
+pub fn in_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
 #[test]
 fn a_fresh_fiber_runs_and_returns() {
     let f = fiber(|x| x * 2);
@@ -281,7 +302,8 @@ fn cancelling_a_segment_unwinds_every_fiber_in_it() {
         0
     });
     assert_eq!(outer.resume(0), Ok(Event::Suspended(5)));
-    drop(outer);
+    // Ok: every fiber unwound and returned without a failed assertion.
+    assert_eq!(outer.cancel(), Ok(()));
     assert_eq!(drops.get(), 3);
 }
 
@@ -306,6 +328,75 @@ fn a_panic_is_contained() {
     });
     h.resume(0).unwrap();
     assert!(matches!(h.cancel(), Err(ResumeError::Panicked(m)) if m.contains("went wrong")));
+}
+
+#[test]
+fn a_panic_on_a_fiber_is_not_printed() {
+    if in_child() {
+        let f = fiber(|_| panic!("quiet, please"));
+        assert!(matches!(f.resume(0), Ok(Event::Panicked(_))));
+        eprintln!("child done");
+        return;
+    }
+    let output = run_in_child(
+        concat!(module_path!(), "::a_panic_on_a_fiber_is_not_printed"),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("child done"), "{stderr}");
+    assert!(!stderr.contains("quiet, please"), "{stderr}");
+}
+
+#[test]
+fn running_out_of_address_space_is_an_error() {
+    if in_child() {
+        // Leave far less address space than a slab needs.
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let vm_kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmSize:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        limit.rlim_cur = (vm_kib << 10) + (256 << 20);
+        limit.rlim_max = limit.rlim_cur;
+        // SAFETY: setrlimit with a valid struct; lowering the limit is always allowed.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) }, 0);
+        let error = Fiber::new(Box::new(|x| x)).unwrap_err();
+        assert_eq!(error, StackError::OutOfMemory);
+        assert_eq!(error.to_string(), "out of memory for continuation stacks");
+        eprintln!("child done");
+        return;
+    }
+    let output = run_in_child(
+        concat!(module_path!(), "::running_out_of_address_space_is_an_error"),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("child done"), "{stderr}");
+}
+
+#[test]
+fn a_stale_id_names_no_later_fiber() {
+    let first = fiber(|x| x);
+    let stale = first.id();
+    let slot = slot_of(&first);
+    drop(first);
+    let again = Rc::new(Cell::new(None));
+    let out = again.clone();
+    let second = fiber(move |_| {
+        out.set(Some(suspend_to(stale, 0)));
+        0
+    });
+    assert_eq!(slot_of(&second), slot, "the slot is reused");
+    assert_ne!(second.id(), stale);
+    assert_eq!(second.resume(0), Ok(Event::Returned(0)));
+    assert_eq!(again.get(), Some(Err(SuspendError::NotAncestor)));
 }
 
 #[test]
@@ -377,19 +468,27 @@ fn a_hundred_thousand_suspended_stacks() {
             .count()
     }
     let before = map_count();
+    let unwound = Rc::new(Cell::new(0));
     let fibers: Vec<Fiber> = (0..100_000)
         .map(|i| {
-            let f = fiber(move |_| suspend(&me(), i).unwrap_or(0));
+            let tally = Tally(unwound.clone());
+            let f = fiber(move |_| {
+                let _tally = tally;
+                suspend_to(my_id(), i).unwrap_or(0)
+            });
             assert_eq!(f.resume(0), Ok(Event::Suspended(i)));
             f
         })
         .collect();
     let during = map_count();
-    assert!(during - before < 5_000, "{before} → {during} mappings");
+    assert!(during < 65_530 / 4, "{before} → {during} mappings");
     for (i, f) in fibers.iter().enumerate().step_by(1000) {
         assert_eq!(f.resume(i + 1), Ok(Event::Returned(i + 1)));
     }
+    assert_eq!(unwound.get(), 100);
+    // Dropping the rest cancels them: every frame unwinds.
     drop(fibers);
+    assert_eq!(unwound.get(), 100_000);
 }
 
 #[test]
@@ -413,8 +512,9 @@ fn the_frame_pointer_chain_runs_into_the_parent() {
     let sp = approximate_sp();
     let f = fiber(|_| {
         let (next, ret, rip) = first_link();
-        suspend(&me(), next).unwrap();
+        // The parent's record returns where the RIP slot says.
         assert_eq!(ret, rip);
+        suspend(&me(), next).unwrap();
         0
     });
     let Ok(Event::Suspended(next)) = f.resume(0) else {
@@ -424,7 +524,7 @@ fn the_frame_pointer_chain_runs_into_the_parent() {
         next < sp && sp - next < 64 * 1024,
         "{next:#x} vs sp {sp:#x}"
     );
-    f.resume(0).unwrap();
+    assert_eq!(f.resume(0), Ok(Event::Returned(0)));
     // Parent on a fiber: the link lands inside the parent fiber's slot.
     let outer = fiber(|_| {
         let parent = chain::current_slot().unwrap();

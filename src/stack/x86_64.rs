@@ -1,11 +1,12 @@
 // A WORD OF CAUTION
 //
 // This file must stay consistent with itself. The layout of the top of a stack
-// (`StackTop`), the initial control context written by `header::init`, the switch in
-// `switch` and the entry/exit path in `continuation_start` all depend on each other:
-// an offset, a push or a register changed in one place has to be changed in all of them.
-// Read the whole file, and the diagram in `mod.rs`, before touching any of it. The
-// layout test at the bottom pins every offset the assembly uses to `offset_of!`.
+// (`StackTop`), the initial control context (`initial_context`), the two switches
+// (`switch_into`, `switch_out`) and `continuation_start` all depend on each other:
+// which register carries what, what each side pushes and pops, and which context slot
+// is loaded before which is stored. Change one and you must change the others. Read the
+// whole file, and the diagram in `mod.rs`, before touching any of it. The layout test
+// at the bottom pins every offset the assembly uses to `offset_of!`.
 
 //! All of kont's assembly: the words at the top of a stack, the two switches, and
 //! `continuation_start`, the first frame of every continuation (x86-64, System V).
@@ -13,8 +14,11 @@
 //! # The switch protocol
 //!
 //! Both switches work on one [`ControlContext`], the outermost fiber's (see `mod.rs`),
-//! and load from it before they store to it. RDI carries the payload both ways; RSI
-//! holds the context's address.
+//! and load from it before they store to it. RDI carries the payload both ways. On the
+//! way into a stack RSI holds the context's address and RCX whether the resumed
+//! `suspend` must report a cancellation; on the way back to a parent RSI says what
+//! happened: the suspending (innermost) fiber's header, or 0 when the stack's start
+//! function returned.
 //!
 //! - [`switch_into`] (resume) pushes RBX and *calls* the context's RIP. Every entry point
 //!   (`continuation_start`, and the resume label inside [`switch_out`]) starts with the
@@ -111,8 +115,10 @@ pub fn initial_context(tos: usize) -> ControlContext {
 }
 
 /// Resumes the stack described by `*ctx` (a fresh stack's initial context, or a
-/// suspended segment's resume point), passing `payload`; leaves this side's registers
-/// in `*ctx`. Returns the payload passed when that stack suspends or returns to here.
+/// suspended segment's resume point), passing `payload` and `cancel` (what the
+/// resumed [`switch_out`] returns as its flag); leaves this side's registers in `*ctx`.
+/// Returns when that stack suspends or returns to here: the payload it passed, and the
+/// `innermost` value its [`switch_out`] passed (0 if it returned).
 ///
 /// # Safety
 ///
@@ -121,8 +127,13 @@ pub fn initial_context(tos: usize) -> ControlContext {
 /// no borrow that code on the other stack could invalidate, and must not unwind
 /// across this call (nothing unwinds through it).
 #[inline(always)]
-pub unsafe fn switch_into(ctx: *mut ControlContext, payload: Payload) -> Payload {
+pub unsafe fn switch_into(
+    ctx: *mut ControlContext,
+    payload: Payload,
+    cancel: bool,
+) -> (Payload, usize) {
     let received: Payload;
+    let innermost: usize;
     // SAFETY: the caller guarantees `ctx` describes a stack we may continue on. The
     // entry point there saves our frame record and return address in `*ctx`, and
     // whoever leaves through it restores RSP and RBP and returns here. RBX is pushed
@@ -134,7 +145,8 @@ pub unsafe fn switch_into(ctx: *mut ControlContext, payload: Payload) -> Payload
             "pop rbx",                    // restore RBX
             rip = const CTX_RIP,
             inout("rdi") payload => received,
-            inout("rsi") ctx => _,
+            inout("rsi") ctx => innermost,
+            inout("rcx") usize::from(cancel) => _,
             out("r12") _,
             out("r13") _,
             out("r14") _,
@@ -142,12 +154,13 @@ pub unsafe fn switch_into(ctx: *mut ControlContext, payload: Payload) -> Payload
             clobber_abi("sysv64"),
         );
     }
-    received
+    (received, innermost)
 }
 
 /// Suspends the running stack to the side that entered `*ctx` (through
-/// [`switch_into`]), passing `payload`; leaves this side's registers in `*ctx`. Returns
-/// the payload of the `switch_into` that resumes it.
+/// [`switch_into`]), passing `payload` and `innermost` (never 0); leaves this side's
+/// registers in `*ctx`. Returns the payload and the `cancel` flag of the
+/// `switch_into` that resumes it.
 ///
 /// # Safety
 ///
@@ -155,8 +168,13 @@ pub unsafe fn switch_into(ctx: *mut ControlContext, payload: Payload) -> Payload
 /// registers its parent's [`switch_into`] saved (the parent's stack is intact). Same
 /// rules on borrows and unwinding as [`switch_into`].
 #[inline(always)]
-pub unsafe fn switch_out(ctx: *mut ControlContext, payload: Payload) -> Payload {
+pub unsafe fn switch_out(
+    ctx: *mut ControlContext,
+    payload: Payload,
+    innermost: usize,
+) -> (Payload, bool) {
     let received: Payload;
+    let cancel: usize;
     // SAFETY: the caller guarantees `*ctx` holds the parent's frame record, whose
     // return address leads into its `switch_into`. We resume at label 2 only through
     // a `switch_into` on this context, whose entry sequence below restores our RSP;
@@ -168,29 +186,31 @@ pub unsafe fn switch_out(ctx: *mut ControlContext, payload: Payload) -> Payload 
             "lea r8, [rip + 2f]",         // r8 = where this side resumes (label 2)
             "push r8",                    // our frame record, high word: resume address
             "push rbp",                   // our frame record, low word: our RBP
-            "mov rax, [rsi + {rsp}]",     // load the parent's RSP before overwriting it
-            "mov [rsi + {rsp}], rsp",     // store our RSP: our frame record
-            "mov [rsi + {rbp}], rsp",     // store our RBP: the same frame record
-            "mov [rsi + {rip}], r8",      // store our RIP: label 2
+            "mov rax, [rdx + {rsp}]",     // load the parent's RSP before overwriting it
+            "mov [rdx + {rsp}], rsp",     // store our RSP: our frame record
+            "mov [rdx + {rbp}], rsp",     // store our RBP: the same frame record
+            "mov [rdx + {rip}], r8",      // store our RIP: label 2
             "mov rsp, rax",               // onto the parent's stack, at its frame record
             "pop rbp",                    // the parent's RBP
-            "ret",                        // into the parent's switch_into; RDI = payload
-            "2:",                         // entry point: a switch_into called us
+            "ret",                        // into the parent's switch_into; RDI = payload,
+                                          // RSI = innermost
+            "2:",                         // entry point: a switch_into called us, RSI = ctx
             "push rbp",                   // complete the caller's frame record
             "mov rax, [rsi + {rsp}]",     // load our RSP before overwriting it
             "mov [rsi + {rsp}], rsp",     // store the caller's RSP: its frame record
             "mov [rsi + {rbp}], rsp",     // store the caller's RBP: the same record
             "mov rdx, [rsp + 8]",         // the caller's RIP: its call's return address
             "mov [rsi + {rip}], rdx",     // store it
-            "mov rsp, rax",               // back on our stack, at our frame record
-            "pop rbp",                    // our RBP
-            "pop r8",                     // drop our record's resume address
-            "pop rbx",                    // our RBX
+            "mov rbp, [rax]",             // our RBP, from our frame record
+            "lea rsp, [rax + 16]",        // back on our stack, past our frame record
+            "pop rbx",                    // our RBX; RCX holds the cancel flag
             rsp = const CTX_RSP,
             rbp = const CTX_RBP,
             rip = const CTX_RIP,
             inout("rdi") payload => received,
-            inout("rsi") ctx => _,
+            inout("rdx") ctx => _,
+            inout("rsi") innermost => _,
+            lateout("rcx") cancel,
             out("r12") _,
             out("r13") _,
             out("r14") _,
@@ -198,29 +218,29 @@ pub unsafe fn switch_out(ctx: *mut ControlContext, payload: Payload) -> Payload 
             clobber_abi("sysv64"),
         );
     }
-    received
+    (received, cancel != 0)
 }
 
 /// The first frame of every continuation. Never called by name: the first
-/// [`switch_into`] a fresh stack calls it through the initial context (see
-/// [`initial_context`]), with RSI at the context and RSP on the resumer's stack.
+/// [`switch_into`] to a fresh stack calls it through the initial context (see
+/// [`initial_context`]), with RSI at the context, RDI the first payload, and RSP still
+/// on the resumer's stack.
 ///
 /// After the entry sequence (as in [`switch_out`]) it runs on its own stack with RSP at
 /// `StackTop::return_count` and RBP at the context's RBP slot. It stores the first
-/// payload (RDI) in the argument buffer, pops the four launch
-/// words into the argument registers, calls
-/// [`fiber_start`](super::header::fiber_start) (which catches every panic, so nothing
-/// unwinds into this frame), then returns to the parent through the control context,
-/// which by then holds the parent's registers: RSP from `[rbp - 8]`, RBP from the frame
-/// record it points at (the RBP slot `[rbp]` names the same record), and RIP by `ret`
-/// from that record, which holds the value of the RIP slot `[rbp + 8]`. The payload is
-/// the result word of the argument buffer. While the continuation runs, `[rbp]` and
-/// `[rbp + 8]` form a frame record that links the frame-pointer chain into the
-/// parent's stack.
+/// payload in the argument buffer, pops the four launch words into the argument
+/// registers and calls [`fiber_start`], which catches every
+/// panic, so nothing unwinds into this frame. Then it returns to the parent through the
+/// control context, which by then holds the parent's registers: RSP from `[rbp - 8]`,
+/// RBP from the frame record that RSP points at (the RBP slot `[rbp]` names the same
+/// record), and RIP by `ret` from that record, which holds the RIP slot's value
+/// `[rbp + 8]`. RDI carries the result word of the argument buffer; RSI = 0 says
+/// "returned".
 ///
-/// The DWARF unwind information marks this frame as the outermost one of its stack
-/// (`rip` undefined): debuggers and unwinders stop here instead of misreading the
-/// launch words.
+/// While the continuation runs, `[rbp]` and `[rbp + 8]` form a frame record that links
+/// the frame-pointer chain into the parent's stack. The DWARF unwind information marks
+/// this frame as the outermost one of its stack (`rip` undefined), so debuggers and
+/// unwinders stop here rather than misread the launch words.
 ///
 /// # Safety
 ///
@@ -248,6 +268,7 @@ pub unsafe extern "C" fn continuation_start() {
         "pop rdi",                        // 1st argument: the start slot (func)
         "call {start}",                   // RSP = TOS - 0x20: 16-byte aligned at the call
         "mov rdi, [rbp + {args}]",        // payload for the parent: the result word
+        "xor esi, esi",                   // RSI = 0: "returned" (a suspend passes non-zero)
         "mov rsp, [rbp + {fp_to_rsp}]",   // the parent's RSP: its frame record
         "pop rbp",                        // the parent's RBP (RBP is callee-saved: ours
                                           // was still the RBP slot until here)
@@ -291,8 +312,9 @@ mod tests {
         assert_eq!(init.rbp, 0x10_0000 - 0x10);
     }
 
-    /// Loads distinctive values into RBX, RBP and R12–R15, calls `f(arg)`, and returns a
-    /// bit mask of the registers that came back changed (bit 0 RBX, 1 RBP, 2–5 R12–R15).
+    /// Loads distinctive values (derived from `arg`) into RBX, RBP and R12–R15, calls
+    /// `f(arg)`, and returns 0 if they all came back unchanged (else the OR of the
+    /// differences).
     ///
     /// # Safety
     ///
@@ -300,77 +322,92 @@ mod tests {
     #[unsafe(naked)]
     unsafe extern "C" fn callee_saved_survive(f: extern "C" fn(usize), arg: usize) -> usize {
         naked_asm!(
-            "push rbp", // save the caller's callee-saved registers
-            "push rbx",
-            "push r12",
-            "push r13",
-            "push r14",
-            "push r15",
-            "sub rsp, 8",      // 7 words + return address: realign to 16
-            "mov rax, rdi",    // rax = f
-            "mov rdi, rsi",    // rdi = arg
-            "mov rbx, 0x1111", // the distinctive values, derived from arg so
-            "add rbx, rsi",    // two nested checks use different ones
-            "mov rbp, 0x2222",
-            "add rbp, rsi",
-            "mov r12, 0x3333",
-            "add r12, rsi",
-            "mov r13, 0x4444",
-            "add r13, rsi",
-            "mov r14, 0x5555",
-            "add r14, rsi",
-            "mov r15, 0x6666",
-            "add r15, rsi",
-            "push rsi",   // keep arg for the comparison
-            "sub rsp, 8", // keep 16-byte alignment for the call
-            "call rax",   // f(arg): switches away and back
-            "add rsp, 8",
-            "pop rsi",
-            "xor eax, eax", // eax = mask of changed registers
-            "sub rbx, rsi", // undo the offset, then compare
-            "cmp rbx, 0x1111",
-            "setne cl",
-            "movzx ecx, cl",
-            "or eax, ecx",
-            "sub rbp, rsi",
-            "cmp rbp, 0x2222",
-            "setne cl",
-            "movzx ecx, cl",
-            "shl ecx, 1",
-            "or eax, ecx",
-            "sub r12, rsi",
-            "cmp r12, 0x3333",
-            "setne cl",
-            "movzx ecx, cl",
-            "shl ecx, 2",
-            "or eax, ecx",
-            "sub r13, rsi",
-            "cmp r13, 0x4444",
-            "setne cl",
-            "movzx ecx, cl",
-            "shl ecx, 3",
-            "or eax, ecx",
-            "sub r14, rsi",
-            "cmp r14, 0x5555",
-            "setne cl",
-            "movzx ecx, cl",
-            "shl ecx, 4",
-            "or eax, ecx",
-            "sub r15, rsi",
-            "cmp r15, 0x6666",
-            "setne cl",
-            "movzx ecx, cl",
-            "shl ecx, 5",
-            "or eax, ecx",
-            "add rsp, 8", // restore the caller's registers
-            "pop r15",
-            "pop r14",
-            "pop r13",
-            "pop r12",
-            "pop rbx",
-            "pop rbp",
-            "ret",
+            "push rbp",                // save the caller's callee-saved registers
+            "push rbx",                // ...
+            "push r12",                // ...
+            "push r13",                // ...
+            "push r14",                // ...
+            "push r15",                // ...
+            "push rsi",                // keep arg; RSP is now 16-byte aligned
+            "mov rax, rdi",            // RAX = f
+            "mov rdi, rsi",            // f's argument: arg
+            "lea rbx, [rsi + 0x1111]", // the distinctive values
+            "lea rbp, [rsi + 0x2222]", // ...
+            "lea r12, [rsi + 0x3333]", // ...
+            "lea r13, [rsi + 0x4444]", // ...
+            "lea r14, [rsi + 0x5555]", // ...
+            "lea r15, [rsi + 0x6666]", // ...
+            "call rax",                // f(arg): switches away and back
+            "mov rsi, [rsp]",          // arg again
+            "lea rax, [rsi + 0x1111]", // RAX = RBX's difference ...
+            "xor rax, rbx",            // ...
+            "lea rcx, [rsi + 0x2222]", // ... ORed with RBP's ...
+            "xor rcx, rbp",            // ...
+            "or rax, rcx",             // ...
+            "lea rcx, [rsi + 0x3333]", // ... R12's ...
+            "xor rcx, r12",            // ...
+            "or rax, rcx",             // ...
+            "lea rcx, [rsi + 0x4444]", // ... R13's ...
+            "xor rcx, r13",            // ...
+            "or rax, rcx",             // ...
+            "lea rcx, [rsi + 0x5555]", // ... R14's ...
+            "xor rcx, r14",            // ...
+            "or rax, rcx",             // ...
+            "lea rcx, [rsi + 0x6666]", // ... and R15's
+            "xor rcx, r15",            // ...
+            "or rax, rcx",             // ...
+            "pop rsi",                 // drop the saved arg
+            "pop r15",                 // restore the caller's registers
+            "pop r14",                 // ...
+            "pop r13",                 // ...
+            "pop r12",                 // ...
+            "pop rbx",                 // ...
+            "pop rbp",                 // ...
+            "ret",                     // RAX = 0 if all survived
         );
+    }
+
+    thread_local! {
+        /// The context both raw switches below use.
+        static RAW_CTX: Cell<usize> = const { Cell::new(0) };
+        /// What the raw switch into the fiber last received.
+        static RAW_RECEIVED: Cell<(Payload, usize)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Nothing but a `switch_into` on `RAW_CTX`.
+    extern "C" fn raw_into(payload: usize) {
+        let ctx = RAW_CTX.get() as *mut ControlContext;
+        // SAFETY: the test keeps RAW_CTX at a live stack's context.
+        RAW_RECEIVED.set(unsafe { switch_into(ctx, payload, false) });
+    }
+
+    /// Nothing but a `switch_out` on `RAW_CTX`.
+    extern "C" fn raw_out(payload: usize) {
+        let ctx = RAW_CTX.get() as *mut ControlContext;
+        // SAFETY: called on the fiber that `raw_into` entered through RAW_CTX.
+        let (received, cancel) = unsafe { switch_out(ctx, payload, 1) };
+        assert_eq!((received, cancel), (payload + 1, false));
+    }
+
+    #[test]
+    fn callee_saved_registers_survive_the_raw_switches() {
+        // The fiber holds distinctive values across its switch_out ...
+        let fiber = Fiber::new(Box::new(|_| {
+            // SAFETY: raw_out is called on the fiber raw_into entered.
+            unsafe { callee_saved_survive(raw_out, 0x100_0000) }
+        }))
+        .unwrap();
+        RAW_CTX.set(super::super::header::context(fiber.header) as usize);
+        // ... and the parent holds others across each switch_into.
+        // SAFETY: RAW_CTX is the fresh fiber's context.
+        assert_eq!(unsafe { callee_saved_survive(raw_into, 7) }, 0);
+        assert_eq!(RAW_RECEIVED.get(), (0x100_0000, 1));
+        // SAFETY: RAW_CTX now holds the suspended fiber's context.
+        assert_eq!(unsafe { callee_saved_survive(raw_into, 0x100_0001) }, 0);
+        // The fiber's own check is its result; 0 in RSI says it returned.
+        assert_eq!(RAW_RECEIVED.get(), (0, 0));
+        // The handle never saw the raw switches (it still reads Fresh); dropping it
+        // frees the finished stack.
     }
 
     thread_local! {
@@ -405,10 +442,7 @@ mod tests {
         for (round, expected) in [(7, Event::Suspended(0x100_0000)), (8, Event::Returned(0))] {
             // SAFETY: resume_target is safe to call with the target set.
             let mask = unsafe { callee_saved_survive(resume_target, round) };
-            assert_eq!(
-                mask, 0,
-                "parent registers changed across a switch: {mask:#b}"
-            );
+            assert_eq!(mask, 0, "parent registers changed across a switch");
             assert_eq!(LAST_EVENT.with(|e| e.take()), Some(expected));
         }
         TARGET.with(|t| t.take());
