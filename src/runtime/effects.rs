@@ -426,7 +426,9 @@ fn run_segment(
                         None => return Ok(v),
                     }
                 };
-                (seg, shallow, values) = take_segment(next.k, next.args, next.shallow, next.site)?;
+                seg = take_segment(&next.k, next.args.len(), next.site)?;
+                shallow = next.shallow;
+                values = next.args;
                 source = next.source;
                 site = next.site;
             }
@@ -439,14 +441,9 @@ fn run_segment(
     }
 }
 
-/// Takes the segment out of continuation `k` for a resume with `args`, checking that it has
-/// not been resumed and that the number of arguments fits.
-fn take_segment(
-    k: Value,
-    args: Vec<Value>,
-    shallow: Option<Rc<HandlerValue>>,
-    site: Span,
-) -> Result<(Segment, Option<Rc<HandlerValue>>, Vec<Value>), Ctrl> {
+/// Takes the segment out of continuation `k` for a resume with `argc` arguments, checking
+/// that it has not been resumed and that the number of arguments fits.
+fn take_segment(k: &Value, argc: usize, site: Span) -> Result<Segment, Ctrl> {
     let Value::Cont(k) = k else {
         return Err(RuntimeError::new(
             format!(
@@ -461,7 +458,7 @@ fn take_segment(
         return Err(already_resumed(site));
     };
     let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
-    let fits = args.len() == expected || (seg.fresh.is_none() && args.is_empty());
+    let fits = argc == expected || (seg.fresh.is_none() && argc == 0);
     if !fits {
         let name = seg
             .fresh
@@ -469,15 +466,12 @@ fn take_segment(
             .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
         *k.segment.borrow_mut() = Some(seg);
         return Err(RuntimeError::new(
-            format!(
-                "wrong number of arguments: {name} expects {expected}, got {}",
-                args.len()
-            ),
+            format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
             site,
         )
         .into());
     }
-    Ok((seg, shallow, args))
+    Ok(seg)
 }
 
 fn already_resumed(site: Span) -> Ctrl {
@@ -577,8 +571,8 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 
 /// `resume k(args)` or `resume k(args) with { … }`.
 pub fn resume(ctx: &mut Ctx, p: PendingResume) -> R {
-    let (seg, shallow, args) = take_segment(p.k, p.args, p.shallow, p.site)?;
-    run_segment(ctx, seg, shallow, args, p.source, p.site)
+    let seg = take_segment(&p.k, p.args.len(), p.site)?;
+    run_segment(ctx, seg, p.shallow, p.args, p.source, p.site)
 }
 
 /// `cont f`: a fresh continuation that calls `f` when first resumed.
