@@ -15,7 +15,7 @@ use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
 use crate::runtime::print;
-use crate::runtime::value::Value;
+use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, Ctx, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
@@ -71,10 +71,11 @@ fn read_cell(v: &Value) -> Value {
 /// Writes a boxed variable's cell (or, for an unboxed slot, the slot itself).
 #[inline(always)]
 fn write_cell(slot: &mut Value, v: Value) {
-    match slot {
-        Value::Cell(c) => *c.borrow_mut() = v,
-        other => *other = v,
-    }
+    let old = match slot {
+        Value::Cell(c) => std::mem::replace(&mut *c.borrow_mut(), v),
+        other => std::mem::replace(other, v),
+    };
+    discard(old);
 }
 
 #[inline(always)]
@@ -330,13 +331,13 @@ impl<'u> Compiler<'u> {
             Place::Capture(i, _) => Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
                 if let Value::Cell(c) = &clo.env[i] {
-                    *c.borrow_mut() = val;
+                    discard(std::mem::replace(&mut *c.borrow_mut(), val));
                 }
                 Ok(Value::Unit)
             }),
             Place::Global(cell) => Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
-                *cell.borrow_mut() = val;
+                discard(std::mem::replace(&mut *cell.borrow_mut(), val));
                 Ok(Value::Unit)
             }),
             Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) => {
@@ -467,13 +468,13 @@ impl<'u> Compiler<'u> {
                 (1, Some(v)) => {
                     let s = stmts.into_iter().next().expect("one statement");
                     Box::new(move |ctx, clo| {
-                        s(ctx, clo)?;
+                        discard(s(ctx, clo)?);
                         v(ctx, clo)
                     })
                 }
                 (_, v) => Box::new(move |ctx, clo| {
                     for s in &stmts {
-                        s(ctx, clo)?;
+                        discard(s(ctx, clo)?);
                     }
                     match &v {
                         Some(v) => v(ctx, clo),
@@ -491,7 +492,7 @@ impl<'u> Compiler<'u> {
                 write_cell(ctx.local_mut(*slot), f);
             }
             for s in &stmts {
-                s(ctx, clo)?;
+                discard(s(ctx, clo)?);
             }
             match &value {
                 Some(v) => v(ctx, clo),
@@ -528,7 +529,7 @@ impl<'u> Compiler<'u> {
                 if !c(ctx, clo)? {
                     return Ok(Value::Unit);
                 }
-                body(ctx, clo)?;
+                discard(body(ctx, clo)?);
             }
         })
     }
@@ -553,7 +554,7 @@ impl<'u> Compiler<'u> {
             while i < hi {
                 ctx.poll(span)?;
                 bind(ctx, Value::Int(i))?;
-                body(ctx, clo)?;
+                discard(body(ctx, clo)?);
                 i += 1;
             }
             Ok(Value::Unit)

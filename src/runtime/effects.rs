@@ -480,12 +480,10 @@ fn already_resumed(site: Span) -> Ctrl {
         .into()
 }
 
-/// Finds the handler for `op`: its position in the handler stack, the handler, the clause and
-/// whether the clause is tail-resumptive.
-fn find_handler(
-    hs: &[HandlerEntry],
-    op: OpId,
-) -> Option<(usize, Rc<HandlerValue>, Rc<Closure>, bool)> {
+/// Finds the handler for `op`: its position in the handler stack, the clause, and whether the
+/// clause may run on the fast path (tail-resumptive, and not a shallow handler, which must be
+/// gone once its clause has run).
+fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, bool)> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
@@ -495,7 +493,7 @@ fn find_handler(
                 handler, shallow, ..
             } => {
                 if let Some((clause, tr)) = handler.clause(op) {
-                    return Some((i, handler.clone(), clause.clone(), tr && !shallow));
+                    return Some((i, clause.clone(), tr && !shallow));
                 }
             }
         }
@@ -503,25 +501,31 @@ fn find_handler(
     None
 }
 
+/// The error for an operation no handler handles (its arguments are dropped).
+#[cold]
+fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
+    ctx.stack.truncate(ctx.stack.len() - argc);
+    let name = ctx
+        .vm
+        .effects
+        .borrow()
+        .get(op)
+        .map(|(n, _)| n.clone())
+        .unwrap_or_else(|| "?".into());
+    RuntimeError::new(format!("unhandled effect {name}"), site)
+        .with_hint(format!("no enclosing `handle` has a clause for {name}"))
+        .into()
+}
+
 /// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
 pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
-    let vm = ctx.vm.clone();
-    let found = find_handler(&vm.handlers.borrow(), op);
-    let Some((index, handler, clause, tail_resumptive)) = found else {
-        ctx.stack.truncate(ctx.stack.len() - argc);
-        let name = vm
-            .effects
-            .borrow()
-            .get(op)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_else(|| "?".into());
-        return Err(RuntimeError::new(format!("unhandled effect {name}"), site)
-            .with_hint(format!("no enclosing `handle` has a clause for {name}"))
-            .into());
+    let found = find_handler(&ctx.vm.handlers.borrow(), op);
+    let Some((index, clause, fast)) = found else {
+        return Err(unhandled(ctx, op, argc, site));
     };
-    if tail_resumptive && vm.fast_resume {
+    if fast && ctx.vm.fast_resume {
         let depth = {
-            let mut hs = vm.handlers.borrow_mut();
+            let mut hs = ctx.vm.handlers.borrow_mut();
             let depth = hs.len();
             hs.push(HandlerEntry::Mask {
                 skip: depth - index,
@@ -529,16 +533,23 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
             depth
         };
         let result = invoke(ctx, &clause, argc, site);
-        vm.handlers.borrow_mut().truncate(depth);
+        let mut hs = ctx.vm.handlers.borrow_mut();
+        if hs.len() == depth + 1 {
+            // The mask holds nothing to drop.
+            let _ = hs.pop();
+        } else {
+            hs.truncate(depth);
+        }
         return result;
     }
+    let vm = ctx.vm.clone();
     // Nothing on this stack may keep the suspended fibers alive across the switch (that
     // would be a cycle): the target is named by id and the clause is not held.
     drop(clause);
     let args = ctx.stack.split_off(ctx.stack.len() - argc);
     let mut entries = vm.handlers.borrow_mut().split_off(index);
-    let fiber = match &entries[0] {
-        HandlerEntry::Handler { fiber, .. } => fiber.clone(),
+    let (fiber, handler) = match &entries[0] {
+        HandlerEntry::Handler { fiber, handler, .. } => (fiber.clone(), handler.clone()),
         HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
     };
     if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {

@@ -13,7 +13,7 @@
 
 use std::rc::{Rc, Weak};
 
-use crate::runtime::value::Value;
+use crate::runtime::value::{Value, truncate_stack};
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
 use crate::stack;
 use crate::syntax::ast::Span;
@@ -119,7 +119,7 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
         }
         result = (current.body)(ctx, &holder);
     }
-    ctx.stack.truncate(base);
+    truncate_stack(&mut ctx.stack, base);
     ctx.base = saved_base;
     match result {
         Ok(v) => Ok(v),

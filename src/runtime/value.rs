@@ -139,6 +139,37 @@ impl Value {
     }
 }
 
+/// Drops a value, checking inline for the immediates (most values dropped on hot paths are
+/// `()` or ints) so that the general drop glue runs only for heap values.
+#[inline(always)]
+pub fn discard(v: Value) {
+    match v {
+        Value::Unit
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::Atom(_)
+        | Value::Nil => std::mem::forget(v),
+        heap => drop_heap(heap),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_heap(v: Value) {
+    drop(v);
+}
+
+/// Drops the values of `stack` above `len` (a frame being popped).
+#[inline(always)]
+pub fn truncate_stack(stack: &mut Vec<Value>, len: usize) {
+    while stack.len() > len {
+        if let Some(v) = stack.pop() {
+            discard(v);
+        }
+    }
+}
+
 /// An iterator over the elements of a kont list.
 pub struct ListIter<'a> {
     cur: &'a Value,
