@@ -1,5 +1,6 @@
 //! The `kont` command: run a script, evaluate a string, or open the REPL.
 
+use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,32 +12,42 @@ mod repl;
 
 /// kont runs programs in a small language with first-class effect handlers.
 #[derive(Parser)]
-#[command(name = "kont", version, about, long_about = None)]
+#[command(
+    name = "kont",
+    version,
+    about,
+    long_about = None,
+    override_usage = "kont [OPTIONS] [FILE [ARGS]...]\n       kont [OPTIONS] -e SOURCE [ARGS]..."
+)]
 struct Cli {
     /// Evaluate SOURCE instead of reading a file (positional arguments become `args()`).
     #[arg(short = 'e', long = "eval", value_name = "SOURCE")]
     eval: Option<String>,
-    /// The script to run; without one (and without -e), kont opens the REPL.
-    file: Option<PathBuf>,
-    /// Arguments for the script, returned by `args()`.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The script to run, then its arguments, returned by `args()` (everything after the
+    /// script goes to it, options included); without a script (and without -e), kont opens
+    /// the REPL.
+    // One positional list, so that nothing after the script is taken for an option of kont
+    // (`kont script.kont --help` passes `--help` to the script).
+    #[arg(value_name = "FILE [ARGS]", trailing_var_arg = true)]
+    script: Vec<OsString>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (name, text, args) = match (cli.eval, cli.file) {
-        (Some(src), file) => {
-            let mut args: Vec<String> = file
-                .map(|f| f.to_string_lossy().into_owned())
-                .into_iter()
-                .collect();
-            args.extend(cli.args);
-            ("<eval>".to_string(), src, args)
-        }
+    let mut positional = cli.script.into_iter();
+    let file = if cli.eval.is_some() {
+        None
+    } else {
+        positional.next().map(PathBuf::from)
+    };
+    let args: Vec<String> = positional
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let (name, text, args) = match (cli.eval, file) {
+        (Some(src), _) => ("<eval>".to_string(), src, args),
         (None, Some(path)) => match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => (path.display().to_string(), text, cli.args),
+                Ok(text) => (path.display().to_string(), text, args),
                 Err(_) => return fail(&format!("{} is not UTF-8 text", path.display())),
             },
             Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),

@@ -5,9 +5,11 @@
 //! interrupts a running evaluation; Ctrl-D or `:quit` leaves. History is kept in
 //! `~/.kont_history` when there is a home directory.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use kont::{FailureKind, Session};
 use rustyline::DefaultEditor;
@@ -21,6 +23,27 @@ An unfinished entry continues on the next line.
   :load FILE   run a file in this session
   :quit        leave (or press Ctrl-D)
 Ctrl-C clears the current entry or interrupts a running program.";
+
+/// The program's standard output. It remembers whether the last byte written ended a line:
+/// when a program leaves a line unfinished (`print("a")`), the REPL ends it before printing
+/// anything else, because the line editor clears the current line when it draws its prompt.
+struct ProgramOut {
+    at_line_start: Rc<Cell<bool>>,
+}
+
+impl Write for ProgramOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = std::io::stdout().write(buf)?;
+        if n > 0 {
+            self.at_line_start.set(buf[n - 1] == b'\n');
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
 
 fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME")
@@ -48,7 +71,11 @@ pub fn run() -> ExitCode {
         "kont {} — :help for help, Ctrl-D to quit",
         env!("CARGO_PKG_VERSION")
     );
-    let mut session = Session::new(Box::new(std::io::stdout()), Vec::new());
+    let at_line_start = Rc::new(Cell::new(true));
+    let out = ProgramOut {
+        at_line_start: at_line_start.clone(),
+    };
+    let mut session = Session::new(Box::new(out), Vec::new());
     let mut entry = String::new();
     loop {
         let prompt = if entry.is_empty() { "kont> " } else { "  ... " };
@@ -56,14 +83,14 @@ pub fn run() -> ExitCode {
             Ok(line) => {
                 if entry.is_empty() && line.trim_start().starts_with(':') {
                     let _ = editor.add_history_entry(line.as_str());
-                    if !command(&mut session, line.trim()) {
+                    if !command(&mut session, &at_line_start, line.trim()) {
                         break;
                     }
                     continue;
                 }
                 entry.push_str(&line);
                 entry.push('\n');
-                if evaluate(&mut session, "<repl>", &entry) {
+                if evaluate(&mut session, &at_line_start, "<repl>", &entry) {
                     let _ = editor.add_history_entry(entry.trim_end());
                     entry.clear();
                 }
@@ -83,10 +110,14 @@ pub fn run() -> ExitCode {
 }
 
 /// Evaluates one entry; returns false when it is incomplete and more lines are needed.
-fn evaluate(session: &mut Session, name: &str, text: &str) -> bool {
+/// `at_line_start` tells whether the program's output so far ends with a newline.
+fn evaluate(session: &mut Session, at_line_start: &Cell<bool>, name: &str, text: &str) -> bool {
     kont::interrupt::clear();
     let result = session.eval(name, text);
     kont::interrupt::clear();
+    if !at_line_start.replace(true) {
+        println!();
+    }
     match result {
         Ok(Some(v)) if !matches!(v, kont::runtime::value::Value::Unit) => {
             println!("{}", Session::show_value(&v));
@@ -102,7 +133,7 @@ fn evaluate(session: &mut Session, name: &str, text: &str) -> bool {
 }
 
 /// Runs a `:` command; returns false to leave the REPL.
-fn command(session: &mut Session, line: &str) -> bool {
+fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> bool {
     let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     match cmd {
         ":quit" | ":q" => return false,
@@ -111,7 +142,7 @@ fn command(session: &mut Session, line: &str) -> bool {
             let path = arg.trim();
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    evaluate(session, path, &text);
+                    evaluate(session, at_line_start, path, &text);
                 }
                 Err(e) => eprintln!("error: cannot read {path}: {e}"),
             }

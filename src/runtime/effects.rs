@@ -517,13 +517,20 @@ fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
         .into()
 }
 
+/// How many fast-path clauses may run nested on one stack (a clause that performs an
+/// operation handled further out, as forwarding handlers do). Beyond it the slow path runs
+/// the clause on its handler's stack: otherwise the innermost stack of a deep handler chain
+/// would grow with every handler an operation passes, and keep that memory while suspended.
+const MAX_FAST_NESTING: u32 = 16;
+
 /// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
 pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let found = find_handler(&ctx.vm.handlers.borrow(), op);
     let Some((index, clause, fast)) = found else {
         return Err(unhandled(ctx, op, argc, site));
     };
-    if fast && ctx.vm.fast_resume {
+    if fast && ctx.vm.fast_resume && ctx.fast_nesting < MAX_FAST_NESTING {
+        ctx.fast_nesting += 1;
         let depth = {
             let mut hs = ctx.vm.handlers.borrow_mut();
             let depth = hs.len();
@@ -533,6 +540,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
             depth
         };
         let result = invoke(ctx, &clause, argc, site);
+        ctx.fast_nesting -= 1;
         let mut hs = ctx.vm.handlers.borrow_mut();
         if hs.len() == depth + 1 {
             // The mask holds nothing to drop.

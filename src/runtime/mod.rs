@@ -196,6 +196,8 @@ pub struct Ctx {
     /// that ran the clause resumes it (see [`effects`]), so that a handler resuming over and
     /// over does not nest.
     pub tail_resume: Option<Box<effects::PendingResume>>,
+    /// How many fast-path handler clauses are running nested on this stack.
+    pub fast_nesting: u32,
     /// How many stack extensions this continuation is running on (see
     /// [`effects::extend_stack`]).
     pub extensions: u32,
@@ -213,6 +215,7 @@ impl Ctx {
             tail_callee: None,
             tail_argc: 0,
             tail_resume: None,
+            fast_nesting: 0,
             extensions: 0,
             vm,
         }
@@ -228,6 +231,7 @@ impl Ctx {
             tail_callee: None,
             tail_argc: 0,
             tail_resume: None,
+            fast_nesting: 0,
             extensions: 0,
             vm,
         }

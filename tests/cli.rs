@@ -1,0 +1,556 @@
+//! The `kont` command line: running a file with arguments, `-e`, `--help`, `--version`, exit
+//! statuses, and the shape of error reports on stderr.
+//!
+//! Every run has stdin closed (`kont` never needs it to run a script), a time limit, and must
+//! never print a Rust panic.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::Read;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A scratch directory for one test, removed when the test ends (also when it fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("kont-cli-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `name` (relative to the directory) and returns its full path.
+    fn write(&self, name: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one run of `kont` did.
+#[derive(Debug)]
+struct Run {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The exit code; fails if the process was killed by a signal.
+    fn code(&self) -> i32 {
+        match self.status.code() {
+            Some(code) => code,
+            None => panic!("kont died from a signal: {self:?}"),
+        }
+    }
+
+    /// Checks a successful run that printed `stdout` and nothing on stderr.
+    fn ok(&self, stdout: &str) {
+        assert_eq!(self.code(), 0, "{self:#?}");
+        assert_eq!(self.stdout, stdout, "{self:#?}");
+        assert_eq!(self.stderr, "", "{self:#?}");
+    }
+
+    /// Checks a failed run: exit `code`, stderr begins with `error: MESSAGE`.
+    fn error(&self, code: i32, message: &str) {
+        assert_eq!(self.code(), code, "{self:#?}");
+        assert!(
+            self.stderr.starts_with(&format!("error: {message}")),
+            "expected `error: {message}` on stderr: {self:#?}"
+        );
+    }
+}
+
+fn reader(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+fn command(dir: &Path, args: &[&OsStr]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kont"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("KONT_FAST_RESUME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Waits for `child` (at most [`TIMEOUT`]) and collects its output.
+fn finish(mut child: Child) -> Run {
+    // (A test may have taken stdout already.)
+    let out = child.stdout.take().map(reader);
+    let err = reader(child.stderr.take().unwrap());
+    let status = match child.wait_timeout(TIMEOUT).unwrap() {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kont did not finish in {TIMEOUT:?}");
+        }
+    };
+    let run = Run {
+        status,
+        stdout: out.map_or(String::new(), |out| out.join().unwrap()),
+        stderr: err.join().unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "a Rust panic: {run:#?}");
+    assert!(!run.stdout.contains("panicked"), "a Rust panic: {run:#?}");
+    run
+}
+
+/// Runs `kont ARGS…` in `dir`.
+fn run_os(dir: &Path, args: &[&OsStr]) -> Run {
+    finish(command(dir, args).spawn().expect("cannot start kont"))
+}
+
+/// Runs `kont ARGS…` in `dir`.
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    run_os(dir, &args)
+}
+
+/// The line of `report` that shows source line `line` (`N │ text`), and the caret line under
+/// it; panics if there is none.
+fn source_and_caret(report: &str, line: usize) -> (String, String) {
+    let lines: Vec<&str> = report.lines().collect();
+    let prefix = format!("{line} │ ");
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no source line {line} in {report}"));
+    let caret = lines
+        .get(i + 1)
+        .unwrap_or_else(|| panic!("no caret line in {report}"));
+    (lines[i].to_string(), caret.to_string())
+}
+
+/// The column (0-based, in characters) where `^` starts in `caret`, and where `text` starts in
+/// `source`: they must agree.
+fn assert_caret_under(source: &str, caret: &str, text: &str) {
+    let at = source
+        .find(text)
+        .unwrap_or_else(|| panic!("{text:?} not in {source:?}"));
+    let at = source[..at].chars().count();
+    let hat = caret
+        .find('^')
+        .unwrap_or_else(|| panic!("no caret in {caret:?}"));
+    let hat = caret[..hat].chars().count();
+    assert_eq!(hat, at, "caret not under {text:?}:\n{source}\n{caret}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a file, with arguments.
+
+#[test]
+fn runs_a_file() {
+    let dir = TempDir::new("runs_a_file");
+    dir.write(
+        "hello.kont",
+        "effect Yield(value)\n\
+         fn gen() { suspend Yield(1); suspend Yield(2) }\n\
+         var total = 0;\n\
+         handle gen() with { Yield(v), k => { total = total + v; resume k(()) } }\n\
+         println(\"total: \" ++ str(total));\n",
+    );
+    run(dir.path(), &["hello.kont"]).ok("total: 3\n");
+    // A final expression's value is not printed by a script (only the REPL shows values).
+    dir.write("value.kont", "1 + 1");
+    run(dir.path(), &["value.kont"]).ok("");
+}
+
+#[test]
+fn runs_an_empty_file_and_a_file_of_comments() {
+    let dir = TempDir::new("empty_file");
+    dir.write("empty.kont", "");
+    run(dir.path(), &["empty.kont"]).ok("");
+    dir.write("comments.kont", "// nothing\n/* at\n all */\n");
+    run(dir.path(), &["comments.kont"]).ok("");
+}
+
+#[test]
+fn runs_a_file_with_crlf_line_endings() {
+    let dir = TempDir::new("crlf");
+    dir.write(
+        "crlf.kont",
+        "let a = 1;\r\nprintln(a);\r\nprintln(\"b\");\r\n",
+    );
+    run(dir.path(), &["crlf.kont"]).ok("1\nb\n");
+}
+
+#[test]
+fn args_gets_the_arguments_after_the_file() {
+    let dir = TempDir::new("args");
+    dir.write("args.kont", "println(args());\n");
+    run(dir.path(), &["args.kont"]).ok("[]\n");
+    run(dir.path(), &["args.kont", "a", "b c", ""]).ok("[\"a\", \"b c\", \"\"]\n");
+    // `int` parses them.
+    dir.write(
+        "sum.kont",
+        "var s = 0; for a in args() { s = s + int(a) }; println(s);",
+    );
+    run(dir.path(), &["sum.kont", "1", "2", "39"]).ok("42\n");
+}
+
+#[test]
+fn args_starting_with_a_dash_go_to_the_script() {
+    let dir = TempDir::new("args_dash");
+    dir.write("args.kont", "println(args());\n");
+    run(dir.path(), &["args.kont", "-x", "--flag", "-5"]).ok("[\"-x\", \"--flag\", \"-5\"]\n");
+    // Even kont's own options, after the file, belong to the script.
+    for opt in ["--help", "-h", "--version", "-V", "-e", "--eval", "--"] {
+        run(dir.path(), &["args.kont", opt]).ok(&format!("[\"{opt}\"]\n"));
+    }
+    run(dir.path(), &["args.kont", "-e", "1/0", "x"]).ok("[\"-e\", \"1/0\", \"x\"]\n");
+    run(dir.path(), &["args.kont", "a", "--", "-b"]).ok("[\"a\", \"--\", \"-b\"]\n");
+    // `--` before the file ends kont's options: a file whose name starts with `-`.
+    dir.write("-dash.kont", "println(args());\n");
+    run(dir.path(), &["--", "-dash.kont", "-x"]).ok("[\"-x\"]\n");
+}
+
+#[test]
+fn non_utf8_file_names_and_arguments() {
+    let dir = TempDir::new("non_utf8_names");
+    let name = OsString::from_vec(b"caf\xe9.kont".to_vec());
+    dir.write(&name, "println(len(args()));\n");
+    let arg = OsStr::from_bytes(b"\xff");
+    run_os(dir.path(), &[&name, arg]).ok("1\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// -e SOURCE.
+
+#[test]
+fn eval_runs_its_source() {
+    let dir = TempDir::new("eval");
+    run(dir.path(), &["-e", "println(6 * 7)"]).ok("42\n");
+    run(dir.path(), &["--eval", "println(\"long\")"]).ok("long\n");
+    run(dir.path(), &["--eval=println(1)"]).ok("1\n");
+    run(dir.path(), &["-e", ""]).ok("");
+    // Several lines.
+    run(dir.path(), &["-e", "let a = 2;\nprintln(a * a)"]).ok("4\n");
+}
+
+#[test]
+fn eval_passes_the_positional_arguments_to_args() {
+    let dir = TempDir::new("eval_args");
+    run(dir.path(), &["-e", "println(args())"]).ok("[]\n");
+    run(dir.path(), &["-e", "println(args())", "a", "b"]).ok("[\"a\", \"b\"]\n");
+    // After the first argument everything is an argument; before it, `--` escapes.
+    run(dir.path(), &["-e", "println(args())", "a", "-b", "--help"])
+        .ok("[\"a\", \"-b\", \"--help\"]\n");
+    run(dir.path(), &["-e", "println(args())", "--", "-x", "--help"]).ok("[\"-x\", \"--help\"]\n");
+    // kont's options come before the file: here `a` is the file and `-e …` its arguments.
+    run(dir.path(), &["a", "-e", "println(args())"]).error(2, "cannot read a");
+}
+
+#[test]
+fn eval_is_named_eval_in_errors() {
+    let dir = TempDir::new("eval_errors");
+    let r = run(dir.path(), &["-e", "println(\"out\");\n1 / 0"]);
+    r.error(1, "division by zero");
+    assert_eq!(r.stdout, "out\n");
+    assert!(r.stderr.contains("<eval>:2:1"), "{r:#?}");
+    let r = run(dir.path(), &["-e", "let = 1"]);
+    r.error(2, "unexpected token `=`");
+    assert!(r.stderr.contains("<eval>:1:5"), "{r:#?}");
+    let r = run(dir.path(), &["-e", "nope"]);
+    r.error(2, "unknown name nope");
+    assert!(r.stderr.contains("<eval>:1:1"), "{r:#?}");
+}
+
+#[test]
+fn eval_without_source_is_a_usage_error() {
+    let dir = TempDir::new("eval_missing");
+    let r = run(dir.path(), &["-e"]);
+    assert_eq!(r.code(), 2, "{r:#?}");
+    assert!(r.stderr.starts_with("error:"), "{r:#?}");
+    assert_eq!(r.stdout, "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --help, --version, usage errors.
+
+#[test]
+fn help() {
+    let dir = TempDir::new("help");
+    for flag in ["--help", "-h"] {
+        let r = run(dir.path(), &[flag]);
+        assert_eq!(r.code(), 0, "{r:#?}");
+        assert_eq!(r.stderr, "", "{r:#?}");
+        for needle in [
+            "Usage: kont",
+            "FILE",
+            "ARGS",
+            "-e",
+            "--eval",
+            "--help",
+            "--version",
+        ] {
+            assert!(
+                r.stdout.contains(needle),
+                "{needle} missing from {flag}: {r:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn version() {
+    let dir = TempDir::new("version");
+    for flag in ["--version", "-V"] {
+        run(dir.path(), &[flag]).ok(&format!("kont {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn unknown_option_is_a_usage_error() {
+    let dir = TempDir::new("unknown_option");
+    for opt in ["--bogus", "-x"] {
+        let r = run(dir.path(), &[opt]);
+        assert_eq!(r.code(), 2, "{r:#?}");
+        assert!(r.stderr.starts_with("error:"), "{r:#?}");
+        assert!(r.stderr.contains(opt), "{r:#?}");
+        assert_eq!(r.stdout, "", "{r:#?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit statuses and error reports.
+
+#[test]
+fn runtime_error_exits_1_with_a_located_report_and_a_backtrace() {
+    let dir = TempDir::new("runtime_error");
+    dir.write(
+        "divide.kont",
+        "fn divide(a, b) {\n  a / b\n}\nprintln(\"start\");\ndivide(1, 0);\nprintln(\"never\");\n",
+    );
+    let r = run(dir.path(), &["divide.kont"]);
+    r.error(1, "division by zero");
+    // What ran before the error is on stdout, and only there.
+    assert_eq!(r.stdout, "start\n", "{r:#?}");
+    assert!(r.stderr.contains("divide.kont:2:3"), "{r:#?}");
+    let (source, caret) = source_and_caret(&r.stderr, 2);
+    assert!(source.ends_with("  a / b"), "{source}");
+    assert_caret_under(&source, &caret, "a / b");
+    assert!(caret.contains("^^^^^"), "{caret}");
+    assert!(r.stderr.contains("backtrace"), "{r:#?}");
+    assert!(r.stderr.contains("at divide (divide.kont:2:3)"), "{r:#?}");
+    assert!(r.stderr.contains("at <main> (divide.kont:5:1)"), "{r:#?}");
+}
+
+#[test]
+fn runtime_errors_of_every_kind_exit_1() {
+    let dir = TempDir::new("runtime_kinds");
+    for (source, message) in [
+        ("effect Boom()\nsuspend Boom()", "unhandled effect Boom"),
+        (
+            "effect A()\nhandle suspend A() with { A(), k => { resume k(1); resume k(2) } }",
+            "continuation already resumed",
+        ),
+        ("fn f(n) { 1 + f(n + 1) }\nf(0)", "stack overflow"),
+        (
+            "effect E()\nfn f(n) { 1 + f(n + 1) }\nhandle f(0) with { E(), k => resume k(()) }",
+            "stack overflow",
+        ),
+        ("9223372036854775807 + 1", "integer overflow"),
+        (
+            "fn f(a, b) { a }\nf(1)",
+            "wrong number of arguments: f expects 2, got 1",
+        ),
+        ("match 1 { 2 => 0 }", "no pattern matched"),
+        ("array(1, 0)[3]", "index out of range"),
+        ("1(2)", "not a function"),
+        ("assert(false)", "assertion failed"),
+    ] {
+        let r = run(dir.path(), &["-e", source]);
+        r.error(1, message);
+        assert!(r.stderr.contains("<eval>:"), "{r:#?}");
+    }
+}
+
+#[test]
+fn parse_error_exits_2_with_a_located_report() {
+    let dir = TempDir::new("parse_error");
+    dir.write("bad.kont", "let a = 1;\nlet b = (a + ;\n");
+    let r = run(dir.path(), &["bad.kont"]);
+    r.error(2, "unexpected token");
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("bad.kont:2:14"), "{r:#?}");
+    let (source, caret) = source_and_caret(&r.stderr, 2);
+    assert!(source.ends_with("let b = (a + ;"), "{source}");
+    assert_caret_under(&source, &caret, ";");
+    // An unfinished program (end of input) is a parse error too.
+    dir.write("open.kont", "fn f(x) {\n  x\n");
+    let r = run(dir.path(), &["open.kont"]);
+    assert_eq!(r.code(), 2, "{r:#?}");
+    assert!(r.stderr.starts_with("error: "), "{r:#?}");
+    assert!(r.stderr.contains("open.kont:"), "{r:#?}");
+}
+
+#[test]
+fn compile_error_exits_2_before_running_anything() {
+    let dir = TempDir::new("compile_error");
+    dir.write(
+        "unknown.kont",
+        "println(\"never printed\");\nlet a = 1;\nlet b = c + a;\n",
+    );
+    let r = run(dir.path(), &["unknown.kont"]);
+    r.error(2, "unknown name c");
+    assert_eq!(r.stdout, "", "a compile error runs nothing: {r:#?}");
+    assert!(r.stderr.contains("unknown.kont:3:9"), "{r:#?}");
+    let (source, caret) = source_and_caret(&r.stderr, 3);
+    assert_caret_under(&source, &caret, "c + a");
+    for (source, message) in [
+        ("let k = 1;\nk = 2;", "cannot assign to immutable k"),
+        ("return 1", "return outside a function"),
+        ("suspend Nope()", "unknown effect Nope"),
+    ] {
+        run(dir.path(), &["-e", source]).error(2, message);
+    }
+}
+
+#[test]
+fn errors_in_a_subdirectory_are_located_by_the_path_given() {
+    let dir = TempDir::new("subdir");
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    dir.write("sub/x.kont", "\n\n  1 / 0;\n");
+    let r = run(dir.path(), &["sub/x.kont"]);
+    r.error(1, "division by zero");
+    assert!(r.stderr.contains("sub/x.kont:3:3"), "{r:#?}");
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let dir = TempDir::new("missing_file");
+    let r = run(dir.path(), &["missing.kont"]);
+    r.error(2, "cannot read missing.kont");
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn a_directory_exits_2() {
+    let dir = TempDir::new("directory");
+    fs::create_dir(dir.path().join("d.kont")).unwrap();
+    run(dir.path(), &["d.kont"]).error(2, "cannot read d.kont");
+}
+
+#[test]
+fn a_non_utf8_file_exits_2() {
+    let dir = TempDir::new("non_utf8_file");
+    dir.write("latin1.kont", b"println(\"caf\xe9\");\n");
+    let r = run(dir.path(), &["latin1.kont"]);
+    r.error(2, "latin1.kont is not UTF-8");
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn malformed_input_never_panics() {
+    let dir = TempDir::new("malformed");
+    for source in [
+        "\"unterminated",
+        "/* unterminated",
+        "\"bad \\q escape\"",
+        "99999999999999999999",
+        "1.",
+        "((((((((((",
+        "}}}}",
+        "let (a, b) = 1;",
+        "match 1 { }",
+        "\u{0}\u{1}\u{7f}",
+        "handle 1 with { return(x) => x, return(y) => y }",
+        "effect E(a)\nsuspend E()",
+        "\u{feff}println(1)",
+    ] {
+        // In a file, since an argument cannot hold a NUL.
+        dir.write("malformed.kont", source);
+        let r = run(dir.path(), &["malformed.kont"]);
+        assert!(
+            matches!(r.code(), 0..=2),
+            "unexpected status for {source:?}: {r:#?}"
+        );
+        if r.code() != 0 {
+            assert!(r.stderr.starts_with("error: "), "{source:?}: {r:#?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process behaviour.
+
+#[test]
+fn output_is_complete_when_it_is_large() {
+    let dir = TempDir::new("large_output");
+    let r = run(dir.path(), &["-e", "for i in 0..100000 { println(i) }"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 100_000);
+    assert_eq!(lines[99_999], "99999");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_program() {
+    // A reader that goes away (`kont … | head -1`) must not leave kont running or panicking.
+    let dir = TempDir::new("closed_stdout");
+    let mut child = command(
+        dir.path(),
+        &[
+            OsStr::new("-e"),
+            OsStr::new("while true { println(\"y\") }"),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 2];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"y\n");
+    drop(stdout);
+    let r = finish(child);
+    assert_ne!(r.code(), 0, "{r:#?}");
+}
+
+#[test]
+fn a_script_is_stopped_by_sigint() {
+    // Scripts keep the default SIGINT behaviour (only the REPL catches Ctrl-C).
+    let dir = TempDir::new("sigint");
+    let mut child = command(dir.path(), &[OsStr::new("-e"), OsStr::new("while true {}")])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: sends a signal to the child we started, which is still ours to wait for.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let status = match child.wait_timeout(TIMEOUT).unwrap() {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            panic!("SIGINT did not stop the script");
+        }
+    };
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+}

@@ -1,0 +1,1004 @@
+//! The REPL, driven through a pseudo-terminal (expectrl), as a user at a terminal drives it:
+//! the line editor (rustyline) runs in raw mode while reading, Ctrl-C and Ctrl-D are the
+//! control bytes a terminal sends, and Ctrl-C during an evaluation reaches the REPL as SIGINT
+//! through the terminal's line discipline.
+//!
+//! Each scenario is its own test with its own REPL process and its own `HOME` (a fresh
+//! temporary directory, so `~/.kont_history` never touches the real one).
+//!
+//! # How output is read
+//!
+//! [`Repl::enter`] sends one line and returns what the REPL printed in answer to it: the bytes
+//! after the echo of the line (the line editor echoes it, then ends the line with the first
+//! `\n` after it) up to the next prompt (`kont> ` or the continuation prompt `  ... `), with
+//! the terminal's escape sequences and carriage returns removed. So `enter("x + 2")` is
+//! `"42\n"`, and an entry that prints nothing gives `""`. A prompt is recognised by the
+//! line clear (`ESC [ K`) the line editor draws it after, since the same text can appear in
+//! output (a backtrace line `  ... the line above repeats`). Every expectation waits at most
+//! [`TIMEOUT`]; a failure shows the whole (cleaned) transcript of the session.
+//!
+//! A line is only sent once the prompt for it is shown: rustyline (without its `buffer-redux`
+//! feature) drops whatever was typed ahead beyond the first line, as a user pasting several
+//! lines without bracketed paste would see.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{ControlCode, Eof, Expect, Regex, Session};
+
+/// The longest any single expectation may wait (the stack-overflow scenario fills a stack of
+/// some megabytes first; under a parallel test run on two cores this takes a moment).
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+const PROMPT: &str = "kont> ";
+const MORE: &str = "  ... ";
+
+/// Which prompt the REPL showed after an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prompt {
+    /// `kont> `: the entry was complete.
+    Main,
+    /// `  ... `: the entry continues on the next line.
+    More,
+}
+
+/// A scratch directory for one test, removed when the test ends (also when it fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("kont-repl-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What `HOME` the REPL process gets.
+enum Home<'a> {
+    Dir(&'a Path),
+    Unset,
+}
+
+/// A running REPL on a pseudo-terminal.
+struct Repl {
+    session: OsSession,
+    /// Everything read so far, cleaned, for failure messages.
+    transcript: String,
+}
+
+/// Removes terminal escape sequences (CSI `ESC [ … final`, and two-byte `ESC x`) and carriage
+/// returns, so that what is left is the text a user reads.
+fn clean(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // `ESC [`, parameter and intermediate bytes, then one final byte in @..~; or `ESC x`.
+            '\x1b' => {
+                if chars.next() == Some('[') {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Repl {
+    /// Starts `kont` (no arguments: the REPL) in `dir`, with `HOME` set to it, and waits for
+    /// its prompt.
+    fn start(dir: &TempDir) -> Repl {
+        Repl::start_with(Home::Dir(dir.path()), dir.path())
+    }
+
+    /// Starts `kont` (no arguments: the REPL) in `cwd` with the given `HOME`, and waits for
+    /// its prompt.
+    fn start_with(home: Home, cwd: &Path) -> Repl {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kont"));
+        cmd.current_dir(cwd)
+            .env("TERM", "xterm")
+            .env_remove("KONT_FAST_RESUME");
+        match home {
+            Home::Dir(dir) => cmd.env("HOME", dir),
+            Home::Unset => cmd.env_remove("HOME"),
+        };
+        Repl::spawn(cmd)
+    }
+
+    fn spawn(cmd: Command) -> Repl {
+        let mut session = Session::spawn(cmd).expect("cannot start kont on a pseudo-terminal");
+        session.set_expect_timeout(Some(TIMEOUT));
+        // Wide enough that no entry of these tests wraps.
+        session.get_process_mut().set_window_size(200, 50).unwrap();
+        let mut repl = Repl {
+            session,
+            transcript: String::new(),
+        };
+        let banner = repl.expect(PROMPT);
+        assert!(
+            banner.contains(&format!("kont {}", env!("CARGO_PKG_VERSION"))),
+            "no banner before the first prompt: {banner:?}"
+        );
+        repl
+    }
+
+    /// Waits for `needle` and returns the cleaned text up to and including it.
+    fn expect(&mut self, needle: &str) -> String {
+        match self.session.expect(needle) {
+            Ok(found) => {
+                let text = clean(found.as_bytes());
+                self.transcript.push_str(&text);
+                text
+            }
+            Err(e) => self.fail(&format!("waiting for {needle:?}: {e}")),
+        }
+    }
+
+    fn fail(&mut self, what: &str) -> ! {
+        // Whatever arrived but did not match is worth seeing too.
+        let mut rest = vec![0u8; 1 << 16];
+        let n = self.session.try_read(&mut rest).unwrap_or(0);
+        panic!(
+            "{what}\n--- transcript ---\n{}\n--- unmatched ---\n{}\n---",
+            self.transcript,
+            clean(&rest[..n])
+        );
+    }
+
+    /// Reads up to the next prompt; returns the text before it and which prompt it was.
+    fn until_prompt(&mut self) -> (String, Prompt) {
+        // The line editor draws a prompt on a cleared line (`ESC [ K`), which tells it from
+        // the same text in output (a backtrace has lines starting `  ... `).
+        let found = match self.session.expect(Regex("\x1b\\[K(kont> |  \\.\\.\\. )")) {
+            Ok(found) => found,
+            Err(e) => self.fail(&format!("waiting for a prompt: {e}")),
+        };
+        let all = clean(found.as_bytes());
+        self.transcript.push_str(&all);
+        let (text, prompt) = if let Some(text) = all.strip_suffix(PROMPT) {
+            (text, Prompt::Main)
+        } else if let Some(text) = all.strip_suffix(MORE) {
+            (text, Prompt::More)
+        } else {
+            unreachable!("the prompt regex matched {all:?}")
+        };
+        (text.to_string(), prompt)
+    }
+
+    /// Sends `line` and Enter, and waits until the line editor has accepted it (the echo of
+    /// the line ends with a newline).
+    fn send_line(&mut self, line: &str) {
+        assert!(!line.contains('\n'), "one line at a time");
+        self.transcript.push_str(&format!("«{line}⏎»"));
+        if let Err(e) = self.session.send_line(line) {
+            self.fail(&format!("sending {line:?}: {e}"));
+        }
+        self.expect("\n");
+    }
+
+    /// Enters a line and returns what the REPL printed before the next prompt, with which
+    /// prompt that was.
+    fn enter_prompt(&mut self, line: &str) -> (String, Prompt) {
+        self.send_line(line);
+        self.until_prompt()
+    }
+
+    /// Enters a line that completes an entry: returns what the REPL printed (the main prompt
+    /// must follow).
+    fn enter(&mut self, line: &str) -> String {
+        let (text, prompt) = self.enter_prompt(line);
+        if prompt != Prompt::Main {
+            self.fail(&format!("{line:?} left the entry unfinished"));
+        }
+        text
+    }
+
+    /// Enters a line that leaves the entry unfinished: the continuation prompt must follow,
+    /// with nothing printed.
+    fn enter_more(&mut self, line: &str) {
+        let (text, prompt) = self.enter_prompt(line);
+        if prompt != Prompt::More || !text.is_empty() {
+            self.fail(&format!(
+                "{line:?} should continue the entry silently, printed {text:?} and {prompt:?}"
+            ));
+        }
+    }
+
+    /// Enters a line and checks that the REPL printed exactly `expected` (plus a newline).
+    fn check(&mut self, line: &str, expected: &str) {
+        let got = self.enter(line);
+        if got != format!("{expected}\n") {
+            self.fail(&format!("{line:?} printed {got:?}, expected {expected:?}"));
+        }
+    }
+
+    /// Enters a line that must print nothing.
+    fn silent(&mut self, line: &str) {
+        let got = self.enter(line);
+        if !got.is_empty() {
+            self.fail(&format!("{line:?} printed {got:?}, expected nothing"));
+        }
+    }
+
+    /// Enters a line that must fail with an error report whose first line is `error: MESSAGE…`;
+    /// returns the whole report.
+    fn error(&mut self, line: &str, message: &str) -> String {
+        let got = self.enter(line);
+        if !got.starts_with(&format!("error: {message}")) {
+            self.fail(&format!(
+                "{line:?} printed {got:?}, expected an error `{message}`"
+            ));
+        }
+        assert!(!got.contains("panicked"), "a Rust panic: {got}");
+        got
+    }
+
+    /// Sends a control character (Ctrl-C, Ctrl-D, …) or other raw bytes without Enter.
+    fn send(&mut self, bytes: impl AsRef<[u8]>) {
+        if let Err(e) = self.session.send(bytes) {
+            self.fail(&format!("sending: {e}"));
+        }
+    }
+
+    /// Waits until the terminal has left raw mode (the line editor returned the entry and the
+    /// REPL is evaluating it): from then on Ctrl-C makes the terminal send SIGINT.
+    fn wait_for_cooked_mode(&mut self) {
+        use std::os::fd::AsRawFd;
+        let master = self.session.get_process().get_raw_handle().unwrap();
+        let start = Instant::now();
+        loop {
+            // SAFETY: tcgetattr only writes the termios struct it is given.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            let ok = unsafe { libc::tcgetattr(master.as_raw_fd(), &mut t) } == 0;
+            if ok && t.c_lflag & libc::ISIG != 0 && t.c_lflag & libc::ICANON != 0 {
+                return;
+            }
+            if start.elapsed() > TIMEOUT {
+                self.fail("the terminal never left raw mode");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for the process to exit (draining its output meanwhile); returns its exit code.
+    fn wait_exit(&mut self) -> i32 {
+        match self.session.expect(Eof) {
+            Ok(found) => self.transcript.push_str(&clean(found.as_bytes())),
+            Err(e) => self.fail(&format!("waiting for the REPL to exit: {e}")),
+        }
+        let start = Instant::now();
+        loop {
+            match self.session.get_process().status() {
+                Ok(WaitStatus::Exited(_, code)) => {
+                    let transcript = &self.transcript;
+                    assert!(
+                        !transcript.contains("panicked"),
+                        "a Rust panic:\n{transcript}"
+                    );
+                    return code;
+                }
+                Ok(WaitStatus::StillAlive) if start.elapsed() < TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                other => self.fail(&format!("the REPL did not exit normally: {other:?}")),
+            }
+        }
+    }
+
+    /// Leaves with `:quit` and checks the exit status is 0.
+    fn quit(mut self) -> String {
+        self.send_line(":quit");
+        let code = self.wait_exit();
+        assert_eq!(code, 0, "exit status after :quit\n{}", self.transcript);
+        self.transcript
+    }
+}
+
+/// A `kont` file in `dir`.
+fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::File::create(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .unwrap();
+    path
+}
+
+/// The lines of `~/.kont_history` (rustyline's format: a `#V2` header, then one entry a line,
+/// a multi-line entry with its newlines written as `\n`).
+fn history_lines(home: &Path) -> Vec<String> {
+    let path = home.join(".kont_history");
+    let text = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no history file {}: {e}", path.display()));
+    text.lines().map(str::to_string).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definitions persist between entries; values are printed.
+
+#[test]
+fn let_bindings_persist_between_entries() {
+    let dir = TempDir::new("let_persists");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let x = 40;");
+    repl.check("x + 2", "42");
+    repl.silent("let y = x * 2;");
+    repl.check("(x, y)", "(40, 80)");
+    // Shadowing in a later entry.
+    repl.silent("let x = 1;");
+    repl.check("x + y", "81");
+    repl.silent("let (q, r) = (7 / 2, 7 % 2);");
+    repl.check("q * 10 + r", "31");
+    repl.quit();
+}
+
+#[test]
+fn functions_persist_between_entries() {
+    let dir = TempDir::new("fn_persists");
+    let mut repl = Repl::start(&dir);
+    repl.silent("fn square(x) { x * x }");
+    repl.check("square(7)", "49");
+    repl.check("square", "<fn square>");
+    repl.silent("let inc = fn(x) => x + 1;");
+    repl.check("inc(square(3))", "10");
+    // A later function calls earlier ones; a recursive one.
+    repl.silent("fn sum_squares(n) { if n == 0 { 0 } else { square(n) + sum_squares(n - 1) } }");
+    repl.check("sum_squares(3)", "14");
+    repl.check("fn(x) => x", "<fn>");
+    repl.quit();
+}
+
+#[test]
+fn var_assignments_persist_between_entries() {
+    let dir = TempDir::new("var_persists");
+    let mut repl = Repl::start(&dir);
+    repl.silent("var n = 0;");
+    repl.silent("n = n + 1;");
+    repl.silent("n = n + 1;");
+    repl.check("n", "2");
+    // A function defined later sees and assigns the same variable.
+    repl.silent("fn bump() { n = n + 10 }");
+    repl.silent("bump();");
+    repl.check("n", "12");
+    // A closure made in one entry and called in another captures by reference.
+    repl.silent("let get = fn() => n;");
+    repl.silent("n = 100;");
+    repl.check("get()", "100");
+    // Arrays are mutable across entries too.
+    repl.silent("let a = array(3, 0);");
+    repl.silent("a[1] = 5;");
+    repl.check("a", "#[0, 5, 0]");
+    // A `let` stays immutable.
+    repl.silent("let k = 1;");
+    repl.error("k = 2;", "cannot assign to immutable k");
+    repl.check("k", "1");
+    repl.quit();
+}
+
+#[test]
+fn effects_and_handlers_persist_between_entries() {
+    let dir = TempDir::new("effects_persist");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Get()");
+    repl.silent("fn ask() { suspend Get() }");
+    repl.silent("fn with_get(f) { handle f() with { Get(), k => resume k(10) } }");
+    repl.check("with_get(fn() => ask() + 1)", "11");
+    // The example of LANGUAGE.md, one definition per entry.
+    repl.silent("effect Yield(value)");
+    repl.enter_more("fn range_gen(a, b) {");
+    repl.enter_more("  var i = a;");
+    repl.enter_more("  while i < b { suspend Yield(i); i = i + 1 }");
+    repl.silent("}");
+    repl.enter_more("fn sum_of(gen) {");
+    repl.enter_more("  var total = 0;");
+    repl.enter_more("  handle gen() with {");
+    repl.enter_more("    Yield(v), k => { total = total + v; resume k(()) }");
+    repl.enter_more("    return(_) => total");
+    repl.enter_more("  }");
+    repl.silent("}");
+    repl.check("sum_of(fn() => range_gen(0, 10))", "45");
+    // Handlers still work after the effect list grew, and a handled effect prints its output.
+    repl.check(
+        "handle { println(\"in\"); suspend Get() * 2 } with { Get(), k => resume k(21) }",
+        "in\n42",
+    );
+    repl.quit();
+}
+
+#[test]
+fn effect_redeclared_in_a_later_entry_replaces_the_earlier_one() {
+    let dir = TempDir::new("effect_redeclared");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Op()");
+    repl.check("handle suspend Op() with { Op(), k => 1 }", "1");
+    repl.silent("effect Op(a, b)");
+    repl.check("handle suspend Op(1, 2) with { Op(a, b), k => a + b }", "3");
+    repl.error(
+        "handle suspend Op() with { Op(a, b), k => 0 }",
+        "wrong number of arguments: Op expects 2, got 0",
+    );
+    repl.quit();
+}
+
+#[test]
+fn values_are_printed_as_data() {
+    let dir = TempDir::new("values_printed");
+    let mut repl = Repl::start(&dir);
+    // Strings are quoted (data), unlike println.
+    repl.check("\"hi\"", "\"hi\"");
+    repl.check("\"a\\nb\" ++ \"c\"", "\"a\\nbc\"");
+    repl.check("[1, \"a\", (2, \"b\")]", "[1, \"a\", (2, \"b\")]");
+    repl.check("Some(\"x\")", "Some(\"x\")");
+    repl.check("None", "None");
+    repl.check("1.5", "1.5");
+    repl.check("2.0 * 3", "6.0");
+    repl.check("1 == 1", "true");
+    repl.check("array(2, 0)", "#[0, 0]");
+    repl.check("[1, 2] ++ [3]", "[1, 2, 3]");
+    repl.check("[(), ()]", "[(), ()]");
+    repl.quit();
+}
+
+#[test]
+fn unit_values_and_statements_print_nothing() {
+    let dir = TempDir::new("unit_silent");
+    let mut repl = Repl::start(&dir);
+    repl.silent("()");
+    repl.silent("if false { 1 }");
+    repl.silent("let z = ();");
+    repl.silent("z");
+    repl.silent("while false { }");
+    repl.silent("fn nothing() { }");
+    repl.silent("nothing()");
+    repl.silent("5;");
+    // Output of the program is shown; its unit result is not.
+    repl.check("println(\"hi\")", "hi");
+    repl.check("println(\"hi\"); 3", "hi\n3");
+    // An empty line does nothing and does not start a continuation.
+    repl.silent("");
+    repl.silent("   ");
+    repl.silent("// just a comment");
+    repl.quit();
+}
+
+#[test]
+fn output_without_a_final_newline_is_kept() {
+    // The line editor clears the line it draws its prompt on, so the REPL ends a line the
+    // program left unfinished before showing a value, an error or the prompt.
+    let dir = TempDir::new("unfinished_output");
+    let mut repl = Repl::start(&dir);
+    repl.check("print(\"abc\")", "abc");
+    repl.check("print(\"a\"); 5", "a\n5");
+    repl.check("print(\"one\"); print(\" two\")", "one two");
+    repl.silent("print(\"\")");
+    repl.silent("fn h() { print(\"x\"); 1 / 0 }");
+    let report = repl.enter("h()");
+    assert!(
+        report.starts_with("x\nerror: division by zero"),
+        "output then error: {report:?}"
+    );
+    repl.check("println(\"line\")", "line");
+    repl.quit();
+}
+
+#[test]
+fn a_continuation_prints_as_continuation_and_can_be_resumed_later() {
+    let dir = TempDir::new("continuation_value");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Pause()");
+    repl.silent("var saved = 0;");
+    repl.check(
+        "handle { suspend Pause(); println(\"resumed\"); 5 } with { Pause(), k => { saved = k; 0 } }",
+        "0",
+    );
+    repl.check("saved", "<continuation>");
+    repl.check("[saved]", "[<continuation>]");
+    // Resumed from a later entry, under the same (deep) handler.
+    repl.check("resume saved(())", "resumed\n5");
+    repl.error("resume saved(())", "continuation already resumed");
+    repl.check("saved", "<continuation>");
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unfinished entries continue on the next line.
+
+#[test]
+fn an_unfinished_entry_continues_on_the_next_line() {
+    let dir = TempDir::new("continuation_lines");
+    let mut repl = Repl::start(&dir);
+    repl.enter_more("fn f(x) {");
+    repl.enter_more("x * 2");
+    repl.silent("}");
+    repl.check("f(21)", "42");
+    // An operator at the end of a line; an empty line in the middle.
+    repl.enter_more("1 +");
+    repl.enter_more("");
+    repl.check("2", "3");
+    // An open bracket, a block comment, a string.
+    repl.enter_more("[1,");
+    repl.check("2]", "[1, 2]");
+    repl.enter_more("/* a comment");
+    repl.check("*/ 5", "5");
+    repl.enter_more("\"two");
+    repl.check("lines\"", "\"two\\nlines\"");
+    // A match spread over lines.
+    repl.enter_more("match Some(3) {");
+    repl.enter_more("  Some(n) => n * 10,");
+    repl.enter_more("  None => 0,");
+    repl.check("}", "30");
+    repl.quit();
+}
+
+#[test]
+fn an_error_in_a_continued_entry_ends_it() {
+    let dir = TempDir::new("continuation_error");
+    let mut repl = Repl::start(&dir);
+    repl.enter_more("fn g(x) {");
+    repl.enter_more("x +");
+    let report = repl.error("}", "unexpected token `}`");
+    // The location counts lines from the start of the entry.
+    assert!(report.contains("<repl>:3:1"), "{report}");
+    // The next line starts a new entry; `g` was not defined.
+    repl.check("1 + 1", "2");
+    repl.error("g(1)", "unknown name g");
+    repl.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// History in ~/.kont_history.
+
+#[test]
+fn history_is_saved_in_home_on_quit_and_loaded_next_time() {
+    let dir = TempDir::new("history_quit");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let x = 40;");
+    repl.check("x + 2", "42");
+    repl.enter_more("fn f(x) {");
+    repl.enter_more("x * 2");
+    repl.silent("}");
+    repl.check("6 * 7", "42");
+    repl.quit();
+
+    let lines = history_lines(dir.path());
+    assert!(lines.iter().any(|l| l == "let x = 40;"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "x + 2"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "6 * 7"), "{lines:?}");
+    // A multi-line entry is one history entry, not one per line.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("fn f(x) {") && l.contains("x * 2") && l.contains('}')),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l == "x * 2"), "{lines:?}");
+
+    // A new session starts with that history: Up twice (past `:quit`) recalls `6 * 7`.
+    let mut repl = Repl::start(&dir);
+    repl.send("\x1b[A\x1b[A");
+    repl.check("", "42");
+    repl.quit();
+}
+
+#[test]
+fn history_is_saved_on_ctrl_d() {
+    let dir = TempDir::new("history_ctrl_d");
+    let mut repl = Repl::start(&dir);
+    repl.check("\"remember me\"", "\"remember me\"");
+    repl.send(ControlCode::EndOfTransmission);
+    assert_eq!(repl.wait_exit(), 0);
+    let lines = history_lines(dir.path());
+    assert!(lines.iter().any(|l| l == "\"remember me\""), "{lines:?}");
+}
+
+#[test]
+fn works_without_home() {
+    let dir = TempDir::new("no_home");
+    let mut repl = Repl::start_with(Home::Unset, dir.path());
+    repl.silent("let x = 1;");
+    repl.check("x + 1", "2");
+    repl.quit();
+    assert!(!dir.path().join(".kont_history").exists());
+}
+
+#[test]
+fn works_with_an_empty_home() {
+    let dir = TempDir::new("empty_home");
+    let mut repl = Repl::start_with(Home::Dir(Path::new("")), dir.path());
+    repl.silent("let x = 1;");
+    repl.check("x + 1", "2");
+    repl.quit();
+    // No history file lands in the current directory.
+    assert!(!dir.path().join(".kont_history").exists());
+}
+
+#[test]
+fn works_with_a_home_that_does_not_exist() {
+    let dir = TempDir::new("missing_home");
+    let home = dir.path().join("does-not-exist");
+    let mut repl = Repl::start_with(Home::Dir(&home), dir.path());
+    repl.silent("let x = 1;");
+    repl.check("x + 1", "2");
+    repl.quit();
+    assert!(!home.exists(), "the REPL created {}", home.display());
+}
+
+#[test]
+fn works_with_an_unreadable_history_file() {
+    let dir = TempDir::new("bad_history");
+    fs::write(
+        dir.path().join(".kont_history"),
+        b"#V2\n\xff\xfe not UTF-8 \x00\x01\n",
+    )
+    .unwrap();
+    let mut repl = Repl::start(&dir);
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn works_when_home_is_a_file() {
+    let dir = TempDir::new("home_is_file");
+    let file = write_file(dir.path(), "not-a-dir", "");
+    let mut repl = Repl::start_with(Home::Dir(&file), dir.path());
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C and Ctrl-D.
+
+#[test]
+fn ctrl_c_clears_the_line_being_typed() {
+    let dir = TempDir::new("ctrl_c_line");
+    let mut repl = Repl::start(&dir);
+    repl.send("1 +");
+    repl.send(ControlCode::EndOfText);
+    let (_, prompt) = repl.until_prompt();
+    assert_eq!(prompt, Prompt::Main, "{}", repl.transcript);
+    repl.check("2 + 2", "4");
+    // On an empty line it just shows a new prompt.
+    repl.send(ControlCode::EndOfText);
+    let (_, prompt) = repl.until_prompt();
+    assert_eq!(prompt, Prompt::Main, "{}", repl.transcript);
+    repl.check("3 + 3", "6");
+    repl.quit();
+}
+
+#[test]
+fn ctrl_c_abandons_an_unfinished_entry() {
+    let dir = TempDir::new("ctrl_c_entry");
+    let mut repl = Repl::start(&dir);
+    repl.enter_more("fn f(x) {");
+    repl.enter_more("x * 2");
+    repl.send(ControlCode::EndOfText);
+    let (_, prompt) = repl.until_prompt();
+    assert_eq!(prompt, Prompt::Main, "{}", repl.transcript);
+    repl.check("2 + 2", "4");
+    repl.error("f(1)", "unknown name f");
+    repl.quit();
+}
+
+/// Enters `line`, which must run until interrupted, presses Ctrl-C once the REPL is
+/// evaluating, and checks the evaluation stops with the error `interrupted`.
+fn interrupt(repl: &mut Repl, line: &str) {
+    repl.send_line(line);
+    repl.wait_for_cooked_mode();
+    // Let the program run a little.
+    std::thread::sleep(Duration::from_millis(200));
+    repl.send(ControlCode::EndOfText);
+    let (text, prompt) = repl.until_prompt();
+    if prompt != Prompt::Main || !text.starts_with("error: interrupted") {
+        repl.fail(&format!(
+            "{line:?} after Ctrl-C printed {text:?}, {prompt:?}"
+        ));
+    }
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn ctrl_c_interrupts_a_running_loop() {
+    let dir = TempDir::new("ctrl_c_loop");
+    let mut repl = Repl::start(&dir);
+    interrupt(&mut repl, "while true {}");
+    repl.check("1 + 1", "2");
+    // The program really ran, and what it did stays.
+    repl.silent("var i = 0;");
+    interrupt(&mut repl, "while true { i = i + 1 }");
+    repl.check("i > 0", "true");
+    // A later evaluation is not interrupted by the earlier Ctrl-C.
+    repl.check("{ var j = 0; while j < 100000 { j = j + 1 }; j }", "100000");
+    repl.quit();
+}
+
+#[test]
+fn ctrl_c_interrupts_endless_recursion_and_handlers() {
+    let dir = TempDir::new("ctrl_c_calls");
+    let mut repl = Repl::start(&dir);
+    // Tail calls: no loop, only calls.
+    repl.silent("fn spin(n) { spin(n + 1) }");
+    interrupt(&mut repl, "spin(0)");
+    // A loop of effects inside a handler.
+    repl.silent("effect Tick()");
+    interrupt(
+        &mut repl,
+        "handle { while true { suspend Tick() } } with { Tick(), k => resume k(()) }",
+    );
+    // Handlers and effects still work afterwards.
+    repl.check("handle suspend Tick() with { Tick(), k => 7 }", "7");
+    repl.check(
+        "handle { suspend Tick(); 1 } with { Tick(), k => resume k(()) + 1 }",
+        "2",
+    );
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn ctrl_d_exits_with_status_0() {
+    let dir = TempDir::new("ctrl_d");
+    let mut repl = Repl::start(&dir);
+    repl.check("1 + 1", "2");
+    repl.send(ControlCode::EndOfTransmission);
+    assert_eq!(repl.wait_exit(), 0, "{}", repl.transcript);
+}
+
+#[test]
+fn ctrl_d_in_an_unfinished_entry_exits_with_status_0() {
+    let dir = TempDir::new("ctrl_d_more");
+    let mut repl = Repl::start(&dir);
+    repl.enter_more("fn f(x) {");
+    repl.send(ControlCode::EndOfTransmission);
+    assert_eq!(repl.wait_exit(), 0, "{}", repl.transcript);
+}
+
+#[test]
+fn ctrl_d_after_an_error_exits_with_status_0() {
+    let dir = TempDir::new("ctrl_d_error");
+    let mut repl = Repl::start(&dir);
+    repl.error("1 / 0", "division by zero");
+    repl.send(ControlCode::EndOfTransmission);
+    assert_eq!(repl.wait_exit(), 0, "{}", repl.transcript);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+#[test]
+fn help_command() {
+    let dir = TempDir::new("help");
+    let mut repl = Repl::start(&dir);
+    let help = repl.enter(":help");
+    for needle in [":help", ":load", ":quit", "Ctrl-D", "Ctrl-C"] {
+        assert!(help.contains(needle), "{needle} missing from :help: {help}");
+    }
+    assert!(!help.starts_with("error"), "{help}");
+    // Leading spaces are fine; the REPL carries on.
+    let again = repl.enter("  :help");
+    assert_eq!(again, help);
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn load_command_runs_a_file_in_the_session() {
+    let dir = TempDir::new("load");
+    let file = write_file(
+        dir.path(),
+        "lib.kont",
+        "// a library\n\
+         effect Ask()\n\
+         fn triple(x) { x * 3 }\n\
+         let loaded = 7;\n\
+         var counter = 0;\n\
+         println(\"loading\");\n",
+    );
+    let mut repl = Repl::start(&dir);
+    repl.check(&format!(":load {}", file.display()), "loading");
+    repl.check("triple(loaded)", "21");
+    repl.silent("counter = counter + 1;");
+    repl.check("counter", "1");
+    repl.check("handle suspend Ask() with { Ask(), k => resume k(5) }", "5");
+    // A relative path (the REPL's current directory), and the short form.
+    repl.check(":l lib.kont", "loading");
+    // Loading again re-runs the file in the same session: counter is a fresh 0.
+    repl.check("counter", "0");
+    repl.quit();
+}
+
+#[test]
+fn load_command_errors_do_not_end_the_session() {
+    let dir = TempDir::new("load_errors");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let before = 1;");
+    // A file that does not exist, and no file at all.
+    let missing = dir.path().join("missing.kont");
+    let report = repl.error(&format!(":load {}", missing.display()), "cannot read");
+    assert!(report.contains("missing.kont"), "{report}");
+    repl.error(":load", ":load needs a file name");
+    // A file with a parse error: located in that file; nothing of it is defined.
+    let bad = write_file(dir.path(), "bad.kont", "fn ok() { 1 }\nlet = 2;\n");
+    let report = repl.error(&format!(":load {}", bad.display()), "unexpected token");
+    assert!(report.contains("bad.kont:2:5"), "{report}");
+    repl.error("ok()", "unknown name ok");
+    // A file with an unfinished entry is a parse error, not a continuation.
+    let open = write_file(dir.path(), "open.kont", "fn f(x) {\n  x\n");
+    let report = repl.error(&format!(":load {}", open.display()), "");
+    assert!(report.contains("open.kont"), "{report}");
+    // A file with a runtime error: what ran before the error stays.
+    let fails = write_file(dir.path(), "fails.kont", "let ran = 3;\n1 / 0;\n");
+    let report = repl.error(&format!(":load {}", fails.display()), "division by zero");
+    assert!(report.contains("fails.kont:2:1"), "{report}");
+    repl.check("ran + before", "4");
+    repl.quit();
+}
+
+#[test]
+fn unknown_command_is_an_error_and_the_repl_continues() {
+    let dir = TempDir::new("unknown_command");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let x = 5;");
+    let report = repl.error(":frobnicate", "unknown command");
+    assert!(report.contains(":frobnicate"), "{report}");
+    repl.error(":", "unknown command");
+    repl.check("x", "5");
+    repl.quit();
+}
+
+#[test]
+fn quit_command_exits_with_status_0() {
+    let dir = TempDir::new("quit");
+    let mut repl = Repl::start(&dir);
+    repl.check("1", "1");
+    let transcript = repl.quit();
+    assert!(!transcript.contains("error"), "{transcript}");
+    // The short form too.
+    let mut repl = Repl::start(&dir);
+    repl.send_line(":q");
+    assert_eq!(repl.wait_exit(), 0, "{}", repl.transcript);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The REPL keeps running after any error; definitions made before it stay.
+
+#[test]
+fn keeps_running_after_a_parse_error() {
+    let dir = TempDir::new("parse_error");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let before = 1;");
+    let report = repl.error("let = 3;", "unexpected token `=`");
+    assert!(report.contains("<repl>:1:5"), "{report}");
+    assert!(report.contains("let = 3;"), "{report}");
+    assert!(report.contains('^'), "{report}");
+    repl.error("1 + )", "unexpected token");
+    repl.error("1 < 2 < 3", "");
+    repl.error("\"bad \\q escape\"", "");
+    repl.check("before + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn keeps_running_after_a_compile_error() {
+    let dir = TempDir::new("compile_error");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let before = 1;");
+    repl.error("y + 1", "unknown name y");
+    repl.error("return 5", "return outside a function");
+    repl.error("suspend Nope()", "unknown effect Nope");
+    // A failed entry defines nothing, even what comes before the error in it.
+    repl.error("let a = 1; b", "unknown name b");
+    repl.error("a", "unknown name a");
+    repl.check("before + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn keeps_running_after_a_runtime_error() {
+    let dir = TempDir::new("runtime_error");
+    let mut repl = Repl::start(&dir);
+    repl.silent("let before = 1;");
+    let report = repl.error("1 / 0", "division by zero");
+    assert!(report.contains("backtrace"), "{report}");
+    repl.error("9223372036854775807 + 1", "integer overflow");
+    repl.error("head([])", "head of empty list");
+    repl.error("match 3 { 1 => 1 }", "no pattern matched");
+    repl.error("array(2, 0)[5]", "index out of range");
+    repl.error("5(1)", "not a function");
+    repl.silent("fn two(a, b) { a }");
+    repl.error("two(1)", "wrong number of arguments: two expects 2, got 1");
+    repl.error("assert(false, \"boom\")", "assertion failed: boom");
+    // What ran before the error in the same entry stays.
+    repl.silent("var progress = 0;");
+    repl.error("progress = 1; 1 / 0; progress = 2;", "division by zero");
+    repl.check("progress", "1");
+    repl.check("before + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn keeps_running_after_an_unhandled_effect() {
+    let dir = TempDir::new("unhandled_effect");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Boom()");
+    repl.silent("effect Other()");
+    repl.error("suspend Boom()", "unhandled effect Boom");
+    // Not handled by the handler around it either.
+    repl.error(
+        "handle suspend Boom() with { Other(), k => 0 }",
+        "unhandled effect Boom",
+    );
+    repl.check("handle suspend Boom() with { Boom(), k => 1 }", "1");
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn keeps_running_after_a_double_resume() {
+    let dir = TempDir::new("double_resume");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Ask()");
+    repl.error(
+        "handle suspend Ask() + 1 with { Ask(), k => { resume k(1); resume k(2) } }",
+        "continuation already resumed",
+    );
+    repl.silent("var ks = [];");
+    repl.check(
+        "handle { suspend Ask(); 1 } with { Ask(), k => { ks = [k]; 0 } }",
+        "0",
+    );
+    repl.silent("discontinue head(ks)");
+    repl.error("resume (head(ks))(())", "continuation already resumed");
+    repl.check("handle suspend Ask() with { Ask(), k => resume k(3) }", "3");
+    repl.quit();
+}
+
+#[test]
+fn keeps_running_after_a_stack_overflow_inside_a_handler() {
+    let dir = TempDir::new("stack_overflow");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect E()");
+    repl.silent("fn f(n) { 1 + f(n + 1) }");
+    let report = repl.error(
+        "handle f(0) with { E(), k => resume k(()) }",
+        "stack overflow",
+    );
+    assert!(report.contains("at f ("), "{report}");
+    repl.check("1 + 1", "2");
+    // Again, then at top level: the guard is still in place.
+    repl.error(
+        "handle f(0) with { E(), k => resume k(()) }",
+        "stack overflow",
+    );
+    repl.error("f(0)", "stack overflow");
+    // Deep (but not too deep) recursion and handlers still work.
+    repl.silent("fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }");
+    repl.check("depth(100000)", "100000");
+    repl.check(
+        "handle suspend E() + depth(10) with { E(), k => resume k(1) }",
+        "11",
+    );
+    repl.quit();
+}
