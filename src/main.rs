@@ -32,7 +32,23 @@ struct Cli {
     script: Vec<OsString>,
 }
 
+/// The stack of the thread that parses, resolves and compiles (programs run on stacks of
+/// their own): nesting as deep as the resolver allows must fit. Reserved, not committed.
+const FRONT_END_STACK: usize = 1 << 30;
+
 fn main() -> ExitCode {
+    let worker = std::thread::Builder::new()
+        .name("kont".to_string())
+        .stack_size(FRONT_END_STACK)
+        .spawn(run);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::from(1),
+        Err(e) => fail(&format!("cannot start: {e}")),
+    }
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     let mut positional = cli.script.into_iter();
     let file = if cli.eval.is_some() {
@@ -47,7 +63,13 @@ fn main() -> ExitCode {
         (Some(src), _) => ("<eval>".to_string(), src, args),
         (None, Some(path)) => match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => (path.display().to_string(), text, args),
+                Ok(text) => {
+                    let text = text
+                        .strip_prefix('\u{feff}')
+                        .map(str::to_string)
+                        .unwrap_or(text);
+                    (path.display().to_string(), text, args)
+                }
                 Err(_) => return fail(&format!("{} is not UTF-8 text", path.display())),
             },
             Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),

@@ -109,8 +109,15 @@ struct ClauseFacts {
     has_return: bool,
 }
 
+/// How deeply expressions may nest. The resolver, the compiled code and dropping the syntax
+/// tree all recurse once per level; beyond this a program is rejected rather than risk a
+/// native stack.
+pub const MAX_NESTING: usize = 100_000;
+
 struct Resolver<'e> {
     env: &'e mut Env,
+    /// Current expression nesting depth.
+    depth: usize,
     vars: Vec<VarInfo>,
     meta: Vec<VarMeta>,
     fns: Vec<FnCtx>,
@@ -122,6 +129,7 @@ pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Unit> {
     let mut scratch = env.clone();
     let mut r = Resolver {
         env: &mut scratch,
+        depth: 0,
         vars: Vec::new(),
         meta: Vec::new(),
         fns: vec![FnCtx {
@@ -621,6 +629,20 @@ impl<'e> Resolver<'e> {
 
     /// Resolves `e`; `tail` says whether it is in tail position of its function.
     fn expr(&mut self, e: &Expr, tail: bool) -> Res<Ir> {
+        if self.depth >= MAX_NESTING {
+            return Err(CompileError::new(
+                format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
+                e.span,
+            )
+            .hint("split it into smaller expressions with `let`"));
+        }
+        self.depth += 1;
+        let result = self.expr_inner(e, tail);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_inner(&mut self, e: &Expr, tail: bool) -> Res<Ir> {
         let span = e.span;
         match &e.kind {
             ExprKind::If(c, then, els) => {
