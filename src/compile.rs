@@ -502,6 +502,23 @@ impl<'u> Compiler<'u> {
     }
 
     fn if_(&self, c: &Ir, t: &Ir, e: Option<&Ir>, span: Span) -> Code {
+        if let (Ir::Binary(op, a, b, cspan), Some(e)) = (c, e)
+            && let (Operand::Local(slot), Operand::Int(k)) = (self.operand(a), self.operand(b))
+            && let Some(test) = int_comparison(*op)
+        {
+            // `if n < 2 { … } else { … }`: the comparison inline, no condition closure.
+            let (t, e, op, cspan) = (self.expr(t), self.expr(e), *op, *cspan);
+            return Box::new(move |ctx, clo| {
+                let holds = match ctx.local(slot) {
+                    Value::Int(x) => test(*x, k),
+                    other => expect_bool(
+                        ops::binary(op, other, &Value::Int(k)).map_err(|m| err(m, cspan))?,
+                        cspan,
+                    )?,
+                };
+                if holds { t(ctx, clo) } else { e(ctx, clo) }
+            });
+        }
         let (c, t) = (self.cond(c, span), self.expr(t));
         match e.map(|e| self.expr(e)) {
             Some(e) => Box::new(move |ctx, clo| {
@@ -693,28 +710,67 @@ impl<'u> Compiler<'u> {
 
     // ----- calls --------------------------------------------------------------------------
 
-    fn call(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
-        let args = self.exprs(args);
+    fn call(&self, callee: &Ir, arg_irs: &[Ir], tail: bool, span: Span) -> Code {
+        let args = self.exprs(arg_irs);
         let argc = args.len();
-        let push_args = move |ctx: &mut Ctx, clo: &Closure, args: &[Code]| -> Result<(), Ctrl> {
-            for a in args {
-                let v = a(ctx, clo)?;
-                ctx.stack.push(v);
-            }
-            Ok(())
-        };
+        let push_args = args_pusher(args);
         match callee {
             Ir::Get(Place::Builtin(b)) => {
                 let b = *b;
                 Box::new(move |ctx, clo| {
-                    push_args(ctx, clo, &args)?;
+                    push_args(ctx, clo)?;
                     call_builtin(ctx, b, argc, span)
+                })
+            }
+            Ir::Get(Place::GlobalFn(cell, _)) if !tail && argc == 1 => {
+                // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
+                // and, for `local ± constant`, with the argument computed inline.
+                let cell = cell.clone();
+                if let Ir::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, aspan) = &arg_irs[0]
+                    && let (Operand::Local(slot), Operand::Int(k)) =
+                        (self.operand(a), self.operand(b))
+                {
+                    let (op, aspan) = (*op, *aspan);
+                    let k = if op == BinOp::Sub {
+                        k.checked_neg()
+                    } else {
+                        Some(k)
+                    };
+                    return Box::new(move |ctx, _| {
+                        let v = match (ctx.local(slot), k) {
+                            (Value::Int(x), Some(k)) if x.checked_add(k).is_some() => {
+                                Value::Int(x + k)
+                            }
+                            (x, _) => {
+                                let k0 = if op == BinOp::Sub {
+                                    k.map_or(i64::MIN, |k| -k)
+                                } else {
+                                    k.unwrap_or(0)
+                                };
+                                ops::binary(op, x, &Value::Int(k0)).map_err(|m| err(m, aspan))?
+                            }
+                        };
+                        ctx.stack.push(v);
+                        match cell.get() {
+                            Some(f) => invoke(ctx, f, 1, span),
+                            None => Err(err("not a function: ()".to_string(), span)),
+                        }
+                    });
+                }
+                let arg = self.expr(&arg_irs[0]);
+                Box::new(move |ctx, clo| {
+                    let v = arg(ctx, clo)?;
+                    ctx.stack.push(v);
+                    match cell.get() {
+                        Some(f) => invoke(ctx, f, 1, span),
+                        None => Err(err("not a function: ()".to_string(), span)),
+                    }
                 })
             }
             Ir::Get(Place::GlobalFn(cell, _)) if !tail => {
                 let cell = cell.clone();
                 Box::new(move |ctx, clo| {
-                    push_args(ctx, clo, &args)?;
+                    push_args(ctx, clo)?;
                     match cell.get() {
                         Some(f) => invoke(ctx, f, argc, span),
                         None => Err(err("not a function: ()".to_string(), span)),
@@ -722,7 +778,7 @@ impl<'u> Compiler<'u> {
                 })
             }
             Ir::Get(Place::SelfFn) if !tail => Box::new(move |ctx, clo| {
-                push_args(ctx, clo, &args)?;
+                push_args(ctx, clo)?;
                 invoke(ctx, clo, argc, span)
             }),
             _ => {
@@ -730,7 +786,7 @@ impl<'u> Compiler<'u> {
                 if tail {
                     Box::new(move |ctx, clo| {
                         let f = callee(ctx, clo)?;
-                        push_args(ctx, clo, &args)?;
+                        push_args(ctx, clo)?;
                         match f {
                             Value::Func(f) => {
                                 let top = ctx.stack.len() - argc;
@@ -748,7 +804,7 @@ impl<'u> Compiler<'u> {
                 } else {
                     Box::new(move |ctx, clo| {
                         let f = callee(ctx, clo)?;
-                        push_args(ctx, clo, &args)?;
+                        push_args(ctx, clo)?;
                         call_value(ctx, &f, argc, span)
                     })
                 }
@@ -878,20 +934,9 @@ impl<'u> Compiler<'u> {
     /// Compiles a condition (of `if`, `while`, a guard, `and`/`or`/`not`) to code producing a
     /// boolean directly; anything but a boolean is a type error at `span`.
     fn cond(&self, ir: &Ir, span: Span) -> Cond {
-        fn int_cmp(op: BinOp) -> Option<fn(i64, i64) -> bool> {
-            Some(match op {
-                BinOp::Lt => |x, y| x < y,
-                BinOp::Le => |x, y| x <= y,
-                BinOp::Gt => |x, y| x > y,
-                BinOp::Ge => |x, y| x >= y,
-                BinOp::Eq => |x, y| x == y,
-                BinOp::Ne => |x, y| x != y,
-                _ => return None,
-            })
-        }
         match ir {
-            Ir::Binary(op, a, b, span) if int_cmp(*op).is_some() => {
-                let f = int_cmp(*op).expect("a comparison");
+            Ir::Binary(op, a, b, span) if int_comparison(*op).is_some() => {
+                let f = int_comparison(*op).expect("a comparison");
                 self.specialise(*op, a, b, *span, move |x, y| Some(f(x, y)), expect_bool)
             }
             Ir::Not(a, span) => {
@@ -989,6 +1034,50 @@ impl<'u> Compiler<'u> {
                 effects::resume(ctx, pending)
             }
         })
+    }
+}
+
+/// The integer test of a comparison operator.
+fn int_comparison(op: BinOp) -> Option<fn(i64, i64) -> bool> {
+    Some(match op {
+        BinOp::Lt => |x, y| x < y,
+        BinOp::Le => |x, y| x <= y,
+        BinOp::Gt => |x, y| x > y,
+        BinOp::Ge => |x, y| x >= y,
+        BinOp::Eq => |x, y| x == y,
+        BinOp::Ne => |x, y| x != y,
+        _ => return None,
+    })
+}
+
+/// Code that evaluates call arguments left to right onto the value stack; the common small
+/// counts are unrolled.
+fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
+    let mut it = args.into_iter();
+    match (it.next(), it.next(), it.next()) {
+        (None, _, _) => Box::new(|_, _| Ok(())),
+        (Some(a), None, _) => Box::new(move |ctx, clo| {
+            let v = a(ctx, clo)?;
+            ctx.stack.push(v);
+            Ok(())
+        }),
+        (Some(a), Some(b), None) => Box::new(move |ctx, clo| {
+            let v = a(ctx, clo)?;
+            ctx.stack.push(v);
+            let v = b(ctx, clo)?;
+            ctx.stack.push(v);
+            Ok(())
+        }),
+        (Some(a), Some(b), Some(c)) => {
+            let rest: Vec<Code> = it.collect();
+            Box::new(move |ctx, clo| {
+                for code in [&a, &b, &c].into_iter().chain(rest.iter()) {
+                    let v = code(ctx, clo)?;
+                    ctx.stack.push(v);
+                }
+                Ok(())
+            })
+        }
     }
 }
 

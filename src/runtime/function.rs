@@ -84,13 +84,11 @@ pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
 ///
 /// `site` is where the call is written; it is recorded in the backtrace of an error that
 /// escapes the callee.
+#[inline]
 pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
-    if stack::approximate_sp() < ctx.limit {
-        return crate::runtime::effects::extend_stack(ctx, clo, argc, site);
-    }
     let proto = &*clo.proto;
-    if argc != proto.arity {
-        return Err(arity_mismatch(ctx, proto, argc, site));
+    if argc != proto.arity || stack::approximate_sp() < ctx.limit {
+        return invoke_unusual(ctx, clo, argc, site);
     }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
@@ -98,33 +96,57 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     if proto.nslots > argc {
         ctx.stack.resize(base + proto.nslots, Value::Unit);
     }
-    let mut result = (proto.body)(ctx, clo);
-    let mut holder: Rc<Closure>;
-    let mut current = proto;
-    while let Some(next) = ctx.tail_callee.take() {
-        let argc = ctx.tail_argc;
-        ctx.stack.truncate(base + argc);
-        holder = next;
-        current = &holder.proto;
-        if argc != current.arity {
-            result = Err(arity_mismatch(ctx, current, argc, site));
-            break;
-        }
-        if let Err(e) = ctx.poll(site) {
-            result = Err(e);
-            break;
-        }
-        if current.nslots > argc {
-            ctx.stack.resize(base + current.nslots, Value::Unit);
-        }
-        result = (current.body)(ctx, &holder);
-    }
+    let result = (proto.body)(ctx, clo);
+    let result = match result {
+        Ok(v) if ctx.tail_callee.is_none() => Ok(v),
+        Ok(_) => follow_tail_calls(ctx, base, site),
+        // `return f(x)`: a tail call inside a `return`.
+        Err(c) => match leave(c, proto, site) {
+            Ok(_) if ctx.tail_callee.is_some() => follow_tail_calls(ctx, base, site),
+            other => other,
+        },
+    };
     truncate_stack(&mut ctx.stack, base);
     ctx.base = saved_base;
-    match result {
-        Ok(v) => Ok(v),
-        Err(c) => leave(c, current, site),
+    result
+}
+
+/// A call that needs more than the common path: a wrong argument count, or a stack so
+/// nearly exhausted that the call continues on a stack extension.
+#[cold]
+#[inline(never)]
+fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    if argc != clo.proto.arity {
+        return Err(arity_mismatch(ctx, &clo.proto, argc, site));
     }
+    crate::runtime::effects::extend_stack(ctx, clo, argc, site)
+}
+
+/// Runs the pending tail calls of the frame at `base`, one after another in that frame,
+/// until one returns without another; errors leave through the last callee.
+#[inline(never)]
+fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
+    let mut result = Ok(Value::Unit);
+    while let Some(next) = ctx.tail_callee.take() {
+        let argc = ctx.tail_argc;
+        truncate_stack(&mut ctx.stack, base + argc);
+        let proto = &*next.proto;
+        if argc != proto.arity {
+            return Err(arity_mismatch(ctx, proto, argc, site));
+        }
+        ctx.poll(site)?;
+        if proto.nslots > argc {
+            ctx.stack.resize(base + proto.nslots, Value::Unit);
+        }
+        result = match (proto.body)(ctx, &next) {
+            Ok(v) => Ok(v),
+            Err(c) => match leave(c, proto, site) {
+                Ok(v) if ctx.tail_callee.is_some() => Ok(v),
+                other => return other,
+            },
+        };
+    }
+    result
 }
 
 /// The error for calling `proto` with `argc` arguments (which it drops from the stack).
