@@ -271,6 +271,14 @@ impl<'u> Compiler<'u> {
                 clause_tail,
                 span,
             } => self.resume(k, args, handler.as_deref(), (*fast, *clause_tail), *span),
+            Ir::Escape(e) => {
+                let e = self.expr(e);
+                if self.tail_resumptive {
+                    Box::new(move |ctx, clo| Err(Ctrl::escape(e(ctx, clo)?)))
+                } else {
+                    e
+                }
+            }
             Ir::Cont(f, span) => {
                 let (f, span) = (self.expr(f), *span);
                 Box::new(move |ctx, clo| {
@@ -1001,6 +1009,9 @@ impl<'u> Compiler<'u> {
         span: Span,
     ) -> Code {
         let (fast, clause_tail) = tail;
+        // A tail-resumptive clause may run on the fast path, where no one waits to take a
+        // tail resume: there the resume runs nested and its value escapes.
+        let clause_tail = clause_tail && !self.tail_resumptive;
         let args = self.exprs(args);
         if fast && self.tail_resumptive {
             // The tail resume of a tail-resumptive clause: the clause's value is what `suspend`

@@ -78,10 +78,10 @@ pub struct FnIr {
     pub nslots: usize,
     /// The body.
     pub body: Ir,
-    /// For a handler clause: whether it is tail-resumptive (its every exit is
-    /// `resume k(e)` and `k` is used nowhere else), so that it can run as an ordinary call.
+    /// For a handler clause: whether it is tail-resumptive (`k` is used only as `resume k(e)`
+    /// in tail position, and there is no `return`), so that it can run as an ordinary call.
     /// Such a clause is compiled without its `k` parameter; its tail resumes just produce
-    /// the value to resume with.
+    /// the value to resume with, and its other exits escape (see [`Ir::Escape`]).
     pub tail_resumptive: bool,
 }
 
@@ -224,6 +224,11 @@ pub enum Ir {
         /// Location.
         span: Span,
     },
+    /// A tail position of an operation clause that does not resume its `k`. In a
+    /// tail-resumptive clause (which may run on the fast path, on the suspending stack) the
+    /// value escapes to the code waiting for the handler, unwinding the handled computation;
+    /// elsewhere it is just the value.
+    Escape(Box<Ir>),
     /// `cont f`
     Cont(Box<Ir>, Span),
     /// `discontinue k`

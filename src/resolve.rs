@@ -105,7 +105,6 @@ struct FnCtx {
 struct ClauseFacts {
     k: VarId,
     tail_resumes: usize,
-    other_tail: bool,
     has_return: bool,
 }
 
@@ -375,10 +374,10 @@ impl<'e> Resolver<'e> {
         }
         let value = match value {
             Some(e) => Some(Box::new(self.expr(e, tail)?)),
-            None => {
-                self.tail_leaf_not_resume(tail);
-                None
+            None if self.in_clause_tail(tail) => {
+                Some(Box::new(self.tail_leaf(tail, Ir::Const(Value::Unit))))
             }
+            None => None,
         };
         let decls = (first_var..self.vars.len())
             .filter(|&v| self.is_declared_in_current_scope(v))
@@ -572,18 +571,15 @@ impl<'e> Resolver<'e> {
             self.cur().clause = Some(ClauseFacts {
                 k: kv,
                 tail_resumes: 0,
-                other_tail: false,
                 has_return: false,
             });
         }
         let body = self.expr(body, true)?;
         let ctx = self.fns.last().expect("a function context");
-        let tail_resumptive = ctx.clause.as_ref().is_some_and(|c| {
-            !c.other_tail
-                && !c.has_return
-                && c.tail_resumes > 0
-                && c.tail_resumes == self.meta[c.k].uses
-        });
+        let tail_resumptive = ctx
+            .clause
+            .as_ref()
+            .is_some_and(|c| !c.has_return && c.tail_resumes == self.meta[c.k].uses);
         if let Some(kv) = k_var
             && !tail_resumptive
         {
@@ -610,10 +606,19 @@ impl<'e> Resolver<'e> {
         }
     }
 
-    /// Records that a tail position of the current clause is not a resume of its `k`.
-    fn tail_leaf_not_resume(&mut self, tail: bool) {
-        if tail && let Some(c) = self.cur().clause.as_mut() {
-            c.other_tail = true;
+    /// Whether a tail position here is a tail position of an operation clause.
+    fn in_clause_tail(&self, tail: bool) -> bool {
+        tail && self.fns.last().is_some_and(|f| f.is_op_clause)
+    }
+
+    /// A tail position of an operation clause that does not resume the clause's `k`: its
+    /// value, if the clause runs on the fast path, escapes to the handler's `handle` (or
+    /// `resume`) as the value of the whole handled computation.
+    fn tail_leaf(&self, tail: bool, ir: Ir) -> Ir {
+        if self.in_clause_tail(tail) {
+            Ir::Escape(Box::new(ir))
+        } else {
+            ir
         }
     }
 
@@ -650,10 +655,10 @@ impl<'e> Resolver<'e> {
                 let t = self.block(then, tail)?;
                 let el = match els {
                     Some(e) => Some(Box::new(self.expr(e, tail)?)),
-                    None => {
-                        self.tail_leaf_not_resume(tail);
-                        None
+                    None if self.in_clause_tail(tail) => {
+                        Some(Box::new(self.tail_leaf(tail, Ir::Const(Value::Unit))))
                     }
+                    None => None,
                 };
                 Ok(Ir::If(c, Box::new(t), el, span))
             }
@@ -667,16 +672,18 @@ impl<'e> Resolver<'e> {
                 Ok(Ir::Match(scrut, arms, span))
             }
             ExprKind::Call(callee, args) => {
-                self.tail_leaf_not_resume(tail);
                 let callee = self.boxed(callee)?;
                 let args = self.exprs(args)?;
-                let tail = tail && !self.fns.last().expect("fn").is_main;
-                Ok(Ir::Call {
+                // In a clause's tail the call's value may have to escape: no tail call there.
+                let is_tail_call =
+                    tail && !self.fns.last().expect("fn").is_main && !self.in_clause_tail(tail);
+                let call = Ir::Call {
                     callee,
                     args,
-                    tail,
+                    tail: is_tail_call,
                     span,
-                })
+                };
+                Ok(self.tail_leaf(tail, call))
             }
             ExprKind::Resume(k, args, handler) => {
                 self.resume(k, args, handler.as_ref(), tail, span)
@@ -697,8 +704,8 @@ impl<'e> Resolver<'e> {
                 Ok(Ir::Return(Box::new(v)))
             }
             _ => {
-                self.tail_leaf_not_resume(tail);
-                self.simple_expr(e)
+                let ir = self.simple_expr(e)?;
+                Ok(self.tail_leaf(tail, ir))
             }
         }
     }
@@ -966,24 +973,25 @@ impl<'e> Resolver<'e> {
             _ => false,
         };
         let fast = tail && own_k && handler.is_none() && args.len() <= 1;
-        let clause_tail = tail && self.fns.last().is_some_and(|f| f.is_op_clause);
-        if tail && let Some(c) = self.cur().clause.as_mut() {
-            if fast {
-                c.tail_resumes += 1;
-            } else {
-                c.other_tail = true;
-            }
+        let clause_tail = self.in_clause_tail(tail);
+        if fast && let Some(c) = self.cur().clause.as_mut() {
+            c.tail_resumes += 1;
         }
         let k = self.boxed(k)?;
         let args = self.exprs(args)?;
         let handler = handler.map(|h| self.handler(h)).transpose()?.map(Rc::new);
-        Ok(Ir::Resume {
+        let resume = Ir::Resume {
             k,
             args,
             handler,
             fast,
             clause_tail,
             span,
+        };
+        Ok(if fast {
+            resume
+        } else {
+            self.tail_leaf(tail, resume)
         })
     }
 }

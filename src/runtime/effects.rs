@@ -102,6 +102,8 @@ pub enum Transfer {
     Failed(Box<RuntimeError>),
     /// A fiber was cancelled and has unwound.
     Aborted,
+    /// A fiber was unwound by a clause value escaping to the handler on the given fiber.
+    Escaped(FiberId, Value),
     /// A stack extension finished a call: the continuation's state and the call's result.
     Extended(Box<Ctx>, R),
     /// A fiber suspended to the handler `handler` with an operation.
@@ -191,6 +193,13 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
             Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
             Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
             Err(CtrlKind::Abort) => Transfer::Aborted,
+            Err(CtrlKind::Escape {
+                target: Some(target),
+                value,
+            }) => Transfer::Escaped(target, value),
+            Err(CtrlKind::Escape { target: None, .. }) => Transfer::Failed(Box::new(
+                RuntimeError::new("internal error: a clause value escaped no handler", site),
+            )),
         };
         put_transfer(&vm, outcome);
         0
@@ -381,6 +390,8 @@ fn run_segment(
                         Err((*e).into())
                     }
                     Transfer::Aborted => Err(Ctrl::abort()),
+                    Transfer::Escaped(target, value) if target == id => Ok(value),
+                    Transfer::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
                     _ => Err(internal("a continuation returned without a result", site)),
                 };
             }
@@ -410,7 +421,10 @@ fn run_segment(
                 let next = if tail_resumptive {
                     // On the slow path: run the clause here, then resume `k` with its value
                     // (plainly: a shallow handler is not part of `k`).
-                    let v = invoke(ctx, &clause, argc, site)?;
+                    let v = match invoke(ctx, &clause, argc, site) {
+                        Ok(v) => v,
+                        Err(c) => return escaped_here(c),
+                    };
                     PendingResume {
                         k: Value::Cont(k),
                         args: vec![v],
@@ -438,6 +452,18 @@ fn run_segment(
             }
             Err(e) => return Err(internal(e, site)),
         }
+    }
+}
+
+/// The result of a tail-resumptive clause that ran here (on the slow path) and stopped: if it
+/// ended without resuming, its value is the result; anything else unwinds further.
+fn escaped_here(c: Ctrl) -> R {
+    match c.kind() {
+        CtrlKind::Escape {
+            target: None,
+            value,
+        } => Ok(value),
+        other => Err(Ctrl(Box::new(other))),
     }
 }
 
@@ -531,13 +557,19 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     };
     if fast && ctx.vm.fast_resume && ctx.fast_nesting < MAX_FAST_NESTING {
         ctx.fast_nesting += 1;
-        let depth = {
+        let (depth, target) = {
             let mut hs = ctx.vm.handlers.borrow_mut();
             let depth = hs.len();
+            let target = match &hs[index] {
+                HandlerEntry::Handler { fiber, .. } => fiber.id(),
+                HandlerEntry::Mask { .. } => {
+                    return Err(internal("a mask was chosen as a handler", site));
+                }
+            };
             hs.push(HandlerEntry::Mask {
                 skip: depth - index,
             });
-            depth
+            (depth, target)
         };
         let result = invoke(ctx, &clause, argc, site);
         ctx.fast_nesting -= 1;
@@ -548,7 +580,17 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         } else {
             hs.truncate(depth);
         }
-        return result;
+        return match result {
+            Ok(v) => Ok(v),
+            // The clause ended without resuming: unwind to its handler's fiber.
+            Err(c) => match c.kind() {
+                CtrlKind::Escape {
+                    target: None,
+                    value,
+                } => Err(Ctrl::escape_to(target, value)),
+                other => Err(Ctrl(Box::new(other))),
+            },
+        };
     }
     let vm = ctx.vm.clone();
     // Nothing on this stack may keep the suspended fibers alive across the switch (that

@@ -156,16 +156,17 @@ fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl
     RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into()
 }
 
-/// Unwinding out of a function: `return` ends here; an error records the frame.
+/// Unwinding out of a function: `return` ends here; an error records the frame; anything
+/// else passes through (without reallocating: unwinding a deep recursion stays cheap).
 #[cold]
 fn leave(mut c: Ctrl, proto: &Proto, site: Span) -> R {
-    if let Some(e) = c.error_mut() {
-        e.leave_function(&proto.name, proto.source, site);
-        return Err(c);
-    }
-    match c.kind() {
-        CtrlKind::Return(v) => Ok(v),
-        other => Err(Ctrl(Box::new(other))),
+    match &mut *c.0 {
+        CtrlKind::Error(e) => {
+            e.leave_function(&proto.name, proto.source, site);
+            Err(c)
+        }
+        CtrlKind::Return(v) => Ok(std::mem::take(v)),
+        _ => Err(c),
     }
 }
 

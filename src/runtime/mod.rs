@@ -39,12 +39,37 @@ pub enum CtrlKind {
     /// The continuation is being cancelled (`discontinue`, or it became unreachable): unwind
     /// without running any more kont code.
     Abort,
+    /// A tail-resumptive clause running on the fast path ended without resuming: unwind the
+    /// handled computation up to the handler on fiber `target` (filled in where the clause
+    /// was started), whose `handle` or `resume` then evaluates to `value`.
+    Escape {
+        /// The fiber the handler is installed on.
+        target: Option<crate::stack::FiberId>,
+        /// The clause's value.
+        value: Value,
+    },
 }
 
 impl Ctrl {
     /// `return v`.
     pub fn ret(v: Value) -> Ctrl {
         Ctrl(Box::new(CtrlKind::Return(v)))
+    }
+
+    /// A clause's value escaping to its handler (the target is set by the fast path).
+    pub fn escape(value: Value) -> Ctrl {
+        Ctrl(Box::new(CtrlKind::Escape {
+            target: None,
+            value,
+        }))
+    }
+
+    /// The escape of a clause's value to the handler on fiber `target`.
+    pub fn escape_to(target: crate::stack::FiberId, value: Value) -> Ctrl {
+        Ctrl(Box::new(CtrlKind::Escape {
+            target: Some(target),
+            value,
+        }))
     }
 
     /// Unwinding a cancelled continuation.
