@@ -84,7 +84,7 @@ pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
 ///
 /// `site` is where the call is written; it is recorded in the backtrace of an error that
 /// escapes the callee.
-#[inline]
+#[inline(always)]
 pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     let proto = &*clo.proto;
     if argc != proto.arity || stack::approximate_sp() < ctx.limit {
