@@ -59,6 +59,12 @@ fn err(message: String, span: Span) -> Ctrl {
     RuntimeError::new(message, span).into()
 }
 
+/// Stores `v` in frame slot `slot`, dropping the old value cheaply.
+#[inline(always)]
+fn set_slot(ctx: &mut Ctx, slot: usize, v: Value) {
+    discard(std::mem::replace(ctx.local_mut(slot), v));
+}
+
 /// Reads a variable's storage: the content of a cell, or the value itself.
 #[inline(always)]
 fn read_cell(v: &Value) -> Value {
@@ -367,7 +373,7 @@ impl<'u> Compiler<'u> {
                     })
                 } else {
                     Rc::new(move |ctx, val| {
-                        *ctx.local_mut(slot) = val;
+                        set_slot(ctx, slot, val);
                         Ok(())
                     })
                 }
@@ -402,7 +408,7 @@ impl<'u> Compiler<'u> {
             let slot = self.slot(*v);
             return Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
-                *ctx.local_mut(slot) = val;
+                set_slot(ctx, slot, val);
                 Ok(Value::Unit)
             });
         }
@@ -426,7 +432,7 @@ impl<'u> Compiler<'u> {
                     let len = items.len();
                     match usize::try_from(*n).ok().filter(|&n| n < len) {
                         Some(n) => {
-                            items[n] = val;
+                            discard(std::mem::replace(&mut items[n], val));
                             Ok(Value::Unit)
                         }
                         None => Err(err(format!("index out of range: {n} (length {len})"), span)),
@@ -627,7 +633,7 @@ impl<'u> Compiler<'u> {
             Pat::Bind(v) => {
                 let slot = self.slot(*v);
                 Box::new(move |ctx, val| {
-                    *ctx.local_mut(slot) = val.clone();
+                    set_slot(ctx, slot, val.clone());
                     Ok(true)
                 })
             }
@@ -852,6 +858,9 @@ impl<'u> Compiler<'u> {
             BinOp::Add => int_op!(|x: i64, y: i64| x.checked_add(y).map(Value::Int)),
             BinOp::Sub => int_op!(|x: i64, y: i64| x.checked_sub(y).map(Value::Int)),
             BinOp::Mul => int_op!(|x: i64, y: i64| x.checked_mul(y).map(Value::Int)),
+            // Division by zero and overflow fall through to the general path, which reports them.
+            BinOp::Div => int_op!(|x: i64, y: i64| x.checked_div(y).map(Value::Int)),
+            BinOp::Rem => int_op!(|x: i64, y: i64| x.checked_rem(y).map(Value::Int)),
             BinOp::Lt => int_op!(|x: i64, y: i64| Some(Value::Bool(x < y))),
             BinOp::Le => int_op!(|x: i64, y: i64| Some(Value::Bool(x <= y))),
             BinOp::Gt => int_op!(|x: i64, y: i64| Some(Value::Bool(x > y))),
