@@ -4,7 +4,7 @@
 //! - **handle.** `handle body with { … }` runs `body` on a fiber of its own (a native stack
 //!   from `crate::stack`) and pushes a *handler entry* (its clauses and that fiber) on the
 //!   VM's handler stack while the fiber runs. The code that resumed a fiber — `handle` first,
-//!   later any `resume` — waits in [`run_segment`] for it to return or suspend.
+//!   later any `resume` — waits in `run_segment` for it to return or suspend.
 //! - **suspend.** `suspend Op(args)` searches the handler stack from the top for the nearest
 //!   entry with a clause for `Op`, stepping over *masks* (below). On the slow path it cuts
 //!   the handler stack at that entry: the entries above it, with the fibers they name, become

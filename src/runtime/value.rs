@@ -6,7 +6,7 @@
 //!
 //! Invariant: dropping a value never recurses deeper than a constant number of native frames,
 //! however long a list or deep a tree is. Heap nodes hand their uniquely owned children to
-//! [`drop_iteratively`], which empties them with an explicit work list.
+//! `drop_iteratively`, which empties them with an explicit work list.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -190,7 +190,7 @@ impl<'a> Iterator for ListIter<'a> {
 }
 
 thread_local! {
-    /// Whether a [`drop_iteratively`] loop is running on this thread.
+    /// Whether a `drop_iteratively` loop is running on this thread.
     static DRAINING: Cell<bool> = const { Cell::new(false) };
     /// Values waiting to be dropped by the running loop.
     static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
