@@ -467,22 +467,33 @@ fn escaped_here(c: Ctrl) -> R {
     }
 }
 
-/// Takes the segment out of continuation `k` for a resume with `argc` arguments, checking
-/// that it has not been resumed and that the number of arguments fits.
-fn take_segment(k: &Value, argc: usize, site: Span) -> Result<Segment, Ctrl> {
+/// Takes the segment out of the continuation `k` for `what` (`resume` or `discontinue`):
+/// a type error if `k` is not a continuation, `continuation already resumed` if it is empty.
+fn take_continuation<'k>(
+    k: &'k Value,
+    what: &str,
+    site: Span,
+) -> Result<(&'k Rc<Continuation>, Segment), Ctrl> {
     let Value::Cont(k) = k else {
         return Err(RuntimeError::new(
             format!(
-                "type error: resume expects a continuation, got {}",
+                "type error: {what} expects a continuation, got {}",
                 k.kind()
             ),
             site,
         )
         .into());
     };
-    let Some(seg) = k.take() else {
-        return Err(already_resumed(site));
-    };
+    match k.take() {
+        Some(seg) => Ok((k, seg)),
+        None => Err(already_resumed(site)),
+    }
+}
+
+/// Takes the segment out of continuation `k` for a resume with `argc` arguments, checking
+/// that it has not been resumed and that the number of arguments fits.
+fn take_segment(k: &Value, argc: usize, site: Span) -> Result<Segment, Ctrl> {
+    let (k, seg) = take_continuation(k, "resume", site)?;
     let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
     let fits = argc == expected || (seg.fresh.is_none() && argc == 0);
     if !fits {
@@ -557,19 +568,13 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     };
     if fast && ctx.vm.fast_resume && ctx.fast_nesting < MAX_FAST_NESTING {
         ctx.fast_nesting += 1;
-        let (depth, target) = {
+        let depth = {
             let mut hs = ctx.vm.handlers.borrow_mut();
             let depth = hs.len();
-            let target = match &hs[index] {
-                HandlerEntry::Handler { fiber, .. } => fiber.id(),
-                HandlerEntry::Mask { .. } => {
-                    return Err(internal("a mask was chosen as a handler", site));
-                }
-            };
             hs.push(HandlerEntry::Mask {
                 skip: depth - index,
             });
-            (depth, target)
+            depth
         };
         let result = invoke(ctx, &clause, argc, site);
         ctx.fast_nesting -= 1;
@@ -587,7 +592,12 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
                 CtrlKind::Escape {
                     target: None,
                     value,
-                } => Err(Ctrl::escape_to(target, value)),
+                } => match &hs[index] {
+                    HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
+                    HandlerEntry::Mask { .. } => {
+                        Err(internal("a mask was chosen as a handler", site))
+                    }
+                },
                 other => Err(Ctrl(Box::new(other))),
             },
         };
@@ -656,19 +666,7 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
 
 /// `discontinue k`: unwinds the suspended computation without running handler code.
 pub fn discontinue(k: &Value, site: Span) -> R {
-    let Value::Cont(k) = k else {
-        return Err(RuntimeError::new(
-            format!(
-                "type error: discontinue expects a continuation, got {}",
-                k.kind()
-            ),
-            site,
-        )
-        .into());
-    };
-    let Some(seg) = k.take() else {
-        return Err(already_resumed(site));
-    };
+    let (_, seg) = take_continuation(k, "discontinue", site)?;
     let Segment { fiber, entries, .. } = seg;
     drop(entries);
     match fiber.cancel() {

@@ -235,14 +235,8 @@ impl Ctx {
     pub fn new(vm: Rc<Vm>) -> Ctx {
         Ctx {
             stack: Vec::with_capacity(64),
-            base: 0,
             limit: crate::stack::stack_limit(),
-            tail_callee: None,
-            tail_argc: 0,
-            tail_resume: None,
-            fast_nesting: 0,
-            extensions: 0,
-            vm,
+            ..Ctx::empty(vm)
         }
     }
 
