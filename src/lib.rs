@@ -35,6 +35,10 @@ pub enum FailureKind {
     Compile,
     /// A runtime error (exit status 1).
     Runtime,
+    /// The program's output was closed by its reader (`kont prog.kont | head -1`): the
+    /// program stopped quietly, with an empty report and exit status 141 (128 + SIGPIPE, what
+    /// a shell shows for a command that a closed pipe stopped).
+    OutputClosed,
 }
 
 /// A failed evaluation: its kind and the rendered report (for stderr).
@@ -52,6 +56,7 @@ impl Failure {
         match self.kind {
             FailureKind::Runtime => 1,
             FailureKind::Compile | FailureKind::Incomplete => 2,
+            FailureKind::OutputClosed => 141,
         }
     }
 }
@@ -98,6 +103,12 @@ impl Session {
         let main = compile::compile_unit(&unit, source);
         let result = runtime::effects::run_root(&self.vm, Closure::new(main, Box::new([])));
         self.flush();
+        if self.vm.output_closed.get() {
+            return Err(Failure {
+                kind: FailureKind::OutputClosed,
+                report: String::new(),
+            });
+        }
         match result {
             Ok(v) => Ok(unit.has_value.then_some(v)),
             Err(e) => {

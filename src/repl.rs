@@ -124,6 +124,8 @@ fn evaluate(session: &mut Session, at_line_start: &Cell<bool>, name: &str, text:
         }
         Ok(_) => {}
         Err(f) if f.kind == FailureKind::Incomplete && name == "<repl>" => return false,
+        // Nothing can be shown any more: the REPL's own output is gone.
+        Err(f) if f.kind == FailureKind::OutputClosed => std::process::exit(f.exit_status()),
         Err(f) => {
             let _ = std::io::stdout().flush();
             eprint!("{}", f.report);

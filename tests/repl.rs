@@ -17,9 +17,9 @@
 //! output (a backtrace line `  ... the line above repeats`). Every expectation waits at most
 //! [`TIMEOUT`]; a failure shows the whole (cleaned) transcript of the session.
 //!
-//! A line is only sent once the prompt for it is shown: rustyline (without its `buffer-redux`
-//! feature) drops whatever was typed ahead beyond the first line, as a user pasting several
-//! lines without bracketed paste would see.
+//! A line is normally sent once the prompt for it is shown, so that each answer can be told
+//! apart; `lines_typed_ahead_are_kept` sends several at once, as a paste or a fast typist
+//! does (kept by rustyline's `buffer-redux` feature).
 
 use std::fs;
 use std::io::Write as _;
@@ -351,6 +351,23 @@ fn let_bindings_persist_between_entries() {
     repl.check("x + y", "81");
     repl.silent("let (q, r) = (7 / 2, 7 % 2);");
     repl.check("q * 10 + r", "31");
+    repl.quit();
+}
+
+#[test]
+fn lines_typed_ahead_are_kept() {
+    // A paste of three entries arrives in one read, and a line typed while an evaluation
+    // runs waits in the terminal: every one of them is evaluated, in order.
+    let dir = TempDir::new("typed_ahead");
+    let mut repl = Repl::start(&dir);
+    repl.send("let a = 20;\rlet b = a + 1;\rb * 2\r");
+    repl.expect("42\r\n");
+    repl.until_prompt();
+    repl.send("var n = 0; while n < 3000000 { n = n + 1 }; n\r\"late\"\r");
+    repl.expect("3000000\r\n");
+    repl.expect("\"late\"\r\n");
+    repl.until_prompt();
+    repl.check("a + b", "41");
     repl.quit();
 }
 

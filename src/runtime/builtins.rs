@@ -124,7 +124,12 @@ fn write_out(vm: &Vm, text: &str) -> Res {
     vm.out
         .borrow_mut()
         .write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write output: {e}"))?;
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                vm.output_closed.set(true);
+            }
+            format!("cannot write output: {e}")
+        })?;
     Ok(Value::Unit)
 }
 

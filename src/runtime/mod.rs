@@ -14,7 +14,7 @@ pub mod print;
 pub mod symbol;
 pub mod value;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::rc::Rc;
 
@@ -185,6 +185,9 @@ pub struct Vm {
     pub effects: RefCell<Vec<(Rc<str>, usize)>>,
     /// Whether tail-resumptive handler clauses run without switching stacks.
     pub fast_resume: bool,
+    /// Set when writing the program's output failed because its reader went away (a closed
+    /// pipe, as in `kont prog.kont | head -1`): the program then stops quietly.
+    pub output_closed: Cell<bool>,
 }
 
 impl Vm {
@@ -198,6 +201,7 @@ impl Vm {
             transfer: RefCell::new(effects::Transfer::Empty),
             effects: RefCell::new(Vec::new()),
             fast_resume,
+            output_closed: Cell::new(false),
         }
     }
 }
