@@ -16,7 +16,7 @@ use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, i
 use crate::runtime::ops;
 use crate::runtime::print;
 use crate::runtime::value::{Value, discard};
-use crate::runtime::{Ctrl, Ctx, RuntimeError};
+use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
 /// Compiles a resolved unit; returns its top level as a function of no arguments.
@@ -153,6 +153,11 @@ impl<'u> Compiler<'u> {
         move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &from, &slots))
     }
 
+    /// The closure of a function that captures nothing, made once.
+    fn closed_closure(&self, f: &FnIr) -> Rc<Closure> {
+        Closure::new(self.function(f), Box::new([]))
+    }
+
     fn exprs(&self, irs: &[Ir]) -> Vec<Code> {
         irs.iter().map(|i| self.expr(i)).collect()
     }
@@ -165,7 +170,10 @@ impl<'u> Compiler<'u> {
                 Box::new(move |_, _| Ok(v.clone()))
             }
             Ir::Get(place) => self.get(place),
-            Ir::Set(place, e) => self.set(place, self.expr(e)),
+            Ir::Set(place, e) => match self.update(place, e) {
+                Some(code) => code,
+                None => self.set(place, self.expr(e)),
+            },
             Ir::Let(bind, e) => self.let_(bind, self.expr(e)),
             Ir::SetIndex(a, i, v, span) => self.set_index(a, i, v, *span),
             Ir::Block {
@@ -237,14 +245,7 @@ impl<'u> Compiler<'u> {
                     Ok(Value::ctor(sym, vals))
                 })
             }
-            Ir::Index(a, i, span) => {
-                let (a, i, span) = (self.expr(a), self.expr(i), *span);
-                Box::new(move |ctx, clo| {
-                    let a = a(ctx, clo)?;
-                    let i = i(ctx, clo)?;
-                    index(&a, &i).map_err(|m| err(m, span))
-                })
-            }
+            Ir::Index(a, i, span) => self.index(a, i, *span),
             Ir::Return(e) => {
                 let e = self.expr(e);
                 Box::new(move |ctx, clo| Err(Ctrl::ret(e(ctx, clo)?)))
@@ -420,36 +421,125 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// `a[i]`: reads the array in place when it is in a local slot and the index is a local or
+    /// a constant (reading those has no effect, so the order of evaluation is kept).
+    fn index(&self, a: &Ir, i: &Ir, span: Span) -> Code {
+        match (self.operand(a), self.operand(i)) {
+            (Operand::Local(s), Operand::Local(t)) => {
+                Box::new(move |ctx, _| index(ctx.local(s), ctx.local(t)).map_err(|m| err(m, span)))
+            }
+            (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
+                index(ctx.local(s), &Value::Int(k)).map_err(|m| err(m, span))
+            }),
+            (a, i) => {
+                let (a, i) = (self.operand_code(a), self.operand_code(i));
+                Box::new(move |ctx, clo| {
+                    let a = a(ctx, clo)?;
+                    let i = i(ctx, clo)?;
+                    index(&a, &i).map_err(|m| err(m, span))
+                })
+            }
+        }
+    }
+
+    /// `x = x + y`, `x = x - y`, `x = x * y` for a local or captured variable `x` and a local
+    /// or constant `y`: updated in place, without reading `x` out and writing it back. `None`
+    /// for any other assignment.
+    fn update(&self, place: &Place, e: &Ir) -> Option<Code> {
+        let Ir::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y, span) = e else {
+            return None;
+        };
+        let same = match (place, &**x) {
+            (Place::Local(v), Ir::Get(Place::Local(w))) => v == w,
+            (Place::Capture(i, _), Ir::Get(Place::Capture(j, _))) => i == j,
+            _ => false,
+        };
+        let y = match self.operand(y) {
+            Operand::Code(_) => return None,
+            simple => simple,
+        };
+        if !same {
+            return None;
+        }
+        let (op, span) = (*op, *span);
+        let fast: fn(i64, i64) -> Option<i64> = match op {
+            BinOp::Add => i64::checked_add,
+            BinOp::Sub => i64::checked_sub,
+            _ => i64::checked_mul,
+        };
+        let apply = move |x: &mut Value, y: &Value| -> R {
+            if let (Value::Int(i), Value::Int(j)) = (&*x, y)
+                && let Some(r) = fast(*i, *j)
+            {
+                *x = Value::Int(r);
+                return Ok(Value::Unit);
+            }
+            let r = ops::binary(op, x, y).map_err(|m| err(m, span))?;
+            discard(std::mem::replace(x, r));
+            Ok(Value::Unit)
+        };
+        Some(match (place, y) {
+            (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
+                let s = self.slot(*v);
+                Box::new(move |ctx, _| apply(ctx.local_mut(s), &Value::Int(k)))
+            }
+            (Place::Local(v), Operand::Local(t)) if !self.boxed(*v) => {
+                let s = self.slot(*v);
+                Box::new(move |ctx, _| {
+                    let y = ctx.local(t).clone();
+                    apply(ctx.local_mut(s), &y)
+                })
+            }
+            (Place::Local(v), y) => {
+                let (s, y) = (self.slot(*v), self.operand_code(y));
+                Box::new(move |ctx, clo| {
+                    let y = y(ctx, clo)?;
+                    if let Value::Cell(c) = ctx.local(s) {
+                        return apply(&mut c.borrow_mut(), &y);
+                    }
+                    apply(ctx.local_mut(s), &y)
+                })
+            }
+            (Place::Capture(i, _), y) => {
+                let (i, y) = (*i, self.operand_code(y));
+                Box::new(move |ctx, clo| {
+                    let y = y(ctx, clo)?;
+                    match &clo.env[i] {
+                        Value::Cell(c) => apply(&mut c.borrow_mut(), &y),
+                        _ => Err(err(
+                            "internal error: assigning a captured constant".into(),
+                            span,
+                        )),
+                    }
+                })
+            }
+            _ => return None,
+        })
+    }
+
     fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Code {
+        if let (Operand::Local(s), Operand::Local(_) | Operand::Int(_)) =
+            (self.operand(a), self.operand(i))
+            && !matches!(self.operand(v), Operand::Code(_))
+        {
+            // Only locals and constants: nothing is evaluated but reads of slots, so the array
+            // can be written in place.
+            let (i, v) = (
+                self.operand_code(self.operand(i)),
+                self.operand_code(self.operand(v)),
+            );
+            return Box::new(move |ctx, clo| {
+                let idx = i(ctx, clo)?;
+                let val = v(ctx, clo)?;
+                store(ctx.local(s), &idx, val, span)
+            });
+        }
         let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
         Box::new(move |ctx, clo| {
             let arr = a(ctx, clo)?;
             let idx = i(ctx, clo)?;
             let val = v(ctx, clo)?;
-            match (&arr, &idx) {
-                (Value::Array(items), Value::Int(n)) => {
-                    let mut items = items.borrow_mut();
-                    let len = items.len();
-                    match usize::try_from(*n).ok().filter(|&n| n < len) {
-                        Some(n) => {
-                            discard(std::mem::replace(&mut items[n], val));
-                            Ok(Value::Unit)
-                        }
-                        None => Err(err(format!("index out of range: {n} (length {len})"), span)),
-                    }
-                }
-                (Value::Array(_), other) => Err(err(
-                    format!("type error: an index must be an int, got {}", other.kind()),
-                    span,
-                )),
-                (other, _) => Err(err(
-                    format!(
-                        "type error: cannot assign to an element of a {}",
-                        other.kind()
-                    ),
-                    span,
-                )),
-            }
+            store(&arr, &idx, val, span)
         })
     }
 
@@ -990,10 +1080,23 @@ impl<'u> Compiler<'u> {
 
     /// Code that builds a handler's clause closures in the current frame.
     fn handler(&self, h: &HandlerIr) -> HandlerMaker {
+        let closed = h.ops.iter().map(|(_, f)| f).chain(&h.ret);
+        if closed.clone().all(|f| f.captures.is_empty()) {
+            // No clause captures anything: one set of clauses serves every evaluation.
+            let made = Rc::new(HandlerValue {
+                ops: h
+                    .ops
+                    .iter()
+                    .map(|(op, f)| (*op, self.closed_closure(f), clause_kind(f)))
+                    .collect(),
+                ret: h.ret.as_ref().map(|f| self.closed_closure(f)),
+            });
+            return Rc::new(move |_, _| made.clone());
+        }
         let ops: Vec<_> = h
             .ops
             .iter()
-            .map(|(op, f)| (*op, f.tail_resumptive, self.closure_maker(f)))
+            .map(|(op, f)| (*op, clause_kind(f), self.closure_maker(f)))
             .collect();
         let ret = h.ret.as_ref().map(|f| self.closure_maker(f));
         Rc::new(move |ctx, clo| {
@@ -1035,10 +1138,13 @@ impl<'u> Compiler<'u> {
         let source = self.source;
         Box::new(move |ctx, clo| {
             let kv = k(ctx, clo)?;
-            let mut vals = Vec::with_capacity(args.len());
-            for a in &args {
-                vals.push(a(ctx, clo)?);
-            }
+            let vals = match args.as_slice() {
+                [] => effects::Args::None,
+                [a] => effects::Args::One(a(ctx, clo)?),
+                many => {
+                    effects::Args::Many(many.iter().map(|a| a(ctx, clo)).collect::<Result<_, _>>()?)
+                }
+            };
             let h = handler.as_ref().map(|h| h(ctx, clo));
             let pending = effects::PendingResume {
                 k: kv,
@@ -1055,6 +1161,11 @@ impl<'u> Compiler<'u> {
             }
         })
     }
+}
+
+/// How an operation clause may run (see [`effects::ClauseKind`]).
+fn clause_kind(f: &FnIr) -> effects::ClauseKind {
+    effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
 /// The integer test of a comparison operator.
@@ -1102,6 +1213,34 @@ fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
 }
 
 /// `a[i]` on arrays and lists.
+/// `arr[idx] = val`.
+fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> R {
+    match (arr, idx) {
+        (Value::Array(items), Value::Int(n)) => {
+            let mut items = items.borrow_mut();
+            let len = items.len();
+            match usize::try_from(*n).ok().filter(|&n| n < len) {
+                Some(n) => {
+                    discard(std::mem::replace(&mut items[n], val));
+                    Ok(Value::Unit)
+                }
+                None => Err(err(format!("index out of range: {n} (length {len})"), span)),
+            }
+        }
+        (Value::Array(_), other) => Err(err(
+            format!("type error: an index must be an int, got {}", other.kind()),
+            span,
+        )),
+        (other, _) => Err(err(
+            format!(
+                "type error: cannot assign to an element of a {}",
+                other.kind()
+            ),
+            span,
+        )),
+    }
+}
+
 fn index(a: &Value, i: &Value) -> Result<Value, String> {
     let n = match i {
         Value::Int(n) => *n,

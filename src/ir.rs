@@ -244,3 +244,122 @@ pub struct Unit {
     /// Whether the unit ends with an expression whose value the REPL should print.
     pub has_value: bool,
 }
+
+impl Ir {
+    /// Whether evaluating this may run code outside it or touch the handler stack: call a
+    /// function (a built-in may call back into kont), `suspend`, install a handler, resume,
+    /// make or discontinue a continuation. Function bodies written inside (lambdas, local
+    /// `fn`s) do not count: making a closure does not run it. A handler clause for which
+    /// this is false performs no operation, so on the fast path it needs no mask.
+    pub fn calls_out(&self) -> bool {
+        match self {
+            Ir::Const(_) | Ir::Get(_) | Ir::Lambda(_) | Ir::DefineGlobalFns(_) => false,
+            Ir::Call { .. }
+            | Ir::Suspend(..)
+            | Ir::Handle(..)
+            | Ir::Cont(..)
+            | Ir::Discontinue(..)
+            | Ir::Resume { fast: false, .. } => true,
+            Ir::Resume {
+                fast: true, args, ..
+            }
+            | Ir::List(args)
+            | Ir::Tuple(args)
+            | Ir::Ctor(_, args) => args.iter().any(Ir::calls_out),
+            Ir::Set(_, e)
+            | Ir::Let(_, e)
+            | Ir::Not(e, _)
+            | Ir::Neg(e, _)
+            | Ir::Return(e)
+            | Ir::Escape(e) => e.calls_out(),
+            Ir::Binary(_, a, b, _) | Ir::And(a, b, _) | Ir::Or(a, b, _) | Ir::Index(a, b, _) => {
+                a.calls_out() || b.calls_out()
+            }
+            Ir::While(c, body, _) | Ir::ForEach(_, c, body, _) => c.calls_out() || body.calls_out(),
+            Ir::SetIndex(a, i, v, _) | Ir::ForRange(_, a, i, v, _) => {
+                a.calls_out() || i.calls_out() || v.calls_out()
+            }
+            Ir::If(c, t, e, _) => {
+                c.calls_out() || t.calls_out() || e.as_deref().is_some_and(Ir::calls_out)
+            }
+            Ir::Block { stmts, value, .. } => {
+                stmts.iter().any(Ir::calls_out) || value.as_deref().is_some_and(Ir::calls_out)
+            }
+            Ir::Match(e, arms, _) => {
+                e.calls_out()
+                    || arms
+                        .iter()
+                        .any(|a| a.guard.as_ref().is_some_and(Ir::calls_out) || a.body.calls_out())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::{Env, resolve_program};
+    use crate::syntax::parse_program;
+
+    /// For each clause of the handler in `let h = handle … with { … };`: whether it is
+    /// tail-resumptive and whether its body calls out.
+    fn clause_facts(src: &str) -> Vec<(bool, bool)> {
+        let program = parse_program(src).expect("parses");
+        let Ok(unit) = resolve_program(&program, &mut Env::default()) else {
+            panic!("does not resolve")
+        };
+        let Ir::Block { stmts, .. } = &unit.main.body else {
+            panic!("a block")
+        };
+        // (A top-level `let` is a global: its IR is an assignment.)
+        let handler = stmts.iter().find_map(|s| match s {
+            Ir::Let(_, e) | Ir::Set(_, e) => match &**e {
+                Ir::Handle(_, h, _) => Some(h.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        let handler = handler.expect("a handle");
+        handler
+            .ops
+            .iter()
+            .map(|(_, f)| (f.tail_resumptive, f.body.calls_out()))
+            .collect()
+    }
+
+    #[test]
+    fn clauses_that_perform_nothing_do_not_call_out() {
+        let facts = clause_facts(
+            "effect A() effect B(x) effect C() effect D() effect E(x) effect F()
+             var s = 0;
+             let h = handle { 1 } with {
+               A(), k => resume k(s),
+               B(x), k => { s = x; resume k(()) }
+               C(), k => { println(1); resume k(()) }
+               D(), k => resume k(suspend A()),
+               E(x), _ => [x, (x, x), Some(x)],
+               F(), k => if s > 0 { resume k(fn() { suspend A() }) } else { resume k(abs(s)) },
+             };",
+        );
+        assert_eq!(
+            facts,
+            vec![
+                (true, false), // reads a variable
+                (true, false), // assigns one
+                (true, true),  // calls a built-in
+                (true, true),  // suspends
+                (true, false), // stops without resuming, building data
+                (true, true),  // a lambda's body does not count, but `abs(s)` does
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clause_keeping_its_continuation_is_not_tail_resumptive() {
+        let facts = clause_facts(
+            "effect A()
+             let h = handle { 1 } with { A(), k => k };",
+        );
+        assert_eq!(facts, vec![(false, false)]);
+    }
+}

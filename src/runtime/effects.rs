@@ -23,7 +23,8 @@
 //!   else) runs as an ordinary call on the suspending fiber: `suspend` pushes a mask (so that
 //!   operations the clause performs skip the handler and the ones above it, exactly as if the
 //!   clause ran in the handler's context), calls the clause, and returns its value. No stack
-//!   switch. With `KONT_FAST_RESUME=0` such clauses take the slow path instead: the clause
+//!   switch. A *leaf* clause ([`ClauseKind::Leaf`]: it calls nothing and performs nothing)
+//!   skips the mask too: nothing can search the handler stack while it runs. With `KONT_FAST_RESUME=0` such clauses take the slow path instead: the clause
 //!   runs where the handler waits and then resumes `k` with its value; the results are the
 //!   same.
 //! - **Cancelling.** `discontinue k`, and dropping the last reference to a suspended `k`,
@@ -52,16 +53,40 @@ use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
 use crate::stack::{self, Event, Fiber, FiberId};
 use crate::syntax::ast::Span;
 
+/// How an operation clause may run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ClauseKind {
+    /// Where its handler waits, after a stack switch, with its continuation.
+    General,
+    /// Tail-resumptive: on the fast path, as a call on the suspending stack behind a mask.
+    TailResumptive,
+    /// Tail-resumptive and performing nothing (no call, no `suspend`: see
+    /// [`Ir::calls_out`](crate::ir::Ir::calls_out)): on the fast path without a mask, since
+    /// no handler search can happen while it runs.
+    Leaf,
+}
+
+impl ClauseKind {
+    /// The kind of a clause from the resolver's facts about it.
+    pub fn of(tail_resumptive: bool, calls_out: bool) -> ClauseKind {
+        match (tail_resumptive, calls_out) {
+            (false, _) => ClauseKind::General,
+            (true, true) => ClauseKind::TailResumptive,
+            (true, false) => ClauseKind::Leaf,
+        }
+    }
+}
+
 /// The clauses of an installed handler.
 pub struct HandlerValue {
-    /// Operation clauses: the operation, the clause, and whether it is tail-resumptive.
-    pub ops: Vec<(OpId, Rc<Closure>, bool)>,
+    /// Operation clauses: the operation, the clause, and how it may run.
+    pub ops: Vec<(OpId, Rc<Closure>, ClauseKind)>,
     /// The `return` clause.
     pub ret: Option<Rc<Closure>>,
 }
 
 impl HandlerValue {
-    fn clause(&self, op: OpId) -> Option<(&Rc<Closure>, bool)> {
+    fn clause(&self, op: OpId) -> Option<(&Rc<Closure>, ClauseKind)> {
         self.ops
             .iter()
             .find(|(o, _, _)| *o == op)
@@ -88,6 +113,52 @@ pub enum HandlerEntry {
     },
 }
 
+/// The values a `resume` passes: most pass one, and then no vector is allocated.
+#[derive(Default)]
+pub enum Args {
+    /// No value (`resume k()`, or entering a `handle` body).
+    #[default]
+    None,
+    /// One value.
+    One(Value),
+    /// Several values (the first resume of a `cont` of a function of several parameters).
+    Many(Vec<Value>),
+}
+
+impl Args {
+    /// How many values.
+    pub fn len(&self) -> usize {
+        match self {
+            Args::None => 0,
+            Args::One(_) => 1,
+            Args::Many(vs) => vs.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value `suspend` returns when resumed with these: the last, or `()`.
+    fn into_value(self) -> Value {
+        match self {
+            Args::None => Value::Unit,
+            Args::One(v) => v,
+            Args::Many(mut vs) => vs.pop().unwrap_or(Value::Unit),
+        }
+    }
+
+    /// Pushes the values on a value stack, first first.
+    fn push_onto(self, stack: &mut Vec<Value>) {
+        match self {
+            Args::None => {}
+            Args::One(v) => stack.push(v),
+            Args::Many(vs) => stack.extend(vs),
+        }
+    }
+}
+
 /// Values in flight during a stack switch (see the module docs).
 #[derive(Default)]
 pub enum Transfer {
@@ -95,7 +166,7 @@ pub enum Transfer {
     #[default]
     Empty,
     /// Resuming: the arguments (a fresh `cont` continuation) or the value of `suspend`.
-    Resume(Vec<Value>),
+    Resume(Args),
     /// A fiber's function returned this value.
     Returned(Value),
     /// A fiber's function failed with this error.
@@ -111,7 +182,7 @@ pub enum Transfer {
         /// The operation.
         op: OpId,
         /// Its arguments.
-        args: Vec<Value>,
+        args: Args,
         /// The captured continuation.
         k: Rc<Continuation>,
         /// The handler that caught the operation.
@@ -152,7 +223,7 @@ pub struct PendingResume {
     /// The continuation (checked to be one when it runs).
     pub k: Value,
     /// The arguments.
-    pub args: Vec<Value>,
+    pub args: Args,
     /// The clauses of `resume … with { … }`.
     pub shallow: Option<Rc<HandlerValue>>,
     /// The source of the `resume`.
@@ -180,10 +251,10 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         let mut ctx = Ctx::new(vm.clone());
         let args = match take_transfer(&vm) {
             Transfer::Resume(args) => args,
-            _ => Vec::new(),
+            _ => Args::None,
         };
         let argc = args.len();
-        ctx.stack.extend(args);
+        args.push_onto(&mut ctx.stack);
         let result = invoke(&mut ctx, &f, argc, site);
         // Drop everything that could hold a continuation before the outcome is written:
         // dropping one cancels it, which switches stacks and uses the transfer slot.
@@ -219,7 +290,7 @@ pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeErro
         CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(RuntimeError::new("internal error", Span::default())),
     })?;
-    put_transfer(vm, Transfer::Resume(Vec::new()));
+    put_transfer(vm, Transfer::Resume(Args::None));
     let event = fiber.resume(0);
     let outcome = take_transfer(vm);
     vm.handlers.borrow_mut().clear();
@@ -293,17 +364,17 @@ pub fn handle(
     site: Span,
 ) -> R {
     let fiber = spawn(&ctx.vm, body, site)?;
-    let entry = HandlerEntry::Handler {
-        handler,
+    ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
+        handler: handler.clone(),
         fiber: fiber.clone(),
         shallow: false,
-    };
+    });
     let segment = Segment {
         fiber,
-        entries: vec![entry],
+        entries: Vec::new(),
         fresh: None,
     };
-    run_segment(ctx, segment, None, Vec::new(), source, site)
+    run_segment(ctx, segment, Some(handler), None, Args::None, source, site)
 }
 
 /// The deep handler installed on the segment's outermost fiber, if any.
@@ -345,17 +416,24 @@ fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Spa
 /// ends by resuming a continuation (a tail resume, or any tail-resumptive clause on the slow
 /// path) does not nest: this loop resumes it, so a handler answering a million operations
 /// uses constant native stack.
+///
+/// `deep` is the deep handler installed on the segment's outermost fiber when its entry is
+/// already on the handler stack (a `handle` pushes it directly); otherwise it is found among
+/// the segment's entries.
 fn run_segment(
     ctx: &mut Ctx,
     mut seg: Segment,
+    mut deep: Option<Rc<HandlerValue>>,
     mut shallow: Option<Rc<HandlerValue>>,
-    mut values: Vec<Value>,
+    mut values: Args,
     mut source: u32,
     mut site: Span,
 ) -> R {
     let vm = ctx.vm.clone();
     loop {
-        let deep = deep_handler(&seg);
+        if deep.is_none() {
+            deep = deep_handler(&seg);
+        }
         {
             let mut hs = vm.handlers.borrow_mut();
             if let Some(h) = &shallow {
@@ -367,6 +445,7 @@ fn run_segment(
             }
             hs.append(&mut seg.entries);
         }
+        recycle_entries(&vm, seg.entries);
         let fiber = seg.fiber;
         let id = fiber.id();
         put_transfer(&vm, Transfer::Resume(std::mem::take(&mut values)));
@@ -408,7 +487,7 @@ fn run_segment(
                         site,
                     ));
                 };
-                let Some((clause, tail_resumptive)) = handler.clause(op) else {
+                let Some((clause, kind)) = handler.clause(op) else {
                     return Err(internal(
                         "a handler was chosen for an operation it lacks",
                         site,
@@ -417,8 +496,8 @@ fn run_segment(
                 let clause = clause.clone();
                 drop(handler);
                 let argc = args.len();
-                ctx.stack.extend(args);
-                let next = if tail_resumptive {
+                args.push_onto(&mut ctx.stack);
+                let next = if kind != ClauseKind::General {
                     // On the slow path: run the clause here, then resume `k` with its value
                     // (plainly: a shallow handler is not part of `k`).
                     let v = match invoke(ctx, &clause, argc, site) {
@@ -427,7 +506,7 @@ fn run_segment(
                     };
                     PendingResume {
                         k: Value::Cont(k),
-                        args: vec![v],
+                        args: Args::One(v),
                         shallow: None,
                         source,
                         site,
@@ -441,6 +520,7 @@ fn run_segment(
                     }
                 };
                 seg = take_segment(&next.k, next.args.len(), next.site)?;
+                deep = None;
                 shallow = next.shallow;
                 values = next.args;
                 source = next.source;
@@ -453,6 +533,28 @@ fn run_segment(
             Err(e) => return Err(internal(e, site)),
         }
     }
+}
+
+/// Most segments carry a handler entry or two: their vectors are kept for the next suspend
+/// instead of being freed and allocated again.
+const SPARE_ENTRY_VECS: usize = 64;
+
+/// Keeps an emptied vector of handler entries for a later suspend.
+fn recycle_entries(vm: &Vm, entries: Vec<HandlerEntry>) {
+    if entries.capacity() != 0 && entries.capacity() <= 8 {
+        let mut spare = vm.spare_entries.borrow_mut();
+        if spare.len() < SPARE_ENTRY_VECS {
+            spare.push(entries);
+        }
+    }
+}
+
+/// Moves the handler entries from `index` up out of the handler stack (into a recycled
+/// vector when there is one).
+fn cut_entries(vm: &Vm, index: usize) -> Vec<HandlerEntry> {
+    let mut entries = vm.spare_entries.borrow_mut().pop().unwrap_or_default();
+    entries.extend(vm.handlers.borrow_mut().drain(index..));
+    entries
 }
 
 /// The result of a tail-resumptive clause that ran here (on the slow path) and stopped: if it
@@ -517,10 +619,10 @@ fn already_resumed(site: Span) -> Ctrl {
         .into()
 }
 
-/// Finds the handler for `op`: its position in the handler stack, the clause, and whether the
-/// clause may run on the fast path (tail-resumptive, and not a shallow handler, which must be
-/// gone once its clause has run).
-fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, bool)> {
+/// Finds the handler for `op`: its position in the handler stack, the clause, and how the
+/// clause may run (only [`ClauseKind::General`] for a shallow handler, which must be gone once
+/// its clause has run).
+fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, ClauseKind)> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
@@ -529,8 +631,9 @@ fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, bo
             HandlerEntry::Handler {
                 handler, shallow, ..
             } => {
-                if let Some((clause, tr)) = handler.clause(op) {
-                    return Some((i, clause.clone(), tr && !shallow));
+                if let Some((clause, kind)) = handler.clause(op) {
+                    let kind = if *shallow { ClauseKind::General } else { kind };
+                    return Some((i, clause.clone(), kind));
                 }
             }
         }
@@ -560,54 +663,89 @@ fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
 /// would grow with every handler an operation passes, and keep that memory while suspended.
 const MAX_FAST_NESTING: u32 = 16;
 
+/// Takes the `argc` values on top of `stack`.
+fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
+    match argc {
+        0 => Args::None,
+        1 => Args::One(stack.pop().unwrap_or_default()),
+        _ => Args::Many(stack.split_off(stack.len() - argc)),
+    }
+}
+
 /// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
 pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let found = find_handler(&ctx.vm.handlers.borrow(), op);
-    let Some((index, clause, fast)) = found else {
+    let Some((index, clause, kind)) = found else {
         return Err(unhandled(ctx, op, argc, site));
     };
-    if fast && ctx.vm.fast_resume && ctx.fast_nesting < MAX_FAST_NESTING {
-        ctx.fast_nesting += 1;
-        let depth = {
-            let mut hs = ctx.vm.handlers.borrow_mut();
-            let depth = hs.len();
-            hs.push(HandlerEntry::Mask {
-                skip: depth - index,
-            });
-            depth
-        };
-        let result = invoke(ctx, &clause, argc, site);
-        ctx.fast_nesting -= 1;
-        let mut hs = ctx.vm.handlers.borrow_mut();
-        if hs.len() == depth + 1 {
-            // The mask holds nothing to drop.
-            let _ = hs.pop();
-        } else {
-            hs.truncate(depth);
-        }
-        return match result {
+    let fast = ctx.vm.fast_resume;
+    if kind == ClauseKind::Leaf && fast {
+        // Nothing can search the handler stack while it runs: no mask needed.
+        match invoke(ctx, &clause, argc, site) {
             Ok(v) => Ok(v),
-            // The clause ended without resuming: unwind to its handler's fiber.
-            Err(c) => match c.kind() {
-                CtrlKind::Escape {
-                    target: None,
-                    value,
-                } => match &hs[index] {
-                    HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
-                    HandlerEntry::Mask { .. } => {
-                        Err(internal("a mask was chosen as a handler", site))
-                    }
-                },
-                other => Err(Ctrl(Box::new(other))),
-            },
-        };
+            Err(c) => clause_stopped(c, &ctx.vm.handlers.borrow()[index], site),
+        }
+    } else if kind == ClauseKind::TailResumptive && fast && ctx.fast_nesting < MAX_FAST_NESTING {
+        run_fast(ctx, index, &clause, argc, site)
+    } else {
+        // Nothing on this stack may keep the suspended fibers alive across the switch (that
+        // would be a cycle): the clause is not held.
+        drop(clause);
+        suspend_slow(ctx, op, index, argc, site)
     }
+}
+
+/// The fast path: runs the tail-resumptive `clause` of the handler at `index` as a call on
+/// this stack, behind a mask; its value is the value of `suspend`.
+#[inline(always)]
+fn run_fast(ctx: &mut Ctx, index: usize, clause: &Closure, argc: usize, site: Span) -> R {
+    ctx.fast_nesting += 1;
+    let depth = {
+        let mut hs = ctx.vm.handlers.borrow_mut();
+        let depth = hs.len();
+        hs.push(HandlerEntry::Mask {
+            skip: depth - index,
+        });
+        depth
+    };
+    let result = invoke(ctx, clause, argc, site);
+    ctx.fast_nesting -= 1;
+    let mut hs = ctx.vm.handlers.borrow_mut();
+    if hs.len() == depth + 1 {
+        // The mask holds nothing to drop.
+        let _ = hs.pop();
+    } else {
+        hs.truncate(depth);
+    }
+    match result {
+        Ok(v) => Ok(v),
+        Err(c) => clause_stopped(c, &hs[index], site),
+    }
+}
+
+/// A fast-path clause that did not return normally: if it ended without resuming, unwind to
+/// its handler's fiber with its value; anything else passes on.
+#[cold]
+fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
+    match c.kind() {
+        CtrlKind::Escape {
+            target: None,
+            value,
+        } => match entry {
+            HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
+            HandlerEntry::Mask { .. } => Err(internal("a mask was chosen as a handler", site)),
+        },
+        other => Err(Ctrl(Box::new(other))),
+    }
+}
+
+/// The slow path: captures the handler stack from `index` up as a continuation and switches
+/// to the code waiting for that handler's fiber, which runs the clause.
+#[inline(never)]
+fn suspend_slow(ctx: &mut Ctx, op: OpId, index: usize, argc: usize, site: Span) -> R {
     let vm = ctx.vm.clone();
-    // Nothing on this stack may keep the suspended fibers alive across the switch (that
-    // would be a cycle): the target is named by id and the clause is not held.
-    drop(clause);
-    let args = ctx.stack.split_off(ctx.stack.len() - argc);
-    let mut entries = vm.handlers.borrow_mut().split_off(index);
+    let args = take_args(&mut ctx.stack, argc);
+    let mut entries = cut_entries(&vm, index);
     let (fiber, handler) = match &entries[0] {
         HandlerEntry::Handler { fiber, handler, .. } => (fiber.clone(), handler.clone()),
         HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
@@ -615,6 +753,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {
         entries.remove(0);
     }
+    // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
     let k = Continuation::new(Segment {
         fiber,
@@ -632,7 +771,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     );
     match stack::suspend_to(target, 0) {
         Ok(_) => match take_transfer(&vm) {
-            Transfer::Resume(mut vals) => Ok(vals.pop().unwrap_or(Value::Unit)),
+            Transfer::Resume(vals) => Ok(vals.into_value()),
             _ => Err(internal("resumed without a value", site)),
         },
         Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
@@ -643,7 +782,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 /// `resume k(args)` or `resume k(args) with { … }`.
 pub fn resume(ctx: &mut Ctx, p: PendingResume) -> R {
     let seg = take_segment(&p.k, p.args.len(), p.site)?;
-    run_segment(ctx, seg, p.shallow, p.args, p.source, p.site)
+    run_segment(ctx, seg, None, p.shallow, p.args, p.source, p.site)
 }
 
 /// `cont f`: a fresh continuation that calls `f` when first resumed.

@@ -179,6 +179,8 @@ pub struct Vm {
     /// The handler stack: handlers installed by the running chain of continuations, innermost
     /// last (see [`effects`]).
     pub handlers: RefCell<Vec<HandlerEntry>>,
+    /// Empty vectors of handler entries, kept to carry the entries of the next suspend.
+    pub spare_entries: RefCell<Vec<Vec<HandlerEntry>>>,
     /// Values in flight during a stack switch (see [`effects`]).
     pub transfer: RefCell<effects::Transfer>,
     /// The names and arities of declared effect operations, indexed by operation id.
@@ -198,6 +200,7 @@ impl Vm {
             out: RefCell::new(out),
             args,
             handlers: RefCell::new(Vec::new()),
+            spare_entries: RefCell::new(Vec::new()),
             transfer: RefCell::new(effects::Transfer::Empty),
             effects: RefCell::new(Vec::new()),
             fast_resume,
