@@ -108,6 +108,8 @@ fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) 
 enum Operand {
     /// An unboxed local slot.
     Local(usize),
+    /// An immutable captured variable (an entry of the closure's environment).
+    Capture(usize),
     /// An integer constant.
     Int(i64),
     /// Anything else.
@@ -921,6 +923,7 @@ impl<'u> Compiler<'u> {
     fn operand(&self, ir: &Ir) -> Operand {
         match ir {
             Ir::Get(Place::Local(v)) if !self.boxed(*v) => Operand::Local(self.slot(*v)),
+            Ir::Get(Place::Capture(i, v)) if !self.boxed(*v) => Operand::Capture(*i),
             Ir::Const(Value::Int(i)) => Operand::Int(*i),
             other => Operand::Code(self.expr(other)),
         }
@@ -1012,6 +1015,33 @@ impl<'u> Compiler<'u> {
                 }
                 slow(x, y)
             }),
+            (Operand::Local(s), Operand::Capture(c)) => Box::new(move |ctx, clo| {
+                let (x, y) = (ctx.local(s), &clo.env[c]);
+                if let (Value::Int(i), Value::Int(j)) = (x, y)
+                    && let Some(v) = fast(*i, *j)
+                {
+                    return Ok(v);
+                }
+                slow(x, y)
+            }),
+            (Operand::Capture(c), Operand::Local(s)) => Box::new(move |ctx, clo| {
+                let (x, y) = (&clo.env[c], ctx.local(s));
+                if let (Value::Int(i), Value::Int(j)) = (x, y)
+                    && let Some(v) = fast(*i, *j)
+                {
+                    return Ok(v);
+                }
+                slow(x, y)
+            }),
+            (Operand::Capture(c), Operand::Int(k)) => Box::new(move |_, clo| {
+                let x = &clo.env[c];
+                if let Value::Int(i) = x
+                    && let Some(v) = fast(*i, k)
+                {
+                    return Ok(v);
+                }
+                slow(x, &Value::Int(k))
+            }),
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
                 if let Value::Int(i) = x
@@ -1071,6 +1101,7 @@ impl<'u> Compiler<'u> {
     fn operand_code(&self, o: Operand) -> Code {
         match o {
             Operand::Local(s) => Box::new(move |ctx, _| Ok(ctx.local(s).clone())),
+            Operand::Capture(i) => Box::new(move |_, clo| Ok(clo.env[i].clone())),
             Operand::Int(k) => Box::new(move |_, _| Ok(Value::Int(k))),
             Operand::Code(c) => c,
         }

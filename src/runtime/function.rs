@@ -94,7 +94,7 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     let base = ctx.stack.len() - argc;
     ctx.base = base;
     if proto.nslots > argc {
-        ctx.stack.resize(base + proto.nslots, Value::Unit);
+        grow_frame(&mut ctx.stack, proto.nslots - argc);
     }
     let result = (proto.body)(ctx, clo);
     let result = match result {
@@ -109,6 +109,15 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     truncate_stack(&mut ctx.stack, base);
     ctx.base = saved_base;
     result
+}
+
+/// Adds `n` slots holding `()` for the frame's locals (a few, one push each: cheaper than
+/// `Vec::resize`'s general loop).
+#[inline(never)]
+fn grow_frame(stack: &mut Vec<Value>, n: usize) {
+    for _ in 0..n {
+        stack.push(Value::Unit);
+    }
 }
 
 /// A call that needs more than the common path: a wrong argument count, or a stack so
@@ -136,7 +145,7 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
         }
         ctx.poll(site)?;
         if proto.nslots > argc {
-            ctx.stack.resize(base + proto.nslots, Value::Unit);
+            grow_frame(&mut ctx.stack, proto.nslots - argc);
         }
         result = match (proto.body)(ctx, &next) {
             Ok(v) => Ok(v),
