@@ -38,12 +38,14 @@
 //! |----------------------------------|---------------------------|-------------------------|
 //! | Fresh                            | TOS − 0x40 and TOS − 0x10 | `continuation_start`    |
 //! | Running, on the active chain     | parent's frame record     | parent's resume point   |
-//! | Suspended (segment's outermost)  | innermost's frame record  | innermost's resume point|
+//! | Suspended (segment's outermost)  | innermost's RSP and RBP   | innermost's resume point|
 //! | Running, in a suspended segment  | parent's record (kept)    | parent's resume point   |
 //!
-//! A frame record is the pair (saved RBP, return or resume address) a switch leaves on
-//! its stack; RSP and RBP both point at it. `continuation_start` keeps RBP at the RBP
-//! slot, so the frame-pointer chain runs from a continuation into its parent.
+//! A frame record is the pair (saved RBP, return address) a resume leaves on the
+//! parent's stack; while a fiber runs, RSP and RBP both point at it. `continuation_start`
+//! keeps RBP at the RBP slot, so the frame-pointer chain runs from a continuation into
+//! its parent. A suspended context holds the innermost fiber's registers themselves
+//! (its RSP points at the RBX its switch pushed).
 //!
 //! # Primitives
 //!
