@@ -408,8 +408,13 @@ mod tests {
         assert_eq!(unsafe { callee_saved_survive(raw_into, 0x100_0001) }, 0);
         // The fiber's own check is its result; 0 in RSI says it returned.
         assert_eq!(RAW_RECEIVED.get(), (0, 0));
-        // The handle never saw the raw switches (it still reads Fresh); dropping it
-        // frees the finished stack.
+        // The handle never saw the raw switches: mark the fiber finished, as `enter`
+        // would have, so that dropping the handle frees the finished stack.
+        fiber
+            .header()
+            .phase
+            .set(super::super::header::Phase::Finished);
+        assert_eq!(fiber.state(), crate::stack::State::Finished);
     }
 
     thread_local! {
