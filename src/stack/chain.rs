@@ -9,7 +9,7 @@
 //! `resume`. A fiber's code dropping its own last handle while it runs therefore frees
 //! nothing.
 
-use super::header::{self, Header};
+use super::header::{self, Header, Phase};
 use super::pool::{self, Slot};
 use super::x86_64::{switch_into, switch_out};
 use super::{Event, FiberId, Payload, State, SuspendError};
@@ -33,16 +33,20 @@ pub fn current_slot() -> Option<Slot> {
     CURRENT.get().map(|header| unsafe { header.as_ref() }.slot)
 }
 
-/// Switches into the segment of `outer`, which must be `Fresh` or `Suspended`: to
-/// `outer` itself if fresh, else to the innermost fiber of its suspended segment.
-/// Returns when the segment suspends to us, or `outer` returns or panics. With `cancel`, every fiber
-/// of the segment is marked cancelling first, so the pending `suspend` returns
-/// `Err(Cancelled)`.
+/// Switches into the segment of `outer`, which must be at rest (`Fresh` or `Suspended`):
+/// to `outer` itself if fresh, else to the innermost fiber of its suspended segment.
+/// Returns when the segment suspends to us, or `outer` returns or panics. With `cancel`,
+/// every fiber of the segment is marked cancelling first, so the pending `suspend`
+/// returns `Err(Cancelled)`.
+///
+/// The round trip stores only `CURRENT` (twice): `outer`'s parent and innermost fiber
+/// are written when they change (the latter by `suspend`), and whether it runs is read
+/// off its control context (see `Header::at_rest`).
 ///
 /// # Safety
 ///
-/// `outer` is in state `Fresh` or `Suspended`, and the caller holds a reference to it
-/// until this returns (the active chain's reference to its outermost fiber).
+/// `outer` is at rest, and the caller holds a reference to it until this returns (the
+/// active chain's reference to its outermost fiber).
 #[inline]
 pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> Event {
     // SAFETY: the caller holds a reference until we return.
@@ -52,27 +56,35 @@ pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> E
     if cancel {
         mark_cancelling(inner, outer);
     }
-    header.parent.set(CURRENT.replace(Some(inner)));
-    header.state.set(State::Running);
+    let parent = CURRENT.replace(Some(inner));
+    // Only if it changed: a store costs more than the comparison.
+    if address(header.parent.get()) != address(parent) {
+        header.parent.set(parent);
+    }
     // SAFETY: `outer`'s context holds its own initial context (fresh) or the registers
     // its segment's innermost fiber saved when it suspended; that stack is intact.
     let (received, suspended) = unsafe { switch_into(header::context(outer), payload, cancel) };
     CURRENT.set(header.parent.get());
-    match NonNull::new(suspended as *mut Header) {
-        Some(innermost) => {
-            header.state.set(State::Suspended);
-            header.innermost.set(innermost);
-            Event::Suspended(received)
-        }
-        None => finished(header, received),
+    if suspended != 0 {
+        Event::Suspended(received)
+    } else {
+        finished(header, received)
     }
 }
 
-/// The event for a continuation whose start function returned `result`.
-#[cold]
-#[inline(never)]
+/// The address of a fiber's header, 0 for the thread's own stack: compares without
+/// branching on `None`.
+#[inline(always)]
+fn address(fiber: Option<NonNull<Header>>) -> usize {
+    fiber.map_or(0, |header| header.as_ptr() as usize)
+}
+
+/// The event for a continuation whose start function returned `result`. Inlined: were
+/// it a call returning the event through memory, the compiler would pass every
+/// `Event::Suspended` through memory as well (five more stores per round trip).
+#[inline(always)]
 fn finished(header: &Header, result: Payload) -> Event {
-    header.state.set(State::Finished);
+    header.phase.set(Phase::Finished);
     match header.panic.take() {
         Some(message) => Event::Panicked(message),
         None => Event::Returned(result),
@@ -110,10 +122,17 @@ pub fn suspend(target: FiberId, payload: Payload) -> Result<Payload, SuspendErro
         }
         current => find_outermost(current, target)?,
     };
+    // SAFETY: fibers on the active chain are alive.
+    let header = unsafe { outer.as_ref() };
+    // Record the segment's innermost fiber, only if it changed (a store costs more than
+    // the comparison).
+    if header.innermost.get() != current {
+        header.innermost.set(current);
+    }
     // SAFETY: `outer` is running, so its context holds the registers of its parent,
-    // which is inside `enter(outer)` on an intact stack. That `enter` marks `outer`
-    // suspended with `current` as its innermost fiber, and tells us on resumption
-    // whether we are being cancelled.
+    // which is inside `enter(outer)` on an intact stack. Our switch leaves `outer` at
+    // rest (see `Header::at_rest`), and that `enter` tells us on resumption whether we
+    // are being cancelled.
     let (received, cancelled) =
         unsafe { switch_out(header::context(outer), payload, current.as_ptr() as usize) };
     if cancelled {
@@ -194,7 +213,7 @@ pub unsafe fn drop_ref(fiber: NonNull<Header>) {
 unsafe fn release(fiber: NonNull<Header>) {
     // SAFETY: the caller guarantees `fiber` is alive.
     let header = unsafe { fiber.as_ref() };
-    match header.state.get() {
+    match header.state() {
         State::Fresh => {
             let start = header.start.take();
             // SAFETY: no reference is left and the fiber never ran.
@@ -213,7 +232,7 @@ unsafe fn release(fiber: NonNull<Header>) {
             header.refs.set(refs);
             // With refs left, a handle made while cancelling frees it later; unfinished
             // (see above), it is leaked.
-            if refs == 0 && header.state.get() == State::Finished {
+            if refs == 0 && header.phase.get() == Phase::Finished {
                 // SAFETY: the last reference is gone and nothing runs on the stack.
                 unsafe { free(fiber) };
             }

@@ -20,19 +20,37 @@ pub type Start = Box<dyn FnOnce(Payload) -> Payload>;
 /// Where a fresh continuation's closure waits (taken when it starts or is cancelled).
 pub type StartSlot = Cell<Option<Start>>;
 
+/// How far a continuation is in its life. Whether a started one runs or is suspended is
+/// not stored: its control context tells (see [`Header::at_rest`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Made, its closure not yet taken.
+    Fresh,
+    /// Its closure has started (`fiber_start` took it).
+    Started,
+    /// Its closure returned or panicked, or it was cancelled while fresh.
+    Finished,
+}
+
 /// Bookkeeping of one continuation, at the top of its slot, just above TOS.
+///
+/// A round trip writes none of it in the common case (the parent and innermost fiber
+/// stay the same from one resume to the next): only the thread's `CURRENT` and the
+/// control context change.
 pub struct Header {
     /// Number of `Fiber` handles (a last-handle drop that cancels adds one meanwhile).
     pub refs: Cell<usize>,
-    /// Lifecycle state. Fibers strictly inside a suspended segment stay `Running`.
-    pub state: Cell<State>,
+    /// Fresh, started or finished.
+    pub phase: Cell<Phase>,
     /// Set on every fiber of a segment that is being cancelled.
     pub cancelling: Cell<bool>,
     /// The fiber this one runs under (`None`: the thread's own stack). Valid while
-    /// `Running`, including inside a suspended segment.
+    /// running, including inside a suspended segment; written by a resume only when it
+    /// changes.
     pub parent: Cell<Option<NonNull<Header>>>,
-    /// While `Suspended`: the innermost fiber of the suspended segment (itself if it
-    /// suspended alone).
+    /// The innermost fiber of the segment when it last suspended (itself if it
+    /// suspended alone, or while fresh); written only when it changes. Meaningful while
+    /// at rest; while running it may name a fiber since finished.
     pub innermost: Cell<NonNull<Header>>,
     /// The closure, until the continuation starts or is cancelled.
     pub start: StartSlot,
@@ -51,6 +69,35 @@ impl Header {
     #[inline(always)]
     pub fn may_suspend_as(&self, id: FiberId) -> bool {
         self.serial == id.serial && !self.cancelling.get()
+    }
+
+    /// Whether the continuation's segment is at rest (fresh or suspended), so that it
+    /// can be resumed. Its control context's RSP then points into the stack of the
+    /// innermost fiber: below that fiber's header, by less than a slot less the header.
+    /// While the segment runs (even inside a larger suspended segment) the RSP slot
+    /// holds the frame record of the parent instead, on a stack that is never the
+    /// innermost fiber's: the parent was running when it resumed the segment, so it was
+    /// none of the segment's fibers, and it keeps its stack while the segment runs.
+    /// The innermost fiber's slot may have been released meanwhile; only its address is
+    /// used. A finished continuation is never at rest.
+    #[inline(always)]
+    pub fn at_rest(&self) -> bool {
+        // SAFETY: the control context lies just below this live header; the switches
+        // write it only while no Rust reference to it exists.
+        let rsp = unsafe { (*context(NonNull::from(self))).rsp };
+        let depth = self.slot.top - self.slot.base - HEADER_SIZE;
+        let below = (self.innermost.get().as_ptr() as usize).wrapping_sub(rsp);
+        self.phase.get() != Phase::Finished && below.wrapping_sub(1) < depth
+    }
+
+    /// The continuation's state.
+    pub fn state(&self) -> State {
+        match (self.phase.get(), self.at_rest()) {
+            (Phase::Finished, _) => State::Finished,
+            (_, false) => State::Running,
+            (Phase::Fresh, true) => State::Fresh,
+            (Phase::Started, true) => State::Suspended,
+        }
     }
 }
 
@@ -73,7 +120,7 @@ pub unsafe fn init(slot: Slot, serial: u64, start: Start) -> NonNull<Header> {
     unsafe {
         header.write(Header {
             refs: Cell::new(1),
-            state: Cell::new(State::Fresh),
+            phase: Cell::new(Phase::Fresh),
             cancelling: Cell::new(false),
             parent: Cell::new(None),
             innermost: Cell::new(NonNull::new_unchecked(header)),
@@ -115,6 +162,7 @@ pub extern "C" fn fiber_start(
     // start slot of this continuation, alive while it runs (its resumer holds a reference),
     // and its argument buffer, which lies above every frame of this stack.
     let (header, start, first) = unsafe { (&*vmctx, &*func, args.read()) };
+    header.phase.set(Phase::Started);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let start = start.take().expect("a fresh continuation has its closure");
         start(first)

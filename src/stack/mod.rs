@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!  slot top ──► +-----------------------------------+   high addresses
-//!               | Header: refs, state, cancelling,  |   HEADER_SIZE bytes: the
+//!               | Header: refs, phase, cancelling,  |   HEADER_SIZE bytes: the
 //!               | parent, innermost, closure, panic |   continuation's bookkeeping
 //!               | message, slot, serial             |   (header.rs)
 //!  TOS ───────► +-----------------------------------+   16-byte aligned
@@ -38,12 +38,21 @@
 //! |----------------------------------|---------------------------|-------------------------|
 //! | Fresh                            | TOS − 0x40 and TOS − 0x10 | `continuation_start`    |
 //! | Running, on the active chain     | parent's frame record     | parent's resume point   |
-//! | Suspended (segment's outermost)  | innermost's frame record  | innermost's resume point|
+//! | Suspended (segment's outermost)  | innermost's RSP and RBP   | innermost's resume point|
 //! | Running, in a suspended segment  | parent's record (kept)    | parent's resume point   |
 //!
-//! A frame record is the pair (saved RBP, return or resume address) a switch leaves on
-//! its stack; RSP and RBP both point at it. `continuation_start` keeps RBP at the RBP
-//! slot, so the frame-pointer chain runs from a continuation into its parent.
+//! A frame record is the pair (saved RBP, return address) a resume leaves on the
+//! parent's stack; while a fiber runs, RSP and RBP both point at it. `continuation_start`
+//! keeps RBP at the RBP slot, so the frame-pointer chain runs from a continuation into
+//! its parent. A suspended context holds the innermost fiber's registers themselves
+//! (its RSP points at the RBX its switch pushed).
+//!
+//! The context also says whether a continuation can be resumed: its RSP points into the
+//! stack of the segment's innermost fiber exactly when the segment is fresh or
+//! suspended, and at a frame record on its parent's stack while it runs
+//! (`Header::at_rest`). No state is written on a round trip: it stores the registers,
+//! the thread's running fiber twice, and a fiber's parent and innermost fiber only when
+//! they change. On x86-64 a round trip is bound by its stores, about a cycle each.
 //!
 //! # Primitives
 //!
@@ -54,7 +63,7 @@
 //!
 //! **Suspend.** [`suspend`] (or [`suspend_to`]) from code on fiber `I`, naming an
 //! ancestor `O` on the active chain (or `I` itself), stores `I`'s registers in `O`'s
-//! control context and returns to `O`'s parent, telling it `I` is the innermost fiber.
+//! control context, records `I` as `O`'s innermost fiber and returns to `O`'s parent.
 //! `O` is now suspended and its context says where the whole segment `I..=O`
 //! continues; the fibers strictly inside keep their contexts (their parents'
 //! registers) and their parent links. A later `O.resume(p)`, from anywhere, goes
@@ -129,7 +138,7 @@ mod pool;
 mod tests;
 mod x86_64;
 
-use header::Header;
+use header::{Header, Phase};
 use std::fmt;
 use std::ptr::NonNull;
 
@@ -240,26 +249,16 @@ impl fmt::Display for SuspendError {
 impl std::error::Error for SuspendError {}
 
 /// Where a continuation is in its life.
-// The resumable states are the even ones: `resume` tests one bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum State {
     /// Made, not yet resumed.
-    Fresh = 0,
+    Fresh,
     /// On the active chain, or inside a suspended segment below its outermost fiber.
-    Running = 1,
+    Running,
     /// The outermost fiber of a suspended segment: resumable.
-    Suspended = 2,
+    Suspended,
     /// Its closure returned or panicked.
-    Finished = 3,
-}
-
-impl State {
-    /// Fresh or suspended.
-    #[inline(always)]
-    fn is_resumable(self) -> bool {
-        self as u8 & 1 == 0
-    }
+    Finished,
 }
 
 /// A handle to one continuation: a native stack plus its control context.
@@ -294,7 +293,7 @@ impl Fiber {
     /// suspends to here, or this continuation returns or panics.
     #[inline]
     pub fn resume(&self, payload: Payload) -> Result<Event, ResumeError> {
-        if self.header().state.get().is_resumable() {
+        if self.header().at_rest() {
             // SAFETY: alive (we hold a handle) and fresh or suspended.
             Ok(unsafe { chain::enter(self.header, payload, false) })
         } else {
@@ -304,7 +303,7 @@ impl Fiber {
 
     /// Ok if fresh or suspended, else why not.
     fn resumable(&self) -> Result<(), ResumeError> {
-        if self.header().state.get().is_resumable() {
+        if self.header().at_rest() {
             Ok(())
         } else {
             Err(self.not_resumable())
@@ -316,8 +315,8 @@ impl Fiber {
     #[inline(never)]
     fn not_resumable(&self) -> ResumeError {
         let header = self.header();
-        match header.state.get() {
-            State::Finished => ResumeError::Finished,
+        match header.phase.get() {
+            Phase::Finished => ResumeError::Finished,
             _ if header.cancelling.get() => ResumeError::Cancelling,
             _ => ResumeError::Running,
         }
@@ -325,7 +324,7 @@ impl Fiber {
 
     /// Where this continuation is in its life.
     pub fn state(&self) -> State {
-        self.header().state.get()
+        self.header().state()
     }
 
     /// Cancels this continuation. Suspended: resumes it so that its pending `suspend`
@@ -334,10 +333,10 @@ impl Fiber {
     /// is dropped.
     pub fn cancel(&self) -> Result<(), ResumeError> {
         let header = self.header();
-        match header.state.get() {
+        match header.state() {
             State::Finished => Ok(()),
             State::Fresh => {
-                header.state.set(State::Finished);
+                header.phase.set(Phase::Finished);
                 drop(header.start.take());
                 Ok(())
             }

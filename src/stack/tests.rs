@@ -152,6 +152,45 @@ fn multi_level_suspend_captures_the_segment() {
 }
 
 #[test]
+fn parent_and_innermost_follow_every_change() {
+    // A segment's parent and innermost fiber are written only when they change: resume
+    // one fiber from the thread's stack and from another fiber in turn, and let it
+    // suspend alone, through its new parent, and from an inner fiber.
+    let parent_id = Rc::new(Cell::new(None::<FiberId>));
+    let seen = parent_id.clone();
+    let o = fiber(move |x| {
+        let o_id = my_id();
+        // Alone, to the thread's stack; resumed by P.
+        let x = suspend_to(o_id, x + 1).unwrap();
+        // To P's parent, found through our parent link (now P).
+        let x = suspend_to(seen.get().unwrap(), x + 1).unwrap();
+        // From an inner fiber, the segment inner..=O to P.
+        let inner = fiber(move |y| suspend_to(o_id, y + 1).unwrap() + 1);
+        let Ok(Event::Returned(y)) = inner.resume(x) else {
+            panic!()
+        };
+        // Alone again, to the thread's stack.
+        suspend_to(o_id, y + 1).unwrap() + 1
+    });
+    assert_eq!(o.resume(1), Ok(Event::Suspended(2)));
+    let o2 = o.clone();
+    let p = fiber(move |x| match o2.resume(x).unwrap() {
+        Event::Suspended(v) => v,
+        e => panic!("{e:?}"),
+    });
+    parent_id.set(Some(p.id()));
+    assert_eq!(p.resume(10), Ok(Event::Suspended(11)));
+    assert_eq!(o.state(), State::Running);
+    assert_eq!(o.resume(0), Err(ResumeError::Running));
+    assert_eq!(p.state(), State::Suspended);
+    assert_eq!(p.resume(20), Ok(Event::Returned(21)));
+    assert_eq!(o.state(), State::Suspended);
+    assert_eq!(o.resume(30), Ok(Event::Suspended(32)));
+    assert_eq!(o.resume(40), Ok(Event::Returned(41)));
+    assert_eq!(o.state(), State::Finished);
+}
+
+#[test]
 fn resuming_a_running_or_inner_fiber_is_an_error() {
     let inner_handle = Rc::new(Cell::new(None::<Fiber>));
     let keep = inner_handle.clone();

@@ -23,26 +23,29 @@
 //! - [`switch_into`] (resume) pushes RBX and *calls* the context's RIP. Every entry point
 //!   (`continuation_start`, and the resume label inside [`switch_out`]) starts with the
 //!   same entry sequence: it pushes RBP onto the caller's stack, completing a frame
-//!   record (saved RBP, return address of the call); takes its own RSP from the
+//!   record (saved RBP, return address of the call); loads its own RSP and RBP from the
 //!   context; and stores the caller's frame record as RSP and RBP and the call's return
 //!   address as RIP.
-//! - [`switch_out`] (suspend) pushes RBX and its own frame record (RBP, resume label),
-//!   stores the record as RSP and RBP and the label as RIP, then loads the caller's RSP
-//!   from the context, pops the caller's RBP and *returns* into `switch_into`.
+//! - [`switch_out`] (suspend) pushes RBX, stores its RSP, its RBP and its resume label as
+//!   the context's RSP, RBP and RIP, then loads the caller's RSP from the context, pops
+//!   the caller's RBP and *returns* into `switch_into`.
 //! - `continuation_start` finishes the same way as `switch_out`, without saving.
 //!
 //! Pairing every resume's `call` with a `ret` keeps the CPU's return-address predictor
 //! in step across stacks (jumping both ways costs two mispredicted returns per round
 //! trip). A suspend that crosses several fibers still unbalances it, once.
 //!
-//! A context written by a switch therefore always names a valid frame record, even
-//! when the Rust code around the switch omits frame pointers, and a frame-pointer walk
-//! from `continuation_start` (whose RBP is the context's RBP slot) steps onto the
-//! parent's stack.
+//! While a fiber runs, its context thus names a valid frame record on its parent's
+//! stack, even when the Rust code around the switch omits frame pointers, and a
+//! frame-pointer walk from `continuation_start` (whose RBP is the context's RBP slot)
+//! steps onto the parent's stack. A suspended context holds the registers themselves:
+//! a round trip is bound by its stores (about a cycle each), and a suspend that pushed
+//! a frame record of its own would add two.
 //!
 //! Callee-saved registers: R12–R15 are declared clobbered, so the compiler saves them
 //! around a switch only where they hold live values; RBX (reserved by LLVM) is pushed
-//! and popped by the switch itself; RBP is saved in the frame record.
+//! and popped by the switch itself; RBP is saved in the frame record (resume) or in the
+//! context (suspend).
 //!
 //! MXCSR and the x87 control word are callee-saved in the System V ABI but are not
 //! switched: Rust code never changes rounding modes or exception masks, so every stack
@@ -58,8 +61,8 @@ use core::mem::{offset_of, size_of};
 /// Where a stack continues: the three registers a switch loads and stores.
 ///
 /// It sits at the very top of each stack (TOS − 0x18). While the fiber runs it holds
-/// its parent's registers (where to go back); while its segment is suspended, the
-/// registers at which the segment continues.
+/// its parent's frame record (as RSP and RBP) and resume point: where to go back. While
+/// its segment is suspended it holds the registers at which the segment continues.
 #[repr(C)]
 pub struct ControlContext {
     /// Stack pointer (TOS − 0x18).
@@ -177,18 +180,16 @@ pub unsafe fn switch_out(
     let cancel: usize;
     // SAFETY: the caller guarantees `*ctx` holds the parent's frame record, whose
     // return address leads into its `switch_into`. We resume at label 2 only through
-    // a `switch_into` on this context, whose entry sequence below restores our RSP;
-    // our RBP and RBX come back from our stack. R12–R15 are declared clobbered, the
+    // a `switch_into` on this context, whose entry sequence below restores our RSP and
+    // RBP; our RBX comes back from our stack. R12–R15 are declared clobbered, the
     // rest is caller-saved (`clobber_abi`).
     unsafe {
         asm!(
             "push rbx",                   // RBX is reserved by LLVM: save it by hand
             "lea r8, [rip + 2f]",         // r8 = where this side resumes (label 2)
-            "push r8",                    // our frame record, high word: resume address
-            "push rbp",                   // our frame record, low word: our RBP
             "mov rax, [rdx + {rsp}]",     // load the parent's RSP before overwriting it
-            "mov [rdx + {rsp}], rsp",     // store our RSP: our frame record
-            "mov [rdx + {rbp}], rsp",     // store our RBP: the same frame record
+            "mov [rdx + {rsp}], rsp",     // store our RSP (it points at our RBX)
+            "mov [rdx + {rbp}], rbp",     // store our RBP
             "mov [rdx + {rip}], r8",      // store our RIP: label 2
             "mov rsp, rax",               // onto the parent's stack, at its frame record
             "pop rbp",                    // the parent's RBP
@@ -196,13 +197,14 @@ pub unsafe fn switch_out(
                                           // RSI = innermost
             "2:",                         // entry point: a switch_into called us, RSI = ctx
             "push rbp",                   // complete the caller's frame record
-            "mov rax, [rsi + {rsp}]",     // load our RSP before overwriting it
+            "mov rax, [rsi + {rsp}]",     // load our RSP ...
+            "mov rdx, [rsi + {rbp}]",     // ... and RBP before overwriting them
+            "mov r8, [rsp + 8]",          // the caller's RIP: its call's return address
             "mov [rsi + {rsp}], rsp",     // store the caller's RSP: its frame record
             "mov [rsi + {rbp}], rsp",     // store the caller's RBP: the same record
-            "mov rdx, [rsp + 8]",         // the caller's RIP: its call's return address
-            "mov [rsi + {rip}], rdx",     // store it
-            "mov rbp, [rax]",             // our RBP, from our frame record
-            "lea rsp, [rax + 16]",        // back on our stack, past our frame record
+            "mov [rsi + {rip}], r8",      // store the caller's RIP
+            "mov rsp, rax",               // back on our stack, at our saved RBX
+            "mov rbp, rdx",               // our RBP
             "pop rbx",                    // our RBX; RCX holds the cancel flag
             rsp = const CTX_RSP,
             rbp = const CTX_RBP,
@@ -406,8 +408,13 @@ mod tests {
         assert_eq!(unsafe { callee_saved_survive(raw_into, 0x100_0001) }, 0);
         // The fiber's own check is its result; 0 in RSI says it returned.
         assert_eq!(RAW_RECEIVED.get(), (0, 0));
-        // The handle never saw the raw switches (it still reads Fresh); dropping it
-        // frees the finished stack.
+        // The handle never saw the raw switches: mark the fiber finished, as `enter`
+        // would have, so that dropping the handle frees the finished stack.
+        fiber
+            .header()
+            .phase
+            .set(super::super::header::Phase::Finished);
+        assert_eq!(fiber.state(), crate::stack::State::Finished);
     }
 
     thread_local! {
