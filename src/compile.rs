@@ -734,6 +734,18 @@ impl<'u> Compiler<'u> {
                 Box::new(move |_, val| Ok(print::equal(&lit, val).unwrap_or(false)))
             }
             Pat::Nil => Box::new(|_, val| Ok(matches!(val, Value::Nil))),
+            Pat::Cons(h, t) if let Some(ht) = bind_slots::<Vec<_>>(self, [&**h, &**t]) => {
+                // `x :: xs`: no sub-matchers to call.
+                let (h, t) = (ht[0], ht[1]);
+                Box::new(move |ctx, val| match val {
+                    Value::Cons(cell) => {
+                        bind_to(ctx, h, &cell.head);
+                        bind_to(ctx, t, &cell.tail);
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })
+            }
             Pat::Cons(h, t) => {
                 let (h, t) = (self.matcher(h), self.matcher(t));
                 Box::new(move |ctx, val| match val {
@@ -749,6 +761,22 @@ impl<'u> Compiler<'u> {
                             if !m(ctx, v)? {
                                 return Ok(false);
                             }
+                        }
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })
+            }
+            Pat::Ctor(sym, items)
+                if !items.is_empty()
+                    && let Some(slots) = bind_slots::<Box<[_]>>(self, items) =>
+            {
+                // `Node(l, v, r)`: the fields go straight to their slots.
+                let sym = *sym;
+                Box::new(move |ctx, val| match val {
+                    Value::Ctor(c) if c.name == sym && c.fields.len() == slots.len() => {
+                        for (slot, field) in slots.iter().zip(c.fields.iter()) {
+                            bind_to(ctx, *slot, field);
                         }
                         Ok(true)
                     }
@@ -1244,6 +1272,29 @@ fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
 }
 
 /// `a[i]` on arrays and lists.
+/// The slots of patterns that are all names or `_` (`None` for `_`), or `None` if one is
+/// anything else.
+fn bind_slots<'p, C: FromIterator<Option<usize>>>(
+    compiler: &Compiler,
+    pats: impl IntoIterator<Item = &'p Pat>,
+) -> Option<C> {
+    pats.into_iter()
+        .map(|p| match p {
+            Pat::Wild => Some(None),
+            Pat::Bind(v) => Some(Some(compiler.slot(*v))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Binds `val` to the slot of a name pattern (nothing for `_`).
+#[inline(always)]
+fn bind_to(ctx: &mut Ctx, slot: Option<usize>, val: &Value) {
+    if let Some(slot) = slot {
+        set_slot(ctx, slot, val.clone());
+    }
+}
+
 /// `arr[idx] = val`.
 fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> R {
     match (arr, idx) {
