@@ -580,17 +580,20 @@ impl<'e> Resolver<'e> {
             .clause
             .as_ref()
             .is_some_and(|c| !c.has_return && c.tail_resumes == self.meta[c.k].uses);
-        if let Some(kv) = k_var
-            && !tail_resumptive
-        {
-            param_vars.push(kv);
+        let mut nslots = ctx.nslots;
+        match k_var {
+            Some(kv) if !tail_resumptive => param_vars.push(kv),
+            // A tail-resumptive clause has no `k` parameter; when `k`'s slot is the last one
+            // (the clause has no locals), the frame does without it.
+            Some(Some(kv)) if self.vars[kv].slot + 1 == nslots => nslots -= 1,
+            _ => {}
         }
         let ctx = self.fns.last().expect("a function context");
         Ok(FnIr {
             name,
             params: param_vars,
             captures: ctx.captures.clone(),
-            nslots: ctx.nslots,
+            nslots,
             body,
             tail_resumptive,
         })

@@ -93,8 +93,10 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
     ctx.base = base;
-    if proto.nslots > argc {
-        grow_frame(&mut ctx.stack, proto.nslots - argc);
+    match proto.nslots - argc {
+        0 => {}
+        1 => ctx.stack.push(Value::Unit),
+        n => grow_frame(&mut ctx.stack, n),
     }
     let result = (proto.body)(ctx, clo);
     let result = match result {
