@@ -116,6 +116,39 @@ enum Operand {
     Code(Code),
 }
 
+impl Operand {
+    /// Where a simple operand is read from; `None` for code.
+    fn source(&self) -> Option<Source> {
+        match *self {
+            Operand::Local(s) => Some(Source::Local(s)),
+            Operand::Capture(i) => Some(Source::Capture(i)),
+            Operand::Int(k) => Some(Source::Const(Value::Int(k))),
+            Operand::Code(_) => None,
+        }
+    }
+}
+
+/// A simple operand, read by reference without running code.
+enum Source {
+    /// A frame slot.
+    Local(usize),
+    /// An entry of the closure's environment.
+    Capture(usize),
+    /// A constant.
+    Const(Value),
+}
+
+impl Source {
+    #[inline(always)]
+    fn read<'a>(&'a self, ctx: &'a Ctx, clo: &'a Closure) -> &'a Value {
+        match self {
+            Source::Local(s) => ctx.local(*s),
+            Source::Capture(i) => &clo.env[*i],
+            Source::Const(v) => v,
+        }
+    }
+}
+
 impl<'u> Compiler<'u> {
     fn slot(&self, v: usize) -> usize {
         self.vars[v].slot
@@ -456,13 +489,10 @@ impl<'u> Compiler<'u> {
             (Place::Capture(i, _), Ir::Get(Place::Capture(j, _))) => i == j,
             _ => false,
         };
-        let y = match self.operand(y) {
-            Operand::Code(_) => return None,
-            simple => simple,
-        };
         if !same {
             return None;
         }
+        let y = self.simple_operand(y)?;
         let (op, span) = (*op, *span);
         let fast: fn(i64, i64) -> Option<i64> = match op {
             BinOp::Add => i64::checked_add,
@@ -520,16 +550,14 @@ impl<'u> Compiler<'u> {
     }
 
     fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Code {
-        if let (Operand::Local(s), Operand::Local(_) | Operand::Int(_)) =
-            (self.operand(a), self.operand(i))
-            && !matches!(self.operand(v), Operand::Code(_))
-        {
-            // Only locals and constants: nothing is evaluated but reads of slots, so the array
-            // can be written in place.
-            let (i, v) = (
-                self.operand_code(self.operand(i)),
-                self.operand_code(self.operand(v)),
-            );
+        if let (Some(Operand::Local(s)), Some(i), Some(v)) = (
+            self.simple_operand(a),
+            self.simple_operand(i),
+            self.simple_operand(v),
+        ) {
+            // Only locals and constants: nothing is evaluated but reads, so the array can be
+            // written in place.
+            let (i, v) = (self.operand_code(i), self.operand_code(v));
             return Box::new(move |ctx, clo| {
                 let idx = i(ctx, clo)?;
                 let val = v(ctx, clo)?;
@@ -949,11 +977,18 @@ impl<'u> Compiler<'u> {
     // ----- operators ----------------------------------------------------------------------
 
     fn operand(&self, ir: &Ir) -> Operand {
+        self.simple_operand(ir)
+            .unwrap_or_else(|| Operand::Code(self.expr(ir)))
+    }
+
+    /// The operand `ir` is if it is a local, a captured constant or an int (reading it has no
+    /// effect); `None`, compiling nothing, for anything else.
+    fn simple_operand(&self, ir: &Ir) -> Option<Operand> {
         match ir {
-            Ir::Get(Place::Local(v)) if !self.boxed(*v) => Operand::Local(self.slot(*v)),
-            Ir::Get(Place::Capture(i, v)) if !self.boxed(*v) => Operand::Capture(*i),
-            Ir::Const(Value::Int(i)) => Operand::Int(*i),
-            other => Operand::Code(self.expr(other)),
+            Ir::Get(Place::Local(v)) if !self.boxed(*v) => Some(Operand::Local(self.slot(*v))),
+            Ir::Get(Place::Capture(i, v)) if !self.boxed(*v) => Some(Operand::Capture(*i)),
+            Ir::Const(Value::Int(i)) => Some(Operand::Int(*i)),
+            _ => None,
         }
     }
 
@@ -1043,33 +1078,18 @@ impl<'u> Compiler<'u> {
                 }
                 slow(x, y)
             }),
-            (Operand::Local(s), Operand::Capture(c)) => Box::new(move |ctx, clo| {
-                let (x, y) = (ctx.local(s), &clo.env[c]);
-                if let (Value::Int(i), Value::Int(j)) = (x, y)
-                    && let Some(v) = fast(*i, *j)
-                {
-                    return Ok(v);
-                }
-                slow(x, y)
-            }),
-            (Operand::Capture(c), Operand::Local(s)) => Box::new(move |ctx, clo| {
-                let (x, y) = (&clo.env[c], ctx.local(s));
-                if let (Value::Int(i), Value::Int(j)) = (x, y)
-                    && let Some(v) = fast(*i, *j)
-                {
-                    return Ok(v);
-                }
-                slow(x, y)
-            }),
-            (Operand::Capture(c), Operand::Int(k)) => Box::new(move |_, clo| {
-                let x = &clo.env[c];
-                if let Value::Int(i) = x
-                    && let Some(v) = fast(*i, k)
-                {
-                    return Ok(v);
-                }
-                slow(x, &Value::Int(k))
-            }),
+            (a, b) if let (Some(x), Some(y)) = (a.source(), b.source()) => {
+                // Any other pair of locals, captured constants and ints: read in place.
+                Box::new(move |ctx, clo| {
+                    let (x, y) = (x.read(ctx, clo), y.read(ctx, clo));
+                    if let (Value::Int(i), Value::Int(j)) = (x, y)
+                        && let Some(v) = fast(*i, *j)
+                    {
+                        return Ok(v);
+                    }
+                    slow(x, y)
+                })
+            }
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
                 if let Value::Int(i) = x
@@ -1271,7 +1291,6 @@ fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
     }
 }
 
-/// `a[i]` on arrays and lists.
 /// The slots of patterns that are all names or `_` (`None` for `_`), or `None` if one is
 /// anything else.
 fn bind_slots<'p, C: FromIterator<Option<usize>>>(
@@ -1323,6 +1342,7 @@ fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> R {
     }
 }
 
+/// `a[i]` on arrays and lists.
 fn index(a: &Value, i: &Value) -> Result<Value, String> {
     let n = match i {
         Value::Int(n) => *n,

@@ -24,9 +24,9 @@
 //!   operations the clause performs skip the handler and the ones above it, exactly as if the
 //!   clause ran in the handler's context), calls the clause, and returns its value. No stack
 //!   switch. A *leaf* clause ([`ClauseKind::Leaf`]: it calls nothing and performs nothing)
-//!   skips the mask too: nothing can search the handler stack while it runs. With `KONT_FAST_RESUME=0` such clauses take the slow path instead: the clause
-//!   runs where the handler waits and then resumes `k` with its value; the results are the
-//!   same.
+//!   skips the mask too: nothing can search the handler stack while it runs. With
+//!   `KONT_FAST_RESUME=0` such clauses take the slow path instead: the clause runs where the
+//!   handler waits and then resumes `k` with its value; the results are the same.
 //! - **Cancelling.** `discontinue k`, and dropping the last reference to a suspended `k`,
 //!   cancel its fibers (`crate::stack::Fiber::cancel`): the pending `suspend` returns
 //!   [`CtrlKind::Abort`], which unwinds every frame without running kont code (destructors run),
@@ -127,17 +127,12 @@ pub enum Args {
 
 impl Args {
     /// How many values.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         match self {
             Args::None => 0,
             Args::One(_) => 1,
             Args::Many(vs) => vs.len(),
         }
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The value `suspend` returns when resumed with these: the last, or `()`.
@@ -536,12 +531,15 @@ fn run_segment(
 }
 
 /// Most segments carry a handler entry or two: their vectors are kept for the next suspend
-/// instead of being freed and allocated again.
+/// instead of being freed and allocated again (at most this many of them)...
 const SPARE_ENTRY_VECS: usize = 64;
+
+/// ...and only small ones: a vector that once carried a deep chain of handlers is freed.
+const SPARE_ENTRY_CAPACITY: usize = 8;
 
 /// Keeps an emptied vector of handler entries for a later suspend.
 fn recycle_entries(vm: &Vm, entries: Vec<HandlerEntry>) {
-    if entries.capacity() != 0 && entries.capacity() <= 8 {
+    if entries.capacity() != 0 && entries.capacity() <= SPARE_ENTRY_CAPACITY {
         let mut spare = vm.spare_entries.borrow_mut();
         if spare.len() < SPARE_ENTRY_VECS {
             spare.push(entries);
