@@ -84,7 +84,7 @@ fn address(fiber: Option<NonNull<Header>>) -> usize {
 /// `Event::Suspended` through memory as well (five more stores per round trip).
 #[inline(always)]
 fn finished(header: &Header, result: Payload) -> Event {
-    header.phase.set(Phase::Finished);
+    header.finish();
     match header.panic.take() {
         Some(message) => Event::Panicked(message),
         None => Event::Returned(result),
@@ -97,7 +97,7 @@ fn mark_cancelling(inner: NonNull<Header>, outer: NonNull<Header>) {
     loop {
         // SAFETY: the fibers of a suspended segment are alive (see the module docs).
         let header = unsafe { fiber.as_ref() };
-        header.cancelling.set(true);
+        header.mark_cancelling();
         match header.parent.get() {
             Some(parent) if fiber != outer => fiber = parent,
             _ => break,
@@ -157,8 +157,8 @@ fn find_outermost(
     loop {
         // SAFETY: fibers on the active chain are alive (see the module docs).
         let header = unsafe { fiber.as_ref() };
-        cancelling |= header.cancelling.get();
-        if fiber == target.header && header.serial == target.serial {
+        cancelling |= header.cancelling();
+        if fiber == target.header && header.serial() == target.serial {
             return if cancelling {
                 Err(SuspendError::Cancelled)
             } else {

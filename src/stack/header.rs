@@ -42,8 +42,6 @@ pub struct Header {
     pub refs: Cell<usize>,
     /// Fresh, started or finished.
     pub phase: Cell<Phase>,
-    /// Set on every fiber of a segment that is being cancelled.
-    pub cancelling: Cell<bool>,
     /// The fiber this one runs under (`None`: the thread's own stack). Valid while
     /// running, including inside a suspended segment; written by a resume only when it
     /// changes.
@@ -58,17 +56,42 @@ pub struct Header {
     pub panic: Cell<Option<String>>,
     /// The slot this header lives in.
     pub slot: Slot,
-    /// The pool's lease number for this use of the slot: with the header's address,
-    /// names this continuation and no later one on the same slot.
-    pub serial: u64,
+    /// How far below the header a resting context's RSP may lie: the slot's size less
+    /// the header (see [`Header::at_rest`]; stored so the check loads one word).
+    pub rest_depth: usize,
+    /// The pool's lease number for this use of the slot (which, with the header's
+    /// address, names this continuation and no later one on the same slot), with
+    /// [`CANCELLING`] set once its segment is being cancelled. One word, so that a
+    /// suspend checks both with one comparison.
+    lease: Cell<u64>,
 }
+
+/// The bit of [`Header`]'s lease word that says the fiber is being cancelled. Lease
+/// numbers count up from 1 and never reach it.
+const CANCELLING: u64 = 1 << 63;
 
 impl Header {
     /// Whether this header, found at `id.header`, belongs to the fiber `id` names (not
     /// a later one on the same slot), and that fiber is not being cancelled.
     #[inline(always)]
     pub fn may_suspend_as(&self, id: FiberId) -> bool {
-        self.serial == id.serial && !self.cancelling.get()
+        self.lease.get() == id.serial
+    }
+
+    /// The pool's lease number for this continuation.
+    #[inline(always)]
+    pub fn serial(&self) -> u64 {
+        self.lease.get() & !CANCELLING
+    }
+
+    /// Whether the continuation's segment is being cancelled.
+    pub fn cancelling(&self) -> bool {
+        self.lease.get() & CANCELLING != 0
+    }
+
+    /// Marks the continuation as being cancelled: a `suspend` on it now fails.
+    pub fn mark_cancelling(&self) {
+        self.lease.set(self.lease.get() | CANCELLING);
     }
 
     /// Whether the continuation's segment is at rest (fresh or suspended), so that it
@@ -79,15 +102,27 @@ impl Header {
     /// innermost fiber's: the parent was running when it resumed the segment, so it was
     /// none of the segment's fibers, and it keeps its stack while the segment runs.
     /// The innermost fiber's slot may have been released meanwhile; only its address is
-    /// used. A finished continuation is never at rest.
+    /// used. A finished continuation is never at rest: [`Header::finish`] leaves its
+    /// innermost fiber and its context's RSP both at its own header, 0 bytes apart.
     #[inline(always)]
     pub fn at_rest(&self) -> bool {
         // SAFETY: the control context lies just below this live header; the switches
         // write it only while no Rust reference to it exists.
         let rsp = unsafe { (*context(NonNull::from(self))).rsp };
-        let depth = self.slot.top - self.slot.base - HEADER_SIZE;
         let below = (self.innermost.get().as_ptr() as usize).wrapping_sub(rsp);
-        self.phase.get() != Phase::Finished && below.wrapping_sub(1) < depth
+        below.wrapping_sub(1) < self.rest_depth
+    }
+
+    /// Marks the continuation finished: its closure returned or panicked, or it was
+    /// cancelled before it started. Its context, no longer needed, is pointed at the
+    /// header itself, so that [`Header::at_rest`] is false from now on.
+    pub fn finish(&self) {
+        let me = NonNull::from(self);
+        self.phase.set(Phase::Finished);
+        self.innermost.set(me);
+        // SAFETY: as in `at_rest`; nothing runs on a finished stack, so nothing will
+        // switch through this context again.
+        unsafe { (*context(me)).rsp = me.as_ptr() as usize };
     }
 
     /// The continuation's state.
@@ -121,13 +156,13 @@ pub unsafe fn init(slot: Slot, serial: u64, start: Start) -> NonNull<Header> {
         header.write(Header {
             refs: Cell::new(1),
             phase: Cell::new(Phase::Fresh),
-            cancelling: Cell::new(false),
             parent: Cell::new(None),
             innermost: Cell::new(NonNull::new_unchecked(header)),
             start: Cell::new(Some(start)),
             panic: Cell::new(None),
             slot,
-            serial,
+            rest_depth: slot.top - slot.base - HEADER_SIZE,
+            lease: Cell::new(serial),
         });
         top.write(StackTop {
             return_count: 1,

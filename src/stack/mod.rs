@@ -317,7 +317,7 @@ impl Fiber {
         let header = self.header();
         match header.phase.get() {
             Phase::Finished => ResumeError::Finished,
-            _ if header.cancelling.get() => ResumeError::Cancelling,
+            _ if header.cancelling() => ResumeError::Cancelling,
             _ => ResumeError::Running,
         }
     }
@@ -336,7 +336,7 @@ impl Fiber {
         match header.state() {
             State::Finished => Ok(()),
             State::Fresh => {
-                header.phase.set(Phase::Finished);
+                header.finish();
                 drop(header.start.take());
                 Ok(())
             }
@@ -362,7 +362,7 @@ impl Fiber {
     pub fn id(&self) -> FiberId {
         FiberId {
             header: self.header,
-            serial: self.header().serial,
+            serial: self.header().serial(),
         }
     }
 }
@@ -448,7 +448,7 @@ pub fn current_id() -> Option<FiberId> {
     chain::current().map(|header| FiberId {
         header,
         // SAFETY: the running fiber is alive (it is on the active chain).
-        serial: unsafe { header.as_ref() }.serial,
+        serial: unsafe { header.as_ref() }.serial(),
     })
 }
 

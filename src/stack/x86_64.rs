@@ -410,10 +410,7 @@ mod tests {
         assert_eq!(RAW_RECEIVED.get(), (0, 0));
         // The handle never saw the raw switches: mark the fiber finished, as `enter`
         // would have, so that dropping the handle frees the finished stack.
-        fiber
-            .header()
-            .phase
-            .set(super::super::header::Phase::Finished);
+        fiber.header().finish();
         assert_eq!(fiber.state(), crate::stack::State::Finished);
     }
 
