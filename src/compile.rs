@@ -84,6 +84,15 @@ fn write_cell(slot: &mut Value, v: Value) {
     discard(old);
 }
 
+/// A copy of local `slot`; ints are copied inline, without a call to `Value::clone`.
+#[inline(always)]
+fn read_local(ctx: &Ctx, slot: usize) -> Value {
+    match ctx.local(slot) {
+        Value::Int(i) => Value::Int(*i),
+        v => v.clone(),
+    }
+}
+
 #[inline(always)]
 fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
     match v {
@@ -347,7 +356,7 @@ impl<'u> Compiler<'u> {
                 if self.boxed(v) {
                     Box::new(move |ctx, _| Ok(read_cell(ctx.local(slot))))
                 } else {
-                    Box::new(move |ctx, _| Ok(ctx.local(slot).clone()))
+                    Box::new(move |ctx, _| Ok(read_local(ctx, slot)))
                 }
             }
             Place::Capture(i, v) => {
@@ -644,7 +653,7 @@ impl<'u> Compiler<'u> {
             let (t, e, op, cspan) = (self.expr(t), self.expr(e), *op, *cspan);
             return Box::new(move |ctx, clo| {
                 let holds = match ctx.local(slot) {
-                    Value::Int(x) => test(*x, k),
+                    Value::Int(x) => test.holds(*x, k),
                     other => expect_bool(
                         ops::binary(op, other, &Value::Int(k)).map_err(|m| err(m, cspan))?,
                         cspan,
@@ -1090,11 +1099,14 @@ impl<'u> Compiler<'u> {
                     slow(x, y)
                 })
             }
+            // Computed operands: `discard` tells the compiler that ints leave nothing to
+            // drop, which a plain drop (a call to the drop glue) does not.
             (Operand::Code(a), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
                 if let Value::Int(i) = x
                     && let Some(v) = fast(i, k)
                 {
+                    discard(x);
                     return Ok(v);
                 }
                 slow(&x, &Value::Int(k))
@@ -1108,6 +1120,8 @@ impl<'u> Compiler<'u> {
                     if let (Value::Int(i), Value::Int(j)) = (&x, &y)
                         && let Some(v) = fast(*i, *j)
                     {
+                        discard(x);
+                        discard(y);
                         return Ok(v);
                     }
                     slow(&x, &y)
@@ -1121,8 +1135,15 @@ impl<'u> Compiler<'u> {
     fn cond(&self, ir: &Ir, span: Span) -> Cond {
         match ir {
             Ir::Binary(op, a, b, span) if int_comparison(*op).is_some() => {
-                let f = int_comparison(*op).expect("a comparison");
-                self.specialise(*op, a, b, *span, move |x, y| Some(f(x, y)), expect_bool)
+                let test = int_comparison(*op).expect("a comparison");
+                self.specialise(
+                    *op,
+                    a,
+                    b,
+                    *span,
+                    move |x, y| Some(test.holds(x, y)),
+                    expect_bool,
+                )
             }
             Ir::Not(a, span) => {
                 let a = self.cond(a, *span);
@@ -1148,7 +1169,7 @@ impl<'u> Compiler<'u> {
 
     fn operand_code(&self, o: Operand) -> Code {
         match o {
-            Operand::Local(s) => Box::new(move |ctx, _| Ok(ctx.local(s).clone())),
+            Operand::Local(s) => Box::new(move |ctx, _| Ok(read_local(ctx, s))),
             Operand::Capture(i) => Box::new(move |_, clo| Ok(clo.env[i].clone())),
             Operand::Int(k) => Box::new(move |_, _| Ok(Value::Int(k))),
             Operand::Code(c) => c,
@@ -1247,17 +1268,32 @@ fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// The integer test of a comparison operator.
-fn int_comparison(op: BinOp) -> Option<fn(i64, i64) -> bool> {
-    Some(match op {
-        BinOp::Lt => |x, y| x < y,
-        BinOp::Le => |x, y| x <= y,
-        BinOp::Gt => |x, y| x > y,
-        BinOp::Ge => |x, y| x >= y,
-        BinOp::Eq => |x, y| x == y,
-        BinOp::Ne => |x, y| x != y,
+/// The integer test of a comparison operator: the set of orderings for which it holds
+/// (bit 0 less, bit 1 equal, bit 2 greater), tested inline rather than through a function
+/// pointer.
+#[derive(Clone, Copy)]
+struct IntTest(u8);
+
+impl IntTest {
+    /// Whether `x op y` holds.
+    #[inline(always)]
+    fn holds(self, x: i64, y: i64) -> bool {
+        let ordering = usize::from(x >= y) + usize::from(x > y);
+        self.0 >> ordering & 1 != 0
+    }
+}
+
+/// The integer test of a comparison operator, `None` for other operators.
+fn int_comparison(op: BinOp) -> Option<IntTest> {
+    Some(IntTest(match op {
+        BinOp::Lt => 0b001,
+        BinOp::Le => 0b011,
+        BinOp::Gt => 0b100,
+        BinOp::Ge => 0b110,
+        BinOp::Eq => 0b010,
+        BinOp::Ne => 0b101,
         _ => return None,
-    })
+    }))
 }
 
 /// Code that evaluates call arguments left to right onto the value stack; the common small
@@ -1366,5 +1402,32 @@ fn index(a: &Value, i: &Value) -> Result<Value, String> {
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| format!("index out of range: {n} (length {})", a.list_iter().count())),
         other => Err(format!("type error: cannot index a {}", other.kind())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_tests_agree_with_the_comparison_operators() {
+        let ops: [(BinOp, fn(&i64, &i64) -> bool); 6] = [
+            (BinOp::Lt, i64::lt),
+            (BinOp::Le, i64::le),
+            (BinOp::Gt, i64::gt),
+            (BinOp::Ge, i64::ge),
+            (BinOp::Eq, i64::eq),
+            (BinOp::Ne, i64::ne),
+        ];
+        let samples = [i64::MIN, -7, -1, 0, 1, 2, 7, i64::MAX];
+        for (op, expected) in ops {
+            let test = int_comparison(op).expect("a comparison");
+            for x in samples {
+                for y in samples {
+                    assert_eq!(test.holds(x, y), expected(&x, &y), "{x} {op:?} {y}");
+                }
+            }
+        }
+        assert!(int_comparison(BinOp::Add).is_none());
     }
 }

@@ -27,7 +27,8 @@ use value::Value;
 pub type R = Result<Value, Ctrl>;
 
 /// Why compiled code stopped before producing a value. One word (the reasons are rare and
-/// boxed), so that [`R`] is two words and comes back from every closure in registers.
+/// boxed), so that [`R`] is two words, the size of a [`Value`]: the result of every
+/// closure fits in the 16-byte slot its caller passes for it.
 pub struct Ctrl(Box<CtrlKind>);
 
 /// The reasons for unwinding.
