@@ -1409,9 +1409,12 @@ fn index(a: &Value, i: &Value) -> Result<Value, String> {
 mod tests {
     use super::*;
 
+    /// A comparison of Rust's integers.
+    type Compare = fn(&i64, &i64) -> bool;
+
     #[test]
     fn int_tests_agree_with_the_comparison_operators() {
-        let ops: [(BinOp, fn(&i64, &i64) -> bool); 6] = [
+        let ops: [(BinOp, Compare); 6] = [
             (BinOp::Lt, i64::lt),
             (BinOp::Le, i64::le),
             (BinOp::Gt, i64::gt),
