@@ -647,20 +647,20 @@ impl<'u> Compiler<'u> {
     fn if_(&self, c: &Ir, t: &Ir, e: Option<&Ir>, span: Span) -> Code {
         if let (Ir::Binary(op, a, b, cspan), Some(e)) = (c, e)
             && let (Operand::Local(slot), Operand::Int(k)) = (self.operand(a), self.operand(b))
-            && let Some(test) = int_comparison(*op)
+            && is_comparison(*op)
         {
             // `if n < 2 { … } else { … }`: the comparison inline, no condition closure.
             let (t, e, op, cspan) = (self.expr(t), self.expr(e), *op, *cspan);
-            return Box::new(move |ctx, clo| {
+            return by_comparison!(op, test => Box::new(move |ctx, clo| {
                 let holds = match ctx.local(slot) {
-                    Value::Int(x) => test.holds(*x, k),
+                    Value::Int(x) => test(*x, k),
                     other => expect_bool(
                         ops::binary(op, other, &Value::Int(k)).map_err(|m| err(m, cspan))?,
                         cspan,
                     )?,
                 };
                 if holds { t(ctx, clo) } else { e(ctx, clo) }
-            });
+            }));
         }
         let (c, t) = (self.cond(c, span), self.expr(t));
         match e.map(|e| self.expr(e)) {
@@ -1134,17 +1134,9 @@ impl<'u> Compiler<'u> {
     /// boolean directly; anything but a boolean is a type error at `span`.
     fn cond(&self, ir: &Ir, span: Span) -> Cond {
         match ir {
-            Ir::Binary(op, a, b, span) if int_comparison(*op).is_some() => {
-                let test = int_comparison(*op).expect("a comparison");
-                self.specialise(
-                    *op,
-                    a,
-                    b,
-                    *span,
-                    move |x, y| Some(test.holds(x, y)),
-                    expect_bool,
-                )
-            }
+            Ir::Binary(op, a, b, span) if is_comparison(*op) => by_comparison!(*op, test => {
+                self.specialise(*op, a, b, *span, move |x, y| Some(test(x, y)), expect_bool)
+            }),
             Ir::Not(a, span) => {
                 let a = self.cond(a, *span);
                 Box::new(move |ctx, clo| Ok(!a(ctx, clo)?))
@@ -1268,33 +1260,48 @@ fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// The integer test of a comparison operator: the set of orderings for which it holds
-/// (bit 0 less, bit 1 equal, bit 2 greater), tested inline rather than through a function
-/// pointer.
-#[derive(Clone, Copy)]
-struct IntTest(u8);
-
-impl IntTest {
-    /// Whether `x op y` holds.
-    #[inline(always)]
-    fn holds(self, x: i64, y: i64) -> bool {
-        let ordering = usize::from(x >= y) + usize::from(x > y);
-        self.0 >> ordering & 1 != 0
-    }
+/// Whether `op` compares (`<`, `<=`, `>`, `>=`, `==`, `!=`).
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+    )
 }
 
-/// The integer test of a comparison operator, `None` for other operators.
-fn int_comparison(op: BinOp) -> Option<IntTest> {
-    Some(IntTest(match op {
-        BinOp::Lt => 0b001,
-        BinOp::Le => 0b011,
-        BinOp::Gt => 0b100,
-        BinOp::Ge => 0b110,
-        BinOp::Eq => 0b010,
-        BinOp::Ne => 0b101,
-        _ => return None,
-    }))
+/// `by_comparison!(op, test => body)`: `body` with `test` bound to the integer test of the
+/// comparison `op` (a closure `(i64, i64) -> bool`), compiled once per operator so that
+/// the test is inlined into the code `body` builds. `op` must satisfy [`is_comparison`].
+macro_rules! by_comparison {
+    ($op:expr, $test:ident => $body:expr) => {
+        match $op {
+            BinOp::Lt => {
+                let $test = |x: i64, y: i64| x < y;
+                $body
+            }
+            BinOp::Le => {
+                let $test = |x: i64, y: i64| x <= y;
+                $body
+            }
+            BinOp::Gt => {
+                let $test = |x: i64, y: i64| x > y;
+                $body
+            }
+            BinOp::Ge => {
+                let $test = |x: i64, y: i64| x >= y;
+                $body
+            }
+            BinOp::Eq => {
+                let $test = |x: i64, y: i64| x == y;
+                $body
+            }
+            _ => {
+                let $test = |x: i64, y: i64| x != y;
+                $body
+            }
+        }
+    };
 }
+use by_comparison;
 
 /// Code that evaluates call arguments left to right onto the value stack; the common small
 /// counts are unrolled.
@@ -1413,7 +1420,7 @@ mod tests {
     type Compare = fn(&i64, &i64) -> bool;
 
     #[test]
-    fn int_tests_agree_with_the_comparison_operators() {
+    fn integer_tests_agree_with_the_comparison_operators() {
         let ops: [(BinOp, Compare); 6] = [
             (BinOp::Lt, i64::lt),
             (BinOp::Le, i64::le),
@@ -1424,13 +1431,14 @@ mod tests {
         ];
         let samples = [i64::MIN, -7, -1, 0, 1, 2, 7, i64::MAX];
         for (op, expected) in ops {
-            let test = int_comparison(op).expect("a comparison");
+            assert!(is_comparison(op));
             for x in samples {
                 for y in samples {
-                    assert_eq!(test.holds(x, y), expected(&x, &y), "{x} {op:?} {y}");
+                    let holds = by_comparison!(op, test => test(x, y));
+                    assert_eq!(holds, expected(&x, &y), "{x} {op:?} {y}");
                 }
             }
         }
-        assert!(int_comparison(BinOp::Add).is_none());
+        assert!(!is_comparison(BinOp::Add));
     }
 }

@@ -172,16 +172,16 @@ pub enum Transfer {
     Escaped(FiberId, Value),
     /// A stack extension finished a call: the continuation's state and the call's result.
     Extended(Box<Ctx>, R),
-    /// A fiber suspended to the handler `handler` with an operation.
+    /// A fiber suspended with an operation to the handler whose clause is `clause`.
     Suspended {
-        /// The operation.
-        op: OpId,
-        /// Its arguments.
+        /// The clause that handles the operation.
+        clause: Rc<Closure>,
+        /// How the clause may run.
+        kind: ClauseKind,
+        /// The operation's arguments.
         args: Args,
         /// The captured continuation.
         k: Rc<Continuation>,
-        /// The handler that caught the operation.
-        handler: Rc<HandlerValue>,
     },
 }
 
@@ -235,15 +235,23 @@ fn take_transfer(vm: &Vm) -> Transfer {
     std::mem::take(&mut *vm.transfer.borrow_mut())
 }
 
+/// Writes the transfer slot. The other side has emptied it, so there is normally nothing
+/// to drop: checked inline, without a call to `Transfer`'s drop glue; anything left over is
+/// dropped after the slot is released.
 fn put_transfer(vm: &Vm, t: Transfer) {
-    *vm.transfer.borrow_mut() = t;
+    let old = std::mem::replace(&mut *vm.transfer.borrow_mut(), t);
+    if let Transfer::Empty = old {
+        std::mem::forget(old);
+    } else {
+        drop(old);
+    }
 }
 
 /// A new fiber that calls `f` with the values of the first resume's transfer.
 fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(Box::new(move |_| {
-        let mut ctx = Ctx::new(vm.clone());
+        let mut ctx = Ctx::with_stack(vm.clone(), spare_stack(&vm));
         let args = match take_transfer(&vm) {
             Transfer::Resume(args) => args,
             _ => Args::None,
@@ -253,8 +261,11 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         let result = invoke(&mut ctx, &f, argc, site);
         // Drop everything that could hold a continuation before the outcome is written:
         // dropping one cancels it, which switches stacks and uses the transfer slot.
+        let mut stack = std::mem::take(&mut ctx.stack);
         drop(ctx);
+        stack.clear();
         drop(f);
+        recycle_stack(&vm, stack);
         let outcome = match result.map_err(Ctrl::kind) {
             Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
             Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
@@ -277,6 +288,31 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         )
         .into()
     })
+}
+
+/// How many emptied value stacks the VM keeps for new continuations...
+const SPARE_STACKS: usize = 64;
+
+/// ...and only those that stayed small: one that once held a deep recursion is freed.
+const SPARE_STACK_CAPACITY: usize = 1024;
+
+/// An empty value stack for a new continuation: a recycled one if there is one.
+fn spare_stack(vm: &Vm) -> Vec<Value> {
+    vm.spare_stacks
+        .borrow_mut()
+        .pop()
+        .unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK))
+}
+
+/// Keeps the emptied value stack of a finished continuation for a later one.
+fn recycle_stack(vm: &Vm, stack: Vec<Value>) {
+    debug_assert!(stack.is_empty());
+    if stack.capacity() <= SPARE_STACK_CAPACITY {
+        let mut spare = vm.spare_stacks.borrow_mut();
+        if spare.len() < SPARE_STACKS {
+            spare.push(stack);
+        }
+    }
 }
 
 /// Runs a whole program's top level on a root fiber of its own.
@@ -471,10 +507,10 @@ fn run_segment(
             }
             Ok(Event::Suspended(_)) => {
                 let Transfer::Suspended {
-                    op,
+                    clause,
+                    kind,
                     args,
                     k,
-                    handler,
                 } = outcome
                 else {
                     return Err(internal(
@@ -482,14 +518,6 @@ fn run_segment(
                         site,
                     ));
                 };
-                let Some((clause, kind)) = handler.clause(op) else {
-                    return Err(internal(
-                        "a handler was chosen for an operation it lacks",
-                        site,
-                    ));
-                };
-                let clause = clause.clone();
-                drop(handler);
                 let argc = args.len();
                 args.push_onto(&mut ctx.stack);
                 let next = if kind != ClauseKind::General {
@@ -617,10 +645,22 @@ fn already_resumed(site: Span) -> Ctrl {
         .into()
 }
 
-/// Finds the handler for `op`: its position in the handler stack, the clause, and how the
-/// clause may run (only [`ClauseKind::General`] for a shallow handler, which must be gone once
-/// its clause has run).
-fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, ClauseKind)> {
+/// The handler found for an operation.
+struct Found {
+    /// Its position in the handler stack.
+    index: usize,
+    /// The clause for the operation.
+    clause: Rc<Closure>,
+    /// How the clause may run; it fixes how the clause is called (a general clause takes
+    /// the continuation as a last argument, a tail-resumptive one does not).
+    kind: ClauseKind,
+    /// Whether the handler is shallow: then its clause runs on the slow path, as the
+    /// handler must be gone once the clause has run.
+    shallow: bool,
+}
+
+/// Finds the handler for `op`.
+fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
@@ -630,8 +670,12 @@ fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<(usize, Rc<Closure>, Cl
                 handler, shallow, ..
             } => {
                 if let Some((clause, kind)) = handler.clause(op) {
-                    let kind = if *shallow { ClauseKind::General } else { kind };
-                    return Some((i, clause.clone(), kind));
+                    return Some(Found {
+                        index: i,
+                        clause: clause.clone(),
+                        kind,
+                        shallow: *shallow,
+                    });
                 }
             }
         }
@@ -673,10 +717,16 @@ fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
 /// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
 pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let found = find_handler(&ctx.vm.handlers.borrow(), op);
-    let Some((index, clause, kind)) = found else {
+    let Some(Found {
+        index,
+        clause,
+        kind,
+        shallow,
+    }) = found
+    else {
         return Err(unhandled(ctx, op, argc, site));
     };
-    let fast = ctx.vm.fast_resume;
+    let fast = ctx.vm.fast_resume && !shallow;
     if kind == ClauseKind::Leaf && fast {
         // Nothing can search the handler stack while it runs: no mask needed.
         match invoke(ctx, &clause, argc, site) {
@@ -686,10 +736,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     } else if kind == ClauseKind::TailResumptive && fast && ctx.fast_nesting < MAX_FAST_NESTING {
         run_fast(ctx, index, &clause, argc, site)
     } else {
-        // Nothing on this stack may keep the suspended fibers alive across the switch (that
-        // would be a cycle): the clause is not held.
-        drop(clause);
-        suspend_slow(ctx, op, index, argc, site)
+        suspend_slow(ctx, clause, kind, index, argc, site)
     }
 }
 
@@ -738,14 +785,23 @@ fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
 }
 
 /// The slow path: captures the handler stack from `index` up as a continuation and switches
-/// to the code waiting for that handler's fiber, which runs the clause.
+/// to the code waiting for that handler's fiber, which runs `clause` (of `kind`). Nothing on
+/// this stack keeps the suspended fibers alive across the switch (that would be a cycle):
+/// the clause and the continuation travel in the transfer slot.
 #[inline(never)]
-fn suspend_slow(ctx: &mut Ctx, op: OpId, index: usize, argc: usize, site: Span) -> R {
+fn suspend_slow(
+    ctx: &mut Ctx,
+    clause: Rc<Closure>,
+    kind: ClauseKind,
+    index: usize,
+    argc: usize,
+    site: Span,
+) -> R {
     let vm = ctx.vm.clone();
     let args = take_args(&mut ctx.stack, argc);
     let mut entries = cut_entries(&vm, index);
-    let (fiber, handler) = match &entries[0] {
-        HandlerEntry::Handler { fiber, handler, .. } => (fiber.clone(), handler.clone()),
+    let fiber = match &entries[0] {
+        HandlerEntry::Handler { fiber, .. } => fiber.clone(),
         HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
     };
     if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {
@@ -761,10 +817,10 @@ fn suspend_slow(ctx: &mut Ctx, op: OpId, index: usize, argc: usize, site: Span) 
     put_transfer(
         &vm,
         Transfer::Suspended {
-            op,
+            clause,
+            kind,
             args,
             k,
-            handler,
         },
     );
     match stack::suspend_to(target, 0) {

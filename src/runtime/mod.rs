@@ -23,6 +23,9 @@ use effects::HandlerEntry;
 use function::Closure;
 use value::Value;
 
+/// The capacity, in values, a new value stack starts with.
+pub const INITIAL_STACK: usize = 64;
+
 /// The result of running compiled code.
 pub type R = Result<Value, Ctrl>;
 
@@ -182,6 +185,9 @@ pub struct Vm {
     pub handlers: RefCell<Vec<HandlerEntry>>,
     /// Empty vectors of handler entries, kept to carry the entries of the next suspend.
     pub spare_entries: RefCell<Vec<Vec<HandlerEntry>>>,
+    /// Emptied value stacks of finished continuations, kept for the next ones (see
+    /// `effects::spawn`).
+    pub spare_stacks: RefCell<Vec<Vec<Value>>>,
     /// Values in flight during a stack switch (see [`effects`]).
     pub transfer: RefCell<effects::Transfer>,
     /// The names and arities of declared effect operations, indexed by operation id.
@@ -202,6 +208,7 @@ impl Vm {
             args,
             handlers: RefCell::new(Vec::new()),
             spare_entries: RefCell::new(Vec::new()),
+            spare_stacks: RefCell::new(Vec::new()),
             transfer: RefCell::new(effects::Transfer::Empty),
             effects: RefCell::new(Vec::new()),
             fast_resume,
@@ -241,8 +248,15 @@ pub struct Ctx {
 impl Ctx {
     /// A context for code running on the current native stack.
     pub fn new(vm: Rc<Vm>) -> Ctx {
+        Ctx::with_stack(vm, Vec::with_capacity(INITIAL_STACK))
+    }
+
+    /// A context for code running on the current native stack, whose value stack starts
+    /// as `stack` (empty; reused for its capacity).
+    pub fn with_stack(vm: Rc<Vm>, stack: Vec<Value>) -> Ctx {
+        debug_assert!(stack.is_empty());
         Ctx {
-            stack: Vec::with_capacity(64),
+            stack,
             limit: crate::stack::stack_limit(),
             ..Ctx::empty(vm)
         }
