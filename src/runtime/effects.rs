@@ -703,7 +703,11 @@ fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
 /// operation handled further out, as forwarding handlers do). Beyond it the slow path runs
 /// the clause on its handler's stack: otherwise the innermost stack of a deep handler chain
 /// would grow with every handler an operation passes, and keep that memory while suspended.
-const MAX_FAST_NESTING: u32 = 16;
+/// Each level is a few native frames (about 1 KiB), so a stack holds at most about 64 KiB of
+/// them; 64 rather than 16 makes an operation passing a long chain of forwarding handlers
+/// switch stacks once per 64 handlers instead of once per 16 (handler_sieve: 8% fewer
+/// instructions).
+const MAX_FAST_NESTING: u32 = 64;
 
 /// Takes the `argc` values on top of `stack`.
 fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
