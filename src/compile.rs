@@ -84,13 +84,21 @@ fn write_cell(slot: &mut Value, v: Value) {
     discard(old);
 }
 
-/// A copy of local `slot`; ints are copied inline, without a call to `Value::clone`.
+/// `Ok` of a copy of local `slot`: ints are copied inline, anything else by a call (an
+/// inlined `Value::clone` would make every closure that reads a local large). Each arm
+/// writes its result straight into the caller's slot.
 #[inline(always)]
-fn read_local(ctx: &Ctx, slot: usize) -> Value {
+fn read_local(ctx: &Ctx, slot: usize) -> R {
     match ctx.local(slot) {
-        Value::Int(i) => Value::Int(*i),
-        v => v.clone(),
+        Value::Int(i) => Ok(Value::Int(*i)),
+        v => clone_value(v),
     }
+}
+
+/// `Ok(v.clone())`, never inlined.
+#[inline(never)]
+fn clone_value(v: &Value) -> R {
+    Ok(v.clone())
 }
 
 #[inline(always)]
@@ -356,7 +364,7 @@ impl<'u> Compiler<'u> {
                 if self.boxed(v) {
                     Box::new(move |ctx, _| Ok(read_cell(ctx.local(slot))))
                 } else {
-                    Box::new(move |ctx, _| Ok(read_local(ctx, slot)))
+                    Box::new(move |ctx, _| read_local(ctx, slot))
                 }
             }
             Place::Capture(i, v) => {
@@ -1161,7 +1169,7 @@ impl<'u> Compiler<'u> {
 
     fn operand_code(&self, o: Operand) -> Code {
         match o {
-            Operand::Local(s) => Box::new(move |ctx, _| Ok(read_local(ctx, s))),
+            Operand::Local(s) => Box::new(move |ctx, _| read_local(ctx, s)),
             Operand::Capture(i) => Box::new(move |_, clo| Ok(clo.env[i].clone())),
             Operand::Int(k) => Box::new(move |_, _| Ok(Value::Int(k))),
             Operand::Code(c) => c,

@@ -9,9 +9,9 @@
 //!
 //! ```text
 //!  slot top ──► +-----------------------------------+   high addresses
-//!               | Header: refs, phase, cancelling,  |   HEADER_SIZE bytes: the
-//!               | parent, innermost, closure, panic |   continuation's bookkeeping
-//!               | message, slot, serial             |   (header.rs)
+//!               | Header: refs, phase, parent,      |   HEADER_SIZE bytes: the
+//!               | innermost, closure, panic message,|   continuation's bookkeeping
+//!               | slot, resting depth, lease word   |   (header.rs)
 //!  TOS ───────► +-----------------------------------+   16-byte aligned
 //!   TOS - 0x08  | RIP  ┐                            |
 //!   TOS - 0x10  | RBP  ├ control context            |  ◄─ continuation_start's RBP
