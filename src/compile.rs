@@ -473,16 +473,15 @@ impl<'u> Compiler<'u> {
         })
     }
 
-    /// `a[i]`: reads the array in place when it is in a local slot and the index is a local or
-    /// a constant (reading those has no effect, so the order of evaluation is kept).
+    /// `a[i]`: reads the array in place when the array and the index are simple operands
+    /// (reading those has no effect, so the order of evaluation is kept).
     fn index(&self, a: &Ir, i: &Ir, span: Span) -> Code {
         match (self.operand(a), self.operand(i)) {
-            (Operand::Local(s), Operand::Local(t)) => {
-                Box::new(move |ctx, _| index(ctx.local(s), ctx.local(t)).map_err(|m| err(m, span)))
+            (a, i) if let (Some(a), Some(i)) = (a.source(), i.source()) => {
+                Box::new(move |ctx, clo| {
+                    index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span))
+                })
             }
-            (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
-                index(ctx.local(s), &Value::Int(k)).map_err(|m| err(m, span))
-            }),
             (a, i) => {
                 let (a, i) = (self.operand_code(a), self.operand_code(i));
                 Box::new(move |ctx, clo| {
@@ -569,16 +568,14 @@ impl<'u> Compiler<'u> {
     fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Code {
         if let (Some(Operand::Local(s)), Some(i), Some(v)) = (
             self.simple_operand(a),
-            self.simple_operand(i),
-            self.simple_operand(v),
+            self.simple_operand(i).and_then(|i| i.source()),
+            self.simple_operand(v).and_then(|v| v.source()),
         ) {
-            // Only locals and constants: nothing is evaluated but reads, so the array can be
-            // written in place.
-            let (i, v) = (self.operand_code(i), self.operand_code(v));
+            // Only simple operands: nothing is evaluated but reads, so they are read in
+            // place and the array is written in place.
             return Box::new(move |ctx, clo| {
-                let idx = i(ctx, clo)?;
-                let val = v(ctx, clo)?;
-                store(ctx.local(s), &idx, val, span)
+                let val = v.read(ctx, clo).clone();
+                store(ctx.local(s), i.read(ctx, clo), val, span)
             });
         }
         let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
@@ -910,23 +907,19 @@ impl<'u> Compiler<'u> {
                         (self.operand(a), self.operand(b))
                 {
                     let (op, aspan) = (*op, *aspan);
-                    let k = if op == BinOp::Sub {
+                    // `n - k` as `n + (-k)`, unless `-k` overflows (then the general path).
+                    let delta = if op == BinOp::Sub {
                         k.checked_neg()
                     } else {
                         Some(k)
                     };
                     return Box::new(move |ctx, _| {
-                        let v = match (ctx.local(slot), k) {
-                            (Value::Int(x), Some(k)) if x.checked_add(k).is_some() => {
-                                Value::Int(x + k)
+                        let v = match (ctx.local(slot), delta) {
+                            (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => {
+                                Value::Int(x + d)
                             }
                             (x, _) => {
-                                let k0 = if op == BinOp::Sub {
-                                    k.map_or(i64::MIN, |k| -k)
-                                } else {
-                                    k.unwrap_or(0)
-                                };
-                                ops::binary(op, x, &Value::Int(k0)).map_err(|m| err(m, aspan))?
+                                ops::binary(op, x, &Value::Int(k)).map_err(|m| err(m, aspan))?
                             }
                         };
                         ctx.stack.push(v);

@@ -374,10 +374,7 @@ impl<'e> Resolver<'e> {
         }
         let value = match value {
             Some(e) => Some(Box::new(self.expr(e, tail)?)),
-            None if self.in_clause_tail(tail) => {
-                Some(Box::new(self.tail_leaf(tail, Ir::Const(Value::Unit))))
-            }
-            None => None,
+            None => self.implicit_unit(tail),
         };
         let decls = (first_var..self.vars.len())
             .filter(|&v| self.is_declared_in_current_scope(v))
@@ -614,6 +611,13 @@ impl<'e> Resolver<'e> {
         tail && self.fns.last().is_some_and(|f| f.is_op_clause)
     }
 
+    /// The value of a block or `if` that has none written: nothing to compile, unless it is
+    /// in a clause's tail, where its `()` escapes (see [`Resolver::tail_leaf`]).
+    fn implicit_unit(&self, tail: bool) -> Option<Box<Ir>> {
+        self.in_clause_tail(tail)
+            .then(|| Box::new(self.tail_leaf(tail, Ir::Const(Value::Unit))))
+    }
+
     /// A tail position of an operation clause that does not resume the clause's `k`: its
     /// value, if the clause runs on the fast path, escapes to the handler's `handle` (or
     /// `resume`) as the value of the whole handled computation.
@@ -658,10 +662,7 @@ impl<'e> Resolver<'e> {
                 let t = self.block(then, tail)?;
                 let el = match els {
                     Some(e) => Some(Box::new(self.expr(e, tail)?)),
-                    None if self.in_clause_tail(tail) => {
-                        Some(Box::new(self.tail_leaf(tail, Ir::Const(Value::Unit))))
-                    }
-                    None => None,
+                    None => self.implicit_unit(tail),
                 };
                 Ok(Ir::If(c, Box::new(t), el, span))
             }

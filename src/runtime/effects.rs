@@ -251,7 +251,9 @@ fn put_transfer(vm: &Vm, t: Transfer) {
 fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(Box::new(move |_| {
-        let mut ctx = Ctx::with_stack(vm.clone(), spare_stack(&vm));
+        let stack = vm.spare_stacks.take();
+        let stack = stack.unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK));
+        let mut ctx = Ctx::with_stack(vm.clone(), stack);
         let args = match take_transfer(&vm) {
             Transfer::Resume(args) => args,
             _ => Args::None,
@@ -265,7 +267,7 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         drop(ctx);
         stack.clear();
         drop(f);
-        recycle_stack(&vm, stack);
+        vm.spare_stacks.give(stack);
         let outcome = match result.map_err(Ctrl::kind) {
             Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
             Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
@@ -288,31 +290,6 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         )
         .into()
     })
-}
-
-/// How many emptied value stacks the VM keeps for new continuations...
-const SPARE_STACKS: usize = 64;
-
-/// ...and only those that stayed small: one that once held a deep recursion is freed.
-const SPARE_STACK_CAPACITY: usize = 1024;
-
-/// An empty value stack for a new continuation: a recycled one if there is one.
-fn spare_stack(vm: &Vm) -> Vec<Value> {
-    vm.spare_stacks
-        .borrow_mut()
-        .pop()
-        .unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK))
-}
-
-/// Keeps the emptied value stack of a finished continuation for a later one.
-fn recycle_stack(vm: &Vm, stack: Vec<Value>) {
-    debug_assert!(stack.is_empty());
-    if stack.capacity() <= SPARE_STACK_CAPACITY {
-        let mut spare = vm.spare_stacks.borrow_mut();
-        if spare.len() < SPARE_STACKS {
-            spare.push(stack);
-        }
-    }
 }
 
 /// Runs a whole program's top level on a root fiber of its own.
@@ -476,7 +453,7 @@ fn run_segment(
             }
             hs.append(&mut seg.entries);
         }
-        recycle_entries(&vm, seg.entries);
+        vm.spare_entries.give(seg.entries);
         let fiber = seg.fiber;
         let id = fiber.id();
         put_transfer(&vm, Transfer::Resume(std::mem::take(&mut values)));
@@ -558,27 +535,10 @@ fn run_segment(
     }
 }
 
-/// Most segments carry a handler entry or two: their vectors are kept for the next suspend
-/// instead of being freed and allocated again (at most this many of them)...
-const SPARE_ENTRY_VECS: usize = 64;
-
-/// ...and only small ones: a vector that once carried a deep chain of handlers is freed.
-const SPARE_ENTRY_CAPACITY: usize = 8;
-
-/// Keeps an emptied vector of handler entries for a later suspend.
-fn recycle_entries(vm: &Vm, entries: Vec<HandlerEntry>) {
-    if entries.capacity() != 0 && entries.capacity() <= SPARE_ENTRY_CAPACITY {
-        let mut spare = vm.spare_entries.borrow_mut();
-        if spare.len() < SPARE_ENTRY_VECS {
-            spare.push(entries);
-        }
-    }
-}
-
 /// Moves the handler entries from `index` up out of the handler stack (into a recycled
 /// vector when there is one).
 fn cut_entries(vm: &Vm, index: usize) -> Vec<HandlerEntry> {
-    let mut entries = vm.spare_entries.borrow_mut().pop().unwrap_or_default();
+    let mut entries = vm.spare_entries.take().unwrap_or_default();
     entries.extend(vm.handlers.borrow_mut().drain(index..));
     entries
 }

@@ -23,6 +23,43 @@ use effects::HandlerEntry;
 use function::Closure;
 use value::Value;
 
+/// Emptied vectors kept for reuse, last in first out, so that the runtime's short-lived
+/// vectors are not freed and allocated again: at most `keep` of them, and only those whose
+/// capacity is at most `max_capacity` (a vector that once grew large is freed).
+pub struct Spares<T> {
+    vecs: RefCell<Vec<Vec<T>>>,
+    keep: usize,
+    max_capacity: usize,
+}
+
+impl<T> Spares<T> {
+    /// A pool keeping up to `keep` vectors of capacity at most `max_capacity`.
+    pub fn new(keep: usize, max_capacity: usize) -> Spares<T> {
+        Spares {
+            vecs: RefCell::new(Vec::new()),
+            keep,
+            max_capacity,
+        }
+    }
+
+    /// An empty vector kept earlier, if there is one.
+    pub fn take(&self) -> Option<Vec<T>> {
+        self.vecs.borrow_mut().pop()
+    }
+
+    /// Keeps the emptied vector `v` for a later [`Spares::take`], if it holds an allocation
+    /// small enough and the pool has room; otherwise frees it.
+    pub fn give(&self, v: Vec<T>) {
+        debug_assert!(v.is_empty());
+        if v.capacity() != 0 && v.capacity() <= self.max_capacity {
+            let mut vecs = self.vecs.borrow_mut();
+            if vecs.len() < self.keep {
+                vecs.push(v);
+            }
+        }
+    }
+}
+
 /// The capacity, in values, a new value stack starts with.
 pub const INITIAL_STACK: usize = 64;
 
@@ -183,11 +220,12 @@ pub struct Vm {
     /// The handler stack: handlers installed by the running chain of continuations, innermost
     /// last (see [`effects`]).
     pub handlers: RefCell<Vec<HandlerEntry>>,
-    /// Empty vectors of handler entries, kept to carry the entries of the next suspend.
-    pub spare_entries: RefCell<Vec<Vec<HandlerEntry>>>,
+    /// Empty vectors of handler entries, kept to carry the entries of the next suspend
+    /// (most carry one or two: small ones only).
+    pub spare_entries: Spares<HandlerEntry>,
     /// Emptied value stacks of finished continuations, kept for the next ones (see
-    /// `effects::spawn`).
-    pub spare_stacks: RefCell<Vec<Vec<Value>>>,
+    /// `effects::spawn`; one that held a deep recursion is freed).
+    pub spare_stacks: Spares<Value>,
     /// Values in flight during a stack switch (see [`effects`]).
     pub transfer: RefCell<effects::Transfer>,
     /// The names and arities of declared effect operations, indexed by operation id.
@@ -207,8 +245,8 @@ impl Vm {
             out: RefCell::new(out),
             args,
             handlers: RefCell::new(Vec::new()),
-            spare_entries: RefCell::new(Vec::new()),
-            spare_stacks: RefCell::new(Vec::new()),
+            spare_entries: Spares::new(64, 8),
+            spare_stacks: Spares::new(64, 1024),
             transfer: RefCell::new(effects::Transfer::Empty),
             effects: RefCell::new(Vec::new()),
             fast_resume,
@@ -298,5 +336,27 @@ impl Ctx {
         } else {
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spares;
+
+    #[test]
+    fn spares_keep_small_vectors_up_to_their_limit() {
+        let spares: Spares<u8> = Spares::new(2, 8);
+        assert!(spares.take().is_none());
+        // No allocation, or a large one: not kept.
+        spares.give(Vec::new());
+        spares.give(Vec::with_capacity(9));
+        assert!(spares.take().is_none());
+        // Small ones, up to two; the last given comes back first.
+        for capacity in [4, 8, 2] {
+            spares.give(Vec::with_capacity(capacity));
+        }
+        assert_eq!(spares.take().map(|v| v.capacity()), Some(8));
+        assert_eq!(spares.take().map(|v| v.capacity()), Some(4));
+        assert!(spares.take().is_none());
     }
 }
