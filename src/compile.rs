@@ -2,6 +2,8 @@
 //!
 //! Every IR node becomes one boxed closure `Fn(&mut Ctx, &Closure) -> R` that evaluates the
 //! node by calling its children's closures. Nothing looks at the syntax tree at run time.
+//! A node whose value is not used (a statement, a loop body) is compiled to a [`Stmt`]
+//! instead, which builds no value and returns one word in a register.
 //! Common shapes get closures of their own so that the hot paths do little work: integer
 //! arithmetic and comparisons with a local or constant operand, calls to top-level functions
 //! and self-calls (no reference-count traffic), and calls in tail position (which reuse the
@@ -43,6 +45,36 @@ type CodeOf<T> = Box<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>>;
 
 /// Code that evaluates a condition.
 type Cond = CodeOf<bool>;
+
+/// Code run for its effect alone (a statement, a loop body): it builds no value, and its
+/// result is one word, returned in a register (an [`R`] is returned through memory).
+type Stmt = CodeOf<()>;
+
+/// A result type of compiled code ([`Value`] for expressions, `()` for statements) and the
+/// result of code that does nothing (an empty block, an `if` without `else` not taken).
+trait Outcome: 'static {
+    fn nothing() -> Self;
+}
+
+impl Outcome for Value {
+    #[inline(always)]
+    fn nothing() -> Value {
+        Value::Unit
+    }
+}
+
+impl Outcome for () {
+    #[inline(always)]
+    fn nothing() {}
+}
+
+/// A statement as an expression: runs it, then evaluates to `()`.
+fn unit_of(s: Stmt) -> Code {
+    Box::new(move |ctx, clo| {
+        s(ctx, clo)?;
+        Ok(Value::Unit)
+    })
+}
 
 /// Code that builds a handler's clauses in the current frame.
 type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
@@ -222,18 +254,18 @@ impl<'u> Compiler<'u> {
                 Box::new(move |_, _| Ok(v.clone()))
             }
             Ir::Get(place) => self.get(place),
-            Ir::Set(place, e) => match self.update(place, e) {
-                Some(code) => code,
-                None => self.set(place, self.expr(e)),
-            },
-            Ir::Let(bind, e) => self.let_(bind, self.expr(e)),
-            Ir::SetIndex(a, i, v, span) => self.set_index(a, i, v, *span),
+            Ir::Set(..)
+            | Ir::Let(..)
+            | Ir::SetIndex(..)
+            | Ir::While(..)
+            | Ir::ForRange(..)
+            | Ir::ForEach(..) => unit_of(self.stmt(ir)),
             Ir::Block {
                 decls,
                 fns,
                 stmts,
                 value,
-            } => self.block(decls, fns, stmts, value.as_deref()),
+            } => self.block(decls, fns, stmts, value.as_deref().map(|v| self.expr(v))),
             Ir::DefineGlobalFns(fns) => {
                 for (cell, f) in fns {
                     let proto = self.function(f);
@@ -241,10 +273,9 @@ impl<'u> Compiler<'u> {
                 }
                 Box::new(|_, _| Ok(Value::Unit))
             }
-            Ir::If(c, t, e, span) => self.if_(c, t, e.as_deref(), *span),
-            Ir::While(c, body, span) => self.while_(c, body, *span),
-            Ir::ForRange(b, a, z, body, span) => self.for_range(b, a, z, body, *span),
-            Ir::ForEach(b, e, body, span) => self.for_each(b, e, body, *span),
+            Ir::If(c, t, e, span) => {
+                self.if_(c, self.expr(t), e.as_deref().map(|e| self.expr(e)), *span)
+            }
             Ir::Match(scrut, arms, span) => self.match_(scrut, arms, *span),
             Ir::Call {
                 callee,
@@ -355,6 +386,37 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// Compiles a node whose value is not used (a statement of a block, a loop body).
+    fn stmt(&self, ir: &Ir) -> Stmt {
+        match ir {
+            Ir::Const(_) | Ir::Get(_) => Box::new(|_, _| Ok(())),
+            Ir::Set(place, e) => self
+                .update(place, e)
+                .unwrap_or_else(|| self.set(place, self.expr(e))),
+            Ir::Let(bind, e) => self.let_(bind, self.expr(e)),
+            Ir::SetIndex(a, i, v, span) => self.set_index(a, i, v, *span),
+            Ir::Block {
+                decls,
+                fns,
+                stmts,
+                value,
+            } => self.block(decls, fns, stmts, value.as_deref().map(|v| self.stmt(v))),
+            Ir::If(c, t, e, span) => {
+                self.if_(c, self.stmt(t), e.as_deref().map(|e| self.stmt(e)), *span)
+            }
+            Ir::While(c, body, span) => self.while_(c, body, *span),
+            Ir::ForRange(b, a, z, body, span) => self.for_range(b, a, z, body, *span),
+            Ir::ForEach(b, e, body, span) => self.for_each(b, e, body, *span),
+            other => {
+                let e = self.expr(other);
+                Box::new(move |ctx, clo| {
+                    discard(e(ctx, clo)?);
+                    Ok(())
+                })
+            }
+        }
+    }
+
     // ----- variables ----------------------------------------------------------------------
 
     fn get(&self, place: &Place) -> Code {
@@ -385,14 +447,14 @@ impl<'u> Compiler<'u> {
         }
     }
 
-    fn set(&self, place: &Place, e: Code) -> Code {
+    fn set(&self, place: &Place, e: Code) -> Stmt {
         match place.clone() {
             Place::Local(v) => {
                 let slot = self.slot(v);
                 Box::new(move |ctx, clo| {
                     let val = e(ctx, clo)?;
                     write_cell(ctx.local_mut(slot), val);
-                    Ok(Value::Unit)
+                    Ok(())
                 })
             }
             Place::Capture(i, _) => Box::new(move |ctx, clo| {
@@ -400,12 +462,12 @@ impl<'u> Compiler<'u> {
                 if let Value::Cell(c) = &clo.env[i] {
                     discard(std::mem::replace(&mut *c.borrow_mut(), val));
                 }
-                Ok(Value::Unit)
+                Ok(())
             }),
             Place::Global(cell) => Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
                 discard(std::mem::replace(&mut *cell.borrow_mut(), val));
-                Ok(Value::Unit)
+                Ok(())
             }),
             Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) => {
                 unreachable!("the resolver rejects assignments to functions")
@@ -454,7 +516,7 @@ impl<'u> Compiler<'u> {
         }
     }
 
-    fn let_(&self, bind: &Bind, e: Code) -> Code {
+    fn let_(&self, bind: &Bind, e: Code) -> Stmt {
         if let Bind::Var(v) = bind
             && !self.boxed(*v)
         {
@@ -462,14 +524,14 @@ impl<'u> Compiler<'u> {
             return Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
                 set_slot(ctx, slot, val);
-                Ok(Value::Unit)
+                Ok(())
             });
         }
         let b = self.binder(bind);
         Box::new(move |ctx, clo| {
             let val = e(ctx, clo)?;
             b(ctx, val)?;
-            Ok(Value::Unit)
+            Ok(())
         })
     }
 
@@ -496,7 +558,7 @@ impl<'u> Compiler<'u> {
     /// `x = x + y`, `x = x - y`, `x = x * y` for a local or captured variable `x` and a local
     /// or constant `y`: updated in place, without reading `x` out and writing it back. `None`
     /// for any other assignment.
-    fn update(&self, place: &Place, e: &Ir) -> Option<Code> {
+    fn update(&self, place: &Place, e: &Ir) -> Option<Stmt> {
         let Ir::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y, span) = e else {
             return None;
         };
@@ -510,22 +572,20 @@ impl<'u> Compiler<'u> {
         }
         let y = self.simple_operand(y)?;
         let (op, span) = (*op, *span);
-        let fast: fn(i64, i64) -> Option<i64> = match op {
-            BinOp::Add => i64::checked_add,
-            BinOp::Sub => i64::checked_sub,
-            _ => i64::checked_mul,
-        };
-        let apply = move |x: &mut Value, y: &Value| -> R {
-            if let (Value::Int(i), Value::Int(j)) = (&*x, y)
-                && let Some(r) = fast(*i, *j)
-            {
-                *x = Value::Int(r);
-                return Ok(Value::Unit);
-            }
-            let r = ops::binary(op, x, y).map_err(|m| err(m, span))?;
-            discard(std::mem::replace(x, r));
-            Ok(Value::Unit)
-        };
+        by_arithmetic!(op, fast => self.update_with(place, y, op, span, fast))
+    }
+
+    /// The closure of [`Compiler::update`] for the shapes of the variable and the operand,
+    /// `apply` doing the arithmetic.
+    fn update_with(
+        &self,
+        place: &Place,
+        y: Operand,
+        op: BinOp,
+        span: Span,
+        fast: impl Fn(i64, i64) -> Option<i64> + Copy + 'static,
+    ) -> Option<Stmt> {
+        let apply = move |x: &mut Value, y: &Value| update_value(x, y, fast, op, span);
         Some(match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
                 let s = self.slot(*v);
@@ -539,9 +599,9 @@ impl<'u> Compiler<'u> {
                 })
             }
             (Place::Local(v), y) => {
-                let (s, y) = (self.slot(*v), self.operand_code(y));
+                let (s, y) = (self.slot(*v), y.source()?);
                 Box::new(move |ctx, clo| {
-                    let y = y(ctx, clo)?;
+                    let y = y.read(ctx, clo).clone();
                     if let Value::Cell(c) = ctx.local(s) {
                         return apply(&mut c.borrow_mut(), &y);
                     }
@@ -549,23 +609,20 @@ impl<'u> Compiler<'u> {
                 })
             }
             (Place::Capture(i, _), y) => {
-                let (i, y) = (*i, self.operand_code(y));
-                Box::new(move |ctx, clo| {
-                    let y = y(ctx, clo)?;
-                    match &clo.env[i] {
-                        Value::Cell(c) => apply(&mut c.borrow_mut(), &y),
-                        _ => Err(err(
-                            "internal error: assigning a captured constant".into(),
-                            span,
-                        )),
-                    }
+                let (i, y) = (*i, y.source()?);
+                Box::new(move |ctx, clo| match &clo.env[i] {
+                    Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
+                    _ => Err(err(
+                        "internal error: assigning a captured constant".into(),
+                        span,
+                    )),
                 })
             }
             _ => return None,
         })
     }
 
-    fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Code {
+    fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Stmt {
         if let (Some(Operand::Local(s)), Some(i), Some(v)) = (
             self.simple_operand(a),
             self.simple_operand(i).and_then(|i| i.source()),
@@ -589,13 +646,15 @@ impl<'u> Compiler<'u> {
 
     // ----- blocks and control -------------------------------------------------------------
 
-    fn block(
+    /// A block: its variables' cells, its functions, its statements, then its value (code
+    /// producing a value, or a statement when the block is one).
+    fn block<T: Outcome>(
         &self,
         decls: &[usize],
         fns: &[(usize, FnIr)],
         stmts: &[Ir],
-        value: Option<&Ir>,
-    ) -> Code {
+        value: Option<CodeOf<T>>,
+    ) -> CodeOf<T> {
         let cells: Vec<usize> = decls
             .iter()
             .filter(|&&v| self.boxed(v))
@@ -608,25 +667,24 @@ impl<'u> Compiler<'u> {
                 (self.slot(*v), m)
             })
             .collect();
-        let stmts = self.exprs(stmts);
-        let value = value.map(|v| self.expr(v));
+        let stmts: Vec<Stmt> = stmts.iter().map(|s| self.stmt(s)).collect();
         if cells.is_empty() && makers.is_empty() {
             return match (stmts.len(), value) {
                 (0, Some(v)) => v,
                 (1, Some(v)) => {
                     let s = stmts.into_iter().next().expect("one statement");
                     Box::new(move |ctx, clo| {
-                        discard(s(ctx, clo)?);
+                        s(ctx, clo)?;
                         v(ctx, clo)
                     })
                 }
                 (_, v) => Box::new(move |ctx, clo| {
                     for s in &stmts {
-                        discard(s(ctx, clo)?);
+                        s(ctx, clo)?;
                     }
                     match &v {
                         Some(v) => v(ctx, clo),
-                        None => Ok(Value::Unit),
+                        None => Ok(T::nothing()),
                     }
                 }),
             };
@@ -640,22 +698,24 @@ impl<'u> Compiler<'u> {
                 write_cell(ctx.local_mut(*slot), f);
             }
             for s in &stmts {
-                discard(s(ctx, clo)?);
+                s(ctx, clo)?;
             }
             match &value {
                 Some(v) => v(ctx, clo),
-                None => Ok(Value::Unit),
+                None => Ok(T::nothing()),
             }
         })
     }
 
-    fn if_(&self, c: &Ir, t: &Ir, e: Option<&Ir>, span: Span) -> Code {
-        if let (Ir::Binary(op, a, b, cspan), Some(e)) = (c, e)
+    /// `if c { t } else { e }`, the branches compiled as values or as statements.
+    fn if_<T: Outcome>(&self, c: &Ir, t: CodeOf<T>, e: Option<CodeOf<T>>, span: Span) -> CodeOf<T> {
+        let e = e.unwrap_or_else(|| Box::new(|_, _| Ok(T::nothing())));
+        if let Ir::Binary(op, a, b, cspan) = c
             && let (Operand::Local(slot), Operand::Int(k)) = (self.operand(a), self.operand(b))
             && is_comparison(*op)
         {
             // `if n < 2 { … } else { … }`: the comparison inline, no condition closure.
-            let (t, e, op, cspan) = (self.expr(t), self.expr(e), *op, *cspan);
+            let (op, cspan) = (*op, *cspan);
             return by_comparison!(op, test => Box::new(move |ctx, clo| {
                 let holds = match ctx.local(slot) {
                     Value::Int(x) => test(*x, k),
@@ -667,40 +727,31 @@ impl<'u> Compiler<'u> {
                 if holds { t(ctx, clo) } else { e(ctx, clo) }
             }));
         }
-        let (c, t) = (self.cond(c, span), self.expr(t));
-        match e.map(|e| self.expr(e)) {
-            Some(e) => Box::new(move |ctx, clo| {
-                if c(ctx, clo)? {
-                    t(ctx, clo)
-                } else {
-                    e(ctx, clo)
-                }
-            }),
-            None => Box::new(move |ctx, clo| {
-                if c(ctx, clo)? {
-                    t(ctx, clo)
-                } else {
-                    Ok(Value::Unit)
-                }
-            }),
-        }
-    }
-
-    fn while_(&self, c: &Ir, body: &Ir, span: Span) -> Code {
-        let (c, body) = (self.cond(c, span), self.expr(body));
+        let c = self.cond(c, span);
         Box::new(move |ctx, clo| {
-            loop {
-                ctx.poll(span)?;
-                if !c(ctx, clo)? {
-                    return Ok(Value::Unit);
-                }
-                discard(body(ctx, clo)?);
+            if c(ctx, clo)? {
+                t(ctx, clo)
+            } else {
+                e(ctx, clo)
             }
         })
     }
 
-    fn for_range(&self, b: &Bind, a: &Ir, z: &Ir, body: &Ir, span: Span) -> Code {
-        let (bind, a, z, body) = (self.binder(b), self.expr(a), self.expr(z), self.expr(body));
+    fn while_(&self, c: &Ir, body: &Ir, span: Span) -> Stmt {
+        let (c, body) = (self.cond(c, span), self.stmt(body));
+        Box::new(move |ctx, clo| {
+            loop {
+                ctx.poll(span)?;
+                if !c(ctx, clo)? {
+                    return Ok(());
+                }
+                body(ctx, clo)?;
+            }
+        })
+    }
+
+    fn for_range(&self, b: &Bind, a: &Ir, z: &Ir, body: &Ir, span: Span) -> Stmt {
+        let (bind, a, z, body) = (self.binder(b), self.expr(a), self.expr(z), self.stmt(body));
         Box::new(move |ctx, clo| {
             let (lo, hi) = match (a(ctx, clo)?, z(ctx, clo)?) {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
@@ -719,15 +770,15 @@ impl<'u> Compiler<'u> {
             while i < hi {
                 ctx.poll(span)?;
                 bind(ctx, Value::Int(i))?;
-                discard(body(ctx, clo)?);
+                body(ctx, clo)?;
                 i += 1;
             }
-            Ok(Value::Unit)
+            Ok(())
         })
     }
 
-    fn for_each(&self, b: &Bind, e: &Ir, body: &Ir, span: Span) -> Code {
-        let (bind, e, body) = (self.binder(b), self.expr(e), self.expr(body));
+    fn for_each(&self, b: &Bind, e: &Ir, body: &Ir, span: Span) -> Stmt {
+        let (bind, e, body) = (self.binder(b), self.expr(e), self.stmt(body));
         Box::new(move |ctx, clo| match e(ctx, clo)? {
             Value::Array(items) => {
                 let mut i = 0;
@@ -735,7 +786,7 @@ impl<'u> Compiler<'u> {
                     ctx.poll(span)?;
                     let item = match items.borrow().get(i) {
                         Some(v) => v.clone(),
-                        None => return Ok(Value::Unit),
+                        None => return Ok(()),
                     };
                     bind(ctx, item)?;
                     body(ctx, clo)?;
@@ -750,7 +801,7 @@ impl<'u> Compiler<'u> {
                     body(ctx, clo)?;
                     cur = cell.tail.clone();
                 }
-                Ok(Value::Unit)
+                Ok(())
             }
             other => Err(err(
                 format!("type error: cannot iterate over {}", other.kind()),
@@ -1304,6 +1355,28 @@ macro_rules! by_comparison {
 }
 use by_comparison;
 
+/// `by_arithmetic!(op, fast => body)`: like [`by_comparison!`] for `+`, `-` and `*`, with
+/// `fast` bound to the checked integer operation (`None` on overflow).
+macro_rules! by_arithmetic {
+    ($op:expr, $fast:ident => $body:expr) => {
+        match $op {
+            BinOp::Add => {
+                let $fast = |x: i64, y: i64| x.checked_add(y);
+                $body
+            }
+            BinOp::Sub => {
+                let $fast = |x: i64, y: i64| x.checked_sub(y);
+                $body
+            }
+            _ => {
+                let $fast = |x: i64, y: i64| x.checked_mul(y);
+                $body
+            }
+        }
+    };
+}
+use by_arithmetic;
+
 /// Code that evaluates call arguments left to right onto the value stack; the common small
 /// counts are unrolled.
 fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
@@ -1358,8 +1431,29 @@ fn bind_to(ctx: &mut Ctx, slot: Option<usize>, val: &Value) {
     }
 }
 
+/// `x = x op y` in place: ints by `fast` (nothing to drop), anything else, or an overflow,
+/// by the general operator, which reports the error.
+#[inline(always)]
+fn update_value(
+    x: &mut Value,
+    y: &Value,
+    fast: impl Fn(i64, i64) -> Option<i64>,
+    op: BinOp,
+    span: Span,
+) -> Result<(), Ctrl> {
+    if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
+        && let Some(r) = fast(*i, *j)
+    {
+        *i = r;
+        return Ok(());
+    }
+    let r = ops::binary(op, x, y).map_err(|m| err(m, span))?;
+    discard(std::mem::replace(x, r));
+    Ok(())
+}
+
 /// `arr[idx] = val`.
-fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> R {
+fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl> {
     match (arr, idx) {
         (Value::Array(items), Value::Int(n)) => {
             let mut items = items.borrow_mut();
@@ -1367,7 +1461,7 @@ fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> R {
             match usize::try_from(*n).ok().filter(|&n| n < len) {
                 Some(n) => {
                     discard(std::mem::replace(&mut items[n], val));
-                    Ok(Value::Unit)
+                    Ok(())
                 }
                 None => Err(err(format!("index out of range: {n} (length {len})"), span)),
             }
