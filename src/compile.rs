@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::ir::{Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, Pat, Place, Unit, VarInfo};
+use crate::ir::{Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, OpId, Pat, Place, Unit, VarInfo};
 use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
@@ -124,6 +124,15 @@ fn read_local(ctx: &Ctx, slot: usize) -> R {
     match ctx.local(slot) {
         Value::Int(i) => Ok(Value::Int(*i)),
         v => clone_value(v),
+    }
+}
+
+/// A copy of `v`: ints inline, anything else by a call.
+#[inline(always)]
+fn copy_value(v: &Value) -> Value {
+    match v {
+        Value::Int(i) => Value::Int(*i),
+        v => v.clone(),
     }
 }
 
@@ -249,6 +258,11 @@ impl<'u> Compiler<'u> {
     /// Compiles one node.
     fn expr(&self, ir: &Ir) -> Code {
         match ir {
+            Ir::Const(Value::Unit) => Box::new(|_, _| Ok(Value::Unit)),
+            Ir::Const(Value::Int(k)) => {
+                let k = *k;
+                Box::new(move |_, _| Ok(Value::Int(k)))
+            }
             Ir::Const(v) => {
                 let v = v.clone();
                 Box::new(move |_, _| Ok(v.clone()))
@@ -333,16 +347,7 @@ impl<'u> Compiler<'u> {
                 let e = self.expr(e);
                 Box::new(move |ctx, clo| Err(Ctrl::ret(e(ctx, clo)?)))
             }
-            Ir::Suspend(op, args, span) => {
-                let (op, args, span) = (*op, self.exprs(args), *span);
-                Box::new(move |ctx, clo| {
-                    for a in &args {
-                        let v = a(ctx, clo)?;
-                        ctx.stack.push(v);
-                    }
-                    effects::suspend(ctx, op, args.len(), span)
-                })
-            }
+            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |v| v),
             Ir::Handle(body, handler, span) => {
                 let (make_body, handler, span) =
                     (self.closure_maker(body), self.handler(handler), *span);
@@ -390,6 +395,7 @@ impl<'u> Compiler<'u> {
     fn stmt(&self, ir: &Ir) -> Stmt {
         match ir {
             Ir::Const(_) | Ir::Get(_) => Box::new(|_, _| Ok(())),
+            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, discard),
             Ir::Set(place, e) => self
                 .update(place, e)
                 .unwrap_or_else(|| self.set(place, self.expr(e))),
@@ -588,8 +594,8 @@ impl<'u> Compiler<'u> {
         let apply = move |x: &mut Value, y: &Value| update_value(x, y, fast, op, span);
         Some(match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
-                let s = self.slot(*v);
-                Box::new(move |ctx, _| apply(ctx.local_mut(s), &Value::Int(k)))
+                let (s, k) = (self.slot(*v), Value::Int(k));
+                Box::new(move |ctx, _| apply(ctx.local_mut(s), &k))
             }
             (Place::Local(v), Operand::Local(t)) if !self.boxed(*v) => {
                 let s = self.slot(*v);
@@ -1221,6 +1227,34 @@ impl<'u> Compiler<'u> {
     }
 
     // ----- effects ------------------------------------------------------------------------
+
+    /// `suspend Op(args)`; `finish` makes the result of its value (the value itself, or
+    /// nothing when it is a statement). One simple argument is read in place.
+    fn suspend<T: Outcome>(
+        &self,
+        op: OpId,
+        args: &[Ir],
+        span: Span,
+        finish: impl Fn(Value) -> T + Copy + 'static,
+    ) -> CodeOf<T> {
+        if let [arg] = args
+            && let Some(arg) = self.simple_operand(arg).and_then(|a| a.source())
+        {
+            return Box::new(move |ctx, clo| {
+                let v = copy_value(arg.read(ctx, clo));
+                ctx.stack.push(v);
+                effects::suspend(ctx, op, 1, span).map(finish)
+            });
+        }
+        let args = self.exprs(args);
+        Box::new(move |ctx, clo| {
+            for a in &args {
+                let v = a(ctx, clo)?;
+                ctx.stack.push(v);
+            }
+            effects::suspend(ctx, op, args.len(), span).map(finish)
+        })
+    }
 
     /// Code that builds a handler's clause closures in the current frame.
     fn handler(&self, h: &HandlerIr) -> HandlerMaker {
