@@ -347,7 +347,7 @@ impl<'u> Compiler<'u> {
                 let e = self.expr(e);
                 Box::new(move |ctx, clo| Err(Ctrl::ret(e(ctx, clo)?)))
             }
-            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |v| v),
+            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| v),
             Ir::Handle(body, handler, span) => {
                 let (make_body, handler, span) =
                     (self.closure_maker(body), self.handler(handler), *span);
@@ -395,7 +395,15 @@ impl<'u> Compiler<'u> {
     fn stmt(&self, ir: &Ir) -> Stmt {
         match ir {
             Ir::Const(_) | Ir::Get(_) => Box::new(|_, _| Ok(())),
-            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, discard),
+            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| discard(v)),
+            Ir::Let(Bind::Var(v), e)
+                if !self.boxed(*v)
+                    && let Ir::Suspend(op, args, span) = &**e =>
+            {
+                // `let x = suspend Op(…)`: the value goes straight to its slot.
+                let slot = self.slot(*v);
+                self.suspend(*op, args, *span, move |ctx, v| set_slot(ctx, slot, v))
+            }
             Ir::Set(place, e) => self
                 .update(place, e)
                 .unwrap_or_else(|| self.set(place, self.expr(e))),
@@ -1006,6 +1014,17 @@ impl<'u> Compiler<'u> {
                     }
                 })
             }
+            Ir::Get(Place::GlobalFn(cell, _)) => {
+                // A tail call of a top-level function: no callee value is built.
+                let cell = cell.clone();
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo)?;
+                    match cell.get() {
+                        Some(f) => Ok(tail_call(ctx, f.clone(), argc)),
+                        None => Err(err("not a function: ()".to_string(), span)),
+                    }
+                })
+            }
             Ir::Get(Place::SelfFn) if !tail => Box::new(move |ctx, clo| {
                 push_args(ctx, clo)?;
                 invoke(ctx, clo, argc, span)
@@ -1017,16 +1036,7 @@ impl<'u> Compiler<'u> {
                         let f = callee(ctx, clo)?;
                         push_args(ctx, clo)?;
                         match f {
-                            Value::Func(f) => {
-                                let top = ctx.stack.len() - argc;
-                                let base = ctx.base;
-                                for i in 0..argc {
-                                    ctx.stack.swap(base + i, top + i);
-                                }
-                                ctx.tail_argc = argc;
-                                ctx.tail_callee = Some(f);
-                                Ok(Value::Unit)
-                            }
+                            Value::Func(f) => Ok(tail_call(ctx, f, argc)),
                             other => call_value(ctx, &other, argc, span),
                         }
                     })
@@ -1228,32 +1238,46 @@ impl<'u> Compiler<'u> {
 
     // ----- effects ------------------------------------------------------------------------
 
-    /// `suspend Op(args)`; `finish` makes the result of its value (the value itself, or
-    /// nothing when it is a statement). One simple argument is read in place.
+    /// `suspend Op(args)`; `finish` makes the result of its value (the value itself, nothing
+    /// when it is a statement, or a store to a `let`'s slot). One argument, the common case,
+    /// is evaluated without a loop, and read in place when it is simple.
     fn suspend<T: Outcome>(
         &self,
         op: OpId,
         args: &[Ir],
         span: Span,
-        finish: impl Fn(Value) -> T + Copy + 'static,
+        finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
-        if let [arg] = args
-            && let Some(arg) = self.simple_operand(arg).and_then(|a| a.source())
-        {
-            return Box::new(move |ctx, clo| {
-                let v = copy_value(arg.read(ctx, clo));
-                ctx.stack.push(v);
-                effects::suspend(ctx, op, 1, span).map(finish)
-            });
-        }
-        let args = self.exprs(args);
-        Box::new(move |ctx, clo| {
-            for a in &args {
-                let v = a(ctx, clo)?;
-                ctx.stack.push(v);
+        match args {
+            [arg] => match self.operand(arg) {
+                o if let Some(arg) = o.source() => Box::new(move |ctx, clo| {
+                    let v = copy_value(arg.read(ctx, clo));
+                    ctx.stack.push(v);
+                    let v = effects::suspend(ctx, op, 1, span)?;
+                    Ok(finish(ctx, v))
+                }),
+                o => {
+                    let arg = self.operand_code(o);
+                    Box::new(move |ctx, clo| {
+                        let v = arg(ctx, clo)?;
+                        ctx.stack.push(v);
+                        let v = effects::suspend(ctx, op, 1, span)?;
+                        Ok(finish(ctx, v))
+                    })
+                }
+            },
+            _ => {
+                let args = self.exprs(args);
+                Box::new(move |ctx, clo| {
+                    for a in &args {
+                        let v = a(ctx, clo)?;
+                        ctx.stack.push(v);
+                    }
+                    let v = effects::suspend(ctx, op, args.len(), span)?;
+                    Ok(finish(ctx, v))
+                })
             }
-            effects::suspend(ctx, op, args.len(), span).map(finish)
-        })
+        }
     }
 
     /// Code that builds a handler's clause closures in the current frame.
@@ -1410,6 +1434,20 @@ macro_rules! by_arithmetic {
     };
 }
 use by_arithmetic;
+
+/// A call in tail position: moves the `argc` arguments on top of the value stack into the
+/// frame's first slots and leaves the call to the caller's `invoke`, which reuses the frame.
+#[inline(always)]
+fn tail_call(ctx: &mut Ctx, f: Rc<Closure>, argc: usize) -> Value {
+    let top = ctx.stack.len() - argc;
+    let base = ctx.base;
+    for i in 0..argc {
+        ctx.stack.swap(base + i, top + i);
+    }
+    ctx.tail_argc = argc;
+    ctx.tail_callee = Some(f);
+    Value::Unit
+}
 
 /// Code that evaluates call arguments left to right onto the value stack; the common small
 /// counts are unrolled.

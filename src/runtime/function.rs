@@ -93,11 +93,7 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
     ctx.base = base;
-    match proto.nslots - argc {
-        0 => {}
-        1 => ctx.stack.push(Value::Unit),
-        n => grow_frame(&mut ctx.stack, n),
-    }
+    open_frame(&mut ctx.stack, proto.nslots - argc);
     let result = (proto.body)(ctx, clo);
     let result = match result {
         Ok(v) if ctx.tail_callee.is_none() => Ok(v),
@@ -111,6 +107,16 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     truncate_stack(&mut ctx.stack, base);
     ctx.base = saved_base;
     result
+}
+
+/// Adds `n` slots holding `()` for a frame's locals: none or one inline, more by a call.
+#[inline(always)]
+fn open_frame(stack: &mut Vec<Value>, n: usize) {
+    match n {
+        0 => {}
+        1 => stack.push(Value::Unit),
+        n => grow_frame(stack, n),
+    }
 }
 
 /// Adds `n` slots holding `()` for the frame's locals (a few, one push each: cheaper than
@@ -146,9 +152,7 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
             return Err(arity_mismatch(ctx, proto, argc, site));
         }
         ctx.poll(site)?;
-        if proto.nslots > argc {
-            grow_frame(&mut ctx.stack, proto.nslots - argc);
-        }
+        open_frame(&mut ctx.stack, proto.nslots.saturating_sub(argc));
         result = match (proto.body)(ctx, &next) {
             Ok(v) => Ok(v),
             Err(c) => match leave(c, proto, site) {
