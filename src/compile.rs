@@ -136,6 +136,57 @@ fn copy_value(v: &Value) -> Value {
     }
 }
 
+/// Drops a result known to be `Ok` of an int: nothing to drop, which a plain drop (a call
+/// to the drop glue) would not tell the compiler.
+#[inline(always)]
+fn forget_int(r: R) {
+    debug_assert!(matches!(r, Ok(Value::Int(_))));
+    std::mem::forget(r);
+}
+
+/// The operator on the int `i` and the result `y` of the second operand's code.
+#[inline(always)]
+fn ints_then<T>(
+    i: i64,
+    y: R,
+    fast: impl Fn(i64, i64) -> Option<T>,
+    slow: impl Fn(&Value, &Value) -> Result<T, Ctrl>,
+) -> Result<T, Ctrl> {
+    if let Ok(Value::Int(j)) = y {
+        forget_int(y);
+        return match fast(i, j) {
+            Some(v) => Ok(v),
+            None => slow(&Value::Int(i), &Value::Int(j)),
+        };
+    }
+    slow(&Value::Int(i), &y?)
+}
+
+/// The comparison `x op k` of a non-int `x` (kept out of line: the inline int test is the
+/// hot path).
+#[cold]
+#[inline(never)]
+fn compare_slow(op: BinOp, x: &Value, k: i64, span: Span) -> Result<bool, Ctrl> {
+    expect_bool(
+        ops::binary(op, x, &Value::Int(k)).map_err(|m| err(m, span))?,
+        span,
+    )
+}
+
+/// `x op k` for a non-int `x` or on overflow, out of line.
+#[cold]
+#[inline(never)]
+fn arith_slow(op: BinOp, x: &Value, k: i64, span: Span) -> R {
+    ops::binary(op, x, &Value::Int(k)).map_err(|m| err(m, span))
+}
+
+/// The error for calling a top-level function that is not defined yet.
+#[cold]
+#[inline(never)]
+fn no_function(span: Span) -> Ctrl {
+    err("not a function: ()".to_string(), span)
+}
+
 /// `Ok(v.clone())`, never inlined.
 #[inline(never)]
 fn clone_value(v: &Value) -> R {
@@ -733,10 +784,7 @@ impl<'u> Compiler<'u> {
             return by_comparison!(op, test => Box::new(move |ctx, clo| {
                 let holds = match ctx.local(slot) {
                     Value::Int(x) => test(*x, k),
-                    other => expect_bool(
-                        ops::binary(op, other, &Value::Int(k)).map_err(|m| err(m, cspan))?,
-                        cspan,
-                    )?,
+                    other => compare_slow(op, other, k, cspan)?,
                 };
                 if holds { t(ctx, clo) } else { e(ctx, clo) }
             }));
@@ -983,14 +1031,12 @@ impl<'u> Compiler<'u> {
                             (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => {
                                 Value::Int(x + d)
                             }
-                            (x, _) => {
-                                ops::binary(op, x, &Value::Int(k)).map_err(|m| err(m, aspan))?
-                            }
+                            (x, _) => arith_slow(op, x, k, aspan)?,
                         };
                         ctx.stack.push(v);
                         match cell.get() {
                             Some(f) => invoke(ctx, f, 1, span),
-                            None => Err(err("not a function: ()".to_string(), span)),
+                            None => Err(no_function(span)),
                         }
                     });
                 }
@@ -1000,7 +1046,7 @@ impl<'u> Compiler<'u> {
                     ctx.stack.push(v);
                     match cell.get() {
                         Some(f) => invoke(ctx, f, 1, span),
-                        None => Err(err("not a function: ()".to_string(), span)),
+                        None => Err(no_function(span)),
                     }
                 })
             }
@@ -1010,7 +1056,7 @@ impl<'u> Compiler<'u> {
                     push_args(ctx, clo)?;
                     match cell.get() {
                         Some(f) => invoke(ctx, f, argc, span),
-                        None => Err(err("not a function: ()".to_string(), span)),
+                        None => Err(no_function(span)),
                     }
                 })
             }
@@ -1021,7 +1067,7 @@ impl<'u> Compiler<'u> {
                     push_args(ctx, clo)?;
                     match cell.get() {
                         Some(f) => Ok(tail_call(ctx, f.clone(), argc)),
-                        None => Err(err("not a function: ()".to_string(), span)),
+                        None => Err(no_function(span)),
                     }
                 })
             }
@@ -1179,19 +1225,29 @@ impl<'u> Compiler<'u> {
                 }
                 slow(&x, &Value::Int(k))
             }),
+            (a, Operand::Code(b)) if let Some(x) = a.source() => Box::new(move |ctx, clo| {
+                // `n * f(…)`: the simple operand is read (copied first: `b` may assign it).
+                let Value::Int(i) = *x.read(ctx, clo) else {
+                    let x = x.read(ctx, clo).clone();
+                    let y = b(ctx, clo)?;
+                    return slow(&x, &y);
+                };
+                ints_then(i, b(ctx, clo), fast, slow)
+            }),
             (a, b) => {
                 let a = self.operand_code(a);
                 let b = self.operand_code(b);
                 Box::new(move |ctx, clo| {
-                    let x = a(ctx, clo)?;
-                    let y = b(ctx, clo)?;
-                    if let (Value::Int(i), Value::Int(j)) = (&x, &y)
-                        && let Some(v) = fast(*i, *j)
-                    {
-                        discard(x);
-                        discard(y);
-                        return Ok(v);
+                    // Results are matched where they are returned, and only the integer stays
+                    // live across the second operand's code (LLVM copies a whole result
+                    // byte by byte otherwise).
+                    let x = a(ctx, clo);
+                    if let Ok(Value::Int(i)) = x {
+                        forget_int(x);
+                        return ints_then(i, b(ctx, clo), fast, slow);
                     }
+                    let x = x?;
+                    let y = b(ctx, clo)?;
                     slow(&x, &y)
                 })
             }
