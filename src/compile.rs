@@ -776,7 +776,8 @@ impl<'u> Compiler<'u> {
     fn if_<T: Outcome>(&self, c: &Ir, t: CodeOf<T>, e: Option<CodeOf<T>>, span: Span) -> CodeOf<T> {
         let e = e.unwrap_or_else(|| Box::new(|_, _| Ok(T::nothing())));
         if let Ir::Binary(op, a, b, cspan) = c
-            && let (Operand::Local(slot), Operand::Int(k)) = (self.operand(a), self.operand(b))
+            && let (Some(Operand::Local(slot)), Some(Operand::Int(k))) =
+                (self.simple_operand(a), self.simple_operand(b))
             && is_comparison(*op)
         {
             // `if n < 2 { … } else { … }`: the comparison inline, no condition closure.
@@ -1000,12 +1001,13 @@ impl<'u> Compiler<'u> {
     // ----- calls --------------------------------------------------------------------------
 
     fn call(&self, callee: &Ir, arg_irs: &[Ir], tail: bool, span: Span) -> Code {
-        let args = self.exprs(arg_irs);
-        let argc = args.len();
-        let push_args = args_pusher(args);
+        let argc = arg_irs.len();
+        // Each shape below compiles the arguments once (compiling them twice would make
+        // the compile time of nested calls exponential in their depth).
+        let pusher = || args_pusher(arg_irs.iter().map(|a| self.arg(a)).collect());
         match callee {
             Ir::Get(Place::Builtin(b)) => {
-                let b = *b;
+                let (b, push_args) = (*b, pusher());
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
                     call_builtin(ctx, b, argc, span)
@@ -1016,8 +1018,8 @@ impl<'u> Compiler<'u> {
                 // and, for `local ± constant`, with the argument computed inline.
                 let cell = cell.clone();
                 if let Ir::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, aspan) = &arg_irs[0]
-                    && let (Operand::Local(slot), Operand::Int(k)) =
-                        (self.operand(a), self.operand(b))
+                    && let (Some(Operand::Local(slot)), Some(Operand::Int(k))) =
+                        (self.simple_operand(a), self.simple_operand(b))
                 {
                     let (op, aspan) = (*op, *aspan);
                     // `n - k` as `n + (-k)`, unless `-k` overflows (then the general path).
@@ -1040,10 +1042,9 @@ impl<'u> Compiler<'u> {
                         }
                     });
                 }
-                let arg = self.expr(&arg_irs[0]);
+                let arg = self.arg(&arg_irs[0]);
                 Box::new(move |ctx, clo| {
-                    let v = arg(ctx, clo)?;
-                    ctx.stack.push(v);
+                    arg.push(ctx, clo)?;
                     match cell.get() {
                         Some(f) => invoke(ctx, f, 1, span),
                         None => Err(no_function(span)),
@@ -1051,7 +1052,7 @@ impl<'u> Compiler<'u> {
                 })
             }
             Ir::Get(Place::GlobalFn(cell, _)) if !tail => {
-                let cell = cell.clone();
+                let (cell, push_args) = (cell.clone(), pusher());
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
                     match cell.get() {
@@ -1062,7 +1063,7 @@ impl<'u> Compiler<'u> {
             }
             Ir::Get(Place::GlobalFn(cell, _)) => {
                 // A tail call of a top-level function: no callee value is built.
-                let cell = cell.clone();
+                let (cell, push_args) = (cell.clone(), pusher());
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
                     match cell.get() {
@@ -1071,12 +1072,15 @@ impl<'u> Compiler<'u> {
                     }
                 })
             }
-            Ir::Get(Place::SelfFn) if !tail => Box::new(move |ctx, clo| {
-                push_args(ctx, clo)?;
-                invoke(ctx, clo, argc, span)
-            }),
+            Ir::Get(Place::SelfFn) if !tail => {
+                let push_args = pusher();
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo)?;
+                    invoke(ctx, clo, argc, span)
+                })
+            }
             _ => {
-                let callee = self.expr(callee);
+                let (callee, push_args) = (self.expr(callee), pusher());
                 if tail {
                     Box::new(move |ctx, clo| {
                         let f = callee(ctx, clo)?;
@@ -1280,6 +1284,14 @@ impl<'u> Compiler<'u> {
                 let e = self.expr(other);
                 Box::new(move |ctx, clo| expect_bool(e(ctx, clo)?, span))
             }
+        }
+    }
+
+    /// A call argument: read in place when it is a simple operand.
+    fn arg(&self, ir: &Ir) -> Arg {
+        match self.operand(ir) {
+            o if let Some(s) = o.source() => Arg::Read(s),
+            o => Arg::Run(self.operand_code(o)),
         }
     }
 
@@ -1505,30 +1517,48 @@ fn tail_call(ctx: &mut Ctx, f: Rc<Closure>, argc: usize) -> Value {
     Value::Unit
 }
 
+/// How a call argument is evaluated: read in place, or by running its code.
+enum Arg {
+    /// A local, a captured constant or an int: copied without a call.
+    Read(Source),
+    /// Anything else.
+    Run(Code),
+}
+
+impl Arg {
+    #[inline(always)]
+    fn eval(&self, ctx: &mut Ctx, clo: &Closure) -> R {
+        match self {
+            Arg::Read(s) => Ok(copy_value(s.read(ctx, clo))),
+            Arg::Run(code) => code(ctx, clo),
+        }
+    }
+
+    /// Evaluates the argument onto the value stack.
+    #[inline(always)]
+    fn push(&self, ctx: &mut Ctx, clo: &Closure) -> Result<(), Ctrl> {
+        let v = self.eval(ctx, clo)?;
+        ctx.stack.push(v);
+        Ok(())
+    }
+}
+
 /// Code that evaluates call arguments left to right onto the value stack; the common small
 /// counts are unrolled.
-fn args_pusher(args: Vec<Code>) -> CodeOf<()> {
+fn args_pusher(args: Vec<Arg>) -> CodeOf<()> {
     let mut it = args.into_iter();
     match (it.next(), it.next(), it.next()) {
         (None, _, _) => Box::new(|_, _| Ok(())),
-        (Some(a), None, _) => Box::new(move |ctx, clo| {
-            let v = a(ctx, clo)?;
-            ctx.stack.push(v);
-            Ok(())
-        }),
+        (Some(a), None, _) => Box::new(move |ctx, clo| a.push(ctx, clo)),
         (Some(a), Some(b), None) => Box::new(move |ctx, clo| {
-            let v = a(ctx, clo)?;
-            ctx.stack.push(v);
-            let v = b(ctx, clo)?;
-            ctx.stack.push(v);
-            Ok(())
+            a.push(ctx, clo)?;
+            b.push(ctx, clo)
         }),
         (Some(a), Some(b), Some(c)) => {
-            let rest: Vec<Code> = it.collect();
+            let rest: Vec<Arg> = it.collect();
             Box::new(move |ctx, clo| {
-                for code in [&a, &b, &c].into_iter().chain(rest.iter()) {
-                    let v = code(ctx, clo)?;
-                    ctx.stack.push(v);
+                for arg in [&a, &b, &c].into_iter().chain(rest.iter()) {
+                    arg.push(ctx, clo)?;
                 }
                 Ok(())
             })

@@ -119,13 +119,12 @@ fn open_frame(stack: &mut Vec<Value>, n: usize) {
     }
 }
 
-/// Adds `n` slots holding `()` for the frame's locals (a few, one push each: cheaper than
-/// `Vec::resize`'s general loop).
+/// Adds `n` slots holding `()` for the frame's locals: one capacity check, then plain
+/// writes (an iterator of known length; a push each would check capacity each time, and
+/// `Vec::resize` would clone a `Value` per slot).
 #[inline(never)]
 fn grow_frame(stack: &mut Vec<Value>, n: usize) {
-    for _ in 0..n {
-        stack.push(Value::Unit);
-    }
+    stack.extend((0..n).map(|_| Value::Unit));
 }
 
 /// A call that needs more than the common path: a wrong argument count, or a stack so
