@@ -1308,7 +1308,7 @@ impl<'u> Compiler<'u> {
 
     /// `suspend Op(args)`; `finish` makes the result of its value (the value itself, nothing
     /// when it is a statement, or a store to a `let`'s slot). One argument, the common case,
-    /// is evaluated without a loop, and read in place when it is simple.
+    /// is evaluated without a loop; simple arguments are read in place.
     fn suspend<T: Outcome>(
         &self,
         op: OpId,
@@ -1316,36 +1316,26 @@ impl<'u> Compiler<'u> {
         span: Span,
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
-        match args {
-            [arg] => match self.operand(arg) {
-                o if let Some(arg) = o.source() => Box::new(move |ctx, clo| {
-                    let v = copy_value(arg.read(ctx, clo));
-                    ctx.stack.push(v);
-                    let v = effects::suspend(ctx, op, 1, span)?;
-                    Ok(finish(ctx, v))
-                }),
-                o => {
-                    let arg = self.operand_code(o);
-                    Box::new(move |ctx, clo| {
-                        let v = arg(ctx, clo)?;
-                        ctx.stack.push(v);
-                        let v = effects::suspend(ctx, op, 1, span)?;
-                        Ok(finish(ctx, v))
-                    })
+        let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
+        if args.len() == 1 {
+            let arg = args.pop().expect("one argument");
+            return Box::new(move |ctx, clo| {
+                arg.push(ctx, clo)?;
+                match effects::suspend(ctx, op, 1, span) {
+                    Ok(v) => Ok(finish(ctx, v)),
+                    Err(c) => Err(c),
                 }
-            },
-            _ => {
-                let args = self.exprs(args);
-                Box::new(move |ctx, clo| {
-                    for a in &args {
-                        let v = a(ctx, clo)?;
-                        ctx.stack.push(v);
-                    }
-                    let v = effects::suspend(ctx, op, args.len(), span)?;
-                    Ok(finish(ctx, v))
-                })
-            }
+            });
         }
+        Box::new(move |ctx, clo| {
+            for a in &args {
+                a.push(ctx, clo)?;
+            }
+            match effects::suspend(ctx, op, args.len(), span) {
+                Ok(v) => Ok(finish(ctx, v)),
+                Err(c) => Err(c),
+            }
+        })
     }
 
     /// Code that builds a handler's clause closures in the current frame.
@@ -1526,19 +1516,19 @@ enum Arg {
 }
 
 impl Arg {
-    #[inline(always)]
-    fn eval(&self, ctx: &mut Ctx, clo: &Closure) -> R {
-        match self {
-            Arg::Read(s) => Ok(copy_value(s.read(ctx, clo))),
-            Arg::Run(code) => code(ctx, clo),
-        }
-    }
-
     /// Evaluates the argument onto the value stack.
     #[inline(always)]
     fn push(&self, ctx: &mut Ctx, clo: &Closure) -> Result<(), Ctrl> {
-        let v = self.eval(ctx, clo)?;
-        ctx.stack.push(v);
+        match self {
+            Arg::Read(s) => {
+                let v = copy_value(s.read(ctx, clo));
+                ctx.stack.push(v);
+            }
+            Arg::Run(code) => match code(ctx, clo) {
+                Ok(v) => ctx.stack.push(v),
+                Err(c) => return Err(c),
+            },
+        }
         Ok(())
     }
 }
