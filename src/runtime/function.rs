@@ -109,12 +109,16 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     result
 }
 
-/// Adds `n` slots holding `()` for a frame's locals: none or one inline, more by a call.
+/// Adds `n` slots holding `()` for a frame's locals: up to two inline, more by a call.
 #[inline(always)]
 fn open_frame(stack: &mut Vec<Value>, n: usize) {
     match n {
         0 => {}
         1 => stack.push(Value::Unit),
+        2 => {
+            stack.push(Value::Unit);
+            stack.push(Value::Unit);
+        }
         n => grow_frame(stack, n),
     }
 }
