@@ -743,6 +743,23 @@ impl<'u> Compiler<'u> {
                         v(ctx, clo)
                     })
                 }
+                (2, v) => {
+                    // A loop body's usual shape: two statements, no loop over a vector.
+                    let mut it = stmts.into_iter();
+                    let (s, t) = (it.next().expect("two"), it.next().expect("two"));
+                    match v {
+                        Some(v) => Box::new(move |ctx, clo| {
+                            s(ctx, clo)?;
+                            t(ctx, clo)?;
+                            v(ctx, clo)
+                        }),
+                        None => Box::new(move |ctx, clo| {
+                            s(ctx, clo)?;
+                            t(ctx, clo)?;
+                            Ok(T::nothing())
+                        }),
+                    }
+                }
                 (_, v) => Box::new(move |ctx, clo| {
                     for s in &stmts {
                         s(ctx, clo)?;
