@@ -40,7 +40,7 @@ type Maker = Box<dyn Fn(&Ctx, &Closure) -> Rc<Closure>>;
 /// Code that tests a pattern against a value, binding its variables.
 type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 
-/// Code producing a `T` (a value, or a boolean for conditions).
+/// Code producing a `T` (a value, a boolean for conditions, nothing for statements).
 type CodeOf<T> = Box<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>>;
 
 /// Code that evaluates a condition.
@@ -53,6 +53,7 @@ type Stmt = CodeOf<()>;
 /// A result type of compiled code ([`Value`] for expressions, `()` for statements) and the
 /// result of code that does nothing (an empty block, an `if` without `else` not taken).
 trait Outcome: 'static {
+    /// The result of code that does nothing: `()` as a value, or no value.
     fn nothing() -> Self;
 }
 
