@@ -69,6 +69,19 @@ impl Outcome for () {
     fn nothing() {}
 }
 
+/// Runs `code` if there is any (an `else` branch), else does nothing, without a call.
+#[inline(always)]
+fn run_or_nothing<T: Outcome>(
+    code: &Option<CodeOf<T>>,
+    ctx: &mut Ctx,
+    clo: &Closure,
+) -> Result<T, Ctrl> {
+    match code {
+        Some(code) => code(ctx, clo),
+        None => Ok(T::nothing()),
+    }
+}
+
 /// A statement as an expression: runs it, then evaluates to `()`.
 fn unit_of(s: Stmt) -> Code {
     Box::new(move |ctx, clo| {
@@ -119,7 +132,8 @@ fn write_cell(slot: &mut Value, v: Value) {
 
 /// `Ok` of a copy of local `slot`: ints are copied inline, anything else by a call (an
 /// inlined `Value::clone` would make every closure that reads a local large). Each arm
-/// writes its result straight into the caller's slot.
+/// writes its result straight into the caller's slot (which `Ok(copy_value(…))` does not:
+/// the copy is built in a temporary first).
 #[inline(always)]
 fn read_local(ctx: &Ctx, slot: usize) -> R {
     match ctx.local(slot) {
@@ -641,8 +655,8 @@ impl<'u> Compiler<'u> {
         by_arithmetic!(op, fast => self.update_with(place, y, op, span, fast))
     }
 
-    /// The closure of [`Compiler::update`] for the shapes of the variable and the operand,
-    /// `apply` doing the arithmetic.
+    /// The closure of [`Compiler::update`] for the shapes of the variable and the operand;
+    /// `fast` is the checked integer operation of `op`.
     fn update_with(
         &self,
         place: &Place,
@@ -765,10 +779,7 @@ impl<'u> Compiler<'u> {
                     for s in &stmts {
                         s(ctx, clo)?;
                     }
-                    match &v {
-                        Some(v) => v(ctx, clo),
-                        None => Ok(T::nothing()),
-                    }
+                    run_or_nothing(&v, ctx, clo)
                 }),
             };
         }
@@ -783,16 +794,12 @@ impl<'u> Compiler<'u> {
             for s in &stmts {
                 s(ctx, clo)?;
             }
-            match &value {
-                Some(v) => v(ctx, clo),
-                None => Ok(T::nothing()),
-            }
+            run_or_nothing(&value, ctx, clo)
         })
     }
 
     /// `if c { t } else { e }`, the branches compiled as values or as statements.
     fn if_<T: Outcome>(&self, c: &Ir, t: CodeOf<T>, e: Option<CodeOf<T>>, span: Span) -> CodeOf<T> {
-        let e = e.unwrap_or_else(|| Box::new(|_, _| Ok(T::nothing())));
         if let Ir::Binary(op, a, b, cspan) = c
             && let (Some(Operand::Local(slot)), Some(Operand::Int(k))) =
                 (self.simple_operand(a), self.simple_operand(b))
@@ -805,7 +812,7 @@ impl<'u> Compiler<'u> {
                     Value::Int(x) => test(*x, k),
                     other => compare_slow(op, other, k, cspan)?,
                 };
-                if holds { t(ctx, clo) } else { e(ctx, clo) }
+                if holds { t(ctx, clo) } else { run_or_nothing(&e, ctx, clo) }
             }));
         }
         let c = self.cond(c, span);
@@ -813,7 +820,7 @@ impl<'u> Compiler<'u> {
             if c(ctx, clo)? {
                 t(ctx, clo)
             } else {
-                e(ctx, clo)
+                run_or_nothing(&e, ctx, clo)
             }
         })
     }
@@ -1339,20 +1346,14 @@ impl<'u> Compiler<'u> {
             let arg = args.pop().expect("one argument");
             return Box::new(move |ctx, clo| {
                 arg.push(ctx, clo)?;
-                match effects::suspend(ctx, op, 1, span) {
-                    Ok(v) => Ok(finish(ctx, v)),
-                    Err(c) => Err(c),
-                }
+                suspend_then(ctx, op, 1, span, finish)
             });
         }
         Box::new(move |ctx, clo| {
             for a in &args {
                 a.push(ctx, clo)?;
             }
-            match effects::suspend(ctx, op, args.len(), span) {
-                Ok(v) => Ok(finish(ctx, v)),
-                Err(c) => Err(c),
-            }
+            suspend_then(ctx, op, args.len(), span, finish)
         })
     }
 
@@ -1510,6 +1511,22 @@ macro_rules! by_arithmetic {
     };
 }
 use by_arithmetic;
+
+/// `suspend` with its `argc` arguments pushed, and `finish` of its value (matched where it
+/// is returned, not copied out first).
+#[inline(always)]
+fn suspend_then<T>(
+    ctx: &mut Ctx,
+    op: OpId,
+    argc: usize,
+    span: Span,
+    finish: impl Fn(&mut Ctx, Value) -> T,
+) -> Result<T, Ctrl> {
+    match effects::suspend(ctx, op, argc, span) {
+        Ok(v) => Ok(finish(ctx, v)),
+        Err(c) => Err(c),
+    }
+}
 
 /// A call in tail position: moves the `argc` arguments on top of the value stack into the
 /// frame's first slots and leaves the call to the caller's `invoke`, which reuses the frame.

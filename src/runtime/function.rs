@@ -155,7 +155,7 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
             return Err(arity_mismatch(ctx, proto, argc, site));
         }
         ctx.poll(site)?;
-        open_frame(&mut ctx.stack, proto.nslots.saturating_sub(argc));
+        open_frame(&mut ctx.stack, proto.nslots - argc);
         result = match (proto.body)(ctx, &next) {
             Ok(v) => Ok(v),
             Err(c) => match leave(c, proto, site) {
