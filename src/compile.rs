@@ -17,7 +17,7 @@ use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
 use crate::runtime::print;
-use crate::runtime::value::{Value, discard};
+use crate::runtime::value::{ConsCell, Value, discard};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
@@ -99,6 +99,12 @@ struct Compiler<'u> {
     source: u32,
     /// Whether the function being compiled is a tail-resumptive handler clause.
     tail_resumptive: bool,
+}
+
+/// The error for a `match` none of whose arms fits `v`.
+#[cold]
+fn no_match(v: &Value, span: Span) -> Ctrl {
+    err(format!("no pattern matched {}", print::show(v)), span)
 }
 
 fn err(message: String, span: Span) -> Ctrl {
@@ -995,6 +1001,9 @@ impl<'u> Compiler<'u> {
     }
 
     fn match_(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Code {
+        if let Some(code) = self.list_match(scrut, arms, span) {
+            return code;
+        }
         let scrut = self.expr(scrut);
         let arms: Vec<_> = arms
             .iter()
@@ -1017,10 +1026,60 @@ impl<'u> Compiler<'u> {
                 {
                     continue;
                 }
+                // The arm's bindings hold what it needs: the body runs without `v` held here.
+                drop(v);
                 return body(ctx, clo);
             }
-            Err(err(format!("no pattern matched {}", print::show(&v)), span))
+            Err(no_match(&v, span))
         })
+    }
+
+    /// `match xs { [] => a, h :: t => b }` (either order, no guards, names or `_` for `h` and
+    /// `t`): one test of the list's tag, no matcher calls. A scrutinee that is a local is read
+    /// in place rather than copied.
+    fn list_match(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Option<Code> {
+        let [first, second] = arms else {
+            return None;
+        };
+        if first.guard.is_some() || second.guard.is_some() {
+            return None;
+        }
+        let (nil, cons) = match (&first.pat, &second.pat) {
+            (Pat::Nil, Pat::Cons(h, t)) => (first, (h, t, second)),
+            (Pat::Cons(h, t), Pat::Nil) => (second, (h, t, first)),
+            _ => return None,
+        };
+        let (h, t, cons) = cons;
+        let ht = bind_slots::<Vec<_>>(self, [&**h, &**t])?;
+        let (h, t) = (ht[0], ht[1]);
+        let (nil, cons) = (self.expr(&nil.body), self.expr(&cons.body));
+        let bind = move |ctx: &mut Ctx, cell: &ConsCell| {
+            bind_to(ctx, h, &cell.head);
+            bind_to(ctx, t, &cell.tail);
+        };
+        if let Some(Operand::Local(slot)) = self.simple_operand(scrut) {
+            return Some(Box::new(move |ctx, clo| {
+                // A handle on the cell, since binding its fields may replace the slot.
+                let cell = match ctx.local(slot) {
+                    Value::Nil => return nil(ctx, clo),
+                    Value::Cons(cell) => cell.clone(),
+                    other => return Err(no_match(other, span)),
+                };
+                bind(ctx, &cell);
+                drop(cell);
+                cons(ctx, clo)
+            }));
+        }
+        let scrut = self.expr(scrut);
+        Some(Box::new(move |ctx, clo| match scrut(ctx, clo)? {
+            Value::Nil => nil(ctx, clo),
+            Value::Cons(cell) => {
+                bind(ctx, &cell);
+                drop(cell);
+                cons(ctx, clo)
+            }
+            other => Err(no_match(&other, span)),
+        }))
     }
 
     // ----- calls --------------------------------------------------------------------------

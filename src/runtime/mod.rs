@@ -24,41 +24,51 @@ use function::Closure;
 use value::Value;
 
 /// Emptied vectors kept for reuse, last in first out, so that the runtime's short-lived
-/// vectors are not freed and allocated again: at most `keep` of them, and only those whose
-/// capacity is at most `max_capacity` (a vector that once grew large is freed).
+/// vectors are not freed and allocated again (nor grown again from a small capacity): at
+/// most `keep` of them, whose capacities add up to at most `budget` elements. A vector that
+/// does not fit is freed, so the pool never holds more than `budget` elements of memory.
 pub struct Spares<T> {
     vecs: RefCell<Vec<Vec<T>>>,
     keep: usize,
-    max_capacity: usize,
+    budget: usize,
+    /// The sum of the capacities of the vectors in `vecs`.
+    held: Cell<usize>,
 }
 
 impl<T> Spares<T> {
-    /// A pool keeping up to `keep` vectors of capacity at most `max_capacity`.
-    pub fn new(keep: usize, max_capacity: usize) -> Spares<T> {
+    /// A pool keeping up to `keep` vectors of at most `budget` elements of capacity in all.
+    pub fn new(keep: usize, budget: usize) -> Spares<T> {
         Spares {
             vecs: RefCell::new(Vec::new()),
             keep,
-            max_capacity,
+            budget,
+            held: Cell::new(0),
         }
     }
 
     /// An empty vector kept earlier, if there is one.
     pub fn take(&self) -> Option<Vec<T>> {
-        self.vecs.borrow_mut().pop()
+        let v = self.vecs.borrow_mut().pop()?;
+        self.held.set(self.held.get() - v.capacity());
+        Some(v)
     }
 
     /// Keeps the emptied vector `v` for a later [`Spares::take`], if it holds an allocation
-    /// small enough and the pool has room; otherwise frees it.
+    /// and the pool has room for it; otherwise frees it.
     pub fn give(&self, v: Vec<T>) {
         debug_assert!(v.is_empty());
-        if v.capacity() != 0 && v.capacity() <= self.max_capacity {
-            let mut vecs = self.vecs.borrow_mut();
-            if vecs.len() < self.keep {
-                vecs.push(v);
-            }
+        let held = self.held.get() + v.capacity();
+        let mut vecs = self.vecs.borrow_mut();
+        if v.capacity() != 0 && held <= self.budget && vecs.len() < self.keep {
+            vecs.push(v);
+            self.held.set(held);
         }
     }
 }
+
+/// How many values of capacity the emptied value stacks kept for reuse may hold in all
+/// (2 MiB).
+pub const SPARE_STACK_VALUES: usize = 1 << 17;
 
 /// The capacity, in values, a new value stack starts with.
 pub const INITIAL_STACK: usize = 64;
@@ -221,10 +231,12 @@ pub struct Vm {
     /// last (see [`effects`]).
     pub handlers: RefCell<Vec<HandlerEntry>>,
     /// Empty vectors of handler entries, kept to carry the entries of the next suspend
-    /// (most carry one or two: small ones only).
+    /// (most carry one or two).
     pub spare_entries: Spares<HandlerEntry>,
     /// Emptied value stacks of finished continuations, kept for the next ones (see
-    /// `effects::spawn`; one that held a deep recursion is freed).
+    /// `effects::spawn`), up to [`SPARE_STACK_VALUES`] values in all: a handler around a
+    /// deep recursion, run again and again, reuses the grown stack instead of growing a new
+    /// one each time.
     pub spare_stacks: Spares<Value>,
     /// Values in flight during a stack switch (see [`effects`]).
     pub transfer: RefCell<effects::Transfer>,
@@ -245,8 +257,8 @@ impl Vm {
             out: RefCell::new(out),
             args,
             handlers: RefCell::new(Vec::new()),
-            spare_entries: Spares::new(64, 8),
-            spare_stacks: Spares::new(64, 1024),
+            spare_entries: Spares::new(64, 64 * 8),
+            spare_stacks: Spares::new(64, SPARE_STACK_VALUES),
             transfer: RefCell::new(effects::Transfer::Empty),
             effects: RefCell::new(Vec::new()),
             fast_resume,
@@ -344,19 +356,29 @@ mod tests {
     use super::Spares;
 
     #[test]
-    fn spares_keep_small_vectors_up_to_their_limit() {
-        let spares: Spares<u8> = Spares::new(2, 8);
+    fn spares_keep_vectors_up_to_their_count_and_budget() {
+        let spares: Spares<u8> = Spares::new(2, 16);
         assert!(spares.take().is_none());
-        // No allocation, or a large one: not kept.
+        // No allocation, or one larger than the whole budget: not kept.
         spares.give(Vec::new());
-        spares.give(Vec::with_capacity(9));
+        spares.give(Vec::with_capacity(17));
         assert!(spares.take().is_none());
-        // Small ones, up to two; the last given comes back first.
+        // Up to two; the last given comes back first.
         for capacity in [4, 8, 2] {
             spares.give(Vec::with_capacity(capacity));
         }
         assert_eq!(spares.take().map(|v| v.capacity()), Some(8));
         assert_eq!(spares.take().map(|v| v.capacity()), Some(4));
+        assert!(spares.take().is_none());
+        // Within the budget: 10 + 6 fit, then 1 more does not.
+        for capacity in [10, 6, 1] {
+            spares.give(Vec::with_capacity(capacity));
+        }
+        assert_eq!(spares.take().map(|v| v.capacity()), Some(6));
+        // Taking one makes room again.
+        spares.give(Vec::with_capacity(5));
+        assert_eq!(spares.take().map(|v| v.capacity()), Some(5));
+        assert_eq!(spares.take().map(|v| v.capacity()), Some(10));
         assert!(spares.take().is_none());
     }
 }
