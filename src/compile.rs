@@ -17,7 +17,8 @@ use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
 use crate::runtime::print;
-use crate::runtime::value::{ConsCell, Value, discard};
+use crate::runtime::symbol::Symbol;
+use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
@@ -1001,7 +1002,7 @@ impl<'u> Compiler<'u> {
     }
 
     fn match_(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Code {
-        if let Some(code) = self.list_match(scrut, arms, span) {
+        if let Some(code) = self.shape_match(scrut, arms, span) {
             return code;
         }
         let scrut = self.expr(scrut);
@@ -1034,52 +1035,52 @@ impl<'u> Compiler<'u> {
         })
     }
 
-    /// `match xs { [] => a, h :: t => b }` (either order, no guards, names or `_` for `h` and
-    /// `t`): one test of the list's tag, no matcher calls. A scrutinee that is a local is read
-    /// in place rather than copied.
-    fn list_match(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Option<Code> {
-        let [first, second] = arms else {
-            return None;
-        };
-        if first.guard.is_some() || second.guard.is_some() {
-            return None;
-        }
-        let (nil, cons) = match (&first.pat, &second.pat) {
-            (Pat::Nil, Pat::Cons(h, t)) => (first, (h, t, second)),
-            (Pat::Cons(h, t), Pat::Nil) => (second, (h, t, first)),
-            _ => return None,
-        };
-        let (h, t, cons) = cons;
-        let ht = bind_slots::<Vec<_>>(self, [&**h, &**t])?;
-        let (h, t) = (ht[0], ht[1]);
-        let (nil, cons) = (self.expr(&nil.body), self.expr(&cons.body));
-        let bind = move |ctx: &mut Ctx, cell: &ConsCell| {
-            bind_to(ctx, h, &cell.head);
-            bind_to(ctx, t, &cell.tail);
-        };
+    /// A `match` whose arms have no guards and whose patterns are all [`Shape`]s: each arm
+    /// is tested inline (no matcher calls), and a scrutinee that is a local is tested in
+    /// place, copied only when the arm that fits binds one of its fields.
+    fn shape_match(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Option<Code> {
+        let arms: Vec<(Shape, Code)> = arms
+            .iter()
+            .map(|a| match a.guard {
+                None => Some((self.shape(&a.pat)?, self.expr(&a.body))),
+                Some(_) => None,
+            })
+            .collect::<Option<_>>()?;
         if let Some(Operand::Local(slot)) = self.simple_operand(scrut) {
             return Some(Box::new(move |ctx, clo| {
-                // A handle on the cell, since binding its fields may replace the slot.
-                let cell = match ctx.local(slot) {
-                    Value::Nil => return nil(ctx, clo),
-                    Value::Cons(cell) => cell.clone(),
-                    other => return Err(no_match(other, span)),
+                let v = ctx.local(slot);
+                let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(v)) else {
+                    return Err(no_match(v, span));
                 };
-                bind(ctx, &cell);
-                drop(cell);
-                cons(ctx, clo)
+                shape.bind_local(ctx, slot);
+                body(ctx, clo)
             }));
         }
         let scrut = self.expr(scrut);
-        Some(Box::new(move |ctx, clo| match scrut(ctx, clo)? {
-            Value::Nil => nil(ctx, clo),
-            Value::Cons(cell) => {
-                bind(ctx, &cell);
-                drop(cell);
-                cons(ctx, clo)
-            }
-            other => Err(no_match(&other, span)),
+        Some(Box::new(move |ctx, clo| {
+            let v = scrut(ctx, clo)?;
+            let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(&v)) else {
+                return Err(no_match(&v, span));
+            };
+            shape.bind(ctx, &v);
+            discard(v);
+            body(ctx, clo)
         }))
+    }
+
+    /// The [`Shape`] of a pattern, if it has one.
+    fn shape(&self, p: &Pat) -> Option<Shape> {
+        Some(match p {
+            Pat::Wild => Shape::Any(None),
+            Pat::Bind(v) => Shape::Any(Some(self.slot(*v))),
+            Pat::Nil => Shape::Nil,
+            Pat::Cons(h, t) => {
+                let ht = bind_slots::<Vec<_>>(self, [&**h, &**t])?;
+                Shape::Cons(ht[0], ht[1])
+            }
+            Pat::Ctor(sym, items) => Shape::Ctor(*sym, bind_slots(self, items)?),
+            _ => return None,
+        })
     }
 
     // ----- calls --------------------------------------------------------------------------
@@ -1646,6 +1647,79 @@ fn args_pusher(args: Vec<Arg>) -> CodeOf<()> {
                 }
                 Ok(())
             })
+        }
+    }
+}
+
+/// A pattern a `match` can test without calling a matcher: a value's tag (and, for a
+/// constructor, its name and arity), with a name or `_` for each field.
+enum Shape {
+    /// `[]`
+    Nil,
+    /// `h :: t`: the slots `h` and `t` bind to (`None` for `_`).
+    Cons(Option<usize>, Option<usize>),
+    /// `Name` or `Name(a, b, …)`: the slots of the fields.
+    Ctor(Symbol, Box<[Option<usize>]>),
+    /// A name or `_`: anything.
+    Any(Option<usize>),
+}
+
+impl Shape {
+    /// Whether `v` fits.
+    #[inline(always)]
+    fn fits(&self, v: &Value) -> bool {
+        match (self, v) {
+            (Shape::Nil, Value::Nil) | (Shape::Cons(..), Value::Cons(_)) | (Shape::Any(_), _) => {
+                true
+            }
+            (Shape::Ctor(sym, fields), Value::Atom(s)) => s == sym && fields.is_empty(),
+            (Shape::Ctor(sym, fields), Value::Ctor(c)) => {
+                c.name == *sym && c.fields.len() == fields.len()
+            }
+            _ => false,
+        }
+    }
+
+    /// Binds the names of the shape to the parts of the value in local `slot`, which fits
+    /// it. Binding may replace that slot: the parts are bound from a handle on the cell.
+    #[inline(always)]
+    fn bind_local(&self, ctx: &mut Ctx, slot: usize) {
+        match (self, ctx.local(slot)) {
+            (Shape::Cons(None, None), _) | (Shape::Nil | Shape::Any(None), _) => {}
+            (Shape::Cons(h, t), Value::Cons(cell)) => {
+                let cell = cell.clone();
+                bind_to(ctx, *h, &cell.head);
+                bind_to(ctx, *t, &cell.tail);
+            }
+            (Shape::Ctor(_, slots), Value::Ctor(c)) => {
+                let c = c.clone();
+                for (slot, field) in slots.iter().zip(c.fields.iter()) {
+                    bind_to(ctx, *slot, field);
+                }
+            }
+            (Shape::Any(Some(to)), v) => {
+                let v = v.clone();
+                set_slot(ctx, *to, v);
+            }
+            _ => {}
+        }
+    }
+
+    /// Binds the names of the shape to the parts of `v`, which fits it.
+    #[inline(always)]
+    fn bind(&self, ctx: &mut Ctx, v: &Value) {
+        match (self, v) {
+            (Shape::Cons(h, t), Value::Cons(cell)) => {
+                bind_to(ctx, *h, &cell.head);
+                bind_to(ctx, *t, &cell.tail);
+            }
+            (Shape::Ctor(_, slots), Value::Ctor(c)) => {
+                for (slot, field) in slots.iter().zip(c.fields.iter()) {
+                    bind_to(ctx, *slot, field);
+                }
+            }
+            (Shape::Any(slot), v) => bind_to(ctx, *slot, v),
+            _ => {}
         }
     }
 }
