@@ -377,12 +377,22 @@ pub fn handle(
         fiber: fiber.clone(),
         shallow: false,
     });
-    let segment = Segment {
+    let seg = Segment {
         fiber,
         entries: Vec::new(),
         fresh: None,
     };
-    run_segment(ctx, segment, Some(handler), None, Args::None, source, site)
+    run_segment(
+        ctx,
+        Resumption {
+            seg,
+            deep: Some(handler),
+            shallow: None,
+            values: Args::None,
+            source,
+            site,
+        },
+    )
 }
 
 /// The deep handler installed on the segment's outermost fiber, if any.
@@ -419,119 +429,175 @@ fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Spa
     }
 }
 
-/// Resumes `seg` with `values` (under `shallow`, if given) and waits for it to return or to
-/// suspend to one of the handlers resumed with it; runs that handler's clause. A clause that
-/// ends by resuming a continuation (a tail resume, or any tail-resumptive clause on the slow
-/// path) does not nest: this loop resumes it, so a handler answering a million operations
-/// uses constant native stack.
-///
-/// `deep` is the deep handler installed on the segment's outermost fiber when its entry is
-/// already on the handler stack (a `handle` pushes it directly); otherwise it is found among
-/// the segment's entries.
-fn run_segment(
-    ctx: &mut Ctx,
-    mut seg: Segment,
-    mut deep: Option<Rc<HandlerValue>>,
-    mut shallow: Option<Rc<HandlerValue>>,
-    mut values: Args,
-    mut source: u32,
-    mut site: Span,
-) -> R {
-    let vm = ctx.vm.clone();
+/// A segment about to be resumed, with what the resume passes and where it is written.
+struct Resumption {
+    /// The suspended computation.
+    seg: Segment,
+    /// The deep handler installed on the segment's outermost fiber when its entry is already
+    /// on the handler stack (a `handle` pushes it directly); otherwise it is found among the
+    /// segment's entries.
+    deep: Option<Rc<HandlerValue>>,
+    /// The handler of `resume … with { … }`, if any.
+    shallow: Option<Rc<HandlerValue>>,
+    /// The values resumed with.
+    values: Args,
+    /// The source of the `handle` or `resume`.
+    source: u32,
+    /// Where the `handle` or `resume` is.
+    site: Span,
+}
+
+/// What one resumption of a segment came to.
+enum Step {
+    /// The segment finished, failed or unwound: the result of the `handle` or `resume`.
+    Done(R),
+    /// It suspended to a handler resumed with it, whose `clause` (of `kind`) runs here with
+    /// the `argc` arguments on top of the value stack and the continuation `k`.
+    Clause {
+        /// The clause.
+        clause: Rc<Closure>,
+        /// How it may run.
+        kind: ClauseKind,
+        /// How many arguments it has on the value stack.
+        argc: usize,
+        /// The continuation captured by the suspend.
+        k: Rc<Continuation>,
+    },
+}
+
+/// Resumes segments until one finishes: first `r`, then any continuation a clause ends by
+/// resuming. A clause that ends by resuming a continuation (a tail resume, or any
+/// tail-resumptive clause on the slow path) does not nest: this loop resumes it, so a
+/// handler answering a million operations uses constant native stack. A clause that resumes
+/// in non-tail position nests one `run_segment` per pending resume, so this frame is kept
+/// small: the work around each switch is in [`resume_segment`], which has returned by the
+/// time a clause runs.
+fn run_segment(ctx: &mut Ctx, mut r: Resumption) -> R {
     loop {
-        if deep.is_none() {
-            deep = deep_handler(&seg);
-        }
-        {
-            let mut hs = vm.handlers.borrow_mut();
-            if let Some(h) = &shallow {
-                hs.push(HandlerEntry::Handler {
-                    handler: h.clone(),
-                    fiber: seg.fiber.clone(),
-                    shallow: true,
-                });
+        let (source, site) = (r.source, r.site);
+        let (clause, kind, argc, k) = match resume_segment(ctx, r) {
+            Step::Done(result) => return result,
+            Step::Clause {
+                clause,
+                kind,
+                argc,
+                k,
+            } => (clause, kind, argc, k),
+        };
+        let next = if kind != ClauseKind::General {
+            // On the slow path: run the clause here, then resume `k` with its value
+            // (plainly: a shallow handler is not part of `k`).
+            let v = match invoke(ctx, &clause, argc, site) {
+                Ok(v) => v,
+                Err(c) => return escaped_here(c),
+            };
+            PendingResume {
+                k: Value::Cont(k),
+                args: Args::One(v),
+                shallow: None,
+                source,
+                site,
             }
-            hs.append(&mut seg.entries);
+        } else {
+            ctx.stack.push(Value::Cont(k));
+            let v = invoke(ctx, &clause, argc + 1, site)?;
+            match ctx.tail_resume.take() {
+                Some(p) => *p,
+                None => return Ok(v),
+            }
+        };
+        r = Resumption {
+            seg: take_segment(&next.k, next.args.len(), next.site)?,
+            deep: None,
+            shallow: next.shallow,
+            values: next.args,
+            source: next.source,
+            site: next.site,
+        };
+    }
+}
+
+/// Resumes `r.seg` with `r.values` (under `r.shallow`, if given) and waits for it to return
+/// or to suspend to one of the handlers resumed with it; on return, applies the `return`
+/// clauses.
+#[inline(never)]
+fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
+    let vm = ctx.vm.clone();
+    let Resumption {
+        mut seg,
+        mut deep,
+        shallow,
+        values,
+        source,
+        site,
+    } = r;
+    if deep.is_none() {
+        deep = deep_handler(&seg);
+    }
+    {
+        let mut hs = vm.handlers.borrow_mut();
+        if let Some(h) = &shallow {
+            hs.push(HandlerEntry::Handler {
+                handler: h.clone(),
+                fiber: seg.fiber.clone(),
+                shallow: true,
+            });
         }
-        vm.spare_entries.give(seg.entries);
-        let fiber = seg.fiber;
-        let id = fiber.id();
-        put_transfer(&vm, Transfer::Resume(std::mem::take(&mut values)));
-        let event = fiber.resume(0);
-        let outcome = take_transfer(&vm);
-        // The fiber is now finished or owned by the continuation its clause receives; this
-        // frame holds no handle to it, so dropping that continuation reclaims it.
-        drop(fiber);
-        match event {
-            Ok(Event::Returned(_)) => {
-                if !matches!(outcome, Transfer::Aborted) {
-                    pop_entries_of(&vm, id);
+        hs.append(&mut seg.entries);
+    }
+    vm.spare_entries.give(seg.entries);
+    let fiber = seg.fiber;
+    let id = fiber.id();
+    put_transfer(&vm, Transfer::Resume(values));
+    let event = fiber.resume(0);
+    let outcome = take_transfer(&vm);
+    // The fiber is now finished or owned by the continuation its clause receives; this
+    // frame holds no handle to it, so dropping that continuation reclaims it.
+    drop(fiber);
+    match event {
+        Ok(Event::Returned(_)) => {
+            if !matches!(outcome, Transfer::Aborted) {
+                pop_entries_of(&vm, id);
+            }
+            Step::Done(match outcome {
+                Transfer::Returned(v) => apply_return(ctx, deep.as_ref(), v, site)
+                    .and_then(|v| apply_return(ctx, shallow.as_ref(), v, site)),
+                Transfer::Failed(mut e) => {
+                    e.leave_continuation(source, site);
+                    Err((*e).into())
                 }
-                return match outcome {
-                    Transfer::Returned(v) => {
-                        let v = apply_return(ctx, deep.as_ref(), v, site)?;
-                        apply_return(ctx, shallow.as_ref(), v, site)
-                    }
-                    Transfer::Failed(mut e) => {
-                        e.leave_continuation(source, site);
-                        Err((*e).into())
-                    }
-                    Transfer::Aborted => Err(Ctrl::abort()),
-                    Transfer::Escaped(target, value) if target == id => Ok(value),
-                    Transfer::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
-                    _ => Err(internal("a continuation returned without a result", site)),
-                };
-            }
-            Ok(Event::Suspended(_)) => {
-                let Transfer::Suspended {
-                    clause,
-                    kind,
-                    args,
-                    k,
-                } = outcome
-                else {
-                    return Err(internal(
-                        "a continuation suspended without an operation",
-                        site,
-                    ));
-                };
+                Transfer::Aborted => Err(Ctrl::abort()),
+                Transfer::Escaped(target, value) if target == id => Ok(value),
+                Transfer::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
+                _ => Err(internal("a continuation returned without a result", site)),
+            })
+        }
+        Ok(Event::Suspended(_)) => match outcome {
+            Transfer::Suspended {
+                clause,
+                kind,
+                args,
+                k,
+            } => {
                 let argc = args.len();
                 args.push_onto(&mut ctx.stack);
-                let next = if kind != ClauseKind::General {
-                    // On the slow path: run the clause here, then resume `k` with its value
-                    // (plainly: a shallow handler is not part of `k`).
-                    let v = match invoke(ctx, &clause, argc, site) {
-                        Ok(v) => v,
-                        Err(c) => return escaped_here(c),
-                    };
-                    PendingResume {
-                        k: Value::Cont(k),
-                        args: Args::One(v),
-                        shallow: None,
-                        source,
-                        site,
-                    }
-                } else {
-                    ctx.stack.push(Value::Cont(k));
-                    let v = invoke(ctx, &clause, argc + 1, site)?;
-                    match ctx.tail_resume.take() {
-                        Some(p) => *p,
-                        None => return Ok(v),
-                    }
-                };
-                seg = take_segment(&next.k, next.args.len(), next.site)?;
-                deep = None;
-                shallow = next.shallow;
-                values = next.args;
-                source = next.source;
-                site = next.site;
+                Step::Clause {
+                    clause,
+                    kind,
+                    argc,
+                    k,
+                }
             }
-            Ok(Event::Panicked(msg)) => {
-                pop_entries_of(&vm, id);
-                return Err(internal(msg, site));
-            }
-            Err(e) => return Err(internal(e, site)),
+            _ => Step::Done(Err(internal(
+                "a continuation suspended without an operation",
+                site,
+            ))),
+        },
+        Ok(Event::Panicked(msg)) => {
+            pop_entries_of(&vm, id);
+            Step::Done(Err(internal(msg, site)))
         }
+        Err(e) => Step::Done(Err(internal(e, site))),
     }
 }
 
@@ -800,7 +866,17 @@ fn suspend_slow(
 /// `resume k(args)` or `resume k(args) with { … }`.
 pub fn resume(ctx: &mut Ctx, p: PendingResume) -> R {
     let seg = take_segment(&p.k, p.args.len(), p.site)?;
-    run_segment(ctx, seg, None, p.shallow, p.args, p.source, p.site)
+    run_segment(
+        ctx,
+        Resumption {
+            seg,
+            deep: None,
+            shallow: p.shallow,
+            values: p.args,
+            source: p.source,
+            site: p.site,
+        },
+    )
 }
 
 /// `cont f`: a fresh continuation that calls `f` when first resumed.
