@@ -39,6 +39,8 @@ per "fib: per call" benches/core/fib.kont 20 22 21891 57313
 per "loop: per 1000-element round" benches/core/loop.kont 10 20 10 20
 per "countdown: per iteration" benches/suite/countdown.kont 100000 200000 100000 200000
 per "iterator: per element" benches/suite/iterator.kont 100000 200000 100000 200000
+# product_early(N) runs N products of a 1001-element list, each 1,000 calls deep.
+per "product_early: per product" benches/suite/product_early.kont 1000 2000 1000 2000
 per "gen_loop: per suspend + resume" benches/effects/gen_loop.kont 100000 200000 100000 200000
 per "handler_lifecycle: per lifecycle" benches/effects/handler_lifecycle.kont 10000 20000 10000 20000
 # resume_nontail(N) performs 1000 * N operations; generator(N) visits 2^(N+1) - 1 nodes.
