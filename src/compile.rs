@@ -922,16 +922,14 @@ impl<'u> Compiler<'u> {
                 Box::new(move |_, val| Ok(print::equal(&lit, val).unwrap_or(false)))
             }
             Pat::Nil => Box::new(|_, val| Ok(matches!(val, Value::Nil))),
-            Pat::Cons(h, t) if let Some(ht) = bind_slots::<Vec<_>>(self, [&**h, &**t]) => {
-                // `x :: xs`: no sub-matchers to call.
-                let (h, t) = (ht[0], ht[1]);
-                Box::new(move |ctx, val| match val {
-                    Value::Cons(cell) => {
-                        bind_to(ctx, h, &cell.head);
-                        bind_to(ctx, t, &cell.tail);
-                        Ok(true)
+            Pat::Cons(..) | Pat::Ctor(..) if let Some(shape) = self.shape(p) => {
+                // `x :: xs`, `Node(l, v, r)`: no sub-matchers to call.
+                Box::new(move |ctx, val| {
+                    let fits = shape.fits(val);
+                    if fits {
+                        shape.bind(ctx, val);
                     }
-                    _ => Ok(false),
+                    Ok(fits)
                 })
             }
             Pat::Cons(h, t) => {
@@ -949,22 +947,6 @@ impl<'u> Compiler<'u> {
                             if !m(ctx, v)? {
                                 return Ok(false);
                             }
-                        }
-                        Ok(true)
-                    }
-                    _ => Ok(false),
-                })
-            }
-            Pat::Ctor(sym, items)
-                if !items.is_empty()
-                    && let Some(slots) = bind_slots::<Box<[_]>>(self, items) =>
-            {
-                // `Node(l, v, r)`: the fields go straight to their slots.
-                let sym = *sym;
-                Box::new(move |ctx, val| match val {
-                    Value::Ctor(c) if c.name == sym && c.fields.len() == slots.len() => {
-                        for (slot, field) in slots.iter().zip(c.fields.iter()) {
-                            bind_to(ctx, *slot, field);
                         }
                         Ok(true)
                     }

@@ -506,6 +506,8 @@ fn run_segment(ctx: &mut Ctx, mut r: Resumption) -> R {
                 None => return Ok(v),
             }
         };
+        // Built here field by field, as `resume` does: a shared constructor made this frame
+        // and the `resume` closure's larger (1,185–1,269 bytes per nested level, not 1,121).
         r = Resumption {
             seg: take_segment(&next.k, next.args.len(), next.site)?,
             deep: None,
