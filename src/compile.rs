@@ -218,7 +218,8 @@ fn clone_value(v: &Value) -> R {
 #[inline(always)]
 fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
     match v {
-        Value::Bool(b) => Ok(b),
+        Value::True => Ok(true),
+        Value::False => Ok(false),
         other => Err(err(ops::expected_bool(&other), span)),
     }
 }
@@ -1191,9 +1192,9 @@ impl<'u> Compiler<'u> {
         Box::new(move |ctx, clo| {
             let left = a(ctx, clo)?;
             if left == is_or {
-                return Ok(Value::Bool(left));
+                return Ok(Value::bool(left));
             }
-            Ok(Value::Bool(b(ctx, clo)?))
+            Ok(Value::bool(b(ctx, clo)?))
         })
     }
 
@@ -1211,12 +1212,12 @@ impl<'u> Compiler<'u> {
             // Division by zero and overflow fall through to the general path, which reports them.
             BinOp::Div => int_op!(|x: i64, y: i64| x.checked_div(y).map(Value::Int)),
             BinOp::Rem => int_op!(|x: i64, y: i64| x.checked_rem(y).map(Value::Int)),
-            BinOp::Lt => int_op!(|x: i64, y: i64| Some(Value::Bool(x < y))),
-            BinOp::Le => int_op!(|x: i64, y: i64| Some(Value::Bool(x <= y))),
-            BinOp::Gt => int_op!(|x: i64, y: i64| Some(Value::Bool(x > y))),
-            BinOp::Ge => int_op!(|x: i64, y: i64| Some(Value::Bool(x >= y))),
-            BinOp::Eq => int_op!(|x: i64, y: i64| Some(Value::Bool(x == y))),
-            BinOp::Ne => int_op!(|x: i64, y: i64| Some(Value::Bool(x != y))),
+            BinOp::Lt => int_op!(|x: i64, y: i64| Some(Value::bool(x < y))),
+            BinOp::Le => int_op!(|x: i64, y: i64| Some(Value::bool(x <= y))),
+            BinOp::Gt => int_op!(|x: i64, y: i64| Some(Value::bool(x > y))),
+            BinOp::Ge => int_op!(|x: i64, y: i64| Some(Value::bool(x >= y))),
+            BinOp::Eq => int_op!(|x: i64, y: i64| Some(Value::bool(x == y))),
+            BinOp::Ne => int_op!(|x: i64, y: i64| Some(Value::bool(x != y))),
             BinOp::Cons => {
                 let (a, b) = (self.expr(a), self.expr(b));
                 Box::new(move |ctx, clo| {

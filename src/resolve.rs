@@ -719,9 +719,9 @@ impl<'e> Resolver<'e> {
         let span = e.span;
         Ok(match &e.kind {
             ExprKind::Int(i) => Ir::Const(Value::Int(*i)),
-            ExprKind::Float(f) => Ir::Const(Value::Float(*f)),
+            ExprKind::Float(f) => Ir::Const(Value::float(*f)),
             ExprKind::Str(s) => Ir::Const(Value::str(s.clone())),
-            ExprKind::Bool(b) => Ir::Const(Value::Bool(*b)),
+            ExprKind::Bool(b) => Ir::Const(Value::bool(*b)),
             ExprKind::Unit => Ir::Const(Value::Unit),
             ExprKind::Var(id) => match self.lookup(&id.name) {
                 Some(p) => Ir::Get(p),
@@ -823,9 +823,9 @@ impl<'e> Resolver<'e> {
             Pattern::Wildcard(_) => Pat::Wild,
             Pattern::Bind(id) => Pat::Bind(self.declare(&id.name, false, true)),
             Pattern::Int(i, _) => Pat::Lit(Value::Int(*i)),
-            Pattern::Float(f, _) => Pat::Lit(Value::Float(*f)),
+            Pattern::Float(f, _) => Pat::Lit(Value::float(*f)),
             Pattern::Str(s, _) => Pat::Lit(Value::str(s.clone())),
-            Pattern::Bool(b, _) => Pat::Lit(Value::Bool(*b)),
+            Pattern::Bool(b, _) => Pat::Lit(Value::bool(*b)),
             Pattern::Unit(_) => Pat::Lit(Value::Unit),
             Pattern::Tuple(items, _) => Pat::Tuple(self.patterns(items)?),
             Pattern::List(items, _) => items.iter().rev().try_fold(Pat::Nil, |tail, item| {

@@ -154,7 +154,7 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::Int(*i)),
         Value::Float(f) => {
-            let t = f.trunc();
+            let t = f.get().trunc();
             if t.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
                 Ok(Value::Int(t as i64))
             } else {
@@ -175,12 +175,12 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
 
 fn float_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Int(i) => Ok(Value::float(*i as f64)),
         Value::Float(f) => Ok(Value::Float(*f)),
         Value::Str(s) => s
             .trim()
             .parse::<f64>()
-            .map(Value::Float)
+            .map(Value::float)
             .map_err(|_| format!("float: cannot parse {:?}", s.as_str())),
         v => Err(format!(
             "type error: float expects a number or a string, got {}",
@@ -262,7 +262,7 @@ fn abs_(_: &Vm, args: &mut [Value]) -> Res {
             .checked_abs()
             .map(Value::Int)
             .ok_or_else(|| "integer overflow".to_string()),
-        Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Float(f) => Ok(Value::float(f.get().abs())),
         v => Err(format!(
             "type error: abs expects a number, got {}",
             v.kind()
@@ -282,8 +282,8 @@ fn max_(_: &Vm, args: &mut [Value]) -> Res {
 
 fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
-        Value::Bool(true) => Ok(Value::Unit),
-        Value::Bool(false) => Err(match args.get(1) {
+        Value::True => Ok(Value::Unit),
+        Value::False => Err(match args.get(1) {
             Some(m) => format!("assertion failed: {}", print::show(m)),
             None => "assertion failed".to_string(),
         }),

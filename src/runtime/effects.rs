@@ -619,7 +619,7 @@ fn escaped_here(c: Ctrl) -> R {
             target: None,
             value,
         } => Ok(value),
-        other => Err(Ctrl(Box::new(other))),
+        other => Err(Ctrl::raise(other)),
     }
 }
 
@@ -812,7 +812,7 @@ fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
             HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
             HandlerEntry::Mask { .. } => Err(internal("a mask was chosen as a handler", site)),
         },
-        other => Err(Ctrl(Box::new(other))),
+        other => Err(Ctrl::raise(other)),
     }
 }
 

@@ -14,7 +14,7 @@
 use std::rc::{Rc, Weak};
 
 use crate::runtime::value::{Value, truncate_stack};
-use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
 use crate::stack;
 use crate::syntax::ast::Span;
 
@@ -177,15 +177,8 @@ fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
 /// else passes through (without reallocating: unwinding a deep recursion stays cheap).
 #[cold]
-fn leave(mut c: Ctrl, proto: &Proto, site: Span) -> R {
-    match &mut *c.0 {
-        CtrlKind::Error(e) => {
-            e.leave_function(&proto.name, proto.source, site);
-            Err(c)
-        }
-        CtrlKind::Return(v) => Ok(std::mem::take(v)),
-        _ => Err(c),
-    }
+fn leave(c: Ctrl, proto: &Proto, site: Span) -> R {
+    c.leave_call(|e| e.leave_function(&proto.name, proto.source, site))
 }
 
 /// Calls any callable value on the `argc` arguments on top of the value stack.

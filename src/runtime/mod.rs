@@ -16,6 +16,7 @@ pub mod value;
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::syntax::ast::Span;
@@ -76,10 +77,26 @@ pub const INITIAL_STACK: usize = 64;
 /// The result of running compiled code.
 pub type R = Result<Value, Ctrl>;
 
-/// Why compiled code stopped before producing a value. One word (the reasons are rare and
-/// boxed), so that [`R`] is two words, the size of a [`Value`]: the result of every
-/// closure fits in the 16-byte slot its caller passes for it.
-pub struct Ctrl(Box<CtrlKind>);
+/// Why compiled code stopped before producing a value: a marker without data, whose reason
+/// (a [`CtrlKind`]) waits in a per-thread slot until the code that handles the unwinding
+/// takes it with [`Ctrl::kind`].
+///
+/// Keeping the reason out of the marker is what makes [`R`] two registers: with a
+/// zero-sized error and a [`Value`] whose payloads are all 64-bit words, a closure's result
+/// comes back in RAX:RDX instead of through a slot in its caller's frame (a store and a
+/// load on every return, on the critical path of every call). A `Result` whose error holds
+/// any data at all (even one word) is returned through memory.
+///
+/// The slot is kept per cancellation depth ([`stack::cancel_depth`]): while a `Ctrl`
+/// unwinds, dropping a value may cancel a suspended continuation, which unwinds with a
+/// `Ctrl` of its own; that one is one level deeper and leaves the first one's reason
+/// alone. At one depth only the latest `Ctrl` has its reason: raising a new one while an
+/// older one is still held replaces it, so code that holds a `Ctrl` takes its reason
+/// before it raises another (every handler of one here does).
+pub struct Ctrl {
+    /// Neither `Send` nor `Sync`: the reason is in this thread's slot.
+    _slot: PhantomData<*const ()>,
+}
 
 /// The reasons for unwinding.
 pub enum CtrlKind {
@@ -101,50 +118,105 @@ pub enum CtrlKind {
     },
 }
 
+thread_local! {
+    /// The reason of the `Ctrl` unwinding at each cancellation depth (see [`Ctrl`]).
+    static PENDING: RefCell<Vec<Option<CtrlKind>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the pending reason of the running cancellation depth.
+#[inline(always)]
+fn with_pending<T>(f: impl FnOnce(&mut Option<CtrlKind>) -> T) -> T {
+    let depth = crate::stack::cancel_depth();
+    PENDING.with_borrow_mut(|p| {
+        if depth >= p.len() {
+            add_depths(p, depth);
+        }
+        f(&mut p[depth])
+    })
+}
+
+/// Makes room for the pending reasons of depths up to `depth`.
+#[cold]
+#[inline(never)]
+fn add_depths(p: &mut Vec<Option<CtrlKind>>, depth: usize) {
+    while p.len() <= depth {
+        p.push(None);
+    }
+}
+
 impl Ctrl {
+    /// Starts unwinding for `kind`.
+    #[cold]
+    pub fn raise(kind: CtrlKind) -> Ctrl {
+        // A reason left by a `Ctrl` that was dropped unhandled is dropped after the slot is
+        // released: dropping it may cancel a continuation, which uses the slot one deeper.
+        let stale = with_pending(|slot| slot.replace(kind));
+        drop(stale);
+        Ctrl { _slot: PhantomData }
+    }
+
     /// `return v`.
     pub fn ret(v: Value) -> Ctrl {
-        Ctrl(Box::new(CtrlKind::Return(v)))
+        Ctrl::raise(CtrlKind::Return(v))
     }
 
     /// A clause's value escaping to its handler (the target is set by the fast path).
     pub fn escape(value: Value) -> Ctrl {
-        Ctrl(Box::new(CtrlKind::Escape {
+        Ctrl::raise(CtrlKind::Escape {
             target: None,
             value,
-        }))
+        })
     }
 
     /// The escape of a clause's value to the handler on fiber `target`.
     pub fn escape_to(target: crate::stack::FiberId, value: Value) -> Ctrl {
-        Ctrl(Box::new(CtrlKind::Escape {
+        Ctrl::raise(CtrlKind::Escape {
             target: Some(target),
             value,
-        }))
+        })
     }
 
     /// Unwinding a cancelled continuation.
     pub fn abort() -> Ctrl {
-        Ctrl(Box::new(CtrlKind::Abort))
+        Ctrl::raise(CtrlKind::Abort)
     }
 
-    /// Why.
+    /// Why: takes the reason out of the slot.
+    #[cold]
     pub fn kind(self) -> CtrlKind {
-        *self.0
+        with_pending(Option::take).unwrap_or_else(|| {
+            CtrlKind::Error(RuntimeError::new(
+                "internal error: the reason for unwinding was lost",
+                Span::default(),
+            ))
+        })
     }
 
-    /// The error being unwound, if this is one.
-    pub fn error_mut(&mut self) -> Option<&mut RuntimeError> {
-        match &mut *self.0 {
-            CtrlKind::Error(e) => Some(e),
+    /// Unwinding out of a function call: a `return` ends here with its value; an error
+    /// passes on after `record` has added the call to its backtrace; anything else passes
+    /// on untouched. One look at the slot: an escape or an abort crosses every frame of a
+    /// deep recursion through here.
+    #[cold]
+    pub fn leave_call(self, record: impl FnOnce(&mut RuntimeError)) -> R {
+        let returned = with_pending(|slot| match slot {
+            Some(CtrlKind::Error(e)) => {
+                record(e);
+                None
+            }
+            Some(CtrlKind::Return(v)) => {
+                let v = std::mem::take(v);
+                *slot = None;
+                Some(v)
+            }
             _ => None,
-        }
+        });
+        returned.ok_or(self)
     }
 }
 
 impl From<RuntimeError> for Ctrl {
     fn from(e: RuntimeError) -> Ctrl {
-        Ctrl(Box::new(CtrlKind::Error(e)))
+        Ctrl::raise(CtrlKind::Error(e))
     }
 }
 
@@ -353,7 +425,44 @@ impl Ctx {
 
 #[cfg(test)]
 mod tests {
-    use super::Spares;
+    use super::{Ctrl, CtrlKind, RuntimeError, Spares, Value};
+    use crate::syntax::ast::Span;
+
+    #[test]
+    fn a_ctrl_carries_its_reason_to_whoever_takes_it() {
+        let c: Ctrl = RuntimeError::new("boom", Span::default()).into();
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "boom"));
+        // A return ends at the call it leaves; an error passes on, recording the call.
+        assert!(matches!(
+            Ctrl::ret(Value::Int(3)).leave_call(|_| {}),
+            Ok(Value::Int(3))
+        ));
+        let c: Ctrl = RuntimeError::new("deep", Span::default()).into();
+        let c = c.leave_call(|e| e.message.push_str(" down")).err().unwrap();
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "deep down"));
+        // An escape passes through untouched.
+        let c = Ctrl::escape(Value::Int(1))
+            .leave_call(|_| {})
+            .err()
+            .unwrap();
+        assert!(matches!(
+            c.kind(),
+            CtrlKind::Escape {
+                target: None,
+                value: Value::Int(1)
+            }
+        ));
+    }
+
+    #[test]
+    fn a_newer_ctrl_replaces_an_abandoned_one() {
+        let _abandoned = Ctrl::ret(Value::Int(1));
+        assert!(matches!(Ctrl::abort().kind(), CtrlKind::Abort));
+        // Taken twice: the second finds nothing, and says so instead of failing.
+        let c = Ctrl::abort();
+        let _ = Ctrl::abort().kind();
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message.contains("lost")));
+    }
 
     #[test]
     fn spares_keep_vectors_up_to_their_count_and_budget() {

@@ -102,11 +102,12 @@ fn write_data(out: &mut String, v: &Value) {
 fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
     match v {
         Value::Unit => out.push_str("()"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::True => out.push_str("true"),
+        Value::False => out.push_str("false"),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Float(f) => out.push_str(&float_text(f.get())),
         Value::Atom(s) => out.push_str(&s.name()),
         Value::Str(s) => quote(out, s),
         Value::Nil => out.push_str("[]"),
@@ -170,10 +171,12 @@ fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<boo
             return Err("cannot compare continuations".to_string());
         }
         (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
-        (Value::Bool(p), Value::Bool(q)) => p == q,
+        (Value::True, Value::True) | (Value::False, Value::False) => true,
         (Value::Int(p), Value::Int(q)) => p == q,
-        (Value::Float(p), Value::Float(q)) => p == q,
-        (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => (*p as f64) == *q,
+        (Value::Float(p), Value::Float(q)) => p.get() == q.get(),
+        (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => {
+            (*p as f64) == q.get()
+        }
         (Value::Atom(p), Value::Atom(q)) => p == q,
         (Value::Str(p), Value::Str(q)) => p == q,
         (Value::Cons(p), Value::Cons(q)) => {
@@ -222,8 +225,8 @@ mod tests {
             show(&Value::array(vec![Value::Int(1), Value::Int(2)])),
             "#[1, 2]"
         );
-        assert_eq!(show(&Value::Float(2.0)), "2.0");
-        assert_eq!(show(&Value::Float(1.5)), "1.5");
+        assert_eq!(show(&Value::float(2.0)), "2.0");
+        assert_eq!(show(&Value::float(1.5)), "1.5");
         assert_eq!(show(&Value::Unit), "()");
     }
 
@@ -243,7 +246,7 @@ mod tests {
 
     #[test]
     fn equality_is_structural_and_numeric() {
-        assert_eq!(equal(&Value::Int(1), &Value::Float(1.0)), Ok(true));
+        assert_eq!(equal(&Value::Int(1), &Value::float(1.0)), Ok(true));
         assert_eq!(equal(&Value::Int(1), &Value::str("1")), Ok(false));
         let l1 = Value::list([1, 2].into_iter().map(Value::Int));
         let l2 = Value::list([1, 3].into_iter().map(Value::Int));

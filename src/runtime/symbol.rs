@@ -8,14 +8,16 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// An interned constructor name.
+/// An interned constructor name: an index into the table. A full 64-bit word, like every
+/// other payload of a [`Value`](crate::runtime::value::Value) (see
+/// [`F64`](crate::runtime::value::F64) for why).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Symbol(u32);
+pub struct Symbol(usize);
 
 #[derive(Default)]
 struct Table {
     names: Vec<Rc<str>>,
-    ids: HashMap<Rc<str>, u32>,
+    ids: HashMap<Rc<str>, usize>,
 }
 
 thread_local! {
@@ -30,7 +32,7 @@ impl Symbol {
             if let Some(&id) = t.ids.get(name) {
                 return Symbol(id);
             }
-            let id = t.names.len() as u32;
+            let id = t.names.len();
             let name: Rc<str> = Rc::from(name);
             t.names.push(name.clone());
             t.ids.insert(name, id);
@@ -40,7 +42,7 @@ impl Symbol {
 
     /// The name this symbol stands for.
     pub fn name(self) -> Rc<str> {
-        TABLE.with(|t| t.borrow().names[self.0 as usize].clone())
+        TABLE.with(|t| t.borrow().names[self.0].clone())
     }
 }
 

@@ -21,12 +21,14 @@ pub enum Value {
     /// `()`
     #[default]
     Unit,
-    /// `true` / `false`
-    Bool(bool),
+    /// `false`
+    False,
+    /// `true`
+    True,
     /// A 64-bit signed integer.
     Int(i64),
-    /// A 64-bit float.
-    Float(f64),
+    /// A 64-bit float, kept as its bits (see [`F64`]).
+    Float(F64),
     /// A nullary constructor such as `None` or `Leaf`.
     Atom(Symbol),
     /// An immutable UTF-8 string (`Rc<String>` rather than `Rc<str>`: a thin pointer keeps
@@ -75,7 +77,44 @@ pub struct CtorValue {
     pub fields: Box<[Value]>,
 }
 
+/// A float as its IEEE 754 bits. Every payload of [`Value`] is then a 64-bit integer or a
+/// pointer, which makes `Value` (and [`R`](crate::runtime::R)) a pair of registers in Rust's
+/// calling convention: compiled code returns its results in RAX:RDX instead of through
+/// memory. An `f64` payload (or a `bool`) would break that.
+#[derive(Clone, Copy, Debug)]
+pub struct F64(u64);
+
+impl F64 {
+    /// The float's value.
+    #[inline(always)]
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+}
+
 impl Value {
+    /// A boolean value.
+    #[inline(always)]
+    pub fn bool(b: bool) -> Value {
+        if b { Value::True } else { Value::False }
+    }
+
+    /// A float value.
+    #[inline(always)]
+    pub fn float(f: f64) -> Value {
+        Value::Float(F64(f.to_bits()))
+    }
+
+    /// The boolean this value is, if it is one.
+    #[inline(always)]
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::True => Some(true),
+            Value::False => Some(false),
+            _ => None,
+        }
+    }
+
     /// A string value.
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Rc::new(s.into()))
@@ -119,7 +158,7 @@ impl Value {
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Unit => "unit",
-            Value::Bool(_) => "bool",
+            Value::False | Value::True => "bool",
             Value::Int(_) => "int",
             Value::Float(_) => "float",
             Value::Atom(_) | Value::Ctor(_) => "constructor",
@@ -145,7 +184,8 @@ impl Value {
 pub fn discard(v: Value) {
     match v {
         Value::Unit
-        | Value::Bool(_)
+        | Value::False
+        | Value::True
         | Value::Int(_)
         | Value::Float(_)
         | Value::Atom(_)

@@ -19,6 +19,30 @@ use std::ptr::{self, NonNull};
 thread_local! {
     /// The fiber now running; `None` on the thread's own stack.
     static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
+    /// How many cancellations are unwinding, nested, on this thread (see [`cancel_depth`]).
+    static CANCEL_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many cancellations are unwinding, one inside the other, on this thread: 0 for
+/// ordinary code, n + 1 for code unwinding a segment that a cancellation at depth n
+/// entered. A cancellation runs to its end before the code that started it goes on, so
+/// state kept per depth (such as the runtime's pending unwinding reason) is never touched
+/// by the code of a cancellation it did not start.
+pub fn cancel_depth() -> usize {
+    CANCEL_DEPTH.get()
+}
+
+/// [`enter`] to cancel `outer`'s segment, one cancellation deeper while it unwinds.
+///
+/// # Safety
+///
+/// As for [`enter`].
+pub unsafe fn enter_cancelling(outer: NonNull<Header>) -> Event {
+    CANCEL_DEPTH.set(CANCEL_DEPTH.get() + 1);
+    // SAFETY: as guaranteed by the caller.
+    let event = unsafe { enter(outer, 0, true) };
+    CANCEL_DEPTH.set(CANCEL_DEPTH.get() - 1);
+    event
 }
 
 /// The fiber now running.
@@ -227,7 +251,7 @@ unsafe fn release(fiber: NonNull<Header>) {
             // the way do not end its life a second time.
             header.refs.set(1);
             // SAFETY: alive (we hold a reference) and suspended.
-            drop(unsafe { enter(fiber, 0, true) });
+            drop(unsafe { enter_cancelling(fiber) });
             let refs = header.refs.get() - 1;
             header.refs.set(refs);
             // With refs left, a handle made while cancelling frees it later; unfinished

@@ -142,6 +142,7 @@ use header::{Header, Phase};
 use std::fmt;
 use std::ptr::NonNull;
 
+pub use chain::cancel_depth;
 pub use overflow::RED_ZONE;
 pub use pool::stack_size;
 
@@ -343,7 +344,7 @@ impl Fiber {
             _ => {
                 self.resumable()?;
                 // SAFETY: alive (we hold a handle) and suspended.
-                match unsafe { chain::enter(self.header, 0, true) } {
+                match unsafe { chain::enter_cancelling(self.header) } {
                     Event::Returned(_) => Ok(()),
                     Event::Panicked(message) => Err(ResumeError::Panicked(message)),
                     Event::Suspended(_) => unreachable!("a cancelled segment cannot suspend"),

@@ -347,6 +347,32 @@ fn cancelling_a_segment_unwinds_every_fiber_in_it() {
 }
 
 #[test]
+fn cancellations_count_their_depth() {
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let outer = fiber(move |_| {
+        let inner_record = record.clone();
+        let held = fiber(move |_| {
+            let _ = suspend_to(my_id(), 0);
+            inner_record.borrow_mut().push(cancel_depth());
+            0
+        });
+        let _ = held.resume(0);
+        let _ = suspend_to(my_id(), 0);
+        // Cancelled by the last handle's drop: one deep; cancelling `held` from here, two.
+        record.borrow_mut().push(cancel_depth());
+        let _ = held.cancel();
+        record.borrow_mut().push(cancel_depth());
+        0
+    });
+    assert_eq!(outer.resume(0), Ok(Event::Suspended(0)));
+    assert_eq!(cancel_depth(), 0);
+    drop(outer);
+    assert_eq!(*seen.borrow(), vec![1, 2, 1]);
+    assert_eq!(cancel_depth(), 0);
+}
+
+#[test]
 fn a_panic_is_contained() {
     let f = fiber(|_| panic!("boom {}", 42));
     match f.resume(0).unwrap() {
