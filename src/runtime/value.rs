@@ -105,16 +105,6 @@ impl Value {
         Value::Float(F64(f.to_bits()))
     }
 
-    /// The boolean this value is, if it is one.
-    #[inline(always)]
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::True => Some(true),
-            Value::False => Some(false),
-            _ => None,
-        }
-    }
-
     /// A string value.
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Rc::new(s.into()))
