@@ -86,7 +86,8 @@ const TOKENS: &[&str] = &[
     ".5",
 ];
 
-/// Evaluates `src` in a fresh session with a watchdog; panics propagate to the test.
+/// Evaluates `src` in a fresh session with a watchdog; panics propagate to the test, and
+/// so does an internal error.
 fn eval_bounded(src: &str) {
     let done = Arc::new(AtomicBool::new(false));
     let flag = done.clone();
@@ -101,10 +102,18 @@ fn eval_bounded(src: &str) {
     });
     kont::interrupt::clear();
     let mut session = Session::new(Box::new(std::io::sink()), vec!["5".into()]);
-    let _ = session.eval("<fuzz>", src);
+    let outcome = session.eval("<fuzz>", src);
     done.store(true, Ordering::Relaxed);
     watchdog.join().expect("watchdog thread");
     kont::interrupt::clear();
+    // An internal error is a bug of kont's, not a diagnostic of the program's.
+    if let Err(failure) = outcome {
+        let headline = failure.report.lines().next().unwrap_or_default();
+        assert!(
+            !headline.contains("internal error"),
+            "{headline}\nfor the program:\n{src}"
+        );
+    }
 }
 
 fn golden_sources() -> Vec<String> {
