@@ -260,6 +260,26 @@ impl Operand {
     }
 }
 
+/// Where a boxed variable's cell is: in a frame slot or in the closure's environment.
+#[derive(Clone, Copy)]
+enum BoxedAt {
+    /// A frame slot.
+    Local(usize),
+    /// An entry of the closure's environment.
+    Capture(usize),
+}
+
+impl BoxedAt {
+    /// The slot holding the cell.
+    #[inline(always)]
+    fn storage<'a>(self, ctx: &'a Ctx, clo: &'a Closure) -> &'a Value {
+        match self {
+            BoxedAt::Local(s) => ctx.local(s),
+            BoxedAt::Capture(i) => &clo.env[i],
+        }
+    }
+}
+
 /// A simple operand, read by reference without running code.
 enum Source {
     /// A frame slot.
@@ -1178,6 +1198,15 @@ impl<'u> Compiler<'u> {
 
     /// The operand `ir` is if it is a local, a captured constant or an int (reading it has no
     /// effect); `None`, compiling nothing, for anything else.
+    /// Where the storage of a boxed (`var`, shared) variable read by `ir` is, if `ir` reads one.
+    fn boxed_at(&self, ir: &Ir) -> Option<BoxedAt> {
+        match ir {
+            Ir::Get(Place::Local(v)) if self.boxed(*v) => Some(BoxedAt::Local(self.slot(*v))),
+            Ir::Get(Place::Capture(i, v)) if self.boxed(*v) => Some(BoxedAt::Capture(*i)),
+            _ => None,
+        }
+    }
+
     fn simple_operand(&self, ir: &Ir) -> Option<Operand> {
         match ir {
             Ir::Get(Place::Local(v)) if !self.boxed(*v) => Some(Operand::Local(self.slot(*v))),
@@ -1254,6 +1283,23 @@ impl<'u> Compiler<'u> {
             Ok(v) => finish(v, span),
             Err(m) => Err(err(m, span)),
         };
+        if let Some(cell) = self.boxed_at(a)
+            && let Some(y) = self.simple_operand(b).and_then(|b| b.source())
+        {
+            // `i > n`, `j == 0` on a shared `var` (a handler's state): the int is read in
+            // its cell, without a call or a copy of the value.
+            return Box::new(move |ctx, clo| {
+                let storage = cell.storage(ctx, clo);
+                if let Value::Cell(c) = storage
+                    && let Value::Int(i) = *c.borrow()
+                    && let Value::Int(j) = y.read(ctx, clo)
+                    && let Some(v) = fast(i, *j)
+                {
+                    return Ok(v);
+                }
+                slow(&read_cell(storage), y.read(ctx, clo))
+            });
+        }
         match (self.operand(a), self.operand(b)) {
             (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
                 let x = ctx.local(s);
