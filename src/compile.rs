@@ -1149,6 +1149,31 @@ impl<'u> Compiler<'u> {
                     }
                 })
             }
+            Ir::Get(Place::GlobalFn(cell, _)) if argc == 1 => {
+                // `loop(i + 1)` in tail position: the argument goes straight into the
+                // frame's first slot.
+                let (cell, arg) = (cell.clone(), self.arg(&arg_irs[0]));
+                Box::new(move |ctx, clo| {
+                    let v = arg.value(ctx, clo)?;
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [v])),
+                        None => Err(no_function(span)),
+                    }
+                })
+            }
+            Ir::Get(Place::GlobalFn(cell, _)) if argc == 2 => {
+                // `go(i + 1, acc + i)`: both arguments are evaluated, then written over the
+                // frame's first slots.
+                let (cell, a, b) = (cell.clone(), self.arg(&arg_irs[0]), self.arg(&arg_irs[1]));
+                Box::new(move |ctx, clo| {
+                    let x = a.value(ctx, clo)?;
+                    let y = b.value(ctx, clo)?;
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [x, y])),
+                        None => Err(no_function(span)),
+                    }
+                })
+            }
             Ir::Get(Place::GlobalFn(cell, _)) => {
                 // A tail call of a top-level function: no callee value is built.
                 let (cell, push_args) = (cell.clone(), pusher());
@@ -1631,6 +1656,23 @@ fn tail_call(ctx: &mut Ctx, f: Rc<Closure>, argc: usize) -> Value {
     Value::Unit
 }
 
+/// A tail call with the arguments `args`, already evaluated: they replace the frame's
+/// first slots (a frame smaller than that grows by the rest), where [`tail_call`] pushes
+/// them and then swaps them down.
+#[inline(always)]
+fn tail_call_in_place<const N: usize>(ctx: &mut Ctx, f: Rc<Closure>, args: [Value; N]) -> Value {
+    for (i, v) in args.into_iter().enumerate() {
+        if ctx.stack.len() > ctx.base + i {
+            set_slot(ctx, i, v);
+        } else {
+            ctx.stack.push(v);
+        }
+    }
+    ctx.tail_argc = N;
+    ctx.tail_callee = Some(f);
+    Value::Unit
+}
+
 /// How a call argument is evaluated: read in place, or by running its code.
 enum Arg {
     /// A local, a captured constant or an int: copied without a call.
@@ -1640,6 +1682,15 @@ enum Arg {
 }
 
 impl Arg {
+    /// Evaluates the argument.
+    #[inline(always)]
+    fn value(&self, ctx: &mut Ctx, clo: &Closure) -> R {
+        match self {
+            Arg::Read(s) => Ok(copy_value(s.read(ctx, clo))),
+            Arg::Run(code) => code(ctx, clo),
+        }
+    }
+
     /// Evaluates the argument onto the value stack.
     #[inline(always)]
     fn push(&self, ctx: &mut Ctx, clo: &Closure) -> Result<(), Ctrl> {
