@@ -260,7 +260,9 @@ impl Operand {
     }
 }
 
-/// Where a boxed variable's cell is: in a frame slot or in the closure's environment.
+/// Where a boxed variable's cell is: in a frame slot or in the closure's environment. Not
+/// a [`Source`], whose constant case makes the read a three-way match (parsing_dollars:
+/// 2.3% more instructions).
 #[derive(Clone, Copy)]
 enum BoxedAt {
     /// A frame slot.
@@ -1151,7 +1153,9 @@ impl<'u> Compiler<'u> {
             }
             Ir::Get(Place::GlobalFn(cell, _)) if argc == 1 => {
                 // `loop(i + 1)` in tail position: the argument goes straight into the
-                // frame's first slot.
+                // frame's first slot. One and two arguments are written out: one closure
+                // generic over `[Arg; N]` (filling a `[Value; N]` in a loop) took 2–6% more
+                // instructions (parsing_dollars, iterator).
                 let (cell, arg) = (cell.clone(), self.arg(&arg_irs[0]));
                 Box::new(move |ctx, clo| {
                     let v = arg.value(ctx, clo)?;
@@ -1221,9 +1225,8 @@ impl<'u> Compiler<'u> {
             .unwrap_or_else(|| Operand::Code(self.expr(ir)))
     }
 
-    /// The operand `ir` is if it is a local, a captured constant or an int (reading it has no
-    /// effect); `None`, compiling nothing, for anything else.
-    /// Where the storage of a boxed (`var`, shared) variable read by `ir` is, if `ir` reads one.
+    /// Where the cell of a boxed (`var`, shared) variable read by `ir` is held, if `ir`
+    /// reads one.
     fn boxed_at(&self, ir: &Ir) -> Option<BoxedAt> {
         match ir {
             Ir::Get(Place::Local(v)) if self.boxed(*v) => Some(BoxedAt::Local(self.slot(*v))),
@@ -1232,6 +1235,8 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// The operand `ir` is if it is a local, a captured constant or an int (reading it has no
+    /// effect); `None`, compiling nothing, for anything else.
     fn simple_operand(&self, ir: &Ir) -> Option<Operand> {
         match ir {
             Ir::Get(Place::Local(v)) if !self.boxed(*v) => Some(Operand::Local(self.slot(*v))),
