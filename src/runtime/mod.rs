@@ -118,9 +118,42 @@ pub enum CtrlKind {
     },
 }
 
+impl CtrlKind {
+    /// Whether a function call the unwinding leaves must look at it: an error (to record
+    /// the call in its backtrace) or a `return` (which ends there).
+    fn stops_at_calls(&self) -> bool {
+        matches!(self, CtrlKind::Error(_) | CtrlKind::Return(_))
+    }
+}
+
 thread_local! {
     /// The reason of the `Ctrl` unwinding at each cancellation depth (see [`Ctrl`]).
     static PENDING: RefCell<Vec<Option<CtrlKind>>> = const { RefCell::new(Vec::new()) };
+    /// Bit `d` (for depths below 63) is set when the reason last raised at cancellation
+    /// depth `d` is one a function call must look at ([`CtrlKind::stops_at_calls`]); bit 63
+    /// stands for every deeper depth and is never cleared. A clear bit lets
+    /// [`Ctrl::leave_call`] pass an abort or an escape on without opening the slot: they
+    /// cross every frame of a deep recursion.
+    static STOPS_AT_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The bit of [`STOPS_AT_CALLS`] for cancellation depth `depth`.
+#[inline(always)]
+fn depth_bit(depth: usize) -> u64 {
+    1 << depth.min(63)
+}
+
+/// Records whether the reason just raised at `depth` is one calls must look at.
+#[inline(always)]
+fn note_raised(depth: usize, stops: bool) {
+    STOPS_AT_CALLS.with(|bits| {
+        let bit = depth_bit(depth);
+        if stops {
+            bits.set(bits.get() | bit);
+        } else if depth < 63 {
+            bits.set(bits.get() & !bit);
+        }
+    });
 }
 
 /// Runs `f` on the pending reason of the running cancellation depth.
@@ -148,6 +181,7 @@ impl Ctrl {
     /// Starts unwinding for `kind`.
     #[cold]
     pub fn raise(kind: CtrlKind) -> Ctrl {
+        note_raised(crate::stack::cancel_depth(), kind.stops_at_calls());
         // A reason left by a `Ctrl` that was dropped unhandled is dropped after the slot is
         // released: dropping it may cancel a continuation, which uses the slot one deeper.
         let stale = with_pending(|slot| slot.replace(kind));
@@ -194,10 +228,21 @@ impl Ctrl {
 
     /// Unwinding out of a function call: a `return` ends here with its value; an error
     /// passes on after `record` has added the call to its backtrace; anything else passes
-    /// on untouched. One look at the slot: an escape or an abort crosses every frame of a
-    /// deep recursion through here.
-    #[cold]
+    /// on untouched, without opening the slot (an escape or an abort crosses every frame of
+    /// a deep recursion through here).
+    #[inline(always)]
     pub fn leave_call(self, record: impl FnOnce(&mut RuntimeError)) -> R {
+        let bit = depth_bit(crate::stack::cancel_depth());
+        if STOPS_AT_CALLS.with(Cell::get) & bit == 0 {
+            return Err(self);
+        }
+        self.stop_at_call(record)
+    }
+
+    /// [`Ctrl::leave_call`] for a reason that may be an error or a `return`.
+    #[cold]
+    #[inline(never)]
+    fn stop_at_call(self, record: impl FnOnce(&mut RuntimeError)) -> R {
         let returned = with_pending(|slot| match slot {
             Some(CtrlKind::Error(e)) => {
                 record(e);
@@ -462,6 +507,32 @@ mod tests {
         let c = Ctrl::abort();
         let _ = Ctrl::abort().kind();
         assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message.contains("lost")));
+    }
+
+    #[test]
+    fn calls_look_at_an_unwinding_only_for_errors_and_returns() {
+        let recorded = std::cell::Cell::new(0);
+        let record = |_: &mut RuntimeError| recorded.set(recorded.get() + 1);
+        // An abort raised after an abandoned error passes calls without recording them.
+        let _abandoned: Ctrl = RuntimeError::new("old", Span::default()).into();
+        let c = Ctrl::abort().leave_call(record).err().unwrap();
+        assert_eq!(recorded.get(), 0);
+        assert!(matches!(c.kind(), CtrlKind::Abort));
+        // An error raised after an abort records every call it leaves.
+        let c: Ctrl = RuntimeError::new("new", Span::default()).into();
+        let c = c.leave_call(record).err().unwrap();
+        let c = c.leave_call(record).err().unwrap();
+        assert_eq!(recorded.get(), 2);
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "new"));
+        // A return after an escape still ends at the first call.
+        let _ = Ctrl::escape(Value::Unit).kind();
+        assert!(matches!(
+            Ctrl::ret(Value::Int(7)).leave_call(record),
+            Ok(Value::Int(7))
+        ));
+        // Depths from 63 up share one bit, which is only ever set.
+        assert_eq!(super::depth_bit(63), super::depth_bit(1000));
+        assert_ne!(super::depth_bit(0), super::depth_bit(1));
     }
 
     #[test]
