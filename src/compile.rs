@@ -10,6 +10,7 @@
 //! caller's frame; see `runtime::function`).
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::rc::Rc;
 
 use crate::ir::{Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, OpId, Pat, Place, Unit, VarInfo};
@@ -18,7 +19,7 @@ use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, i
 use crate::runtime::ops;
 use crate::runtime::print;
 use crate::runtime::symbol::Symbol;
-use crate::runtime::value::{Value, discard};
+use crate::runtime::value::{Value, Values, discard};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
@@ -225,15 +226,18 @@ fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
 }
 
 /// Builds a closure's environment from the creating frame.
-fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Box<[Value]> {
-    from.iter()
-        .zip(slots)
-        .map(|(f, &slot)| match f {
-            CaptureFrom::Local(_) => ctx.local(slot).clone(),
-            CaptureFrom::Capture(i, _) => clo.env[*i].clone(),
+fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Values {
+    let captured = Values::try_build(from.len(), |i| {
+        Ok::<_, Infallible>(match &from[i] {
+            CaptureFrom::Local(_) => ctx.local(slots[i]).clone(),
+            CaptureFrom::Capture(j, _) => clo.env.at(*j).clone(),
             CaptureFrom::SelfFn => clo.me.upgrade().map_or(Value::Unit, Value::Func),
         })
-        .collect()
+    });
+    match captured {
+        Ok(values) => values,
+        Err(never) => match never {},
+    }
 }
 
 /// The operand shapes that get specialised arithmetic closures.
@@ -277,7 +281,7 @@ impl BoxedAt {
     fn storage<'a>(self, ctx: &'a Ctx, clo: &'a Closure) -> &'a Value {
         match self {
             BoxedAt::Local(s) => ctx.local(s),
-            BoxedAt::Capture(i) => &clo.env[i],
+            BoxedAt::Capture(i) => clo.env.at(i),
         }
     }
 }
@@ -297,7 +301,7 @@ impl Source {
     fn read<'a>(&'a self, ctx: &'a Ctx, clo: &'a Closure) -> &'a Value {
         match self {
             Source::Local(s) => ctx.local(*s),
-            Source::Capture(i) => &clo.env[*i],
+            Source::Capture(i) => clo.env.at(*i),
             Source::Const(v) => v,
         }
     }
@@ -344,7 +348,7 @@ impl<'u> Compiler<'u> {
 
     /// The closure of a function that captures nothing, made once.
     fn closed_closure(&self, f: &FnIr) -> Rc<Closure> {
-        Closure::new(self.function(f), Box::new([]))
+        Closure::new(self.function(f), Values::default())
     }
 
     fn exprs(&self, irs: &[Ir]) -> Vec<Code> {
@@ -379,7 +383,7 @@ impl<'u> Compiler<'u> {
             Ir::DefineGlobalFns(fns) => {
                 for (cell, f) in fns {
                     let proto = self.function(f);
-                    let _ = cell.set(Closure::new(proto, Box::new([])));
+                    let _ = cell.set(Closure::new(proto, Values::default()));
                 }
                 Box::new(|_, _| Ok(Value::Unit))
             }
@@ -421,20 +425,14 @@ impl<'u> Compiler<'u> {
             Ir::Tuple(items) => {
                 let items = self.exprs(items);
                 Box::new(move |ctx, clo| {
-                    let mut vals = Vec::with_capacity(items.len());
-                    for i in &items {
-                        vals.push(i(ctx, clo)?);
-                    }
+                    let vals = Values::try_build(items.len(), |i| items[i](ctx, clo))?;
                     Ok(Value::tuple(vals))
                 })
             }
             Ir::Ctor(sym, items) => {
                 let (sym, items) = (*sym, self.exprs(items));
                 Box::new(move |ctx, clo| {
-                    let mut vals = Vec::with_capacity(items.len());
-                    for i in &items {
-                        vals.push(i(ctx, clo)?);
-                    }
+                    let vals = Values::try_build(items.len(), |i| items[i](ctx, clo))?;
                     Ok(Value::ctor(sym, vals))
                 })
             }
@@ -541,9 +539,9 @@ impl<'u> Compiler<'u> {
             }
             Place::Capture(i, v) => {
                 if self.boxed(v) {
-                    Box::new(move |_, clo| Ok(read_cell(&clo.env[i])))
+                    Box::new(move |_, clo| Ok(read_cell(clo.env.at(i))))
                 } else {
-                    Box::new(move |_, clo| Ok(clo.env[i].clone()))
+                    Box::new(move |_, clo| Ok(clo.env.at(i).clone()))
                 }
             }
             Place::Global(cell) => Box::new(move |_, _| Ok(cell.borrow().clone())),
@@ -569,7 +567,7 @@ impl<'u> Compiler<'u> {
             }
             Place::Capture(i, _) => Box::new(move |ctx, clo| {
                 let val = e(ctx, clo)?;
-                if let Value::Cell(c) = &clo.env[i] {
+                if let Value::Cell(c) = clo.env.at(i) {
                     discard(std::mem::replace(&mut *c.borrow_mut(), val));
                 }
                 Ok(())
@@ -720,7 +718,7 @@ impl<'u> Compiler<'u> {
             }
             (Place::Capture(i, _), y) => {
                 let (i, y) = (*i, y.source()?);
-                Box::new(move |ctx, clo| match &clo.env[i] {
+                Box::new(move |ctx, clo| match clo.env.at(i) {
                     Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
                     _ => Err(err(
                         "internal error: assigning a captured constant".into(),
@@ -1442,7 +1440,7 @@ impl<'u> Compiler<'u> {
     fn operand_code(&self, o: Operand) -> Code {
         match o {
             Operand::Local(s) => Box::new(move |ctx, _| read_local(ctx, s)),
-            Operand::Capture(i) => Box::new(move |_, clo| Ok(clo.env[i].clone())),
+            Operand::Capture(i) => Box::new(move |_, clo| Ok(clo.env.at(i).clone())),
             Operand::Int(k) => Box::new(move |_, _| Ok(Value::Int(k))),
             Operand::Code(c) => c,
         }

@@ -101,7 +101,10 @@ impl Session {
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = compile::compile_unit(&unit, source);
-        let result = runtime::effects::run_root(&self.vm, Closure::new(main, Box::new([])));
+        let result = runtime::effects::run_root(
+            &self.vm,
+            Closure::new(main, runtime::value::Values::default()),
+        );
         self.flush();
         if self.vm.output_closed.get() {
             return Err(Failure {

@@ -13,7 +13,7 @@
 
 use std::rc::{Rc, Weak};
 
-use crate::runtime::value::{Value, truncate_stack};
+use crate::runtime::value::{Value, Values, truncate_stack};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
 use crate::stack;
 use crate::syntax::ast::Span;
@@ -42,7 +42,7 @@ pub struct Closure {
     pub proto: Rc<Proto>,
     /// Captured variables: boxed [`Value::Cell`]s for shared mutable variables, plain values
     /// for immutable ones.
-    pub env: Box<[Value]>,
+    pub env: Values,
     /// A weak reference to this closure itself, so that a function can refer to itself
     /// without a reference cycle.
     pub me: Weak<Closure>,
@@ -50,7 +50,7 @@ pub struct Closure {
 
 impl Closure {
     /// A new closure over `env`.
-    pub fn new(proto: Rc<Proto>, env: Box<[Value]>) -> Rc<Closure> {
+    pub fn new(proto: Rc<Proto>, env: Values) -> Rc<Closure> {
         Rc::new_cyclic(|me| Closure {
             proto,
             env,

@@ -67,14 +67,111 @@ pub struct ConsCell {
 }
 
 /// The elements of a tuple.
-pub struct Fields(pub Box<[Value]>);
+pub struct Fields(pub Values);
 
 /// A constructor applied to arguments.
 pub struct CtorValue {
     /// The constructor's name.
     pub name: Symbol,
     /// Its arguments (at least one).
-    pub fields: Box<[Value]>,
+    pub fields: Values,
+}
+
+/// How many values [`Values`] keeps inline.
+pub const INLINE_VALUES: usize = 3;
+
+/// A fixed, usually short sequence of values: the fields of a constructor or a tuple, the
+/// captured variables of a closure. Up to [`INLINE_VALUES`] are kept inline, so that the
+/// object holding them is a single allocation (most constructors and closures have one to
+/// three); longer sequences are on the heap. Reads go through `Deref<Target = [Value]>`.
+pub enum Values {
+    /// The first `len` entries of `vals` (the others hold `()`).
+    Inline {
+        /// How many.
+        len: usize,
+        /// The values, then `()`.
+        vals: [Value; INLINE_VALUES],
+    },
+    /// More than [`INLINE_VALUES`] values.
+    Heap(Box<[Value]>),
+}
+
+impl Default for Values {
+    /// No values.
+    fn default() -> Values {
+        Values::Inline {
+            len: 0,
+            vals: Default::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for Values {
+    type Target = [Value];
+
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        match self {
+            Values::Inline { len, vals } => vals.get(..*len).unwrap_or(&[]),
+            Values::Heap(vals) => vals,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Values {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [Value] {
+        match self {
+            Values::Inline { len, vals } => vals.get_mut(..*len).unwrap_or(&mut []),
+            Values::Heap(vals) => vals,
+        }
+    }
+}
+
+impl Values {
+    /// The value at `i` (which must be below the length): one test of where the values are
+    /// and one bounds check, fewer than through the slice. Captured variables are read so.
+    #[inline(always)]
+    pub fn at(&self, i: usize) -> &Value {
+        match self {
+            Values::Inline { vals, .. } => &vals[i],
+            Values::Heap(vals) => &vals[i],
+        }
+    }
+
+    /// The `n` values `f(0)`, …, `f(n - 1)`, made in order; the first error stops it (the
+    /// values made so far are dropped).
+    #[inline(always)]
+    pub fn try_build<E>(
+        n: usize,
+        mut f: impl FnMut(usize) -> Result<Value, E>,
+    ) -> Result<Values, E> {
+        if n > INLINE_VALUES {
+            return (0..n)
+                .map(f)
+                .collect::<Result<Box<[Value]>, E>>()
+                .map(Values::Heap);
+        }
+        let mut vals: [Value; INLINE_VALUES] = Default::default();
+        for (i, slot) in vals.iter_mut().enumerate().take(n) {
+            *slot = f(i)?;
+        }
+        Ok(Values::Inline { len: n, vals })
+    }
+}
+
+impl From<Vec<Value>> for Values {
+    fn from(items: Vec<Value>) -> Values {
+        if items.len() > INLINE_VALUES {
+            return Values::Heap(items.into_boxed_slice());
+        }
+        let len = items.len();
+        let mut vals: [Value; INLINE_VALUES] = Default::default();
+        for (slot, v) in vals.iter_mut().zip(items) {
+            *slot = v;
+        }
+        Values::Inline { len, vals }
+    }
 }
 
 /// A float as its IEEE 754 bits. Every payload of [`Value`] is then a 64-bit integer or a
@@ -123,19 +220,17 @@ impl Value {
     }
 
     /// A tuple of the given elements.
-    pub fn tuple(items: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(Fields(items.into_boxed_slice())))
+    pub fn tuple(items: impl Into<Values>) -> Value {
+        Value::Tuple(Rc::new(Fields(items.into())))
     }
 
     /// A constructor value: an atom when there are no arguments.
-    pub fn ctor(name: Symbol, fields: Vec<Value>) -> Value {
+    pub fn ctor(name: Symbol, fields: impl Into<Values>) -> Value {
+        let fields = fields.into();
         if fields.is_empty() {
             Value::Atom(name)
         } else {
-            Value::Ctor(Rc::new(CtorValue {
-                name,
-                fields: fields.into_boxed_slice(),
-            }))
+            Value::Ctor(Rc::new(CtorValue { name, fields }))
         }
     }
 
@@ -284,15 +379,21 @@ impl Drop for ConsCell {
 
 impl Drop for Fields {
     fn drop(&mut self) {
-        let fields = std::mem::take(&mut self.0);
-        drop_iteratively(fields.into_vec().into_iter());
+        drop_fields(&mut self.0);
     }
 }
 
 impl Drop for CtorValue {
     fn drop(&mut self) {
-        let fields = std::mem::take(&mut self.fields);
-        drop_iteratively(fields.into_vec().into_iter());
+        drop_fields(&mut self.fields);
+    }
+}
+
+/// Drops the fields that own children without native recursion; the others (and the
+/// emptied slots) are dropped with `fields`.
+fn drop_fields(fields: &mut Values) {
+    if fields.iter().any(owns_children) {
+        drop_iteratively(fields.iter_mut().map(std::mem::take));
     }
 }
 
@@ -324,6 +425,49 @@ mod tests {
             tree = Value::ctor(name, vec![tree, Value::Int(1)]);
         }
         drop(tree);
+    }
+
+    #[test]
+    fn values_keep_up_to_three_inline_and_more_on_the_heap() {
+        for n in 0..=6 {
+            let items: Vec<Value> = (0..n).map(Value::Int).collect();
+            let values = Values::from(items);
+            assert_eq!(
+                matches!(values, Values::Inline { .. }),
+                n <= INLINE_VALUES as i64
+            );
+            assert_eq!(values.len(), n as usize);
+            for (i, v) in values.iter().enumerate() {
+                assert!(matches!(v, Value::Int(x) if *x == i as i64));
+                assert!(matches!(values.at(i), Value::Int(x) if *x == i as i64));
+            }
+            let built = Values::try_build(n as usize, |i| Ok::<_, ()>(Value::Int(i as i64)));
+            assert!(built.is_ok_and(|b| b.len() == n as usize));
+        }
+    }
+
+    #[test]
+    fn building_values_stops_at_the_first_error_and_drops_what_it_made() {
+        for n in [3, 6] {
+            let probe = Rc::new(String::from("probe"));
+            let built = Values::try_build(n, |i| match i {
+                1 => Err("stop"),
+                _ => Ok(Value::Str(probe.clone())),
+            });
+            assert!(matches!(built, Err("stop")));
+            assert_eq!(Rc::strong_count(&probe), 1);
+        }
+    }
+
+    #[test]
+    fn dropping_a_deep_chain_of_wide_constructors_does_not_recurse() {
+        let name = Symbol::intern("Five");
+        let mut chain = Value::Unit;
+        for i in 0..1_000_000 {
+            let fields = vec![chain, Value::Int(i), Value::Unit, Value::Unit, Value::Unit];
+            chain = Value::ctor(name, fields);
+        }
+        drop(chain);
     }
 
     #[test]
