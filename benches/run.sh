@@ -52,10 +52,11 @@ fail=0
 # ---------------------------------------------------------------- cases
 # suite: name, small N, small output, benchmark N, benchmark output, peer name.
 # fibonacci_recursive: the suite's N is 42 (433494437, about 10^9 calls);
-# we use 32 so that a run takes about a second in an interpreter.
+# we use 35 (30 million calls) so that a run takes a few tenths of a second in
+# an interpreter: at 32 it ran for a tenth of a second, too short to time well.
 SUITE=(
   "countdown           5  0   200000000 0               countdown"
-  "fibonacci_recursive 5  5   32        2178309         fib"
+  "fibonacci_recursive 5  5   35        9227465         fib"
   "product_early       5  0   100000    0               product_early"
   "iterator            5  15  40000000  800000020000000 iterator"
   "generator           5  57  25        67108837        generator"
