@@ -7,7 +7,7 @@
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use kont::stack::{Event, Fiber, current_id, suspend_to};
+use kont::stack::{Event, Fiber, FiberId, current_id, suspend_to};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -82,6 +82,60 @@ fn coro_echo<S: corosensei::stack::Stack + 'static>(stack: S) -> Coroutine<usize
     })
 }
 
+/// How many native frames each side returns through between two switches, in the
+/// measurement of what such returns cost.
+const FRAMES: usize = 16;
+
+/// Suspends to `me` from `depth` native frames down, and returns what it is resumed with.
+#[inline(never)]
+fn kont_suspend_from(depth: usize, me: FiberId, x: usize) -> usize {
+    if depth == 0 {
+        suspend_to(me, x).unwrap_or(usize::MAX)
+    } else {
+        black_box(kont_suspend_from(black_box(depth - 1), me, x))
+    }
+}
+
+/// Resumes `fiber` from `depth` native frames down, and returns what it suspends with.
+#[inline(never)]
+fn kont_resume_from(depth: usize, fiber: &Fiber, x: usize) -> usize {
+    if depth == 0 {
+        match fiber.resume(x) {
+            Ok(Event::Suspended(v)) => v,
+            other => panic!("{other:?}"),
+        }
+    } else {
+        black_box(kont_resume_from(black_box(depth - 1), fiber, x))
+    }
+}
+
+/// Suspends from `depth` native frames down in a corosensei coroutine.
+#[inline(never)]
+fn coro_suspend_from(depth: usize, y: &Yielder<usize, usize>, x: usize) -> usize {
+    if depth == 0 {
+        y.suspend(x)
+    } else {
+        black_box(coro_suspend_from(black_box(depth - 1), y, x))
+    }
+}
+
+/// Resumes a corosensei coroutine from `depth` native frames down.
+#[inline(never)]
+fn coro_resume_from<S: corosensei::stack::Stack>(
+    depth: usize,
+    co: &mut Coroutine<usize, usize, (), S>,
+    x: usize,
+) -> usize {
+    if depth == 0 {
+        match co.resume(x) {
+            CoroutineResult::Yield(v) => v,
+            CoroutineResult::Return(()) => unreachable!(),
+        }
+    } else {
+        black_box(coro_resume_from(black_box(depth - 1), co, x))
+    }
+}
+
 /// Prints one row of the table.
 fn row(name: &str, kont: f64, coro: f64, unit: &str, goal: f64) {
     let ratio = kont / coro;
@@ -145,6 +199,48 @@ fn main() {
         coro_switch,
         "ns",
         1.5,
+    );
+
+    // The same round trip when each side returns through FRAMES native frames after each
+    // switch (and calls that deep again before the next): a return into a frame made
+    // before a switch is not in the processor's return-address predictor, which holds the
+    // other stack's calls, so each one is mispredicted. kont's slow-path effects return
+    // through the frames of the kont code around each `suspend` and `resume`.
+    let deep = Fiber::new(Box::new(|mut x| {
+        let me = current_id().unwrap();
+        while x != usize::MAX {
+            x = kont_suspend_from(FRAMES, me, x);
+        }
+        0
+    }))
+    .unwrap();
+    let mut deep_co = Coroutine::new(|y: &Yielder<usize, usize>, mut x| {
+        loop {
+            x = coro_suspend_from(FRAMES, y, x)
+        }
+    });
+    let (kont_deep, coro_deep) = race(
+        1_000_000,
+        &mut |n| {
+            black_box(
+                (0..n)
+                    .map(|i| kont_resume_from(FRAMES, &deep, i))
+                    .sum::<usize>(),
+            );
+        },
+        &mut |n| {
+            let sum = (0..n).map(|i| coro_resume_from(FRAMES, &mut deep_co, i));
+            black_box(sum.sum::<usize>());
+        },
+    );
+    drop(deep);
+    println!(
+        "{:<44} {kont_deep:>8.2} {:<3} {coro_deep:>8.2} {:<3} {:>6.2}  (for information: {:.1} ns per frame on kont's side)",
+        format!("the same, {FRAMES} frames returned through per side"),
+        "ns",
+        "ns",
+        kont_deep / coro_deep,
+        (kont_deep - kont_switch) / (2 * FRAMES) as f64,
     );
 
     // Create + run + finish on a reused stack; the closure captures one word, so kont
