@@ -747,6 +747,13 @@ fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
 }
 
 /// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
+///
+/// Inlined into each `suspend` closure, so that a fast-path clause runs one native frame
+/// closer to the code that suspended and a slow-path switch has one frame fewer to return
+/// through (`2c59fb8` → this: countdown 674 → 633 instructions per iteration,
+/// handler_sieve@3000 −5%, parsing_dollars −3%; handler_sieve's peak RSS at 20,000
+/// 67 → 58 MB).
+#[inline(always)]
 pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let found = find_handler(&ctx.vm.handlers.borrow(), op);
     let Some(Found {
