@@ -1537,9 +1537,7 @@ impl<'u> Compiler<'u> {
             let vals = match args.as_slice() {
                 [] => effects::Args::None,
                 [a] => effects::Args::One(a(ctx, clo)?),
-                many => {
-                    effects::Args::Many(many.iter().map(|a| a(ctx, clo)).collect::<Result<_, _>>()?)
-                }
+                many => effects::Args::Many(eval_all(many, ctx, clo)?),
             };
             let h = handler.as_ref().map(|h| h(ctx, clo));
             let pending = effects::PendingResume {
@@ -1557,6 +1555,13 @@ impl<'u> Compiler<'u> {
             }
         })
     }
+}
+
+/// The values of `codes`, in order; out of line, so that the frame of a `resume` closure
+/// (one per nested non-tail resume) does not hold the collecting iterator.
+#[inline(never)]
+fn eval_all(codes: &[Code], ctx: &mut Ctx, clo: &Closure) -> Result<Vec<Value>, Ctrl> {
+    codes.iter().map(|a| a(ctx, clo)).collect()
 }
 
 /// How an operation clause may run (see [`effects::ClauseKind`]).
