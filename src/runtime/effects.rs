@@ -144,7 +144,10 @@ impl Args {
         }
     }
 
-    /// Pushes the values on a value stack, first first.
+    /// Pushes the values on a value stack, first first. Inlined: out of line it cost
+    /// about 20 instructions per call, for a push or nothing (handler_lifecycle 2,953 →
+    /// 2,899 instructions).
+    #[inline(always)]
     fn push_onto(self, stack: &mut Vec<Value>) {
         match self {
             Args::None => {}
