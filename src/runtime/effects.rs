@@ -478,10 +478,10 @@ enum Step {
 /// any tail-resumptive clause on the slow path) does not nest: this loop resumes it, so a
 /// handler answering a million operations uses constant native stack. A clause that resumes
 /// in non-tail position nests one `drive` (and the `resume` closure that called it) per
-/// pending resume, so this frame holds only the step and the next resume: taking the
-/// continuation and the work around each switch are in [`resume_pending`] and
-/// [`resume_segment`], which have returned by the time a clause runs (resume_nontail:
-/// 832 → 528 bytes of native stack per nested resume, 12% less time).
+/// pending resume, so this frame holds no resume of its own (the next one stays in the box
+/// a tail resume comes in): taking the continuation and the work around each switch are in
+/// [`resume_pending`] and [`resume_segment`], which have returned by the time a clause runs
+/// (resume_nontail: 832 → 528 bytes of native stack per nested resume, 12% less time).
 fn drive(ctx: &mut Ctx, mut step: Step) -> R {
     loop {
         let (clause, kind, argc, k, source, site) = match step {
@@ -814,7 +814,7 @@ fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
 ///
 /// Inlined into each `suspend` closure, so that a fast-path clause runs one native frame
 /// closer to the code that suspended and a slow-path switch has one frame fewer to return
-/// through (`2c59fb8` → this: countdown 674 → 633 instructions per iteration,
+/// through (`2c59fb8` → `86c8bc1`: countdown 674 → 633 instructions per iteration,
 /// handler_sieve@3000 −5%, parsing_dollars −3%; handler_sieve's peak RSS at 20,000
 /// 67 → 58 MB).
 #[inline(always)]
