@@ -329,7 +329,7 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
             .with_hint("the recursion is too deep; a tail call (the call as the last action of a function) runs in constant stack")
             .into()
     };
-    let (Some(f), true) = (clo.me.upgrade(), ctx.extensions < MAX_EXTENSIONS) else {
+    let (Some(f), true) = (clo.me.upgrade(), ctx.extensions < max_extensions()) else {
         ctx.stack.truncate(ctx.stack.len() - argc);
         return Err(overflow());
     };
@@ -362,9 +362,17 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
     }
 }
 
-/// How many extensions one continuation's stack may grow by before a call is a
-/// `stack overflow` (each adds `stack::stack_size()` of address space, committed only as used).
-pub const MAX_EXTENSIONS: u32 = 15;
+/// Native stack one continuation may use, over its stack and all its extensions (less
+/// their red zones): 1 GiB, committed only as used. A call beyond it is a `stack overflow`.
+pub const MAX_NATIVE_STACK: usize = 1 << 30;
+
+/// How many extensions one continuation's stack may grow by: as many as make
+/// [`MAX_NATIVE_STACK`] of usable stack with the stack itself (1,364 of the default 1 MiB,
+/// 15 of 64 MiB).
+fn max_extensions() -> u32 {
+    let n = MAX_NATIVE_STACK / (stack::stack_size() - stack::RED_ZONE);
+    u32::try_from(n.saturating_sub(1)).unwrap_or(u32::MAX)
+}
 
 /// `handle body with { … }`
 pub fn handle(

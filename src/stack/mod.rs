@@ -105,22 +105,29 @@
 //!
 //! # Sizes
 //!
-//! - **Stack size, 64 MiB of address space** (`KONT_STACK_MB` overrides it; read once
-//!   per process, 1–1024). kont must run 100,000-deep non-tail recursion inside any
-//!   continuation: at 300–600 bytes of native stack per kont call level that is at most
-//!   60 MB, under 64 MiB minus the red zone (a test recurses 100,000 levels of 304
-//!   bytes, 592 unoptimised). A million suspended continuations reserve 64 TiB, half
-//!   of the 128 TiB user address space. Reserving is free: pages are committed only
+//! - **Stack size, 1 MiB of address space** (`KONT_STACK_MB` overrides it; read once
+//!   per process, 1–1024). A stack holds its size less the red zone, 768 KiB: a few
+//!   thousand kont call levels. Deeper kont recursion continues on *stack extensions*
+//!   (`runtime::effects::extend_stack`), up to 1 GiB of native stack per continuation, so
+//!   100,000-deep non-tail recursion runs inside any continuation. Small slots keep the
+//!   stacks a program switches between close together: two 1 MiB stacks share each
+//!   page-table page, where stacks 64 MiB apart (the default until 2026-12-02) needed a
+//!   page-table page, and a page walk, each. Against 64 MiB: handler_sieve at 20,000
+//!   (2,262 handler stacks) 2.86 → 1.57 s, 100,000 suspended continuations 2.72 → 0.55 s,
+//!   holding 300,000 and dropping them 9.22 → 1.89 s. The price is a call at an
+//!   extension's boundary: a loop calling there makes an extension per call, about
+//!   50 ns more per call (benches/README.md). Reserving is free: pages are committed only
 //!   when touched (`MAP_NORESERVE`), so a suspended continuation that touched little
-//!   costs one resident page (plus one page-table page, as stacks 64 MiB apart share
-//!   none).
+//!   costs one resident page, plus half a page-table page.
 //! - **Red zone, 256 KiB** (`overflow.rs`): the stack limit is the slot's bottom plus
 //!   this; it must hold whatever Rust code runs between two limit checks.
-//! - **Slabs of 64 slots** (4 GiB by default), two mappings each (`pool.rs`): 100,000
+//! - **Slabs of 64 slots** (64 MiB by default), two mappings each (`pool.rs`): 100,000
 //!   live stacks need about 3,200 mappings, a million about 31,000 (the default
 //!   `vm.max_map_count` is 65,530; a guarded mapping per stack would cap near 32,000).
-//! - **8 warm slots** per thread are reused as they are; further released slots give
-//!   back all but their top page (`madvise(MADV_DONTNEED)`).
+//! - **512 MiB of warm slots** per thread (512 of 1 MiB, at least 8) are reused as they
+//!   are; further released slots give back all but their top page
+//!   (`madvise(MADV_DONTNEED)`). So many warm slots keep a deep recursion's extensions
+//!   warm when it comes back again and again.
 //!
 //! # Stack overflow
 //!

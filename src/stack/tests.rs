@@ -416,22 +416,33 @@ fn a_panic_on_a_fiber_is_not_printed() {
 #[test]
 fn running_out_of_address_space_is_an_error() {
     if in_child() {
-        // Leave far less address space than a slab needs.
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
+        // A first fiber sets the pool up and maps a slab; then leave far less address
+        // space than the next slab needs, and fill this one.
+        let mut held = vec![Fiber::new(Box::new(|x| x)).unwrap()];
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
         let vm_kib: u64 = status
             .lines()
             .find_map(|line| line.strip_prefix("VmSize:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap();
-        limit.rlim_cur = (vm_kib << 10) + (256 << 20);
-        limit.rlim_max = limit.rlim_cur;
+        let slab = (super::pool::SLOTS_PER_SLAB * super::pool::stack_size()) as u64;
+        let cur = (vm_kib << 10) + slab / 4;
+        let limit = libc::rlimit {
+            rlim_cur: cur,
+            rlim_max: cur,
+        };
         // SAFETY: setrlimit with a valid struct; lowering the limit is always allowed.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) }, 0);
-        let error = Fiber::new(Box::new(|x| x)).unwrap_err();
+        let error = loop {
+            match Fiber::new(Box::new(|x| x)) {
+                Ok(fiber) => held.push(fiber),
+                Err(error) => break error,
+            }
+            assert!(
+                held.len() <= super::pool::SLOTS_PER_SLAB,
+                "a second slab was mapped"
+            );
+        };
         assert_eq!(error, StackError::OutOfMemory);
         assert_eq!(error.to_string(), "out of memory for continuation stacks");
         eprintln!("child done");
