@@ -253,7 +253,7 @@ fn put_transfer(vm: &Vm, t: Transfer) {
 /// A new fiber that calls `f` with the values of the first resume's transfer.
 fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
-    Fiber::new(Box::new(move |_| {
+    Fiber::new(move |_| {
         let stack = vm.spare_stacks.take();
         let stack = stack.unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK));
         let mut ctx = Ctx::with_stack(vm.clone(), stack);
@@ -285,7 +285,7 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         };
         put_transfer(&vm, outcome);
         0
-    }))
+    })
     .map_err(|e| {
         RuntimeError::new(
             format!("out of memory: cannot create a continuation ({e})"),
@@ -337,7 +337,7 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
     let limit = ctx.limit;
     let moved = std::mem::replace(ctx, Ctx::empty(vm.clone()));
     let shared = vm.clone();
-    let fiber = Fiber::new(Box::new(move |_| {
+    let fiber = Fiber::new(move |_| {
         let mut ctx = moved;
         ctx.limit = stack::stack_limit();
         ctx.extensions += 1;
@@ -346,7 +346,7 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
         ctx.extensions -= 1;
         put_transfer(&shared, Transfer::Extended(Box::new(ctx), result));
         0
-    }));
+    });
     let Ok(fiber) = fiber else {
         return Err(overflow());
     };

@@ -1,24 +1,146 @@
 //! The header of a continuation: its bookkeeping, kept in the slot right above the top
 //! of its stack, and the start function that runs its closure.
 //!
-//! Keeping the header inside the slot makes a continuation cost no allocation besides
-//! the caller's boxed closure, and keeps the header, the control context and the first
-//! frames in one page. The price: a slot returns to the pool only when the last handle
+//! Keeping the header inside the slot makes a continuation cost no allocation (its
+//! closure waits in the header too, when it fits in [`START_BYTES`]), and keeps the
+//! header, the control context and the first frames in one page. The price: a slot returns to the pool only when the last handle
 //! to its continuation is dropped, not when the continuation finishes.
 
 use super::pool::Slot;
 use super::x86_64::{ControlContext, StackTop, initial_context};
 use super::{FiberId, Payload, State, panic};
-use std::cell::Cell;
-use std::mem::{offset_of, size_of};
+use std::cell::{Cell, UnsafeCell};
+use std::mem::{MaybeUninit, align_of, offset_of, size_of};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::{self, NonNull};
 
-/// The closure a fresh continuation will run.
-pub type Start = Box<dyn FnOnce(Payload) -> Payload>;
+/// Bytes of a fresh continuation's closure that its header holds itself; a larger closure
+/// is boxed. Enough for kont's fibers (a handle body or `cont`: 24 bytes; a stack extension,
+/// which carries the moved `Ctx`: 112), so none of them allocates.
+pub const START_BYTES: usize = 128;
 
-/// Where a fresh continuation's closure waits (taken when it starts or is cancelled).
-pub type StartSlot = Cell<Option<Start>>;
+/// Room for a closure in the header, aligned for any closure that fits.
+#[repr(C, align(16))]
+pub struct StartBuf(MaybeUninit<[u8; START_BYTES]>);
+
+/// What to do with the closure in a [`StartBuf`], made for its type.
+#[derive(Clone, Copy)]
+struct StartFns {
+    /// Moves the closure out of the buffer and calls it.
+    call: unsafe fn(*mut StartBuf, Payload) -> Payload,
+    /// Drops the closure in the buffer.
+    drop: unsafe fn(*mut StartBuf),
+}
+
+/// Where a fresh continuation's closure waits, in its header (a `Box<dyn FnOnce>` without
+/// the allocation). It runs in place when the continuation starts; cancelling a fresh
+/// continuation moves it out (see [`StartSlot::take`]).
+pub struct StartSlot {
+    /// The closure's bytes, while `fns` is set.
+    buf: UnsafeCell<StartBuf>,
+    /// Set while `buf` holds a closure, for its type.
+    fns: Cell<Option<StartFns>>,
+}
+
+impl StartSlot {
+    /// A slot with no closure.
+    fn empty() -> StartSlot {
+        StartSlot {
+            buf: UnsafeCell::new(StartBuf(MaybeUninit::uninit())),
+            fns: Cell::new(None),
+        }
+    }
+
+    /// Puts `f` in the empty slot: in place if it fits in [`START_BYTES`], else boxed.
+    fn fill<F: FnOnce(Payload) -> Payload + 'static>(&self, f: F) {
+        if fits::<F>() {
+            self.fill_in_place(f);
+        } else {
+            let boxed = Box::new(f);
+            self.fill_in_place(boxed);
+        }
+    }
+
+    /// Puts `f`, which [`fits`], in the empty slot.
+    fn fill_in_place<F: FnOnce(Payload) -> Payload + 'static>(&self, f: F) {
+        assert!(fits::<F>() && self.fns.get().is_none());
+        // SAFETY: the buffer is large and aligned enough for an `F` (asserted above) and
+        // holds nothing (no `fns`); no reference into it exists.
+        unsafe { self.buf.get().cast::<F>().write(f) };
+        self.fns.set(Some(StartFns {
+            call: call_in_place::<F>,
+            drop: drop_in_place::<F>,
+        }));
+    }
+
+    /// Takes the closure out and runs it on `payload`, if there is one.
+    pub fn run(&self, payload: Payload) -> Option<Payload> {
+        let fns = self.fns.take()?;
+        // SAFETY: the buffer holds the closure `fns` was made for; with `fns` cleared,
+        // nothing uses or drops it again after `call` moves it out.
+        Some(unsafe { (fns.call)(self.buf.get(), payload) })
+    }
+
+    /// Moves the closure out, if there is one, so that it can be dropped after the slot
+    /// is gone.
+    pub fn take(&self) -> Option<Start> {
+        let fns = self.fns.take()?;
+        // SAFETY: the buffer holds the closure `fns` was made for; with `fns` cleared,
+        // its bytes now belong to the returned `Start` alone.
+        let buf = unsafe { self.buf.get().read() };
+        Some(Start { buf, fns })
+    }
+}
+
+impl Drop for StartSlot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+/// A closure moved out of a [`StartSlot`]; dropping it drops the closure.
+pub struct Start {
+    /// The closure's bytes.
+    buf: StartBuf,
+    /// What to do with them.
+    fns: StartFns,
+}
+
+impl Drop for Start {
+    fn drop(&mut self) {
+        // SAFETY: `buf` holds the closure `fns` was made for, owned by this `Start` alone.
+        unsafe { (self.fns.drop)(&mut self.buf) }
+    }
+}
+
+/// Whether a closure of type `F` fits in a [`StartBuf`].
+const fn fits<F>() -> bool {
+    size_of::<F>() <= START_BYTES && align_of::<F>() <= align_of::<StartBuf>()
+}
+
+/// [`StartFns::call`] for a closure of type `F`.
+///
+/// # Safety
+///
+/// `buf` holds an `F`, which the caller never uses or drops again.
+unsafe fn call_in_place<F: FnOnce(Payload) -> Payload>(
+    buf: *mut StartBuf,
+    payload: Payload,
+) -> Payload {
+    // SAFETY: the caller guarantees `buf` holds an `F` and gives up its bytes.
+    let f = unsafe { buf.cast::<F>().read() };
+    f(payload)
+}
+
+/// [`StartFns::drop`] for a closure of type `F`.
+///
+/// # Safety
+///
+/// `buf` holds an `F`, which the caller never uses again.
+unsafe fn drop_in_place<F>(buf: *mut StartBuf) {
+    // SAFETY: the caller guarantees `buf` holds an `F` it will not use again.
+    unsafe { buf.cast::<F>().drop_in_place() }
+}
 
 /// How far a continuation is in its life. Whether a started one runs or is suspended is
 /// not stored: its control context tells (see [`Header::at_rest`]).
@@ -146,19 +268,24 @@ pub const HEADER_SIZE: usize = size_of::<Header>().next_multiple_of(16);
 /// # Safety
 ///
 /// `slot` must be a slot from the pool that nothing else uses.
-pub unsafe fn init(slot: Slot, serial: u64, start: Start) -> NonNull<Header> {
+pub unsafe fn init<F: FnOnce(Payload) -> Payload + 'static>(
+    slot: Slot,
+    serial: u64,
+    start: F,
+) -> NonNull<Header> {
     let tos = slot.top - HEADER_SIZE;
     let header = tos as *mut Header;
     let top = (tos - size_of::<StackTop>()) as *mut StackTop;
-    // SAFETY: the caller gives us the slot; its top page is mapped read-write and both
-    // writes stay inside it (the layout test checks HEADER_SIZE + 0x40 < one page).
+    // SAFETY: the caller gives us the slot; its top page is mapped read-write and the
+    // writes stay inside it (the layout test checks HEADER_SIZE + 0x40 < one page); the
+    // start slot, written last, is empty until `fill`.
     unsafe {
         header.write(Header {
             refs: Cell::new(1),
             phase: Cell::new(Phase::Fresh),
             parent: Cell::new(None),
             innermost: Cell::new(NonNull::new_unchecked(header)),
-            start: Cell::new(Some(start)),
+            start: StartSlot::empty(),
             panic: Cell::new(None),
             slot,
             rest_depth: slot.top - slot.base - HEADER_SIZE,
@@ -172,6 +299,7 @@ pub unsafe fn init(slot: Slot, serial: u64, start: Start) -> NonNull<Header> {
             arg_buffer: [0],
             ctx: initial_context(tos),
         });
+        (*header).start.fill(start);
         NonNull::new_unchecked(header)
     }
 }
@@ -199,8 +327,9 @@ pub extern "C" fn fiber_start(
     let (header, start, first) = unsafe { (&*vmctx, &*func, args.read()) };
     header.phase.set(Phase::Started);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let start = start.take().expect("a fresh continuation has its closure");
-        start(first)
+        start
+            .run(first)
+            .expect("a fresh continuation has its closure")
     }));
     let result = outcome.unwrap_or_else(|payload| {
         header.panic.set(Some(panic::message(payload)));

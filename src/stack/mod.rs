@@ -85,8 +85,9 @@
 //!
 //! # Ownership
 //!
-//! A [`Fiber`] is a counted handle to the header at the top of its slot, so the boxed
-//! closure is a continuation's only allocation. The active chain is never freed: the
+//! A [`Fiber`] is a counted handle to the header at the top of its slot, which also
+//! holds the closure (boxed only if larger than `header::START_BYTES`), so a
+//! continuation costs no allocation. The active chain is never freed: the
 //! `resume` that entered a fiber holds a handle to it until control comes back (and an
 //! inner fiber's `resume` runs on its parent's stack). The last handle's drop ends a
 //! continuation: a fresh one drops its closure, a suspended one is cancelled, a finished
@@ -282,7 +283,7 @@ pub struct Fiber {
 impl Fiber {
     /// A new, not yet started continuation that will run `start(first_payload)` on a
     /// stack from this thread's pool. Its return value becomes [`Event::Returned`].
-    pub fn new(start: Box<dyn FnOnce(Payload) -> Payload>) -> Result<Fiber, StackError> {
+    pub fn new<F: FnOnce(Payload) -> Payload + 'static>(start: F) -> Result<Fiber, StackError> {
         let (slot, serial) = pool::acquire()?;
         // SAFETY: the pool just handed out this slot; nothing else uses it.
         let header = unsafe { header::init(slot, serial, start) };

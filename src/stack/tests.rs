@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 /// A fiber running `f`.
 fn fiber(f: impl FnOnce(Payload) -> Payload + 'static) -> Fiber {
-    Fiber::new(Box::new(f)).unwrap()
+    Fiber::new(f).unwrap()
 }
 
 /// The running fiber (panics if none).
@@ -292,6 +292,25 @@ fn cancel_of_a_fresh_fiber_drops_its_closure() {
         0
     }));
     assert_eq!(drops2.get(), 1);
+}
+
+#[test]
+fn closures_too_large_for_the_header_are_boxed_and_run_or_dropped_once() {
+    let drops = Rc::new(Cell::new(0));
+    let big = [7usize; 40];
+    let tally = Tally(drops.clone());
+    let f = fiber(move |x| {
+        drop(tally);
+        big.iter().sum::<usize>() + x
+    });
+    assert_eq!(f.resume(2), Ok(Event::Returned(282)));
+    assert_eq!(drops.get(), 1, "run: its captures dropped once");
+    let tally = Tally(drops.clone());
+    drop(fiber(move |x| {
+        drop(tally);
+        big[0] + x
+    }));
+    assert_eq!(drops.get(), 2, "never run: its captures dropped once");
 }
 
 #[test]
