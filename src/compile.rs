@@ -226,6 +226,7 @@ fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
 }
 
 /// Builds a closure's environment from the creating frame.
+#[inline(always)]
 fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Values {
     let captured = Values::try_build(from.len(), |i| {
         Ok::<_, Infallible>(match &from[i] {
@@ -335,15 +336,30 @@ impl<'u> Compiler<'u> {
     /// Code that makes a closure of `f` in the current frame.
     fn closure_maker(&self, f: &FnIr) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
         let proto = self.function(f);
+        let (from, slots) = self.capture_plan(f);
+        move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &from, &slots))
+    }
+
+    /// What a function captures, and from which slot of the enclosing frame (0 for what
+    /// does not come from a slot), for [`capture_env`].
+    fn capture_plan(&self, f: &FnIr) -> (Vec<CaptureFrom>, Vec<usize>) {
         let from = f.captures.clone();
-        let slots: Vec<usize> = from
+        let slots = from
             .iter()
             .map(|c| match c {
                 CaptureFrom::Local(v) => self.slot(*v),
                 _ => 0,
             })
             .collect();
-        move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &from, &slots))
+        (from, slots)
+    }
+
+    /// Code that captures the variables of a `handle` body: the body runs as a closure
+    /// built on its own fiber's stack (see [`effects::Body`]), not as an `Rc<Closure>`.
+    fn body_maker(&self, f: &FnIr) -> impl Fn(&Ctx, &Closure) -> effects::Body + 'static {
+        let proto = self.function(f);
+        let (from, slots) = self.capture_plan(f);
+        move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &from, &slots))
     }
 
     /// The closure of a function that captures nothing, made once.
@@ -444,7 +460,7 @@ impl<'u> Compiler<'u> {
             Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| v),
             Ir::Handle(body, handler, span) => {
                 let (make_body, handler, span) =
-                    (self.closure_maker(body), self.handler(handler), *span);
+                    (self.body_maker(body), self.handler(handler), *span);
                 let source = self.source;
                 Box::new(move |ctx, clo| {
                     let body = make_body(ctx, clo);

@@ -44,11 +44,11 @@
 //! `discontinue` it (or resume it to the end) to free it. See `docs/effects.md`.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::ir::OpId;
-use crate::runtime::function::{Closure, invoke};
-use crate::runtime::value::Value;
+use crate::runtime::function::{Closure, Proto, invoke};
+use crate::runtime::value::{Value, Values};
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
 use crate::stack::{self, Event, Fiber, FiberId};
 use crate::syntax::ast::Span;
@@ -250,8 +250,35 @@ fn put_transfer(vm: &Vm, t: Transfer) {
     }
 }
 
-/// A new fiber that calls `f` with the values of the first resume's transfer.
-fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
+/// The function a fiber runs.
+pub enum Body {
+    /// A function value (`cont f`, the program's top level).
+    Shared(Rc<Closure>),
+    /// A `handle` body: its prototype and captured variables, made into a [`Closure`] on the
+    /// fiber's own stack when it starts (no allocation; such a closure cannot name itself,
+    /// so it needs no [`Closure::me`]).
+    Parts(Rc<Proto>, Values),
+}
+
+impl Body {
+    /// Calls the function on the `argc` arguments on top of the value stack, then drops it.
+    fn run(self, ctx: &mut Ctx, argc: usize, site: Span) -> R {
+        match self {
+            Body::Shared(f) => invoke(ctx, &f, argc, site),
+            Body::Parts(proto, env) => {
+                let clo = Closure {
+                    proto,
+                    env,
+                    me: Weak::new(),
+                };
+                invoke(ctx, &clo, argc, site)
+            }
+        }
+    }
+}
+
+/// A new fiber that runs `f` on the values of the first resume's transfer.
+fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(move |_| {
         let stack = vm.spare_stacks.take();
@@ -263,13 +290,13 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
         };
         let argc = args.len();
         args.push_onto(&mut ctx.stack);
-        let result = invoke(&mut ctx, &f, argc, site);
-        // Drop everything that could hold a continuation before the outcome is written:
-        // dropping one cancels it, which switches stacks and uses the transfer slot.
+        // `run` drops the function (and what it captured) when it returns: like everything
+        // else that could hold a continuation, before the outcome is written (dropping one
+        // cancels it, which switches stacks and uses the transfer slot).
+        let result = f.run(&mut ctx, argc, site);
         let mut stack = std::mem::take(&mut ctx.stack);
         drop(ctx);
         stack.clear();
-        drop(f);
         vm.spare_stacks.give(stack);
         let outcome = match result.map_err(Ctrl::kind) {
             Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
@@ -297,7 +324,7 @@ fn spawn(vm: &Rc<Vm>, f: Rc<Closure>, site: Span) -> Result<Fiber, Ctrl> {
 
 /// Runs a whole program's top level on a root fiber of its own.
 pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeError>> {
-    let fiber = spawn(vm, main, Span::default()).map_err(|c| match c.kind() {
+    let fiber = spawn(vm, Body::Shared(main), Span::default()).map_err(|c| match c.kind() {
         CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(RuntimeError::new("internal error", Span::default())),
     })?;
@@ -375,13 +402,7 @@ fn max_extensions() -> u32 {
 }
 
 /// `handle body with { … }`
-pub fn handle(
-    ctx: &mut Ctx,
-    body: Rc<Closure>,
-    handler: Rc<HandlerValue>,
-    source: u32,
-    site: Span,
-) -> R {
+pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32, site: Span) -> R {
     let fiber = spawn(&ctx.vm, body, site)?;
     ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
         handler: handler.clone(),
@@ -960,7 +981,7 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
         .into());
     };
     let fresh = Some((f.proto.name.clone(), f.proto.arity));
-    let fiber = spawn(&ctx.vm, f, site)?;
+    let fiber = spawn(&ctx.vm, Body::Shared(f), site)?;
     Ok(Value::Cont(Continuation::new(Segment {
         fiber,
         entries: Vec::new(),

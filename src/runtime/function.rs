@@ -44,7 +44,8 @@ pub struct Closure {
     /// for immutable ones.
     pub env: Values,
     /// A weak reference to this closure itself, so that a function can refer to itself
-    /// without a reference cycle.
+    /// without a reference cycle. Empty for a `handle` body, which is built on its fiber's
+    /// stack (`effects::Body::Parts`) and has no name to refer to itself by.
     pub me: Weak<Closure>,
 }
 
