@@ -441,6 +441,7 @@ fn deep_handler(seg: &Segment) -> Option<Rc<HandlerValue>> {
 }
 
 /// Pops the handler entries that belong to fiber `id` (which has just finished).
+#[inline(always)]
 fn pop_entries_of(vm: &Vm, id: FiberId) {
     let mut hs = vm.handlers.borrow_mut();
     while let Some(HandlerEntry::Handler { fiber, .. }) = hs.last() {
@@ -451,15 +452,21 @@ fn pop_entries_of(vm: &Vm, id: FiberId) {
     }
 }
 
-/// Applies a `return` clause, if there is one.
+/// Applies a `return` clause, if there is one (the call out of line: most handlers have
+/// none).
+#[inline(always)]
 fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Span) -> R {
     match h.and_then(|h| h.ret.as_ref()) {
-        Some(ret) => {
-            ctx.stack.push(v);
-            invoke(ctx, ret, 1, site)
-        }
+        Some(ret) => run_return_clause(ctx, ret, v, site),
         None => Ok(v),
     }
+}
+
+/// Runs the `return` clause `ret` on `v`.
+#[inline(never)]
+fn run_return_clause(ctx: &mut Ctx, ret: &Closure, v: Value, site: Span) -> R {
+    ctx.stack.push(v);
+    invoke(ctx, ret, 1, site)
 }
 
 /// A segment about to be resumed, with what the resume passes and where it is written.
@@ -718,20 +725,16 @@ fn escaped_here(c: Ctrl) -> R {
 
 /// Takes the segment out of the continuation `k` for `what` (`resume` or `discontinue`):
 /// a type error if `k` is not a continuation, `continuation already resumed` if it is empty.
+/// Inlined, with its errors out of line: the segment is then built where its caller
+/// keeps it, not copied out of a callee's return slot.
+#[inline(always)]
 fn take_continuation<'k>(
     k: &'k Value,
     what: &str,
     site: Span,
 ) -> Result<(&'k Rc<Continuation>, Segment), Ctrl> {
     let Value::Cont(k) = k else {
-        return Err(RuntimeError::new(
-            format!(
-                "type error: {what} expects a continuation, got {}",
-                k.kind()
-            ),
-            site,
-        )
-        .into());
+        return Err(not_a_continuation(k, what, site));
     };
     match k.take() {
         Some(seg) => Ok((k, seg)),
@@ -739,27 +742,59 @@ fn take_continuation<'k>(
     }
 }
 
+/// The error for resuming or discontinuing `k`, which is not a continuation.
+#[cold]
+#[inline(never)]
+fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
+    RuntimeError::new(
+        format!(
+            "type error: {what} expects a continuation, got {}",
+            k.kind()
+        ),
+        site,
+    )
+    .into()
+}
+
 /// Takes the segment out of continuation `k` for a resume with `argc` arguments, checking
-/// that it has not been resumed and that the number of arguments fits.
+/// that it has not been resumed and that the number of arguments fits. Inlined, as
+/// [`take_continuation`] is.
+#[inline(always)]
 fn take_segment(k: &Value, argc: usize, site: Span) -> Result<Segment, Ctrl> {
     let (k, seg) = take_continuation(k, "resume", site)?;
     let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
     let fits = argc == expected || (seg.fresh.is_none() && argc == 0);
     if !fits {
-        let name = seg
-            .fresh
-            .as_ref()
-            .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
-        *k.segment.borrow_mut() = Some(seg);
-        return Err(RuntimeError::new(
-            format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
-            site,
-        )
-        .into());
+        return Err(wrong_resume_arity(k, seg, expected, argc, site));
     }
     Ok(seg)
 }
 
+/// The error for resuming with `argc` arguments where `expected` fit; puts `seg` back
+/// into `k`, which stays resumable.
+#[cold]
+#[inline(never)]
+fn wrong_resume_arity(
+    k: &Continuation,
+    seg: Segment,
+    expected: usize,
+    argc: usize,
+    site: Span,
+) -> Ctrl {
+    let name = seg
+        .fresh
+        .as_ref()
+        .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
+    *k.segment.borrow_mut() = Some(seg);
+    RuntimeError::new(
+        format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
+        site,
+    )
+    .into()
+}
+
+/// The error for resuming or discontinuing a continuation that was already resumed.
+#[cold]
 fn already_resumed(site: Span) -> Ctrl {
     RuntimeError::new("continuation already resumed", site)
         .with_hint("a continuation is one-shot: it can be resumed or discontinued once")
