@@ -3,8 +3,9 @@
 //!
 //! Keeping the header inside the slot makes a continuation cost no allocation (its
 //! closure waits in the header too, when it fits in [`START_BYTES`]), and keeps the
-//! header, the control context and the first frames in one page. The price: a slot returns to the pool only when the last handle
-//! to its continuation is dropped, not when the continuation finishes.
+//! header, the control context and the first frames in one page. The price: a slot
+//! returns to the pool only when the last handle to its continuation is dropped, not when
+//! the continuation finishes.
 
 use super::pool::Slot;
 use super::x86_64::{ControlContext, StackTop, initial_context};
@@ -21,7 +22,7 @@ pub const START_BYTES: usize = 128;
 
 /// Room for a closure in the header, aligned for any closure that fits.
 #[repr(C, align(16))]
-pub struct StartBuf(MaybeUninit<[u8; START_BYTES]>);
+struct StartBuf(MaybeUninit<[u8; START_BYTES]>);
 
 /// What to do with the closure in a [`StartBuf`], made for its type.
 #[derive(Clone, Copy)]

@@ -274,7 +274,7 @@ mod tests {
             let top = approximate_sp();
             let usable = crate::stack::pool::stack_size() - RED_ZONE;
             // Everything but the red zone and the top page (header, launch words) ...
-            assert!(top - stack_limit() >= usable - super::super::pool::PAGE);
+            assert!(top - stack_limit() >= usable - crate::stack::pool::PAGE);
             // ... and a real recursion through most of it (304 bytes a level optimised,
             // 592 unoptimised). Deeper kont recursion continues on stack extensions.
             let levels = usable / 1024;
