@@ -425,6 +425,12 @@ pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32,
             site,
         },
     );
+    drive_handle(ctx, step)
+}
+
+/// [`drive`] for `handle`, out of line.
+#[inline(never)]
+fn drive_handle(ctx: &mut Ctx, step: Step) -> R {
     drive(ctx, step)
 }
 
@@ -513,11 +519,14 @@ enum Step {
 /// resumption came to, and a clause that ends by resuming a continuation (a tail resume, or
 /// any tail-resumptive clause on the slow path) does not nest: this loop resumes it, so a
 /// handler answering a million operations uses constant native stack. A clause that resumes
-/// in non-tail position nests one `drive` (and the `resume` closure that called it) per
-/// pending resume, so this frame holds no resume of its own (the next one stays in the box
-/// a tail resume comes in): taking the continuation and the work around each switch are in
-/// [`resume_pending`] and [`resume_segment`], which have returned by the time a clause runs
-/// (resume_nontail: 832 → 528 bytes of native stack per nested resume, 12% less time).
+/// in non-tail position nests one `drive` per pending resume, so this frame holds no resume
+/// of its own (the next one stays in the box a tail resume comes in): evaluating a resume,
+/// taking the continuation and the work around each switch are in out-of-line callers of
+/// [`resume_pending`] and [`resume_segment`], which have returned by the time a clause runs.
+/// Inlined into its two callers, [`drive_handle`] and the compiler's nested resume, whose
+/// `resume` closure jumps to it: a nested resume adds that frame alone (resume_nontail: 832
+/// → 528 → 320 bytes of native stack per nested resume, each step a fifth or more less time).
+#[inline(always)]
 fn drive(ctx: &mut Ctx, mut step: Step) -> R {
     loop {
         let (clause, kind, argc, k, source, site) = match step {
@@ -598,13 +607,6 @@ fn start_segment(ctx: &mut Ctx, r: Resumption) -> Step {
     resume_segment(ctx, r)
 }
 
-/// [`resume_pending`] for a `resume` closure, out of line: its frame is gone by the time
-/// the clause the resumed code suspends to runs.
-#[inline(never)]
-fn resume_value(ctx: &mut Ctx, p: PendingResume) -> Step {
-    resume_pending(ctx, p)
-}
-
 /// [`resume_pending`] for [`drive`], out of line and with the resume boxed (as a tail
 /// resume leaves it), so that `drive`'s frame holds no `PendingResume`.
 #[inline(never)]
@@ -618,7 +620,7 @@ fn resume_boxed(ctx: &mut Ctx, p: Box<PendingResume>) -> Step {
 
 /// Resumes `r.seg` with `r.values` (under `r.shallow`, if given) and waits for it to return
 /// or to suspend to one of the handlers resumed with it; on return, applies the `return`
-/// clauses. Inlined into its three callers ([`start_segment`], [`resume_value`],
+/// clauses. Inlined into its three callers ([`start_segment`], [`resume_start`],
 /// [`resume_boxed`]), each out of line: one call per resume instead of two.
 #[inline(always)]
 fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
@@ -1000,10 +1002,24 @@ fn suspend_slow(
     }
 }
 
-/// `resume k(args)` or `resume k(args) with { … }`.
-pub fn resume(ctx: &mut Ctx, p: PendingResume) -> R {
-    let step = resume_value(ctx, p);
-    drive(ctx, step)
+/// What the resumed code came to, before the clause it suspended to (if any) runs: see
+/// [`resume_start`].
+pub struct Resumed(Step);
+
+/// `resume k(args)` or `resume k(args) with { … }`, in two parts: this one switches to the
+/// continuation and returns when it finishes or suspends; [`resume_finish`] then runs the
+/// clause it suspended to (and any resumes that clause ends with). The frame of the caller of
+/// `resume_start` is gone before the clause runs, so a nested resume adds only the frame of
+/// the caller of `resume_finish`.
+#[inline(always)]
+pub fn resume_start(ctx: &mut Ctx, p: PendingResume) -> Resumed {
+    Resumed(resume_pending(ctx, p))
+}
+
+/// The second part of a resume (see [`resume_start`]).
+#[inline(always)]
+pub fn resume_finish(ctx: &mut Ctx, r: Resumed) -> R {
+    drive(ctx, r.0)
 }
 
 /// `cont f`: a fresh continuation that calls `f` when first resumed.
