@@ -1066,6 +1066,25 @@ impl<'u> Compiler<'u> {
             })
             .collect::<Option<_>>()?;
         if let Some(Operand::Local(slot)) = self.simple_operand(scrut) {
+            if arms.len() == 2 {
+                let mut arms = arms.into_iter();
+                let (s0, b0) = arms.next().expect("two arms");
+                let (s1, b1) = arms.next().expect("two arms");
+                // Two arms, the commonest match (`[] => …, h :: t => …`, `Leaf => …,
+                // Node(l, v, r) => …`): tested one after the other, without a loop.
+                return Some(Box::new(move |ctx, clo| {
+                    let v = ctx.local(slot);
+                    if s0.fits(v) {
+                        s0.bind_local(ctx, slot);
+                        b0(ctx, clo)
+                    } else if s1.fits(v) {
+                        s1.bind_local(ctx, slot);
+                        b1(ctx, clo)
+                    } else {
+                        Err(no_match(v, span))
+                    }
+                }));
+            }
             return Some(Box::new(move |ctx, clo| {
                 let v = ctx.local(slot);
                 let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(v)) else {
