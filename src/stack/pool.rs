@@ -45,7 +45,7 @@ pub const SLOTS_PER_SLAB: usize = 64;
 /// pages stay resident, so reuse costs no page faults): 512 warm slots of the default
 /// 1 MiB, 8 of 64 MiB. It bounds what warm slots can hold resident, and lets the stack
 /// extensions of a deep recursion that comes back again and again (resume_nontail's
-/// 20,000 nested resumes take 14) stay warm.
+/// 20,000 nested resumes take 8) stay warm.
 pub const WARM_BYTES: usize = 512 << 20;
 
 /// How many released slots stay warm: [`WARM_BYTES`] of them, and at least 8.
