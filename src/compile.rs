@@ -1066,25 +1066,25 @@ impl<'u> Compiler<'u> {
             })
             .collect::<Option<_>>()?;
         if let Some(Operand::Local(slot)) = self.simple_operand(scrut) {
-            if arms.len() == 2 {
-                let mut arms = arms.into_iter();
-                let (s0, b0) = arms.next().expect("two arms");
-                let (s1, b1) = arms.next().expect("two arms");
-                // Two arms, the commonest match (`[] => …, h :: t => …`, `Leaf => …,
-                // Node(l, v, r) => …`): tested one after the other, without a loop.
-                return Some(Box::new(move |ctx, clo| {
-                    let v = ctx.local(slot);
-                    if s0.fits(v) {
-                        s0.bind_local(ctx, slot);
-                        b0(ctx, clo)
-                    } else if s1.fits(v) {
-                        s1.bind_local(ctx, slot);
-                        b1(ctx, clo)
-                    } else {
-                        Err(no_match(v, span))
-                    }
-                }));
-            }
+            let arms = match <[(Shape, Code); 2]>::try_from(arms) {
+                Err(arms) => arms,
+                Ok([(s0, b0), (s1, b1)]) => {
+                    // Two arms, the commonest match (`[] => …, h :: t => …`, `Leaf => …,
+                    // Node(l, v, r) => …`): tested one after the other, without a loop.
+                    return Some(Box::new(move |ctx, clo| {
+                        let v = ctx.local(slot);
+                        if s0.fits(v) {
+                            s0.bind_local(ctx, slot);
+                            b0(ctx, clo)
+                        } else if s1.fits(v) {
+                            s1.bind_local(ctx, slot);
+                            b1(ctx, clo)
+                        } else {
+                            Err(no_match(v, span))
+                        }
+                    }));
+                }
+            };
             return Some(Box::new(move |ctx, clo| {
                 let v = ctx.local(slot);
                 let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(v)) else {
@@ -1621,7 +1621,7 @@ impl ResumeParts {
 /// frame a nested resume adds besides the clause's own (resume_nontail piles up 20,000).
 #[inline(never)]
 fn resume_nested(ctx: &mut Ctx, clo: &Closure, parts: &ResumeParts) -> R {
-    let resumed = resume_start(ctx, clo, parts)?;
+    let resumed = begin_resume(ctx, clo, parts)?;
     effects::resume_finish(ctx, resumed)
 }
 
@@ -1629,7 +1629,7 @@ fn resume_nested(ctx: &mut Ctx, clo: &Closure, parts: &ResumeParts) -> R {
 /// [`effects::resume_start`]); out of line, so that none of this is on the native stack
 /// while the clause the resumed code suspends to runs.
 #[inline(never)]
-fn resume_start(
+fn begin_resume(
     ctx: &mut Ctx,
     clo: &Closure,
     parts: &ResumeParts,
