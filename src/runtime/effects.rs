@@ -198,9 +198,21 @@ struct Segment {
     /// The outermost fiber: the one whose parent is whoever resumes the segment.
     fiber: Fiber,
     /// The handler entries to push back when resuming (bottom first).
-    entries: Vec<HandlerEntry>,
+    entries: Entries,
     /// For a fresh `cont f` continuation: `f`'s name and arity.
     fresh: Option<(Rc<str>, usize)>,
+}
+
+/// The handler entries of a suspended segment. Most segments hold one, the entry of the
+/// deep handler that captured them, which is kept inline: no vector to take from and give
+/// back to [`Vm::spare_entries`] around each suspend and resume.
+enum Entries {
+    /// None (a `cont` continuation, or one captured by a shallow handler alone).
+    None,
+    /// One entry.
+    One(HandlerEntry),
+    /// Several entries, bottom first.
+    Many(Vec<HandlerEntry>),
 }
 
 impl Continuation {
@@ -405,20 +417,19 @@ fn max_extensions() -> u32 {
 pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32, site: Span) -> R {
     let fiber = spawn(&ctx.vm, body, site)?;
     ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
-        handler: handler.clone(),
+        handler,
         fiber: fiber.clone(),
         shallow: false,
     });
     let seg = Segment {
         fiber,
-        entries: Vec::new(),
+        entries: Entries::None,
         fresh: None,
     };
     let step = start_segment(
         ctx,
         Resumption {
             seg,
-            deep: Some(handler),
             shallow: None,
             values: Args::None,
             source,
@@ -434,28 +445,38 @@ fn drive_handle(ctx: &mut Ctx, step: Step) -> R {
     drive(ctx, step)
 }
 
-/// The deep handler installed on the segment's outermost fiber, if any.
-fn deep_handler(seg: &Segment) -> Option<Rc<HandlerValue>> {
-    match seg.entries.first() {
-        Some(HandlerEntry::Handler {
-            handler,
-            fiber,
-            shallow: false,
-        }) if fiber.ptr_eq(&seg.fiber) => Some(handler.clone()),
-        _ => None,
-    }
+/// The handlers installed on a fiber that has finished, whose `return` clauses apply to its
+/// value: the deep one of its `handle` (or of the continuation it was captured in) and the
+/// shallow one of the `resume … with { … }` that resumed it.
+#[derive(Default)]
+struct Installed {
+    deep: Option<Rc<HandlerValue>>,
+    shallow: Option<Rc<HandlerValue>>,
 }
 
-/// Pops the handler entries that belong to fiber `id` (which has just finished).
+/// Pops the handler entries that belong to fiber `id` (which has just finished) and returns
+/// their handlers. The entries' fiber handles are dropped here, inside the borrow of the
+/// handler stack: the finished fiber runs no code when its stack is released.
 #[inline(always)]
-fn pop_entries_of(vm: &Vm, id: FiberId) {
+fn pop_entries_of(vm: &Vm, id: FiberId) -> Installed {
+    let mut installed = Installed::default();
     let mut hs = vm.handlers.borrow_mut();
     while let Some(HandlerEntry::Handler { fiber, .. }) = hs.last() {
         if fiber.id() != id {
             break;
         }
-        hs.pop();
+        if let Some(HandlerEntry::Handler {
+            handler, shallow, ..
+        }) = hs.pop()
+        {
+            if shallow {
+                installed.shallow = Some(handler);
+            } else {
+                installed.deep = Some(handler);
+            }
+        }
     }
+    installed
 }
 
 /// Applies a `return` clause, if there is one (the call out of line: most handlers have
@@ -479,10 +500,6 @@ fn run_return_clause(ctx: &mut Ctx, ret: &Closure, v: Value, site: Span) -> R {
 struct Resumption {
     /// The suspended computation.
     seg: Segment,
-    /// The deep handler installed on the segment's outermost fiber when its entry is already
-    /// on the handler stack (a `handle` pushes it directly); otherwise it is found among the
-    /// segment's entries.
-    deep: Option<Rc<HandlerValue>>,
     /// The handler of `resume … with { … }`, if any.
     shallow: Option<Rc<HandlerValue>>,
     /// The values resumed with.
@@ -591,7 +608,6 @@ fn resume_pending(ctx: &mut Ctx, p: PendingResume) -> Step {
             ctx,
             Resumption {
                 seg,
-                deep: None,
                 shallow: p.shallow,
                 values: p.args,
                 source: p.source,
@@ -625,46 +641,33 @@ fn resume_boxed(ctx: &mut Ctx, p: Box<PendingResume>) -> Step {
 /// [`resume_boxed`]), each out of line: one call per resume instead of two.
 #[inline(always)]
 fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
-    let vm = ctx.vm.clone();
     let Resumption {
-        mut seg,
-        mut deep,
+        seg,
         shallow,
         values,
         source,
         site,
     } = r;
-    if deep.is_none() {
-        deep = deep_handler(&seg);
-    }
-    {
-        let mut hs = vm.handlers.borrow_mut();
-        if let Some(h) = &shallow {
-            hs.push(HandlerEntry::Handler {
-                handler: h.clone(),
-                fiber: seg.fiber.clone(),
-                shallow: true,
-            });
-        }
-        hs.append(&mut seg.entries);
-    }
-    vm.spare_entries.give(seg.entries);
+    let vm = &*ctx.vm;
+    push_entries(vm, &seg.fiber, shallow, seg.entries);
     let fiber = seg.fiber;
     let id = fiber.id();
-    put_transfer(&vm, Transfer::Resume(values));
+    put_transfer(vm, Transfer::Resume(values));
     let event = fiber.resume(0);
-    let outcome = take_transfer(&vm);
+    let outcome = take_transfer(vm);
     // The fiber is now finished or owned by the continuation its clause receives; this
     // frame holds no handle to it, so dropping that continuation reclaims it.
     drop(fiber);
     match event {
         Ok(Event::Returned(_)) => {
-            if !matches!(outcome, Transfer::Aborted) {
-                pop_entries_of(&vm, id);
-            }
+            let installed = if matches!(outcome, Transfer::Aborted) {
+                Installed::default()
+            } else {
+                pop_entries_of(vm, id)
+            };
             Step::Done(match outcome {
-                Transfer::Returned(v) => apply_return(ctx, deep.as_ref(), v, site)
-                    .and_then(|v| apply_return(ctx, shallow.as_ref(), v, site)),
+                Transfer::Returned(v) => apply_return(ctx, installed.deep.as_ref(), v, site)
+                    .and_then(|v| apply_return(ctx, installed.shallow.as_ref(), v, site)),
                 Transfer::Failed(mut e) => {
                     e.leave_continuation(source, site);
                     Err((*e).into())
@@ -699,19 +702,61 @@ fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
             ))),
         },
         Ok(Event::Panicked(msg)) => {
-            pop_entries_of(&vm, id);
+            drop(pop_entries_of(vm, id));
             Step::Done(Err(internal(msg, site)))
         }
         Err(e) => Step::Done(Err(internal(e, site))),
     }
 }
 
-/// Moves the handler entries from `index` up out of the handler stack (into a recycled
-/// vector when there is one).
-fn cut_entries(vm: &Vm, index: usize) -> Vec<HandlerEntry> {
-    let mut entries = vm.spare_entries.take().unwrap_or_default();
-    entries.extend(vm.handlers.borrow_mut().drain(index..));
-    entries
+/// Pushes a resumed segment's handler entries back on the handler stack, above the entry of
+/// the shallow handler `shallow` (on the segment's outermost fiber `fiber`) if there is one.
+#[inline(always)]
+fn push_entries(vm: &Vm, fiber: &Fiber, shallow: Option<Rc<HandlerValue>>, entries: Entries) {
+    let mut hs = vm.handlers.borrow_mut();
+    if let Some(handler) = shallow {
+        hs.push(HandlerEntry::Handler {
+            handler,
+            fiber: fiber.clone(),
+            shallow: true,
+        });
+    }
+    match entries {
+        Entries::None => {}
+        Entries::One(entry) => hs.push(entry),
+        Entries::Many(mut many) => {
+            hs.append(&mut many);
+            drop(hs);
+            vm.spare_entries.give(many);
+        }
+    }
+}
+
+/// Cuts the handler stack at the handler entry at `index`: returns that handler's fiber and
+/// the entries from `index` up, less the handler's own entry if it is shallow (a shallow
+/// handler is not part of the continuations it captures). A lone entry stays inline; more
+/// go into a recycled vector when there is one.
+fn cut_entries(vm: &Vm, index: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
+    let mut hs = vm.handlers.borrow_mut();
+    let (fiber, shallow) = match &hs[index] {
+        HandlerEntry::Handler { fiber, shallow, .. } => (fiber.clone(), *shallow),
+        HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
+    };
+    let from = index + usize::from(shallow);
+    let entries = match hs.len() - from {
+        0 => Entries::None,
+        1 => hs.pop().map_or(Entries::None, Entries::One),
+        _ => {
+            let mut many = vm.spare_entries.take().unwrap_or_default();
+            many.extend(hs.drain(from..));
+            Entries::Many(many)
+        }
+    };
+    // The shallow handler's own entry, dropped once the handler stack is released.
+    let own = if shallow { hs.pop() } else { None };
+    drop(hs);
+    drop(own);
+    Ok((fiber, entries))
 }
 
 /// The result of a tail-resumptive clause that ran here (on the slow path) and stopped: if it
@@ -967,16 +1012,9 @@ fn suspend_slow(
     argc: usize,
     site: Span,
 ) -> R {
-    let vm = ctx.vm.clone();
+    let vm = &*ctx.vm;
     let args = take_args(&mut ctx.stack, argc);
-    let mut entries = cut_entries(&vm, index);
-    let fiber = match &entries[0] {
-        HandlerEntry::Handler { fiber, .. } => fiber.clone(),
-        HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
-    };
-    if matches!(entries[0], HandlerEntry::Handler { shallow: true, .. }) {
-        entries.remove(0);
-    }
+    let (fiber, entries) = cut_entries(vm, index, site)?;
     // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
     let k = Continuation::new(Segment {
@@ -985,7 +1023,7 @@ fn suspend_slow(
         fresh: None,
     });
     put_transfer(
-        &vm,
+        vm,
         Transfer::Suspended {
             clause,
             kind,
@@ -994,7 +1032,7 @@ fn suspend_slow(
         },
     );
     match stack::suspend_to(target, 0) {
-        Ok(_) => match take_transfer(&vm) {
+        Ok(_) => match take_transfer(vm) {
             Transfer::Resume(vals) => Ok(vals.into_value()),
             _ => Err(internal("resumed without a value", site)),
         },
@@ -1036,7 +1074,7 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
     let fiber = spawn(&ctx.vm, Body::Shared(f), site)?;
     Ok(Value::Cont(Continuation::new(Segment {
         fiber,
-        entries: Vec::new(),
+        entries: Entries::None,
         fresh,
     })))
 }
