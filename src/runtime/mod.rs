@@ -349,8 +349,8 @@ pub struct Vm {
     /// The handler stack: handlers installed by the running chain of continuations, innermost
     /// last (see [`effects`]).
     pub handlers: RefCell<Vec<HandlerEntry>>,
-    /// Empty vectors of handler entries, kept to carry the entries of the next suspend
-    /// (most carry one or two).
+    /// Empty vectors of handler entries, kept to carry the entries of the next suspend that
+    /// captures more than one (a lone entry is held inline).
     pub spare_entries: Spares<HandlerEntry>,
     /// Emptied value stacks of finished continuations, kept for the next ones (see
     /// `effects::spawn`), up to [`SPARE_STACK_VALUES`] values in all: a handler around a
