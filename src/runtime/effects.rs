@@ -545,32 +545,32 @@ enum Step {
 /// (resume_nontail: 832 → 528 → 320 bytes of native stack per nested resume; the first step
 /// took 12% off its time, the second 20–29%).
 #[inline(always)]
-fn drive(ctx: &mut Ctx, mut step: Step) -> R {
+fn drive(ctx: &mut Ctx, step: Step) -> R {
+    let (mut clause, mut kind, mut argc, mut k, mut source, mut site) = match step {
+        Step::Done(result) => return result,
+        Step::Clause {
+            clause,
+            kind,
+            argc,
+            k,
+            source,
+            site,
+        } => (clause, kind, argc, k, source, site),
+    };
     loop {
-        let (clause, kind, argc, k, source, site) = match step {
-            Step::Done(result) => return result,
-            Step::Clause {
-                clause,
-                kind,
-                argc,
-                k,
-                source,
-                site,
-            } => (clause, kind, argc, k, source, site),
-        };
         // One call of the clause either way (each inlined call adds to this frame): a
         // general clause takes `k` as its last argument; a tail-resumptive one on the slow
         // path ends by resuming `k` with its value (plainly: a shallow handler is not part
         // of `k`).
         let general = kind == ClauseKind::General;
-        let k = if general {
+        let k_after = if general {
             ctx.stack.push(Value::Cont(k));
             None
         } else {
             Some(k)
         };
         let result = invoke(ctx, &clause, argc + usize::from(general), site);
-        let next = match k {
+        let next = match k_after {
             None => {
                 let v = result?;
                 match ctx.tail_resume.take() {
@@ -583,7 +583,21 @@ fn drive(ctx: &mut Ctx, mut step: Step) -> R {
                 Err(c) => return escaped_here(c),
             },
         };
-        step = resume_boxed(ctx, next);
+        // The next step's parts are taken straight out of the callee's return slot, field
+        // by field: copying the whole `Step` into a variable first would read with wide
+        // loads what the callee has just written field by field, which the processor
+        // cannot forward from its store buffer (see benches/README.md, "Store forwarding").
+        match resume_boxed(ctx, next) {
+            Step::Done(result) => return result,
+            Step::Clause {
+                clause: c,
+                kind: kd,
+                argc: n,
+                k: kk,
+                source: so,
+                site: si,
+            } => (clause, kind, argc, k, source, site) = (c, kd, n, kk, so, si),
+        }
     }
 }
 
