@@ -447,10 +447,7 @@ impl<'u> Compiler<'u> {
             }
             Ir::Ctor(sym, items) => {
                 let (sym, items) = (*sym, self.exprs(items));
-                Box::new(move |ctx, clo| {
-                    let vals = Values::try_build(items.len(), |i| items[i](ctx, clo))?;
-                    Ok(Value::ctor(sym, vals))
-                })
+                Box::new(move |ctx, clo| Value::try_ctor(sym, items.len(), |i| items[i](ctx, clo)))
             }
             Ir::Index(a, i, span) => self.index(a, i, *span),
             Ir::Return(e) => {

@@ -216,8 +216,12 @@ enum Entries {
 }
 
 impl Continuation {
+    /// A continuation holding `segment`. Made by `Rc::new_cyclic`, which allocates before it
+    /// builds the value, so that most of it is written straight into its allocation instead
+    /// of being built on the stack and copied whole (benches/README.md, "Store
+    /// forwarding").
     fn new(segment: Segment) -> Rc<Continuation> {
-        Rc::new(Continuation {
+        Rc::new_cyclic(|_| Continuation {
             segment: RefCell::new(Some(segment)),
         })
     }
