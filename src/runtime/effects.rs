@@ -465,19 +465,16 @@ struct Installed {
 fn pop_entries_of(vm: &Vm, id: FiberId) -> Installed {
     let mut installed = Installed::default();
     let mut hs = vm.handlers.borrow_mut();
-    while let Some(HandlerEntry::Handler { fiber, .. }) = hs.last() {
-        if fiber.id() != id {
-            break;
-        }
-        if let Some(HandlerEntry::Handler {
-            handler, shallow, ..
-        }) = hs.pop()
-        {
-            if shallow {
-                installed.shallow = Some(handler);
-            } else {
-                installed.deep = Some(handler);
-            }
+    let of_fiber =
+        |e: &mut HandlerEntry| matches!(e, HandlerEntry::Handler { fiber, .. } if fiber.id() == id);
+    while let Some(HandlerEntry::Handler {
+        handler, shallow, ..
+    }) = hs.pop_if(of_fiber)
+    {
+        if shallow {
+            installed.shallow = Some(handler);
+        } else {
+            installed.deep = Some(handler);
         }
     }
     installed

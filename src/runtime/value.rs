@@ -265,8 +265,8 @@ impl Value {
         };
         for (i, slot) in vals.iter_mut().enumerate().take(n) {
             *slot = f(i)?;
-            *len = i + 1;
         }
+        *len = n;
         Ok(Value::Ctor(ctor))
     }
 
