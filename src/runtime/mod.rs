@@ -407,8 +407,9 @@ pub struct Ctx {
     pub tail_resume: Option<Box<effects::PendingResume>>,
     /// How many fast-path handler clauses are running nested on this stack.
     pub fast_nesting: u32,
-    /// How many stack extensions this continuation is running on (see
-    /// [`effects::extend_stack`]).
+    /// How many stack extensions deep calls have grown this continuation's stack by (see
+    /// [`effects::extend_stack`]; the extensions nested handler clauses run on do not
+    /// count).
     pub extensions: u32,
     /// The shared state.
     pub vm: Rc<Vm>,
