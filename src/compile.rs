@@ -457,7 +457,7 @@ impl<'u> Compiler<'u> {
             Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| v),
             Ir::Handle(body, handler, span) => {
                 let (make_body, handler, span) =
-                    (self.body_maker(body), self.handler(handler), *span);
+                    (self.body_maker(body), self.handler(handler, false), *span);
                 let source = self.source;
                 Box::new(move |ctx, clo| {
                     let body = make_body(ctx, clo);
@@ -1506,8 +1506,9 @@ impl<'u> Compiler<'u> {
         })
     }
 
-    /// Code that builds a handler's clause closures in the current frame.
-    fn handler(&self, h: &HandlerIr) -> HandlerMaker {
+    /// Code that builds a handler's clause closures in the current frame; `shallow` for the
+    /// handler of a `resume … with`.
+    fn handler(&self, h: &HandlerIr, shallow: bool) -> HandlerMaker {
         let closed = h.ops.iter().map(|(_, f)| f).chain(&h.ret);
         if closed.clone().all(|f| f.captures.is_empty()) {
             // No clause captures anything: one set of clauses serves every evaluation.
@@ -1518,6 +1519,7 @@ impl<'u> Compiler<'u> {
                     .map(|(op, f)| (*op, self.closed_closure(f), clause_kind(f)))
                     .collect(),
                 ret: h.ret.as_ref().map(|f| self.closed_closure(f)),
+                shallow,
             });
             return Rc::new(move |_, _| made.clone());
         }
@@ -1534,6 +1536,7 @@ impl<'u> Compiler<'u> {
                     .map(|(op, tr, make)| (*op, make(ctx, clo), *tr))
                     .collect(),
                 ret: ret.as_ref().map(|make| make(ctx, clo)),
+                shallow,
             })
         })
     }
@@ -1564,7 +1567,7 @@ impl<'u> Compiler<'u> {
         let parts = ResumeParts {
             k: self.expr(k),
             args,
-            handler: handler.map(|h| self.handler(h)),
+            handler: handler.map(|h| self.handler(h, true)),
             source: self.source,
             site: span,
         };

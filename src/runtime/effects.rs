@@ -83,6 +83,10 @@ pub struct HandlerValue {
     pub ops: Vec<(OpId, Rc<Closure>, ClauseKind)>,
     /// The `return` clause.
     pub ret: Option<Rc<Closure>>,
+    /// Whether it is a shallow handler (one `resume … with` installs): not part of the
+    /// continuations it captures. (Kept here rather than in its [`HandlerEntry`], whose
+    /// fields then are two words, copied as such.)
+    pub shallow: bool,
 }
 
 impl HandlerValue {
@@ -102,8 +106,6 @@ pub enum HandlerEntry {
         handler: Rc<HandlerValue>,
         /// The outermost fiber of the computation it handles.
         fiber: Fiber,
-        /// Whether it is a shallow handler (not part of the continuations it captures).
-        shallow: bool,
     },
     /// A tail-resumptive clause is running on the fast path for the handler `skip` entries
     /// below: a search for a handler passes over it and the entries above it.
@@ -252,6 +254,21 @@ fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
 
 fn take_transfer(vm: &Vm) -> Transfer {
     std::mem::take(&mut *vm.transfer.borrow_mut())
+}
+
+/// The values of a resume, taken out of the transfer slot in place, or `None` if it holds
+/// anything else. Taking the whole [`Transfer`] would copy it with wide loads that span
+/// fields the other side wrote one by one just before the switch, which the processor
+/// cannot forward from its store buffer (see benches/README.md, "Store forwarding").
+fn take_resumed(vm: &Vm) -> Option<Args> {
+    let mut slot = vm.transfer.borrow_mut();
+    let Transfer::Resume(args) = &mut *slot else {
+        return None;
+    };
+    let args = std::mem::take(args);
+    // What is left, `Resume(Args::None)`, owns nothing.
+    std::mem::forget(std::mem::take(&mut *slot));
+    Some(args)
 }
 
 /// Writes the transfer slot. The other side has emptied it, so there is normally nothing
@@ -456,7 +473,6 @@ pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32,
     ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
         handler,
         fiber: fiber.clone(),
-        shallow: false,
     });
     let seg = Segment {
         fiber,
@@ -500,11 +516,8 @@ fn pop_entries_of(vm: &Vm, id: FiberId) -> Installed {
     let mut hs = vm.handlers.borrow_mut();
     let of_fiber =
         |e: &mut HandlerEntry| matches!(e, HandlerEntry::Handler { fiber, .. } if fiber.id() == id);
-    while let Some(HandlerEntry::Handler {
-        handler, shallow, ..
-    }) = hs.pop_if(of_fiber)
-    {
-        if shallow {
+    while let Some(HandlerEntry::Handler { handler, .. }) = hs.pop_if(of_fiber) {
+        if handler.shallow {
             installed.shallow = Some(handler);
         } else {
             installed.deep = Some(handler);
@@ -766,7 +779,6 @@ fn push_entries(vm: &Vm, fiber: &Fiber, shallow: Option<Rc<HandlerValue>>, entri
         hs.push(HandlerEntry::Handler {
             handler,
             fiber: fiber.clone(),
-            shallow: true,
         });
     }
     match entries {
@@ -787,7 +799,7 @@ fn push_entries(vm: &Vm, fiber: &Fiber, shallow: Option<Rc<HandlerValue>>, entri
 fn cut_entries(vm: &Vm, index: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
     let mut hs = vm.handlers.borrow_mut();
     let (fiber, shallow) = match &hs[index] {
-        HandlerEntry::Handler { fiber, shallow, .. } => (fiber.clone(), *shallow),
+        HandlerEntry::Handler { fiber, handler } => (fiber.clone(), handler.shallow),
         HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
     };
     let from = index + usize::from(shallow);
@@ -918,15 +930,13 @@ fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
         i -= 1;
         match &hs[i] {
             HandlerEntry::Mask { skip } => i -= skip,
-            HandlerEntry::Handler {
-                handler, shallow, ..
-            } => {
+            HandlerEntry::Handler { handler, .. } => {
                 if let Some((clause, kind)) = handler.clause(op) {
                     return Some(Found {
                         index: i,
                         clause: clause.clone(),
                         kind,
-                        shallow: *shallow,
+                        shallow: handler.shallow,
                     });
                 }
             }
@@ -1119,9 +1129,9 @@ fn suspend_slow(
         },
     );
     match stack::suspend_to(target, 0) {
-        Ok(_) => match take_transfer(vm) {
-            Transfer::Resume(vals) => Ok(vals.into_value()),
-            _ => Err(internal("resumed without a value", site)),
+        Ok(_) => match take_resumed(vm) {
+            Some(vals) => Ok(vals.into_value()),
+            None => Err(internal("resumed without a value", site)),
         },
         Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
         Err(e) => Err(internal(e, site)),
