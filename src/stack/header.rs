@@ -173,6 +173,10 @@ pub struct Header {
     /// suspended alone, or while fresh); written only when it changes. Meaningful while
     /// at rest; while running it may name a fiber since finished.
     pub innermost: Cell<NonNull<Header>>,
+    /// While suspended: the fibers of its segment inside it, outermost first (empty if it
+    /// suspended alone); they go back on the thread's active chain when it is resumed
+    /// (see `chain`). Its capacity is kept from one suspend to the next.
+    pub inside: UnsafeCell<Vec<NonNull<Header>>>,
     /// The closure, until the continuation starts or is cancelled.
     pub start: StartSlot,
     /// The message of the panic that finished the continuation, until reported.
@@ -286,6 +290,7 @@ pub unsafe fn init<F: FnOnce(Payload) -> Payload + 'static>(
             phase: Cell::new(Phase::Fresh),
             parent: Cell::new(None),
             innermost: Cell::new(NonNull::new_unchecked(header)),
+            inside: UnsafeCell::new(Vec::new()),
             start: StartSlot::empty(),
             panic: Cell::new(None),
             slot,

@@ -51,8 +51,10 @@
 //! stack of the segment's innermost fiber exactly when the segment is fresh or
 //! suspended, and at a frame record on its parent's stack while it runs
 //! (`Header::at_rest`). No state is written on a round trip: it stores the registers,
-//! the thread's running fiber twice, and a fiber's parent and innermost fiber only when
-//! they change. On x86-64 a round trip is bound by its stores, about a cycle each.
+//! the thread's running fiber twice, a push and a pop on the array of the active chain
+//! (`chain.rs`: a suspend past several fibers looks its target up there instead of
+//! following their parent links), and a fiber's parent and innermost fiber only when they
+//! change. On x86-64 a round trip is bound by its stores, about a cycle each.
 //!
 //! # Primitives
 //!
@@ -300,7 +302,7 @@ impl Fiber {
     /// the thread's own stack) and switches into the innermost fiber of its suspended
     /// segment (itself if it suspended alone, or if fresh). Returns when the segment
     /// suspends to here, or this continuation returns or panics.
-    #[inline]
+    #[inline(always)]
     pub fn resume(&self, payload: Payload) -> Result<Event, ResumeError> {
         if self.header().at_rest() {
             // SAFETY: alive (we hold a handle) and fresh or suspended.

@@ -179,6 +179,7 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
+        super::chain::free_active();
         if self.live == 0 {
             for &(base, len) in &self.slabs {
                 // SAFETY: no continuation uses the slab (none is live), and no handle

@@ -240,6 +240,68 @@ fn suspending_to_a_non_ancestor_is_an_error() {
     assert_eq!(sibling.resume(4), Ok(Event::Returned(0)));
 }
 
+/// What the innermost of [`nested`]'s fibers runs.
+type Innermost = Rc<dyn Fn(&[FiberId]) -> Payload>;
+
+/// A fiber with `depth - 1` fibers nested inside it. Each resumes the one inside it until
+/// that returns, passing on one more than what it suspended with; the innermost runs
+/// `innermost` on the ids of all of them, outermost first.
+fn nested(depth: usize, ids: Vec<FiberId>, innermost: Innermost) -> Fiber {
+    fiber(move |_| {
+        let mut ids = ids;
+        ids.push(my_id());
+        if depth == 1 {
+            return innermost(&ids);
+        }
+        let child = nested(depth - 1, ids, innermost);
+        let mut event = child.resume(0).unwrap();
+        loop {
+            match event {
+                Event::Returned(v) => return v,
+                Event::Suspended(v) => event = child.resume(v + 1).unwrap(),
+                e => panic!("{e:?}"),
+            }
+        }
+    })
+}
+
+#[test]
+fn a_segment_of_many_fibers_is_cut_and_put_back_in_order() {
+    // 200 fibers deep, the innermost suspends to the 100th (its parent resumes it), then to
+    // the outermost, which is resumed from another fiber: each time the fibers of the
+    // segment leave the active chain and come back in order. (Debug builds check the
+    // chain against the parent links at every suspend that is not to the running fiber.)
+    let outer = nested(
+        200,
+        Vec::new(),
+        Rc::new(|ids: &[FiberId]| {
+            assert_eq!(ids.len(), 200);
+            let a = suspend_to(ids[99], 1).unwrap();
+            assert_eq!(a, 2);
+            let b = suspend_to(ids[0], a + 1).unwrap();
+            // Alone, to its parent, which resumes it; then from the middle again.
+            let c = suspend_to(ids[199], b + 1).unwrap();
+            let d = suspend_to(ids[150], c + 1).unwrap();
+            d + 1
+        }),
+    );
+    let Ok(Event::Suspended(3)) = outer.resume(0) else {
+        panic!("expected the whole segment to suspend with 3")
+    };
+    let o = outer.clone();
+    let p = fiber(move |x| {
+        // The suspended segment is not on the active chain.
+        assert_eq!(suspend_to(o.id(), 0), Err(SuspendError::NotAncestor));
+        match o.resume(x).unwrap() {
+            Event::Returned(v) => v,
+            e => panic!("{e:?}"),
+        }
+    });
+    // b = 10, c = 11 + 1, d = 13 + 1, then 15.
+    assert_eq!(p.resume(10), Ok(Event::Returned(15)));
+    assert_eq!(outer.state(), State::Finished);
+}
+
 /// Counts drops.
 struct Tally(Rc<Cell<usize>>);
 
