@@ -1068,10 +1068,11 @@ fn unmask_handlers(ctx: &mut Ctx, depth: usize, index: usize, result: R, site: S
 /// stack: it runs on a stack extension, with a context of its own where nesting counts from
 /// zero again (see [`extend_for_clause`]). The extension is a child of the running fiber,
 /// so nothing is captured and no other stack is entered; its stack goes back to the pool
-/// when the clause returns. (The slow path would do as well, but its suspend walks the
-/// active chain up to the handler's fiber, touching the header of every fiber between, one
-/// page each: handler_sieve at 60,000, where an operation can pass 6,057 handlers, spent
-/// 80% of its time there.)
+/// when the clause returns. (The slow path would do as well, but it captures the stacks up
+/// to the handler's and moves their handler entries into a continuation and back; and its
+/// suspend, before the active chain was kept as an array, followed a parent link per fiber,
+/// one page each: handler_sieve at 60,000, where an operation can pass 6,057 handlers,
+/// spent 80% of its time there.)
 #[inline(never)]
 fn run_fast_extended(
     ctx: &mut Ctx,
