@@ -310,13 +310,26 @@ impl Body {
     }
 }
 
+/// A value stack for a new context: an emptied one kept in the spares, or a new one.
+#[inline(always)]
+fn spare_value_stack(vm: &Vm) -> Vec<Value> {
+    vm.spare_stacks
+        .take()
+        .unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK))
+}
+
+/// Empties the value stack of a context that has finished and keeps it in the spares.
+#[inline(always)]
+fn give_value_stack(vm: &Vm, mut stack: Vec<Value>) {
+    stack.clear();
+    vm.spare_stacks.give(stack);
+}
+
 /// A new fiber that runs `f` on the values of the first resume's transfer.
 fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(move |_| {
-        let stack = vm.spare_stacks.take();
-        let stack = stack.unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK));
-        let mut ctx = Ctx::with_stack(vm.clone(), stack);
+        let mut ctx = Ctx::with_stack(vm.clone(), spare_value_stack(&vm));
         let args = match take_transfer(&vm) {
             Transfer::Resume(args) => args,
             _ => Args::None,
@@ -327,10 +340,9 @@ fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
         // else that could hold a continuation, before the outcome is written (dropping one
         // cancels it, which switches stacks and uses the transfer slot).
         let result = f.run(&mut ctx, argc, site);
-        let mut stack = std::mem::take(&mut ctx.stack);
+        let stack = std::mem::take(&mut ctx.stack);
         drop(ctx);
-        stack.clear();
-        vm.spare_stacks.give(stack);
+        give_value_stack(&vm, stack);
         let outcome = match result.map_err(Ctrl::kind) {
             Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
             Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
@@ -406,17 +418,12 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
 /// uses little of its stack, and there are at most as many as handlers installed, one per
 /// [`MAX_FAST_NESTING`] (each nested clause masks at least one handler).
 fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span) -> R {
-    let vm = &ctx.vm;
-    let stack = vm.spare_stacks.take();
-    let stack = stack.unwrap_or_else(|| Vec::with_capacity(crate::runtime::INITIAL_STACK));
-    let mut own = Ctx::with_stack(vm.clone(), stack);
+    let mut own = Ctx::with_stack(ctx.vm.clone(), spare_value_stack(&ctx.vm));
     own.extensions = ctx.extensions;
     let top = ctx.stack.len() - argc;
     own.stack.extend(ctx.stack.drain(top..));
     let (back, result) = on_extension(own, clause, argc, site)?;
-    let mut stack = back.stack;
-    stack.clear();
-    ctx.vm.spare_stacks.give(stack);
+    give_value_stack(&ctx.vm, back.stack);
     result
 }
 
