@@ -13,7 +13,7 @@
 
 use std::rc::{Rc, Weak};
 
-use crate::runtime::value::{Value, Values, truncate_stack};
+use crate::runtime::value::{Value, Values, discard, truncate_stack};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
 use crate::stack;
 use crate::syntax::ast::Span;
@@ -96,12 +96,20 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     ctx.base = base;
     open_frame(&mut ctx.stack, proto.nslots - argc);
     let result = (proto.body)(ctx, clo);
+    // A body that ends in a tail call returns `()`, dropped inline (kept until the end of
+    // the match, it was dropped by a call to `Value`'s drop glue).
     let result = match result {
         Ok(v) if ctx.tail_callee.is_none() => Ok(v),
-        Ok(_) => follow_tail_calls(ctx, base, site),
+        Ok(v) => {
+            discard(v);
+            follow_tail_calls(ctx, base, site)
+        }
         // `return f(x)`: a tail call inside a `return`.
         Err(c) => match leave(c, proto, site) {
-            Ok(_) if ctx.tail_callee.is_some() => follow_tail_calls(ctx, base, site),
+            Ok(v) if ctx.tail_callee.is_some() => {
+                discard(v);
+                follow_tail_calls(ctx, base, site)
+            }
             other => other,
         },
     };
@@ -147,7 +155,6 @@ fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
 /// until one returns without another; errors leave through the last callee.
 #[inline(never)]
 fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
-    let mut result = Ok(Value::Unit);
     while let Some(next) = ctx.tail_callee.take() {
         let argc = ctx.tail_argc;
         truncate_stack(&mut ctx.stack, base + argc);
@@ -157,15 +164,20 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
         }
         ctx.poll(site)?;
         open_frame(&mut ctx.stack, proto.nslots - argc);
-        result = match (proto.body)(ctx, &next) {
-            Ok(v) => Ok(v),
+        // A callee that made a tail call of its own returned `()`: dropped inline, with no
+        // call to `Value`'s drop glue (which overwriting a result kept across iterations
+        // made, once per tail call).
+        match (proto.body)(ctx, &next) {
+            Ok(v) if ctx.tail_callee.is_none() => return Ok(v),
+            Ok(v) => discard(v),
             Err(c) => match leave(c, proto, site) {
-                Ok(v) if ctx.tail_callee.is_some() => Ok(v),
+                Ok(v) if ctx.tail_callee.is_some() => discard(v),
                 other => return other,
             },
-        };
+        }
     }
-    result
+    // Only with no tail call pending to begin with, which the callers rule out.
+    Ok(Value::Unit)
 }
 
 /// The error for calling `proto` with `argc` arguments (which it drops from the stack).
