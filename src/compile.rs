@@ -19,7 +19,7 @@ use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, i
 use crate::runtime::ops;
 use crate::runtime::print;
 use crate::runtime::symbol::Symbol;
-use crate::runtime::value::{Value, Values, discard};
+use crate::runtime::value::{Value, Values, discard, overwrite};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
 use crate::syntax::ast::{BinOp, Span};
 
@@ -116,7 +116,7 @@ fn err(message: String, span: Span) -> Ctrl {
 /// Stores `v` in frame slot `slot`, dropping the old value cheaply.
 #[inline(always)]
 fn set_slot(ctx: &mut Ctx, slot: usize, v: Value) {
-    discard(std::mem::replace(ctx.local_mut(slot), v));
+    overwrite(ctx.local_mut(slot), v);
 }
 
 /// Reads a variable's storage: the content of a cell, or the value itself.
@@ -1241,7 +1241,9 @@ impl<'u> Compiler<'u> {
                     Box::new(move |ctx, clo| {
                         let f = callee(ctx, clo)?;
                         push_args(ctx, clo)?;
-                        call_value(ctx, &f, argc, span)
+                        let result = call_value(ctx, &f, argc, span);
+                        discard(f);
+                        result
                     })
                 }
             }

@@ -812,7 +812,12 @@ fn cut_entries(vm: &Vm, index: usize, site: Span) -> Result<(Fiber, Entries), Ct
     let from = index + usize::from(shallow);
     let entries = match hs.len() - from {
         0 => Entries::None,
-        1 => hs.pop().map_or(Entries::None, Entries::One),
+        // Matched, not `map_or(Entries::None, …)`: that builds the default whatever the
+        // outcome and drops it by a call to the drop glue.
+        1 => match hs.pop() {
+            Some(entry) => Entries::One(entry),
+            None => Entries::None,
+        },
         _ => {
             let mut many = vm.spare_entries.take().unwrap_or_default();
             many.extend(hs.drain(from..));

@@ -244,6 +244,6 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
         .into());
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
-    ctx.stack.truncate(start);
+    truncate_stack(&mut ctx.stack, start);
     result.map_err(|m| RuntimeError::new(m, site).into())
 }

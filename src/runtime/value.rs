@@ -9,6 +9,7 @@
 //! `drop_iteratively`, which empties them with an explicit work list.
 
 use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use crate::runtime::effects::Continuation;
@@ -85,12 +86,13 @@ pub const INLINE_VALUES: usize = 3;
 /// object holding them is a single allocation (most constructors and closures have one to
 /// three); longer sequences are on the heap. Reads go through `Deref<Target = [Value]>`.
 pub enum Values {
-    /// The first `len` entries of `vals` (the others hold `()`).
+    /// The first `len` entries of `vals` (the others hold `()`, which owns nothing: the array
+    /// is not dropped as a whole, see the `Drop` impl).
     Inline {
         /// How many.
         len: usize,
         /// The values, then `()`.
-        vals: [Value; INLINE_VALUES],
+        vals: ManuallyDrop<[Value; INLINE_VALUES]>,
     },
     /// More than [`INLINE_VALUES`] values.
     Heap(Box<[Value]>),
@@ -101,7 +103,20 @@ impl Default for Values {
     fn default() -> Values {
         Values::Inline {
             len: 0,
-            vals: Default::default(),
+            vals: ManuallyDrop::new(Default::default()),
+        }
+    }
+}
+
+impl Drop for Values {
+    /// Drops the `len` values held inline, each checked inline for an immediate; the array's
+    /// own drop glue would call `Value`'s for every entry, the unused ones included (three
+    /// calls for any closure or constructor, whatever it holds).
+    fn drop(&mut self) {
+        if let Values::Inline { len, vals } = self {
+            for v in vals.iter_mut().take(*len) {
+                discard(std::mem::take(v));
+            }
         }
     }
 }
@@ -154,9 +169,12 @@ impl Values {
         }
         let mut vals: [Value; INLINE_VALUES] = Default::default();
         for (i, slot) in vals.iter_mut().enumerate().take(n) {
-            *slot = f(i)?;
+            overwrite(slot, f(i)?);
         }
-        Ok(Values::Inline { len: n, vals })
+        Ok(Values::Inline {
+            len: n,
+            vals: ManuallyDrop::new(vals),
+        })
     }
 }
 
@@ -170,7 +188,10 @@ impl From<Vec<Value>> for Values {
         for (slot, v) in vals.iter_mut().zip(items) {
             *slot = v;
         }
-        Values::Inline { len, vals }
+        Values::Inline {
+            len,
+            vals: ManuallyDrop::new(vals),
+        }
     }
 }
 
@@ -263,8 +284,15 @@ impl Value {
         else {
             unreachable!("a constructor just made is not shared and holds its fields inline");
         };
-        for (i, slot) in vals.iter_mut().enumerate().take(n) {
-            *slot = f(i)?;
+        for i in 0..n {
+            match f(i) {
+                Ok(v) => overwrite(&mut vals[i], v),
+                Err(e) => {
+                    // The fields made so far are dropped with the constructor.
+                    *len = i;
+                    return Err(e);
+                }
+            }
         }
         *len = n;
         Ok(Value::Ctor(ctor))
@@ -319,6 +347,13 @@ pub fn discard(v: Value) {
 #[inline(never)]
 fn drop_heap(v: Value) {
     drop(v);
+}
+
+/// Stores `v` in `slot`, dropping the old value with [`discard`] (a plain assignment drops
+/// it by a call to the drop glue, even where it is `()`).
+#[inline(always)]
+pub fn overwrite(slot: &mut Value, v: Value) {
+    discard(std::mem::replace(slot, v));
 }
 
 /// Drops the values of `stack` above `len` (a frame being popped).
@@ -493,6 +528,39 @@ mod tests {
             assert!(matches!(built, Err("stop")));
             assert_eq!(Rc::strong_count(&probe), 1);
         }
+    }
+
+    #[test]
+    fn values_drop_what_they_hold_inline_and_on_the_heap() {
+        for n in 0..=6 {
+            let probe = Rc::new(String::from("probe"));
+            let values = Values::from(vec![Value::Str(probe.clone()); n]);
+            assert_eq!(Rc::strong_count(&probe), n + 1);
+            drop(values);
+            assert_eq!(Rc::strong_count(&probe), 1);
+        }
+    }
+
+    #[test]
+    fn a_constructor_stops_at_the_first_error_and_drops_the_fields_it_made() {
+        let name = Symbol::intern("Three");
+        for fail_at in 0..3 {
+            let probe = Rc::new(String::from("probe"));
+            let built = Value::try_ctor(name, 3, |i| {
+                if i == fail_at {
+                    Err("stop")
+                } else {
+                    Ok(Value::Str(probe.clone()))
+                }
+            });
+            assert!(matches!(built, Err("stop")));
+            assert_eq!(Rc::strong_count(&probe), 1);
+        }
+        let probe = Rc::new(String::from("probe"));
+        let built = Value::try_ctor(name, 3, |_| Ok::<_, ()>(Value::Str(probe.clone())));
+        assert_eq!(Rc::strong_count(&probe), 4);
+        drop(built);
+        assert_eq!(Rc::strong_count(&probe), 1);
     }
 
     #[test]
