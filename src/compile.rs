@@ -716,17 +716,21 @@ impl<'u> Compiler<'u> {
                 let s = self.slot(*v);
                 Box::new(move |ctx, _| {
                     let y = ctx.local(t).clone();
-                    apply(ctx.local_mut(s), &y)
+                    let done = apply(ctx.local_mut(s), &y);
+                    discard(y);
+                    done
                 })
             }
             (Place::Local(v), y) => {
                 let (s, y) = (self.slot(*v), y.source()?);
                 Box::new(move |ctx, clo| {
                     let y = y.read(ctx, clo).clone();
-                    if let Value::Cell(c) = ctx.local(s) {
-                        return apply(&mut c.borrow_mut(), &y);
-                    }
-                    apply(ctx.local_mut(s), &y)
+                    let done = match ctx.local(s) {
+                        Value::Cell(c) => apply(&mut c.borrow_mut(), &y),
+                        _ => apply(ctx.local_mut(s), &y),
+                    };
+                    discard(y);
+                    done
                 })
             }
             (Place::Capture(i, _), y) => {
