@@ -210,6 +210,16 @@ fn no_function(span: Span) -> Ctrl {
     err("not a function: ()".to_string(), span)
 }
 
+/// The closure `clo` as a value (`()` once it is being dropped), matched rather than
+/// `map_or(Value::Unit, …)`, which would drop its unused default by a call to the drop glue.
+#[inline(always)]
+fn self_value(clo: &Closure) -> Value {
+    match clo.me.upgrade() {
+        Some(me) => Value::Func(me),
+        None => Value::Unit,
+    }
+}
+
 /// `Ok(v.clone())`, never inlined.
 #[inline(never)]
 fn clone_value(v: &Value) -> R {
@@ -232,7 +242,7 @@ fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) 
         Ok::<_, Infallible>(match &from[i] {
             CaptureFrom::Local(_) => ctx.local(slots[i]).clone(),
             CaptureFrom::Capture(j, _) => clo.env.at(*j).clone(),
-            CaptureFrom::SelfFn => clo.me.upgrade().map_or(Value::Unit, Value::Func),
+            CaptureFrom::SelfFn => self_value(clo),
         })
     });
     match captured {
@@ -558,12 +568,13 @@ impl<'u> Compiler<'u> {
                 }
             }
             Place::Global(cell) => Box::new(move |_, _| Ok(cell.borrow().clone())),
-            Place::GlobalFn(cell, _) => {
-                Box::new(move |_, _| Ok(cell.get().map_or(Value::Unit, |c| Value::Func(c.clone()))))
-            }
-            Place::SelfFn => {
-                Box::new(|_, clo| Ok(clo.me.upgrade().map_or(Value::Unit, Value::Func)))
-            }
+            Place::GlobalFn(cell, _) => Box::new(move |_, _| {
+                Ok(match cell.get() {
+                    Some(c) => Value::Func(c.clone()),
+                    None => Value::Unit,
+                })
+            }),
+            Place::SelfFn => Box::new(|_, clo| Ok(self_value(clo))),
             Place::Builtin(b) => Box::new(move |_, _| Ok(Value::Builtin(b))),
         }
     }

@@ -142,7 +142,7 @@ impl Args {
         match self {
             Args::None => Value::Unit,
             Args::One(v) => v,
-            Args::Many(mut vs) => vs.pop().unwrap_or(Value::Unit),
+            Args::Many(mut vs) => vs.pop().unwrap_or_default(),
         }
     }
 
