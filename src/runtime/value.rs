@@ -425,6 +425,11 @@ fn drop_iteratively(children: impl Iterator<Item = Value>) {
 
 impl Drop for ConsCell {
     fn drop(&mut self) {
+        // The common case, a cell whose tail is shared and whose head owns no children:
+        // nothing to walk, the fields are dropped as they are.
+        if !owns_children(&self.tail) && !owns_children(&self.head) {
+            return;
+        }
         let mut tail = std::mem::take(&mut self.tail);
         let head = std::mem::take(&mut self.head);
         let mut heads = Vec::new();
@@ -486,6 +491,36 @@ mod tests {
             list = Value::cons(Value::Int(i), list);
         }
         drop(list);
+    }
+
+    #[test]
+    fn dropping_a_list_keeps_a_shared_tail_and_frees_the_rest() {
+        let probe = Rc::new(String::from("probe"));
+        let shared = Value::list((0..3).map(|_| Value::Str(probe.clone())));
+        let a = Value::cons(Value::Str(probe.clone()), shared.clone());
+        let b = Value::cons(Value::Int(1), shared.clone());
+        drop(shared);
+        assert_eq!(Rc::strong_count(&probe), 5);
+        drop(a);
+        assert_eq!(Rc::strong_count(&probe), 4);
+        assert_eq!(b.list_iter().count(), 4);
+        drop(b);
+        assert_eq!(Rc::strong_count(&probe), 1);
+    }
+
+    #[test]
+    fn dropping_a_long_list_of_long_lists_does_not_recurse() {
+        let mut inner = Value::Nil;
+        for i in 0..1_000_000 {
+            inner = Value::cons(Value::Int(i), inner);
+        }
+        let outer = Value::cons(inner, Value::cons(Value::Int(0), Value::Nil));
+        let keep = match &outer {
+            Value::Cons(cell) => cell.tail.clone(),
+            _ => unreachable!(),
+        };
+        drop(outer);
+        assert_eq!(keep.list_iter().count(), 1);
     }
 
     #[test]
