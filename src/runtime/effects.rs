@@ -1033,16 +1033,20 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 /// this stack, behind a mask; its value is the value of `suspend`.
 #[inline(always)]
 fn run_fast(ctx: &mut Ctx, index: usize, clause: &Closure, argc: usize, site: Span) -> R {
-    let depth = mask_handlers(ctx, index);
+    mask_handlers(ctx, index);
     let result = invoke(ctx, clause, argc, site);
-    unmask_handlers(ctx, depth, index, result, site)
+    unmask_handlers(ctx, result, site)
 }
 
 /// Before a fast-path clause of the handler at `index` runs: one more clause nested on this
-/// stack, and a mask over that handler and those above it. Returns the handler stack's
-/// depth below the mask.
+/// stack, and a mask over that handler and those above it.
+///
+/// The mask records the distance down to the handler, not positions: the clause may
+/// perform an operation whose handler captures the clause's computation (the mask and the
+/// entries down to the handler move into the continuation together) and resumes it later
+/// at another depth of the handler stack, or never.
 #[inline(always)]
-fn mask_handlers(ctx: &mut Ctx, index: usize) -> usize {
+fn mask_handlers(ctx: &mut Ctx, index: usize) {
     ctx.fast_nesting += 1;
     let mut hs = ctx.vm.handlers.borrow_mut();
     let depth = hs.len();
@@ -1054,26 +1058,55 @@ fn mask_handlers(ctx: &mut Ctx, index: usize) -> usize {
     if let Some(HandlerEntry::Mask { skip }) = hs.last_mut() {
         *skip = depth - index;
     }
-    depth
 }
 
-/// After a fast-path clause of the handler at `index` came to `result`: undoes
-/// [`mask_handlers`] (`depth` is what it returned) and makes the result the value of the
-/// `suspend`.
+/// After a fast-path clause came to `result`: undoes [`mask_handlers`] and makes the result
+/// the value of the `suspend`.
+///
+/// The clause's mask is the topmost: whatever the clause pushed is gone by the time it
+/// returns (but for entries an error left, above the mask, dropped with it). If the clause's
+/// continuation was discontinued or dropped instead, this runs as it unwinds, and the mask
+/// went with the continuation's other entries: the handler stack is its canceller's and is
+/// left alone.
 #[inline(always)]
-fn unmask_handlers(ctx: &mut Ctx, depth: usize, index: usize, result: R, site: Span) -> R {
+fn unmask_handlers(ctx: &mut Ctx, result: R, site: Span) -> R {
     ctx.fast_nesting -= 1;
+    let Ok(v) = result else {
+        return unmask_unusual(ctx, result, site);
+    };
+    // A clause that returned has left its mask on top.
+    let popped = ctx.vm.handlers.borrow_mut().pop();
+    if matches!(popped, Some(HandlerEntry::Mask { .. })) {
+        // A mask owns nothing; forgotten, it costs no call to the drop glue.
+        std::mem::forget(popped);
+        return Ok(v);
+    }
+    drop(popped);
+    Err(internal("a fast-path clause lost its mask", site))
+}
+
+/// [`unmask_handlers`] after an error or an escape, or while cancelling.
+#[cold]
+#[inline(never)]
+fn unmask_unusual(ctx: &mut Ctx, result: R, site: Span) -> R {
+    if stack::cancelling() {
+        return result;
+    }
     let mut hs = ctx.vm.handlers.borrow_mut();
-    if hs.len() == depth + 1 {
-        // The mask holds nothing to drop.
-        let _ = hs.pop();
-    } else {
-        hs.truncate(depth);
-    }
-    match result {
+    let Some((at, skip)) = hs.iter().enumerate().rev().find_map(|(i, e)| match e {
+        HandlerEntry::Mask { skip } => Some((i, *skip)),
+        HandlerEntry::Handler { .. } => None,
+    }) else {
+        return Err(internal("a fast-path clause lost its mask", site));
+    };
+    let above = hs.split_off(at);
+    let result = match result {
         Ok(v) => Ok(v),
-        Err(c) => clause_stopped(c, &hs[index], site),
-    }
+        Err(c) => clause_stopped(c, &hs[at - skip], site),
+    };
+    drop(hs);
+    drop(above);
+    result
 }
 
 /// The fast path for a clause that would nest deeper than [`MAX_FAST_NESTING`] on this
@@ -1093,9 +1126,9 @@ fn run_fast_extended(
     argc: usize,
     site: Span,
 ) -> R {
-    let depth = mask_handlers(ctx, index);
+    mask_handlers(ctx, index);
     let result = extend_for_clause(ctx, clause, argc, site);
-    unmask_handlers(ctx, depth, index, result, site)
+    unmask_handlers(ctx, result, site)
 }
 
 /// A fast-path clause that did not return normally: if it ended without resuming, unwind to

@@ -465,6 +465,18 @@ pub fn current_id() -> Option<FiberId> {
     })
 }
 
+/// Whether the running fiber is being cancelled: its segment was discontinued or dropped,
+/// and its code is unwinding (see [`Fiber::cancel`]). The state of whoever resumes the
+/// segment normally (the runtime's handler stack) is not its own then.
+#[inline]
+pub fn cancelling() -> bool {
+    chain::cancel_depth() > 0
+        && chain::current().is_some_and(|header| {
+            // SAFETY: the running fiber's header is alive (it is on the active chain).
+            unsafe { header.as_ref() }.cancelling()
+        })
+}
+
 /// The lowest stack address the running code may go down to: the running stack's
 /// bottom plus [`RED_ZONE`] (256 KiB, room for any Rust code between two checks). It
 /// changes with every switch; on the thread's own stack it is that stack's bottom plus
