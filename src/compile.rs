@@ -1652,6 +1652,9 @@ fn begin_resume(
     parts: &ResumeParts,
 ) -> Result<effects::Resumed, Ctrl> {
     let pending = parts.pending(ctx, clo)?;
+    if parts.handler.is_some() {
+        return Ok(effects::resume_start_with(ctx, pending));
+    }
     Ok(effects::resume_start(ctx, pending))
 }
 

@@ -217,6 +217,23 @@ enum Entries {
     Many(Vec<HandlerEntry>),
 }
 
+impl Segment {
+    /// Whether the clauses of one of the segment's handlers run where the segment is resumed
+    /// from: a deep handler on its outermost fiber (the handler that captured it) has its
+    /// clauses run by the resumer.
+    fn clauses_run_at_resumer(&self) -> bool {
+        let on_outermost = |e: &HandlerEntry| match e {
+            HandlerEntry::Handler { fiber, .. } => fiber.ptr_eq(&self.fiber),
+            HandlerEntry::Mask { .. } => false,
+        };
+        match &self.entries {
+            Entries::None => false,
+            Entries::One(e) => on_outermost(e),
+            Entries::Many(es) => es.iter().any(on_outermost),
+        }
+    }
+}
+
 impl Continuation {
     /// A continuation holding `segment`. Made by `Rc::new_cyclic`, which allocates before it
     /// builds the value, so that most of it is written straight into its allocation instead
@@ -291,6 +308,9 @@ pub enum Body {
     /// fiber's own stack when it starts (no allocation; such a closure cannot name itself,
     /// so it needs no [`Closure::me`]).
     Parts(Rc<Proto>, Values),
+    /// A plain resume, run by the fiber that a shallow handler wraps around it (see
+    /// [`resume_wrapped`]).
+    Resume(Box<PendingResume>),
 }
 
 impl Body {
@@ -306,6 +326,7 @@ impl Body {
                 };
                 invoke(ctx, &clo, argc, site)
             }
+            Body::Resume(p) => run_wrapped(ctx, p),
         }
     }
 }
@@ -474,7 +495,9 @@ fn max_extensions() -> u32 {
     u32::try_from(n.saturating_sub(1)).unwrap_or(u32::MAX)
 }
 
-/// `handle body with { … }`
+/// `handle body with { … }`. Inlined into the compiled `handle` (one call less per
+/// handler; handler_lifecycle +21 instructions when it was not).
+#[inline(always)]
 pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32, site: Span) -> R {
     let fiber = spawn(&ctx.vm, body, site)?;
     ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
@@ -668,10 +691,15 @@ fn resume_with(k: Rc<Continuation>, v: Value, source: u32, site: Span) -> Box<Pe
     })
 }
 
-/// Takes the continuation of the resume `p` and resumes it (see [`resume_segment`]).
+/// Takes the continuation of the resume `p` and resumes it (see [`resume_segment`]). With
+/// `WITH`, `p` may be a `resume … with { … }` that needs a fiber of its own (see
+/// [`resume_wrapped`]); without, it is a plain resume.
 #[inline(always)]
-fn resume_pending(ctx: &mut Ctx, p: PendingResume) -> Step {
+fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
     match take_segment(&p.k, p.args.len(), p.site) {
+        Ok(seg) if WITH && p.shallow.is_some() && seg.clauses_run_at_resumer() => {
+            Step::Done(resume_wrapped(ctx, seg, p))
+        }
         Ok(seg) => resume_segment(
             ctx,
             Resumption {
@@ -684,6 +712,52 @@ fn resume_pending(ctx: &mut Ctx, p: PendingResume) -> Step {
         ),
         Err(c) => Step::Done(Err(c)),
     }
+}
+
+/// `resume k(…) with { … }` of a segment whose outermost fiber carries a deep handler (the
+/// one that captured it): runs a plain resume of the segment on a new fiber, under the
+/// shallow handler as that fiber's `handle`.
+///
+/// The clauses of a handler on the segment's outermost fiber run where that fiber was
+/// resumed from. Resumed straight from here, they would run outside the shallow handler,
+/// whose entry would name the outermost fiber, suspended while its clause runs: an
+/// operation of such a clause meant for the shallow handler could not be captured. On the
+/// new fiber they run inside it, as the language has it (the shallow handler is around
+/// the resumed computation, its deep handler included).
+#[cold]
+#[inline(never)]
+fn resume_wrapped(ctx: &mut Ctx, seg: Segment, p: PendingResume) -> R {
+    let PendingResume {
+        args,
+        shallow,
+        source,
+        site,
+        ..
+    } = p;
+    let Some(handler) = shallow else {
+        return Err(internal("a wrapped resume without a handler", site));
+    };
+    let inner = PendingResume {
+        k: Value::Cont(Continuation::new(seg)),
+        args,
+        shallow: None,
+        source,
+        site,
+    };
+    handle(ctx, Body::Resume(Box::new(inner)), handler, source, site)
+}
+
+/// The body of the fiber [`resume_wrapped`] makes: the plain resume, and the clauses the
+/// resumed computation suspends to.
+#[cold]
+#[inline(never)]
+#[expect(
+    clippy::boxed_local,
+    reason = "the box keeps Body, and every handle's fiber, as small as before"
+)]
+fn run_wrapped(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
+    let resumed = resume_start(ctx, *p);
+    resume_finish(ctx, resumed)
 }
 
 /// [`resume_segment`] for `handle`, out of line.
@@ -700,7 +774,7 @@ fn start_segment(ctx: &mut Ctx, r: Resumption) -> Step {
     reason = "the box is what keeps the resume out of drive's frame"
 )]
 fn resume_boxed(ctx: &mut Ctx, p: Box<PendingResume>) -> Step {
-    resume_pending(ctx, *p)
+    resume_pending::<true>(ctx, *p)
 }
 
 /// Resumes `r.seg` with `r.values` (under `r.shallow`, if given) and waits for it to return
@@ -1193,14 +1267,20 @@ fn suspend_slow(
 /// [`resume_start`].
 pub struct Resumed(Step);
 
-/// `resume k(args)` or `resume k(args) with { … }`, in two parts: this one switches to the
+/// `resume k(args)`, in two parts: this one switches to the
 /// continuation and returns when it finishes or suspends; [`resume_finish`] then runs the
 /// clause it suspended to (and any resumes that clause ends with). The frame of the caller of
 /// `resume_start` is gone before the clause runs, so a nested resume adds only the frame of
 /// the caller of `resume_finish`.
 #[inline(always)]
 pub fn resume_start(ctx: &mut Ctx, p: PendingResume) -> Resumed {
-    Resumed(resume_pending(ctx, p))
+    Resumed(resume_pending::<false>(ctx, p))
+}
+
+/// [`resume_start`] for `resume k(args) with { … }`, out of line.
+#[inline(never)]
+pub fn resume_start_with(ctx: &mut Ctx, p: PendingResume) -> Resumed {
+    Resumed(resume_pending::<true>(ctx, p))
 }
 
 /// The second part of a resume (see [`resume_start`]).
