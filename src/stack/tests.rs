@@ -454,6 +454,31 @@ fn cancellations_count_their_depth() {
 }
 
 #[test]
+fn only_a_fiber_being_cancelled_is_cancelling() {
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let f = fiber(move |_| {
+        record.borrow_mut().push(cancelling());
+        // A fiber this one runs while it is being cancelled is not: it was not cancelled.
+        let inner_record = record.clone();
+        let _ = suspend_to(my_id(), 0);
+        record.borrow_mut().push(cancelling());
+        let helper = fiber(move |_| {
+            inner_record.borrow_mut().push(cancelling());
+            0
+        });
+        let _ = helper.resume(0);
+        record.borrow_mut().push(cancelling());
+        0
+    });
+    assert!(!cancelling());
+    assert_eq!(f.resume(0), Ok(Event::Suspended(0)));
+    assert_eq!(f.cancel(), Ok(()));
+    assert!(!cancelling());
+    assert_eq!(*seen.borrow(), vec![false, true, false, true]);
+}
+
+#[test]
 fn a_panic_is_contained() {
     let f = fiber(|_| panic!("boom {}", 42));
     match f.resume(0).unwrap() {
