@@ -9,7 +9,7 @@
 //! and self-calls (no reference-count traffic), and calls in tail position (which reuse the
 //! caller's frame; see `runtime::function`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::rc::Rc;
 
@@ -29,6 +29,8 @@ pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
         vars: &unit.vars,
         source,
         tail_resumptive: false,
+        nesting: Cell::new(0),
+        near: Cell::new(Span::default()),
     };
     c.function(&unit.main)
 }
@@ -101,7 +103,16 @@ struct Compiler<'u> {
     source: u32,
     /// Whether the function being compiled is a tail-resumptive handler clause.
     tail_resumptive: bool,
+    /// How deeply the expression being compiled is nested in its function's body.
+    nesting: Cell<usize>,
+    /// The location of the innermost enclosing expression that has one.
+    near: Cell<Span>,
 }
+
+/// Every this many levels of nested expressions, compiled code checks the native stack (see
+/// [`Compiler::expr`]). A level takes a native frame or two, at most a few hundred bytes, so
+/// the levels between two checks fit in the stack's red zone many times over.
+const STACK_CHECK_EVERY: usize = 128;
 
 /// The error for a `match` none of whose arms fits `v`.
 #[cold]
@@ -220,6 +231,43 @@ fn self_value(clo: &Closure) -> Value {
     }
 }
 
+/// `code`, run after a check of the native stack: on a stack extension if it is nearly
+/// exhausted (see [`Compiler::expr`]).
+fn stack_checked(code: Code, site: Span) -> Code {
+    let code: effects::SharedCode = Rc::from(code);
+    Box::new(move |ctx, clo| {
+        if crate::stack::approximate_sp() < ctx.limit {
+            return effects::extend_for_code(ctx, code.clone(), clo, site);
+        }
+        code(ctx, clo)
+    })
+}
+
+/// Where `ir` is written, for the nodes that record it.
+fn ir_span(ir: &Ir) -> Option<Span> {
+    match ir {
+        Ir::SetIndex(.., span)
+        | Ir::If(.., span)
+        | Ir::While(.., span)
+        | Ir::ForRange(.., span)
+        | Ir::ForEach(.., span)
+        | Ir::Match(.., span)
+        | Ir::Call { span, .. }
+        | Ir::Binary(.., span)
+        | Ir::And(.., span)
+        | Ir::Or(.., span)
+        | Ir::Not(_, span)
+        | Ir::Neg(_, span)
+        | Ir::Index(.., span)
+        | Ir::Suspend(.., span)
+        | Ir::Handle(.., span)
+        | Ir::Resume { span, .. }
+        | Ir::Cont(_, span)
+        | Ir::Discontinue(_, span) => Some(*span),
+        _ => None,
+    }
+}
+
 /// `Ok(v.clone())`, never inlined.
 #[inline(never)]
 fn clone_value(v: &Value) -> R {
@@ -333,6 +381,8 @@ impl<'u> Compiler<'u> {
             vars: self.vars,
             source: self.source,
             tail_resumptive: f.tail_resumptive,
+            nesting: Cell::new(0),
+            near: Cell::new(self.near.get()),
         };
         Rc::new(Proto {
             name: f.name.clone(),
@@ -381,8 +431,30 @@ impl<'u> Compiler<'u> {
         irs.iter().map(|i| self.expr(i)).collect()
     }
 
-    /// Compiles one node.
+    /// Compiles an expression. Evaluating nested expressions recurses natively, a level or
+    /// two of native frames per level of nesting, with no call in between to check the stack
+    /// (calls check it, see `function::invoke`); so every [`STACK_CHECK_EVERY`] levels the
+    /// code checks it first and, when it is nearly exhausted, continues on a stack extension
+    /// as a call does. A sum of 8,000 terms then runs, where it overflowed the stack.
     fn expr(&self, ir: &Ir) -> Code {
+        let depth = self.nesting.get() + 1;
+        let near = self.near.get();
+        self.nesting.set(depth);
+        if let Some(span) = ir_span(ir) {
+            self.near.set(span);
+        }
+        let code = self.node(ir);
+        let site = self.near.replace(near);
+        self.nesting.set(depth - 1);
+        if depth.is_multiple_of(STACK_CHECK_EVERY) {
+            stack_checked(code, site)
+        } else {
+            code
+        }
+    }
+
+    /// Compiles one node (see [`Compiler::expr`]).
+    fn node(&self, ir: &Ir) -> Code {
         match ir {
             Ir::Const(Value::Unit) => Box::new(|_, _| Ok(Value::Unit)),
             Ir::Const(Value::Int(k)) => {

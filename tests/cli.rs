@@ -557,3 +557,47 @@ fn a_script_is_stopped_by_sigint() {
     };
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
 }
+
+#[test]
+fn deeply_nested_expressions_run() {
+    // Evaluating nested expressions recurses natively, a level or two of frames per level of
+    // nesting: deep ones continue on stack extensions, and their compiled code is dropped on
+    // the front end's stack, not on the program's.
+    let dir = TempDir::new("deep_nesting");
+    let n = 60_000;
+    let sum = format!("println({});\n", vec!["1"; n].join(" + "));
+    dir.write("sum.kont", &sum);
+    run(dir.path(), &["sum.kont"]).ok(&format!("{n}\n"));
+    // The same sum as a handle body (a closure that cannot name itself), in a function and
+    // in a continuation.
+    let terms = vec!["1"; n].join(" + ");
+    let bodies = format!(
+        "effect E()\nprintln(handle {terms} with {{ E(), k => 0 }});\n\
+         let f = fn() {{ {terms} }};\nprintln(f());\n\
+         let c = cont fn(x) {{ x + {terms} }};\nprintln(resume c(1));\n"
+    );
+    dir.write("bodies.kont", &bodies);
+    run(dir.path(), &["bodies.kont"]).ok(&format!("{n}\n{n}\n{}\n", n + 1));
+    let calls = format!(
+        "fn f(x) {{ x + 1 }}\nprintln({}0{});\n",
+        "f(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    dir.write("calls.kont", &calls);
+    run(dir.path(), &["calls.kont"]).ok("20000\n");
+    let lists = format!(
+        "let l = {}1{};\nprintln(len(l));\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    dir.write("lists.kont", &lists);
+    run(dir.path(), &["lists.kont"]).ok("1\n");
+    let ctors = format!(
+        "fn depth(v) {{ var d = 0; var x = v; while x != 0 {{ x = match x {{ Some(y) => y, _ => 0 }}; d = d + 1; }} d }}\n\
+         println(depth({}1{}));\n",
+        "Some(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    dir.write("ctors.kont", &ctors);
+    run(dir.path(), &["ctors.kont"]).ok("20001\n");
+}

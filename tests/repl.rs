@@ -993,6 +993,24 @@ fn keeps_running_after_a_double_resume() {
 }
 
 #[test]
+fn evaluates_deeply_nested_expressions_and_keeps_running() {
+    // Such an entry exhausted the program's stack and ended the session. It is loaded from a
+    // file: typing 60,000 characters through the line editor would take minutes.
+    let dir = TempDir::new("deep_nesting");
+    let n = 30_000;
+    let sum = vec!["1"; n].join(" + ");
+    let calls = format!("{}0{}", "inc(".repeat(n), ")".repeat(n));
+    let source = format!("fn inc(x) {{ x + 1 }}\nlet sum = {sum};\nlet calls = {calls};\n");
+    let file = write_file(dir.path(), "deep.kont", &source);
+    let mut repl = Repl::start(&dir);
+    repl.silent(&format!(":load {}", file.display()));
+    repl.check("sum", &n.to_string());
+    repl.check("calls", &n.to_string());
+    repl.check("1 + 2", "3");
+    repl.quit();
+}
+
+#[test]
 fn keeps_running_after_a_stack_overflow_inside_a_handler() {
     let dir = TempDir::new("stack_overflow");
     let mut repl = Repl::start(&dir);

@@ -421,10 +421,35 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
         ctx.stack.truncate(ctx.stack.len() - argc);
         return Err(stack_overflow(site));
     };
+    extend_with(ctx, site, move |ctx| invoke(ctx, &f, argc, site))
+}
+
+/// Evaluates compiled code `code` of the closure `clo` on a stack extension, as
+/// [`extend_stack`] runs a call: deeply nested expressions check the stack every so many
+/// levels and continue so when it is nearly exhausted (see `compile`). A closure that
+/// cannot name itself (a `handle` body) goes there as a copy: the same code over the same
+/// captured values and cells.
+pub fn extend_for_code(ctx: &mut Ctx, code: SharedCode, clo: &Closure, site: Span) -> R {
+    if ctx.extensions >= max_extensions() {
+        return Err(stack_overflow(site));
+    }
+    let f = clo
+        .me
+        .upgrade()
+        .unwrap_or_else(|| Closure::new(clo.proto.clone(), Values::from(clo.env.to_vec())));
+    extend_with(ctx, site, move |ctx| code(ctx, &f))
+}
+
+/// Compiled code shared with a stack extension (see [`extend_for_code`]).
+pub type SharedCode = Rc<dyn Fn(&mut Ctx, &Closure) -> R>;
+
+/// Runs `job` on a stack extension with `ctx`, which moves there and back, one extension
+/// deeper.
+fn extend_with(ctx: &mut Ctx, site: Span, job: impl FnOnce(&mut Ctx) -> R + 'static) -> R {
     let limit = ctx.limit;
     let mut moved = std::mem::replace(ctx, Ctx::empty(ctx.vm.clone()));
     moved.extensions += 1;
-    let (back, result) = on_extension(moved, f, argc, site)?;
+    let (back, result) = on_extension(moved, job, site)?;
     *ctx = *back;
     ctx.extensions -= 1;
     ctx.limit = limit;
@@ -443,21 +468,25 @@ fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span
     own.extensions = ctx.extensions;
     let top = ctx.stack.len() - argc;
     own.stack.extend(ctx.stack.drain(top..));
-    let (back, result) = on_extension(own, clause, argc, site)?;
+    let (back, result) = on_extension(own, move |ctx| invoke(ctx, &clause, argc, site), site)?;
     give_value_stack(&ctx.vm, back.stack);
     result
 }
 
-/// Runs `f` on the `argc` arguments on top of `ctx`'s value stack on a new fiber, the
-/// extension, with `ctx` as its context; returns the context and the call's result once it
-/// finishes.
-fn on_extension(ctx: Ctx, f: Rc<Closure>, argc: usize, site: Span) -> Result<(Box<Ctx>, R), Ctrl> {
+/// Runs `job` on a new fiber, the extension, with `ctx` as its context; returns the
+/// context and the job's result once it finishes. What the job holds (a function, and what
+/// it captured) is dropped when it returns, before the outcome is written: dropping a
+/// continuation cancels it, which uses the transfer slot.
+fn on_extension(
+    ctx: Ctx,
+    job: impl FnOnce(&mut Ctx) -> R + 'static,
+    site: Span,
+) -> Result<(Box<Ctx>, R), Ctrl> {
     let vm = ctx.vm.clone();
     let fiber = Fiber::new(move |_| {
         let mut ctx = ctx;
         ctx.limit = stack::stack_limit();
-        let result = invoke(&mut ctx, &f, argc, site);
-        drop(f);
+        let result = job(&mut ctx);
         let vm = ctx.vm.clone();
         put_transfer(&vm, Transfer::Extended(Box::new(ctx), result));
         0
