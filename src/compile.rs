@@ -31,6 +31,7 @@ pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
         tail_resumptive: false,
         nesting: Cell::new(0),
         near: Cell::new(Span::default()),
+        deep: Cell::new(false),
     };
     c.function(&unit.main)
 }
@@ -107,6 +108,8 @@ struct Compiler<'u> {
     nesting: Cell<usize>,
     /// The location of the innermost enclosing expression that has one.
     near: Cell<Span>,
+    /// Whether the function's body nests so deeply that its code checks the stack.
+    deep: Cell<bool>,
 }
 
 /// Every this many levels of nested expressions, compiled code checks the native stack (see
@@ -383,12 +386,15 @@ impl<'u> Compiler<'u> {
             tail_resumptive: f.tail_resumptive,
             nesting: Cell::new(0),
             near: Cell::new(self.near.get()),
+            deep: Cell::new(false),
         };
+        let body = inner.expr(&f.body);
         Rc::new(Proto {
             name: f.name.clone(),
             arity: f.params.len(),
             nslots: f.nslots.max(f.params.len()),
-            body: inner.expr(&f.body),
+            body,
+            deep: inner.deep.get(),
             source: self.source,
         })
     }
@@ -447,6 +453,7 @@ impl<'u> Compiler<'u> {
         let site = self.near.replace(near);
         self.nesting.set(depth - 1);
         if depth.is_multiple_of(STACK_CHECK_EVERY) {
+            self.deep.set(true);
             stack_checked(code, site)
         } else {
             code

@@ -103,13 +103,9 @@ impl Session {
         let main = compile::compile_unit(&unit, source);
         let result = runtime::effects::run_root(
             &self.vm,
-            Closure::new(main.clone(), runtime::value::Values::default()),
+            Closure::new(main, runtime::value::Values::default()),
         );
-        // The compiled code is dropped here, on this thread's stack, which is made for the
-        // deepest nesting the resolver allows, not on the program's stack it ran on, which
-        // dropping a deeply nested expression's code (a level of native recursion each)
-        // could exhaust.
-        drop(main);
+        runtime::function::drop_deferred_code();
         self.flush();
         if self.vm.output_closed.get() {
             return Err(Failure {

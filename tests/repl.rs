@@ -1000,12 +1000,19 @@ fn evaluates_deeply_nested_expressions_and_keeps_running() {
     let n = 30_000;
     let sum = vec!["1"; n].join(" + ");
     let calls = format!("{}0{}", "inc(".repeat(n), ")".repeat(n));
-    let source = format!("fn inc(x) {{ x + 1 }}\nlet sum = {sum};\nlet calls = {calls};\n");
+    let deepest = vec!["1"; 99_000].join(" + ");
+    let source = format!(
+        "fn inc(x) {{ x + 1 }}\nlet sum = {sum};\nlet calls = {calls};\nvar g = fn() {{ {deepest} }};\n"
+    );
     let file = write_file(dir.path(), "deep.kont", &source);
     let mut repl = Repl::start(&dir);
     repl.silent(&format!(":load {}", file.display()));
     repl.check("sum", &n.to_string());
     repl.check("calls", &n.to_string());
+    repl.check("g()", "99000");
+    // The last reference to g's code goes while an entry runs, on the program's stack.
+    repl.silent("g = fn() { 0 };");
+    repl.check("g()", "0");
     repl.check("1 + 2", "3");
     repl.quit();
 }

@@ -11,6 +11,7 @@
 //! first slots, leaves the callee in [`Ctx::tail_callee`] and returns; [`invoke`]'s loop
 //! then runs the callee in the same frame. Self tail calls therefore run in constant native and value stack.
 
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use crate::runtime::value::{Value, Values, discard, truncate_stack};
@@ -32,8 +33,42 @@ pub struct Proto {
     pub nslots: usize,
     /// The body.
     pub body: Code,
+    /// Whether the body nests so deeply that dropping it could exhaust a program's stack
+    /// (see [`drop_deferred_code`]).
+    pub deep: bool,
     /// Which source text the function comes from (an index into the session's source map).
     pub source: u32,
+}
+
+thread_local! {
+    /// The bodies of deeply nested prototypes dropped while a program ran, kept for
+    /// [`drop_deferred_code`].
+    static DEFERRED_CODE: RefCell<Vec<Code>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for Proto {
+    /// Dropping compiled code recurses natively, a level per level of nesting: a deeply
+    /// nested body is not dropped on the program's stack, where the last closure over it
+    /// may go, but kept until [`drop_deferred_code`].
+    fn drop(&mut self) {
+        if self.deep {
+            let body = std::mem::replace(&mut self.body, Box::new(|_, _| Ok(Value::Unit)));
+            DEFERRED_CODE.with(|deferred| deferred.borrow_mut().push(body));
+        }
+    }
+}
+
+/// Drops the deeply nested code whose prototypes were dropped since the last call. Called
+/// on the front end's stack (made for the deepest nesting the resolver allows) once a
+/// program or an entry has run.
+pub fn drop_deferred_code() {
+    loop {
+        let batch = DEFERRED_CODE.with(|deferred| std::mem::take(&mut *deferred.borrow_mut()));
+        if batch.is_empty() {
+            return;
+        }
+        drop(batch);
+    }
 }
 
 /// A function value: a prototype and the variables it captured.
