@@ -9,9 +9,10 @@ use std::rc::Rc;
 
 use crate::runtime::Vm;
 use crate::runtime::function::Builtin;
-use crate::runtime::ops;
 use crate::runtime::print;
+use crate::runtime::value::ConsCell;
 use crate::runtime::value::Value;
+use crate::runtime::{memory, ops};
 
 /// Every built-in, by name.
 pub static BUILTINS: &[Builtin] = &[
@@ -235,6 +236,7 @@ fn array_(_: &Vm, args: &mut [Value]) -> Res {
     if n < 0 {
         return Err(format!("array: negative length {n}"));
     }
+    memory::check("array", n as u64, size_of::<Value>() as u64, "elements")?;
     let n = usize::try_from(n).map_err(|_| format!("array: length {n} is too large"))?;
     let mut items = Vec::new();
     items
@@ -247,6 +249,10 @@ fn array_(_: &Vm, args: &mut [Value]) -> Res {
 fn range_(_: &Vm, args: &mut [Value]) -> Res {
     let a = int_arg(&args[0], "range")?;
     let b = int_arg(&args[1], "range")?;
+    if b > a {
+        let cell = size_of::<ConsCell>() + 2 * size_of::<usize>();
+        memory::check("range", b.abs_diff(a), cell as u64, "elements")?;
+    }
     let mut list = Value::Nil;
     let mut i = b;
     while i > a {

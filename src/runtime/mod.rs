@@ -9,6 +9,7 @@
 pub mod builtins;
 pub mod effects;
 pub mod function;
+pub mod memory;
 pub mod ops;
 pub mod print;
 pub mod symbol;

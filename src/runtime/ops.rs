@@ -7,8 +7,8 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use crate::runtime::print;
 use crate::runtime::value::Value;
+use crate::runtime::{memory, print};
 use crate::syntax::ast::BinOp;
 
 /// The result of an operator: a value or an error message.
@@ -110,6 +110,7 @@ pub fn expected_bool(v: &Value) -> String {
 pub fn concat(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => {
+            memory::check("++", (x.len() + y.len()) as u64, 1, "bytes")?;
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(x);
             s.push_str(y);
