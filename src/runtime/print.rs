@@ -4,10 +4,18 @@
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is printed
 //! or compared without exhausting a native stack.
 //!
+//! Arrays are the only data that can contain itself (`a[0] = a`), so both track arrays: an
+//! array met again inside itself prints as `#[...]`, and two arrays already being compared
+//! are not compared again (so `==` on cyclic data ends; it is `true` when walking both finds
+//! no difference).
+//!
 //! Printing follows LANGUAGE.md: `println` prints a top-level string without quotes; inside
 //! data strings are quoted and escaped.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt::Write;
+use std::rc::Rc;
 
 use crate::runtime::value::Value;
 
@@ -41,6 +49,13 @@ enum Item {
     Text(&'static str),
     /// Print `, x` for each remaining element `x` of a list, then `]`.
     ListRest(Value),
+    /// The end of the array with this address: it is no longer being printed.
+    LeaveArray(usize),
+}
+
+/// The address of an array, which identifies it while it is alive.
+fn array_id(a: &Rc<RefCell<Vec<Value>>>) -> usize {
+    Rc::as_ptr(a) as usize
 }
 
 fn float_text(f: f64) -> String {
@@ -82,9 +97,24 @@ fn push_seq(work: &mut Vec<Item>, open: &'static str, items: &[Value], close: &'
 
 fn write_data(out: &mut String, v: &Value) {
     let mut work = vec![Item::Val(v.clone())];
+    // The arrays being printed: the ones `work` is inside of.
+    let mut open = HashSet::new();
     while let Some(item) = work.pop() {
         match item {
             Item::Text(t) => out.push_str(t),
+            Item::LeaveArray(id) => {
+                open.remove(&id);
+            }
+            Item::Val(Value::Array(a)) => {
+                let id = array_id(&a);
+                if open.insert(id) {
+                    work.push(Item::LeaveArray(id));
+                    let items = a.borrow().clone();
+                    push_seq(&mut work, "#[", &items, "]");
+                } else {
+                    out.push_str("#[...]");
+                }
+            }
             Item::ListRest(rest) => {
                 if let Value::Cons(cell) = &rest {
                     out.push_str(", ");
@@ -121,10 +151,8 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
             out.push_str(&c.name.name());
             push_seq(work, "(", &c.fields, ")");
         }
-        Value::Array(a) => {
-            let items = a.borrow().clone();
-            push_seq(work, "#[", &items, "]");
-        }
+        // Arrays are printed by `write_data`, which tracks them.
+        Value::Array(_) => {}
         Value::Func(c) => {
             let name = &c.proto.name;
             if &**name == "<fn>" {
@@ -145,7 +173,14 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
 /// continuations cannot be compared.
 pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
     let mut work = vec![(a.clone(), b.clone())];
+    // The pairs of arrays whose elements are compared already (or are on `work`).
+    let mut compared = HashSet::new();
     while let Some((x, y)) = work.pop() {
+        if let (Value::Array(p), Value::Array(q)) = (&x, &y)
+            && !compared.insert((array_id(p), array_id(q)))
+        {
+            continue;
+        }
         if !equal_one(&mut work, &x, &y)? {
             return Ok(false);
         }
@@ -242,6 +277,45 @@ mod tests {
         let (a, b) = (build(), build());
         assert_eq!(equal(&a, &b), Ok(true));
         assert_eq!(show(&a).len(), 1_000_000 * 3);
+    }
+
+    /// `a[0] = a`: an array that contains itself.
+    fn self_containing(first: i64) -> Value {
+        let a = Value::array(vec![Value::Int(first), Value::Unit]);
+        if let Value::Array(cells) = &a {
+            cells.borrow_mut()[1] = a.clone();
+        }
+        a
+    }
+
+    #[test]
+    fn an_array_inside_itself_prints_as_an_ellipsis() {
+        let a = self_containing(1);
+        assert_eq!(show(&a), "#[1, #[...]]");
+        // Shared, not cyclic: printed in full each time.
+        let b = Value::array(vec![Value::Int(2)]);
+        let pair = Value::list([b.clone(), b].into_iter());
+        assert_eq!(show(&pair), "[#[2], #[2]]");
+        assert_eq!(
+            show(&Value::tuple(vec![a.clone(), a.clone()])),
+            "(#[1, #[...]], #[1, #[...]])"
+        );
+        // Break the cycle so that the test does not leak it.
+        if let Value::Array(cells) = &a {
+            cells.borrow_mut().clear();
+        }
+    }
+
+    #[test]
+    fn equality_of_cyclic_arrays_ends() {
+        let (a, b, c) = (self_containing(1), self_containing(1), self_containing(2));
+        assert_eq!(equal(&a, &b), Ok(true));
+        assert_eq!(equal(&a, &c), Ok(false));
+        for v in [a, b, c] {
+            if let Value::Array(cells) = &v {
+                cells.borrow_mut().clear();
+            }
+        }
     }
 
     #[test]
