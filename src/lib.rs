@@ -139,4 +139,55 @@ impl Session {
     pub fn show_value(v: &Value) -> String {
         print::repr(v)
     }
+
+    /// The words that can follow where `prefix` is typed, for the REPL's completion: the
+    /// keywords, the built-in functions and the names this session has defined that start
+    /// with `prefix`, sorted, each once.
+    pub fn completions(&self, prefix: &str) -> Vec<String> {
+        let builtins = runtime::builtins::BUILTINS.iter().map(|b| b.name);
+        let mut words: Vec<String> = syntax::lexer::KEYWORDS
+            .iter()
+            .copied()
+            .chain(builtins)
+            .chain(self.env.names())
+            .filter(|w| w.starts_with(prefix))
+            .map(str::to_string)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session::new(Box::new(std::io::sink()), Vec::new())
+    }
+
+    #[test]
+    fn completions_hold_keywords_builtins_and_definitions() {
+        let mut s = session();
+        assert_eq!(s.completions("con"), ["cont"]);
+        assert_eq!(s.completions("print"), ["print", "println"]);
+        s.eval(
+            "<test>",
+            "let counter = 1; fn count_up() { 2 } effect Count(n)",
+        )
+        .unwrap();
+        assert_eq!(s.completions("co"), ["cont", "count_up", "counter"]);
+        assert_eq!(s.completions("Co"), ["Count"]);
+        assert_eq!(s.completions("zz"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_name_defined_twice_is_completed_once() {
+        let mut s = session();
+        s.eval("<test>", "var total = 1;").unwrap();
+        s.eval("<test>", "var total = 2;").unwrap();
+        assert_eq!(s.completions("tot"), ["total"]);
+        assert!(s.completions("").len() > 30);
+    }
 }

@@ -3,17 +3,23 @@
 //! Definitions persist between entries (one [`Session`]). An entry that ends while the parser
 //! still expects more continues on the next line. Ctrl-C clears the line being typed, or
 //! interrupts a running evaluation; Ctrl-D or `:quit` leaves. History is kept in
-//! `~/.kont_history` when there is a home directory.
+//! `~/.kont_history` when there is a home directory. Tab completes keywords, built-ins and
+//! the session's names, the `:` commands, and file names after `:load` ([`Completion`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
 use kont::{FailureKind, Session};
-use rustyline::DefaultEditor;
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 const HELP: &str = "\
 Type kont statements and expressions; an expression's value is printed.
@@ -22,7 +28,72 @@ An unfinished entry continues on the next line.
   :help        this text
   :load FILE   run a file in this session
   :quit        leave (or press Ctrl-D)
+Tab completes names, commands and (after :load) file names.
 Ctrl-C clears the current entry or interrupts a running program.";
+
+/// The `:` commands, for completion.
+const COMMANDS: &[&str] = &[":help", ":load", ":quit"];
+
+/// Tab completion for the line editor: a name (keywords, built-ins and what the session has
+/// defined), a `:` command at the start of the line, or a file name after `:load`. A word
+/// that one candidate fits is completed; Tab again on an ambiguous one lists them.
+struct Completion {
+    /// The words a name may complete to, refreshed after every entry
+    /// ([`Session::completions`]).
+    words: Rc<RefCell<Vec<String>>>,
+    files: FilenameCompleter,
+}
+
+impl Completer for Completion {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let trimmed = before.trim_start();
+        if trimmed.starts_with(":l ") || trimmed.starts_with(":load ") {
+            return self.files.complete(line, pos, ctx);
+        }
+        if trimmed.starts_with(':') && !trimmed.contains(char::is_whitespace) {
+            let start = pos - trimmed.len();
+            return Ok((start, candidates(COMMANDS.iter().copied(), trimmed)));
+        }
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let word = &before[start..];
+        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
+            return Ok((pos, Vec::new()));
+        }
+        let words = self.words.borrow();
+        Ok((start, candidates(words.iter().map(String::as_str), word)))
+    }
+}
+
+/// The words that start with `prefix`, as completion candidates.
+fn candidates<'a>(words: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<Pair> {
+    words
+        .filter(|w| w.starts_with(prefix))
+        .map(|w| Pair {
+            display: w.to_string(),
+            replacement: w.to_string(),
+        })
+        .collect()
+}
+
+impl Hinter for Completion {
+    type Hint = String;
+}
+
+impl Highlighter for Completion {}
+
+impl Validator for Completion {}
+
+impl Helper for Completion {}
 
 /// The program's standard output. It remembers whether the last byte written ended a line:
 /// when a program leaves a line unfinished (`print("a")`), the REPL ends it before printing
@@ -53,13 +124,21 @@ fn history_path() -> Option<PathBuf> {
 
 /// Runs the REPL until the user leaves.
 pub fn run() -> ExitCode {
-    let mut editor = match DefaultEditor::new() {
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<Completion, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: cannot start the line editor: {e}");
             return ExitCode::from(1);
         }
     };
+    let words = Rc::new(RefCell::new(Vec::new()));
+    editor.set_helper(Some(Completion {
+        words: words.clone(),
+        files: FilenameCompleter::new(),
+    }));
     let history = history_path();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
@@ -78,6 +157,7 @@ pub fn run() -> ExitCode {
     let mut session = Session::new(Box::new(out), Vec::new());
     let mut entry = String::new();
     loop {
+        *words.borrow_mut() = session.completions("");
         let prompt = if entry.is_empty() { "kont> " } else { "  ... " };
         match editor.readline(prompt) {
             Ok(line) => {

@@ -71,6 +71,14 @@ impl Env {
     pub fn operations(&self) -> &[(Rc<str>, usize)] {
         &self.op_names
     }
+
+    /// The names defined so far: top-level variables and functions, and operations.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.globals
+            .keys()
+            .chain(self.effects.keys())
+            .map(|n| n.as_str())
+    }
 }
 
 /// Facts about a local variable gathered while resolving.

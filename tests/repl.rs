@@ -805,6 +805,28 @@ fn ctrl_d_after_an_error_exits_with_status_0() {
 // Commands.
 
 #[test]
+fn tab_completes_names_commands_and_file_names() {
+    let dir = TempDir::new("completion");
+    write_file(dir.path(), "tab_target.kont", "let from_file = 5;\n");
+    let mut repl = Repl::start(&dir);
+    // A name the session defined, completed in the middle of a line.
+    repl.silent("let completion_target = 41;");
+    repl.check("completion_t\t + 1", "42");
+    // A keyword and a built-in.
+    repl.silent("effect Tick()");
+    repl.check(
+        "hand\t suspend Tick() with { Tick(), k => pri\tln(7) }",
+        "7",
+    );
+    // A command, and a file name after :load (the REPL runs in `dir`).
+    let help = repl.enter(":he\t");
+    assert!(help.contains("Tab completes"), "{help}");
+    repl.silent(":load tab_t\t");
+    repl.check("from_file", "5");
+    repl.quit();
+}
+
+#[test]
 fn help_command() {
     let dir = TempDir::new("help");
     let mut repl = Repl::start(&dir);

@@ -29,6 +29,32 @@
 use logos::{Logos, Skip};
 use std::ops::Range;
 
+/// The keywords, in alphabetical order: what the REPL completes besides names.
+pub const KEYWORDS: &[&str] = &[
+    "and",
+    "cont",
+    "discontinue",
+    "effect",
+    "else",
+    "false",
+    "fn",
+    "for",
+    "handle",
+    "if",
+    "in",
+    "let",
+    "match",
+    "not",
+    "or",
+    "resume",
+    "return",
+    "suspend",
+    "true",
+    "var",
+    "while",
+    "with",
+];
+
 /// A token. Names and literals carry their value; string escapes are already decoded.
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(error(LexError, LexError::unexpected_chars))]
@@ -522,6 +548,27 @@ impl Iterator for Lexer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_keyword_list_holds_exactly_the_keywords() {
+        for word in KEYWORDS {
+            let toks = lex(word).unwrap();
+            assert!(
+                !matches!(toks[..], [Tok::LowerName(_)]),
+                "{word} lexes as a name"
+            );
+        }
+        // The words among the `#[token("…")]` attributes of `Tok`, read from this file.
+        let source = include_str!("lexer.rs");
+        let mut declared: Vec<&str> = source
+            .split("#[token(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|t| t.len() > 1 && t.chars().all(|c| c.is_ascii_lowercase()))
+            .collect();
+        declared.sort_unstable();
+        assert_eq!(declared, KEYWORDS);
+    }
 
     /// The tokens of `src`, or the first error with the text under its span.
     fn lex(src: &str) -> Result<Vec<Tok>, (LexErrorKind, String)> {
