@@ -167,12 +167,24 @@ fn open_frame(stack: &mut Vec<Value>, n: usize) {
     }
 }
 
-/// Adds `n` slots holding `()` for the frame's locals: one capacity check, then plain
-/// writes (an iterator of known length; a push each would check capacity each time, and
-/// `Vec::resize` would clone a `Value` per slot).
+/// Adds `n` slots holding `()` for the frame's locals (`open_frame` adds up to two): three
+/// or four at once, more four at a time. Each extension by an array is one capacity check
+/// and plain writes; a push each would check the capacity each time, and an iterator of
+/// known length or `Vec::resize` took two to three times the instructions for three slots
+/// (generator −1.2%).
 #[inline(never)]
 fn grow_frame(stack: &mut Vec<Value>, n: usize) {
-    stack.extend((0..n).map(|_| Value::Unit));
+    match n {
+        3 => stack.extend([Value::Unit, Value::Unit, Value::Unit]),
+        4 => stack.extend([Value::Unit, Value::Unit, Value::Unit, Value::Unit]),
+        mut n => {
+            while n >= 4 {
+                stack.extend([Value::Unit, Value::Unit, Value::Unit, Value::Unit]);
+                n -= 4;
+            }
+            stack.extend((0..n).map(|_| Value::Unit));
+        }
+    }
 }
 
 /// A call that needs more than the common path: a wrong argument count, or a stack so
@@ -281,4 +293,20 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
     result.map_err(|m| RuntimeError::new(m, site).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_grows_by_exactly_its_locals() {
+        for n in 0..13 {
+            let mut stack = vec![Value::Int(1)];
+            open_frame(&mut stack, n);
+            assert_eq!(stack.len(), 1 + n, "{n} locals");
+            assert!(matches!(stack[0], Value::Int(1)));
+            assert!(stack[1..].iter().all(|v| matches!(v, Value::Unit)));
+        }
+    }
 }
