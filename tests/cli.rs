@@ -600,4 +600,14 @@ fn deeply_nested_expressions_run() {
     );
     dir.write("ctors.kont", &ctors);
     run(dir.path(), &["ctors.kont"]).ok("20001\n");
+    // A deeply nested function holding a deeply nested closure, both alive until the
+    // program ends: their code is dropped as the process exits (that aborted once).
+    let nested = format!(
+        "fn f() {{ {}(fn(a) {{ {}a }})(1){} }}\nprintln(f());\n",
+        "0 + (".repeat(300),
+        "1 + ".repeat(300),
+        ")".repeat(300)
+    );
+    dir.write("nested.kont", &nested);
+    run(dir.path(), &["nested.kont"]).ok("301\n");
 }

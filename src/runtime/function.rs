@@ -53,7 +53,10 @@ impl Drop for Proto {
     fn drop(&mut self) {
         if self.deep {
             let body = std::mem::replace(&mut self.body, Box::new(|_, _| Ok(Value::Unit)));
-            DEFERRED_CODE.with(|deferred| deferred.borrow_mut().push(body));
+            // While the thread ends, the list may be gone (this prototype was in it, or in
+            // what a value left at exit held): the body is then dropped here, on the front
+            // end's stack that the thread's values are dropped on.
+            let _ = DEFERRED_CODE.try_with(|deferred| deferred.borrow_mut().push(body));
         }
     }
 }
