@@ -611,3 +611,53 @@ fn deeply_nested_expressions_run() {
     dir.write("nested.kont", &nested);
     run(dir.path(), &["nested.kont"]).ok("301\n");
 }
+
+#[test]
+fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
+    // A tail-resumptive clause runs on the suspending stack (the fast path) or after the
+    // computation was suspended (`KONT_FAST_RESUME=0`); an error in it must not show the
+    // computation's frames beneath the clause on one path only.
+    let dir = TempDir::new("clause_backtrace");
+    dir.write(
+        "clause.kont",
+        "effect B()\n\
+         effect Other()\n\
+         fn deep(n) { if n == 0 { suspend B() } else { deep(n - 1) + 0 } }\n\
+         fn divide(a, b) { a / b }\n\
+         fn direct() { handle deep(2) with { B(), k => resume k(1 / 0) } }\n\
+         fn called() { handle deep(2) with { B(), k => resume k(divide(1, 0)) } }\n\
+         fn forwarded() {\n\
+           handle { handle deep(3) with { Other(), k => resume k(0) } }\n\
+           with { B(), k => resume k(divide(2, 0)) }\n\
+         }\n\
+         let which = head(args());\n\
+         if which == \"direct\" { direct() } else if which == \"called\" { called() } else { forwarded() };\n",
+    );
+    let expected = [
+        (
+            "direct",
+            "  at B (clause.kont:5:56)\n  at direct (clause.kont:5:15)\n  at <main> (clause.kont:12:24)\n",
+        ),
+        (
+            "called",
+            "  at divide (clause.kont:4:19)\n  at B (clause.kont:6:56)\n  at called (clause.kont:6:15)\n  at <main> (clause.kont:12:63)\n",
+        ),
+        (
+            "forwarded",
+            "  at divide (clause.kont:4:19)\n  at B (clause.kont:9:27)\n  at forwarded (clause.kont:8:1)\n  at <main> (clause.kont:12:81)\n",
+        ),
+    ];
+    for (which, trace) in expected {
+        for fast in ["1", "0"] {
+            let mut cmd = command(dir.path(), &[OsStr::new("clause.kont"), OsStr::new(which)]);
+            cmd.env("KONT_FAST_RESUME", fast);
+            let run = finish(cmd.spawn().unwrap());
+            run.error(1, "division by zero");
+            let (_, got) = run
+                .stderr
+                .split_once("backtrace (innermost first):\n")
+                .unwrap();
+            assert_eq!(got, trace, "{which}, KONT_FAST_RESUME={fast}: {run:#?}");
+        }
+    }
+}

@@ -49,7 +49,7 @@ use std::rc::{Rc, Weak};
 use crate::ir::OpId;
 use crate::runtime::function::{Closure, Proto, invoke};
 use crate::runtime::value::{Value, Values};
-use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, Escaping, R, RuntimeError, Vm};
 use crate::stack::{self, Event, Fiber, FiberId};
 use crate::syntax::ast::Span;
 
@@ -173,8 +173,9 @@ pub enum Transfer {
     Failed(Box<RuntimeError>),
     /// A fiber was cancelled and has unwound.
     Aborted,
-    /// A fiber was unwound by a clause value escaping to the handler on the given fiber.
-    Escaped(FiberId, Value),
+    /// A fiber was unwound by a clause value (or error) escaping to the handler on the given
+    /// fiber.
+    Escaped(FiberId, Escaping),
     /// A stack extension finished a call: the continuation's state and the call's result.
     Extended(Box<Ctx>, R),
     /// A fiber suspended with an operation to the handler whose clause is `clause`.
@@ -844,7 +845,12 @@ fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
                     Err((*e).into())
                 }
                 Transfer::Aborted => Err(Ctrl::abort()),
-                Transfer::Escaped(target, value) if target == id => Ok(value),
+                // An error from a fast-path clause goes on from here, where the clause
+                // would have run on the slow path.
+                Transfer::Escaped(target, value) if target == id => value.map_err(|mut e| {
+                    e.site = site;
+                    (*e).into()
+                }),
                 Transfer::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
                 _ => Err(internal("a continuation returned without a result", site)),
             })
@@ -941,7 +947,7 @@ fn escaped_here(c: Ctrl) -> R {
         CtrlKind::Escape {
             target: None,
             value,
-        } => Ok(value),
+        } => value.map_err(|e| (*e).into()),
         other => Err(Ctrl::raise(other)),
     }
 }
@@ -1234,19 +1240,22 @@ fn run_fast_extended(
     unmask_handlers(ctx, result, site)
 }
 
-/// A fast-path clause that did not return normally: if it ended without resuming, unwind to
-/// its handler's fiber with its value; anything else passes on.
+/// A fast-path clause that did not return normally: if it ended without resuming, or failed,
+/// unwind to its handler's fiber with its value or error (which then skips the frames of
+/// the computation beneath the clause, as on the slow path); anything else passes on.
 #[cold]
 fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
-    match c.kind() {
+    let value = match c.kind() {
         CtrlKind::Escape {
             target: None,
             value,
-        } => match entry {
-            HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
-            HandlerEntry::Mask { .. } => Err(internal("a mask was chosen as a handler", site)),
-        },
-        other => Err(Ctrl::raise(other)),
+        } => value,
+        CtrlKind::Error(e) => Err(Box::new(e)),
+        other => return Err(Ctrl::raise(other)),
+    };
+    match entry {
+        HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
+        HandlerEntry::Mask { .. } => Err(internal("a mask was chosen as a handler", site)),
     }
 }
 

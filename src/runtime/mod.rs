@@ -112,14 +112,21 @@ pub enum CtrlKind {
     Abort,
     /// A tail-resumptive clause running on the fast path ended without resuming: unwind the
     /// handled computation up to the handler on fiber `target` (filled in where the clause
-    /// was started), whose `handle` or `resume` then evaluates to `value`.
+    /// was started), whose `handle` or `resume` then evaluates to `value`, or fails with its
+    /// error.
     Escape {
         /// The fiber the handler is installed on.
         target: Option<crate::stack::FiberId>,
-        /// The clause's value.
-        value: Value,
+        /// The clause's value, or the error it stopped with.
+        value: Escaping,
     },
 }
+
+/// What a fast-path clause that did not resume leaves for its handler: its value, or the
+/// runtime error it stopped with. An error goes to the handler the same way, so that its
+/// backtrace skips the frames of the handled computation the clause ran on top of, as it
+/// does where the clause runs on the slow path, after the computation was suspended.
+pub type Escaping = Result<Value, Box<RuntimeError>>;
 
 impl CtrlKind {
     /// Whether a function call the unwinding leaves must look at it: an error (to record
@@ -201,12 +208,12 @@ impl Ctrl {
     pub fn escape(value: Value) -> Ctrl {
         Ctrl::raise(CtrlKind::Escape {
             target: None,
-            value,
+            value: Ok(value),
         })
     }
 
-    /// The escape of a clause's value to the handler on fiber `target`.
-    pub fn escape_to(target: crate::stack::FiberId, value: Value) -> Ctrl {
+    /// The escape of a clause's value (or error) to the handler on fiber `target`.
+    pub fn escape_to(target: crate::stack::FiberId, value: Escaping) -> Ctrl {
         Ctrl::raise(CtrlKind::Escape {
             target: Some(target),
             value,
@@ -498,7 +505,7 @@ mod tests {
             c.kind(),
             CtrlKind::Escape {
                 target: None,
-                value: Value::Int(1)
+                value: Ok(Value::Int(1))
             }
         ));
     }
