@@ -59,18 +59,18 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use wait_timeout::ChildExt;
 
+mod common;
+use common::{FAST_RESUME_VAR, kont_command};
+
 /// How long one run of the interpreter may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The environment variable that turns the tail-resumptive fast path off when set to `0`.
-const FAST_RESUME_VAR: &str = "KONT_FAST_RESUME";
 
 /// Suffix of the name of the second trial of a program, run with the fast path off.
 const SLOW_PATH_SUFFIX: &str = " [slow path]";
@@ -514,19 +514,8 @@ fn signal_of(_: &ExitStatus) -> Option<i32> {
 
 /// Runs `kont REL ARGS…` in `root`, with the fast path on or off.
 fn run_kont(root: &Path, rel: &str, args: &[String], slow_path: bool) -> Result<Outcome, String> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kont"));
-    command
-        .current_dir(root)
-        .arg(rel)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if slow_path {
-        command.env(FAST_RESUME_VAR, "0");
-    } else {
-        command.env_remove(FAST_RESUME_VAR);
-    }
+    let mut command = kont_command(slow_path);
+    command.current_dir(root).arg(rel).args(args);
 
     let started = Instant::now();
     let mut child = command
