@@ -10,11 +10,14 @@ use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wait_timeout::ChildExt;
+
+mod common;
+use common::kont_command;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -90,13 +93,13 @@ fn reader(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
 }
 
 fn command(dir: &Path, args: &[&OsStr]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kont"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("KONT_FAST_RESUME")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command_on_path(dir, args, false)
+}
+
+/// [`command`] with the fast path for tail-resumptive clauses off if `slow_path`.
+fn command_on_path(dir: &Path, args: &[&OsStr], slow_path: bool) -> Command {
+    let mut cmd = kont_command(slow_path);
+    cmd.args(args).current_dir(dir);
     cmd
 }
 
@@ -648,16 +651,16 @@ fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
         ),
     ];
     for (which, trace) in expected {
-        for fast in ["1", "0"] {
-            let mut cmd = command(dir.path(), &[OsStr::new("clause.kont"), OsStr::new(which)]);
-            cmd.env("KONT_FAST_RESUME", fast);
+        for slow_path in [false, true] {
+            let args = [OsStr::new("clause.kont"), OsStr::new(which)];
+            let mut cmd = command_on_path(dir.path(), &args, slow_path);
             let run = finish(cmd.spawn().unwrap());
             run.error(1, "division by zero");
             let (_, got) = run
                 .stderr
                 .split_once("backtrace (innermost first):\n")
                 .unwrap();
-            assert_eq!(got, trace, "{which}, KONT_FAST_RESUME={fast}: {run:#?}");
+            assert_eq!(got, trace, "{which}, slow path {slow_path}: {run:#?}");
         }
     }
 }

@@ -105,16 +105,6 @@ fn write_data(out: &mut String, v: &Value) {
             Item::LeaveArray(id) => {
                 open.remove(&id);
             }
-            Item::Val(Value::Array(a)) => {
-                let id = array_id(&a);
-                if open.insert(id) {
-                    work.push(Item::LeaveArray(id));
-                    let items = a.borrow().clone();
-                    push_seq(&mut work, "#[", &items, "]");
-                } else {
-                    out.push_str("#[...]");
-                }
-            }
             Item::ListRest(rest) => {
                 if let Value::Cons(cell) = &rest {
                     out.push_str(", ");
@@ -124,12 +114,14 @@ fn write_data(out: &mut String, v: &Value) {
                     out.push(']');
                 }
             }
-            Item::Val(v) => write_one(out, &mut work, &v),
+            Item::Val(v) => write_one(out, &mut work, &mut open, &v),
         }
     }
 }
 
-fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
+/// Prints `v`, or pushes the work of printing its parts; `open` holds the arrays being
+/// printed.
+fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, v: &Value) {
     match v {
         Value::Unit => out.push_str("()"),
         Value::True => out.push_str("true"),
@@ -151,8 +143,16 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, v: &Value) {
             out.push_str(&c.name.name());
             push_seq(work, "(", &c.fields, ")");
         }
-        // Arrays are printed by `write_data`, which tracks them.
-        Value::Array(_) => {}
+        Value::Array(a) => {
+            let id = array_id(a);
+            if open.insert(id) {
+                work.push(Item::LeaveArray(id));
+                let items = a.borrow().clone();
+                push_seq(work, "#[", &items, "]");
+            } else {
+                out.push_str("#[...]");
+            }
+        }
         Value::Func(c) => {
             let name = &c.proto.name;
             if &**name == "<fn>" {
