@@ -13,7 +13,9 @@ use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::rc::Rc;
 
-use crate::ir::{Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, OpId, Pat, Place, Unit, VarInfo};
+use crate::ir::{
+    Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, OpId, Part, Pat, Place, Unit, VarInfo,
+};
 use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
@@ -286,12 +288,48 @@ fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
     }
 }
 
+/// The `part` of a matched value `v` (see [`Place::Part`]), if it has it.
+#[inline(always)]
+fn part_of(v: &Value, part: Part) -> Option<&Value> {
+    match (v, part) {
+        (Value::Ctor(c), Part::Field(i)) => c.fields.get(i),
+        (Value::Cons(cell), Part::Head) => Some(&cell.head),
+        (Value::Cons(cell), Part::Tail) => Some(&cell.tail),
+        _ => None,
+    }
+}
+
+/// Reads `part` of local `slot` (see [`Place::Part`]).
+#[inline(always)]
+fn read_part(ctx: &Ctx, slot: usize, part: Part) -> R {
+    match part_of(ctx.local(slot), part) {
+        Some(v) => Ok(copy_value(v)),
+        None => Err(part_missing()),
+    }
+}
+
+/// The error for a pattern's name read where its scrutinee lacks the part: never, as the
+/// arm that names it runs only on a value that has it, and nothing can assign the
+/// scrutinee's slot meanwhile.
+#[cold]
+fn part_missing() -> Ctrl {
+    RuntimeError::new(
+        "internal error: a pattern's name was read from a value without it",
+        Span::default(),
+    )
+    .into()
+}
+
 /// Builds a closure's environment from the creating frame.
 #[inline(always)]
 fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Values {
     let captured = Values::try_build(from.len(), |i| {
         Ok::<_, Infallible>(match &from[i] {
             CaptureFrom::Local(_) => ctx.local(slots[i]).clone(),
+            // The arm that names the part runs only on a value that has it.
+            CaptureFrom::Part(_, part) => part_of(ctx.local(slots[i]), *part)
+                .cloned()
+                .unwrap_or_default(),
             CaptureFrom::Capture(j, _) => clo.env.at(*j).clone(),
             CaptureFrom::SelfFn => self_value(clo),
         })
@@ -371,6 +409,7 @@ impl Source {
 
 impl<'u> Compiler<'u> {
     fn slot(&self, v: usize) -> usize {
+        debug_assert!(self.vars[v].alias.is_none(), "a part has no slot");
         self.vars[v].slot
     }
 
@@ -413,7 +452,7 @@ impl<'u> Compiler<'u> {
         let slots = from
             .iter()
             .map(|c| match c {
-                CaptureFrom::Local(v) => self.slot(*v),
+                CaptureFrom::Local(v) | CaptureFrom::Part(v, _) => self.slot(*v),
                 _ => 0,
             })
             .collect();
@@ -639,6 +678,10 @@ impl<'u> Compiler<'u> {
                     Box::new(move |ctx, _| read_local(ctx, slot))
                 }
             }
+            Place::Part(v, part) => {
+                let slot = self.slot(v);
+                Box::new(move |ctx, _| read_part(ctx, slot, part))
+            }
             Place::Capture(i, v) => {
                 if self.boxed(v) {
                     Box::new(move |_, clo| Ok(read_cell(clo.env.at(i))))
@@ -680,8 +723,8 @@ impl<'u> Compiler<'u> {
                 discard(std::mem::replace(&mut *cell.borrow_mut(), val));
                 Ok(())
             }),
-            Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) => {
-                unreachable!("the resolver rejects assignments to functions")
+            Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) | Place::Part(..) => {
+                unreachable!("the resolver rejects assignments to functions and pattern names")
             }
         }
     }
@@ -1206,6 +1249,11 @@ impl<'u> Compiler<'u> {
             Pat::Cons(h, t) => {
                 let ht = bind_slots::<Vec<_>>(self, [&**h, &**t])?;
                 Shape::Cons(ht[0], ht[1])
+            }
+            Pat::Ctor(sym, items)
+                if !items.is_empty() && items.iter().all(|p| matches!(p, Pat::Wild)) =>
+            {
+                Shape::CtorOf(*sym, items.len())
             }
             Pat::Ctor(sym, items) => Shape::Ctor(*sym, bind_slots(self, items)?),
             _ => return None,
@@ -1928,6 +1976,9 @@ enum Shape {
     Cons(Option<usize>, Option<usize>),
     /// `Name` or `Name(a, b, …)`: the slots of the fields.
     Ctor(Symbol, Box<[Option<usize>]>),
+    /// `Name(_, _, …)` with this many fields, binding nothing (its names, if any, are
+    /// parts of the scrutinee: see [`Place::Part`]).
+    CtorOf(Symbol, usize),
     /// A name or `_`: anything.
     Any(Option<usize>),
 }
@@ -1944,6 +1995,7 @@ impl Shape {
             (Shape::Ctor(sym, fields), Value::Ctor(c)) => {
                 c.name == *sym && c.fields.len() == fields.len()
             }
+            (Shape::CtorOf(sym, n), Value::Ctor(c)) => c.name == *sym && c.fields.len() == *n,
             _ => false,
         }
     }
@@ -1953,7 +2005,8 @@ impl Shape {
     #[inline(always)]
     fn bind_local(&self, ctx: &mut Ctx, slot: usize) {
         match (self, ctx.local(slot)) {
-            (Shape::Cons(None, None), _) | (Shape::Nil | Shape::Any(None), _) => {}
+            (Shape::Cons(None, None), _)
+            | (Shape::Nil | Shape::Any(None) | Shape::CtorOf(..), _) => {}
             (Shape::Cons(h, t), Value::Cons(cell)) => {
                 let cell = cell.clone();
                 bind_to(ctx, *h, &cell.head);

@@ -29,6 +29,22 @@ pub struct VarInfo {
     pub slot: usize,
     /// Whether it lives in a shared cell rather than directly in its slot.
     pub boxed: bool,
+    /// For a name bound by a `match` arm to a field of a scrutinee that is a parameter or
+    /// another pattern's name: that variable and the field. Such a name has no slot of its
+    /// own (`slot` is meaningless): it is read from the scrutinee, which cannot change while
+    /// the arm runs (see [`Place::Part`]).
+    pub alias: Option<(VarId, Part)>,
+}
+
+/// A part of a matched value that a pattern's name stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The field at this index of a constructor.
+    Field(usize),
+    /// The head of a list.
+    Head,
+    /// The tail of a list.
+    Tail,
 }
 
 /// A global `let` or `var` binding: one cell for the whole session.
@@ -42,6 +58,12 @@ pub type FnCell = Rc<OnceCell<Rc<Closure>>>;
 pub enum Place {
     /// A local variable of the running function.
     Local(VarId),
+    /// A part of the value of a local variable of the running function (never a boxed
+    /// one): a name a `match` arm binds to a field of its scrutinee, when the scrutinee is
+    /// a parameter or a pattern's name. Nothing can assign such a variable, so while the arm
+    /// runs its slot holds the value the arm matched, and the name needs no slot of its own:
+    /// matching binds nothing, the frame is smaller, and each use reads the field.
+    Part(VarId, Part),
     /// The `i`th captured variable of the running closure; the `VarId` is the original.
     Capture(usize, VarId),
     /// A top-level `let` or `var`.
@@ -59,6 +81,8 @@ pub enum Place {
 pub enum CaptureFrom {
     /// A local variable of the creating function.
     Local(VarId),
+    /// A part of a local variable of the creating function (see [`Place::Part`]).
+    Part(VarId, Part),
     /// A captured variable of the creating closure (`index`, original `VarId`).
     Capture(usize, VarId),
     /// The creating function itself.

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::ir::{
-    Arm, Bind, CaptureFrom, FnCell, FnIr, GlobalCell, HandlerIr, Ir, OpId, Pat, Place, Unit, VarId,
-    VarInfo,
+    Arm, Bind, CaptureFrom, FnCell, FnIr, GlobalCell, HandlerIr, Ir, OpId, Part, Pat, Place, Unit,
+    VarId, VarInfo,
 };
 use crate::runtime::builtins;
 use crate::runtime::symbol::Symbol;
@@ -222,6 +222,7 @@ impl<'e> Resolver<'e> {
             name: name.to_string(),
             slot,
             boxed: false,
+            alias: None,
         });
         self.meta.push(VarMeta {
             mutable,
@@ -247,6 +248,27 @@ impl<'e> Resolver<'e> {
         let v = self.new_var(name, mutable, early);
         self.bind_name(name, v);
         v
+    }
+
+    /// A name for `part` of local `of`, visible from now on: a variable without a slot
+    /// (see [`Place::Part`]).
+    fn declare_alias(&mut self, name: &str, of: VarId, part: Part) {
+        let id = self.vars.len();
+        self.vars.push(VarInfo {
+            name: name.to_string(),
+            slot: usize::MAX,
+            boxed: false,
+            alias: Some((of, part)),
+        });
+        self.meta.push(VarMeta {
+            mutable: false,
+            initialised_early: true,
+            captured: false,
+            captured_by_decl: false,
+            uses: 0,
+            is_fn: false,
+        });
+        self.bind_name(name, id);
     }
 
     fn in_main_top_scope(&self) -> bool {
@@ -285,10 +307,17 @@ impl<'e> Resolver<'e> {
     /// Threads variable `v` of function `level` into the current function as a capture.
     fn capture_chain(&mut self, level: usize, v: VarId) -> Place {
         let cur = self.fns.len() - 1;
+        let alias = self.vars[v].alias;
         if level == cur {
-            return Place::Local(v);
+            return match alias {
+                Some((of, part)) => Place::Part(of, part),
+                None => Place::Local(v),
+            };
         }
-        let mut from = CaptureFrom::Local(v);
+        let mut from = match alias {
+            Some((of, part)) => CaptureFrom::Part(of, part),
+            None => CaptureFrom::Local(v),
+        };
         let mut place = Place::Local(v);
         for l in level + 1..=cur {
             if matches!(from, CaptureFrom::Local(x) if x == v) && self.fns[l].self_var == Some(v) {
@@ -677,9 +706,13 @@ impl<'e> Resolver<'e> {
             ExprKind::Block(b) => self.block(b, tail),
             ExprKind::Match(scrut, arms) => {
                 let scrut = self.boxed(scrut)?;
+                let of = match *scrut {
+                    Ir::Get(Place::Local(v)) if self.never_reassigned(v) => Some(v),
+                    _ => None,
+                };
                 let arms = arms
                     .iter()
-                    .map(|a| self.arm(a, tail))
+                    .map(|a| self.arm(a, of, tail))
                     .collect::<Res<Vec<_>>>()?;
                 Ok(Ir::Match(scrut, arms, span))
             }
@@ -810,10 +843,15 @@ impl<'e> Resolver<'e> {
         })
     }
 
-    fn arm(&mut self, arm: &ast::Arm, tail: bool) -> Res<Arm> {
+    /// Resolves a `match` arm; `of` is the scrutinee if it is a local whose slot nothing
+    /// writes while the arm runs, so that a flat pattern's names can be its parts.
+    fn arm(&mut self, arm: &ast::Arm, of: Option<VarId>, tail: bool) -> Res<Arm> {
         self.cur().scopes.push(Vec::new());
         let result = (|| {
-            let pat = self.pattern(&arm.pattern)?;
+            let pat = match of.and_then(|of| self.part_pattern(&arm.pattern, of)) {
+                Some(pat) => pat,
+                None => self.pattern(&arm.pattern)?,
+            };
             let guard = arm
                 .guard
                 .as_ref()
@@ -824,6 +862,42 @@ impl<'e> Resolver<'e> {
         })();
         self.cur().scopes.pop();
         result
+    }
+
+    /// Whether local `v` keeps its value for as long as it is in scope: a parameter or a
+    /// pattern's name (never boxed: immutable and initialised before any code that could
+    /// capture it runs), with a slot of its own. Tail calls write parameters' slots, but
+    /// only after evaluating every argument, as control leaves the function's body.
+    fn never_reassigned(&self, v: VarId) -> bool {
+        let m = &self.meta[v];
+        !m.mutable && m.initialised_early && !m.is_fn && self.vars[v].alias.is_none()
+    }
+
+    /// A constructor pattern whose fields are all names or `_`, or `h :: t` with names or
+    /// `_`, matched against local `of` (see [`Resolver::never_reassigned`]): its names are
+    /// declared as parts of `of` and the pattern binds nothing. `None` for other patterns.
+    fn part_pattern(&mut self, p: &Pattern, of: VarId) -> Option<Pat> {
+        let simple = |p: &Pattern| matches!(p, Pattern::Bind(_) | Pattern::Wildcard(_));
+        match p {
+            Pattern::Ctor(id, args, _) if !args.is_empty() && args.iter().all(simple) => {
+                for (i, arg) in args.iter().enumerate() {
+                    if let Pattern::Bind(name) = arg {
+                        self.declare_alias(&name.name, of, Part::Field(i));
+                    }
+                }
+                let wild = std::iter::repeat_with(|| Pat::Wild).take(args.len());
+                Some(Pat::Ctor(Symbol::intern(&id.name), wild.collect()))
+            }
+            Pattern::Cons(h, t, _) if simple(h) && simple(t) => {
+                for (part, p) in [(Part::Head, h), (Part::Tail, t)] {
+                    if let Pattern::Bind(name) = &**p {
+                        self.declare_alias(&name.name, of, part);
+                    }
+                }
+                Some(Pat::Cons(Box::new(Pat::Wild), Box::new(Pat::Wild)))
+            }
+            _ => None,
+        }
     }
 
     fn pattern(&mut self, p: &Pattern) -> Res<Pat> {
