@@ -17,7 +17,7 @@ use crate::ir::{
     Arm, Bind, CaptureFrom, FnIr, HandlerIr, Ir, OpId, Part, Pat, Place, Unit, VarInfo,
 };
 use crate::runtime::effects::{self, HandlerValue};
-use crate::runtime::function::{Closure, Code, Proto, call_builtin, call_value, invoke};
+use crate::runtime::function::{Builtin, Closure, Code, Proto, call_builtin, call_value, invoke};
 use crate::runtime::ops;
 use crate::runtime::print;
 use crate::runtime::symbol::Symbol;
@@ -1268,6 +1268,30 @@ impl<'u> Compiler<'u> {
         // the compile time of nested calls exponential in their depth).
         let pusher = || args_pusher(arg_irs.iter().map(|a| self.arg(a)).collect());
         match callee {
+            Ir::Get(Place::Builtin(b)) if argc == 1 && b.min_arity <= 1 && b.max_arity >= 1 => {
+                // `abs(x)`, `str(v)`, `len(xs)`: the argument is passed in an array on the
+                // native stack, not pushed on the value stack and truncated off it again,
+                // and its count was checked here.
+                let (b, arg) = (*b, self.arg(&arg_irs[0]));
+                Box::new(move |ctx, clo| {
+                    let v = arg.value(ctx, clo)?;
+                    run_builtin(ctx, b, [v], span)
+                })
+            }
+            Ir::Get(Place::Builtin(b)) if argc == 2 && b.min_arity <= 2 && b.max_arity >= 2 => {
+                let (b, x, y) = (*b, self.arg(&arg_irs[0]), self.arg(&arg_irs[1]));
+                Box::new(move |ctx, clo| {
+                    let v = x.value(ctx, clo)?;
+                    let w = match y.value(ctx, clo) {
+                        Ok(w) => w,
+                        Err(c) => {
+                            discard(v);
+                            return Err(c);
+                        }
+                    };
+                    run_builtin(ctx, b, [v, w], span)
+                })
+            }
             Ir::Get(Place::Builtin(b)) => {
                 let (b, push_args) = (*b, pusher());
                 Box::new(move |ctx, clo| {
@@ -1876,6 +1900,16 @@ fn suspend_then<T>(
         Ok(v) => Ok(finish(ctx, v)),
         Err(c) => Err(c),
     }
+}
+
+/// Runs built-in `b` on `args`, whose count it takes (checked by the compiler).
+#[inline(always)]
+fn run_builtin<const N: usize>(ctx: &Ctx, b: &Builtin, mut args: [Value; N], site: Span) -> R {
+    let result = (b.run)(&ctx.vm, &mut args);
+    for v in args {
+        discard(v);
+    }
+    result.map_err(|m| RuntimeError::new(m, site).into())
 }
 
 /// A call in tail position: moves the `argc` arguments on top of the value stack into the
