@@ -320,18 +320,29 @@ fn part_missing() -> Ctrl {
     .into()
 }
 
+/// Where a new closure takes one captured variable from (see [`capture_env`]).
+#[derive(Clone, Copy)]
+enum CaptureAt {
+    /// A slot of the creating frame.
+    Slot(usize),
+    /// A part of the value in a slot of the creating frame (see [`Place::Part`]).
+    Part(usize, Part),
+    /// An entry of the creating closure's environment.
+    Env(usize),
+    /// The creating function itself.
+    SelfFn,
+}
+
 /// Builds a closure's environment from the creating frame.
 #[inline(always)]
-fn capture_env(ctx: &Ctx, clo: &Closure, from: &[CaptureFrom], slots: &[usize]) -> Values {
-    let captured = Values::try_build(from.len(), |i| {
-        Ok::<_, Infallible>(match &from[i] {
-            CaptureFrom::Local(_) => ctx.local(slots[i]).clone(),
+fn capture_env(ctx: &Ctx, clo: &Closure, plan: &[CaptureAt]) -> Values {
+    let captured = Values::try_build(plan.len(), |i| {
+        Ok::<_, Infallible>(match plan[i] {
+            CaptureAt::Slot(s) => ctx.local(s).clone(),
             // The arm that names the part runs only on a value that has it.
-            CaptureFrom::Part(_, part) => part_of(ctx.local(slots[i]), *part)
-                .cloned()
-                .unwrap_or_default(),
-            CaptureFrom::Capture(j, _) => clo.env.at(*j).clone(),
-            CaptureFrom::SelfFn => self_value(clo),
+            CaptureAt::Part(s, part) => part_of(ctx.local(s), part).cloned().unwrap_or_default(),
+            CaptureAt::Env(j) => clo.env.at(j).clone(),
+            CaptureAt::SelfFn => self_value(clo),
         })
     });
     match captured {
@@ -441,30 +452,33 @@ impl<'u> Compiler<'u> {
     /// Code that makes a closure of `f` in the current frame.
     fn closure_maker(&self, f: &FnIr) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
         let proto = self.function(f);
-        let (from, slots) = self.capture_plan(f);
-        move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &from, &slots))
+        let plan = self.capture_plan(f);
+        move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &plan))
     }
 
-    /// What a function captures, and from which slot of the enclosing frame (0 for what
-    /// does not come from a slot), for [`capture_env`].
-    fn capture_plan(&self, f: &FnIr) -> (Vec<CaptureFrom>, Vec<usize>) {
-        let from = f.captures.clone();
-        let slots = from
+    /// Where each variable a function captures comes from in the enclosing frame or
+    /// closure, for [`capture_env`].
+    fn capture_plan(&self, f: &FnIr) -> Vec<CaptureAt> {
+        f.captures
             .iter()
-            .map(|c| match c {
-                CaptureFrom::Local(v) | CaptureFrom::Part(v, _) => self.slot(*v),
-                _ => 0,
+            .map(|c| match *c {
+                CaptureFrom::Local(v) => CaptureAt::Slot(self.slot(v)),
+                CaptureFrom::Part(v) => match self.vars[v].alias {
+                    Some((of, part)) => CaptureAt::Part(self.slot(of), part),
+                    None => CaptureAt::Slot(self.slot(v)),
+                },
+                CaptureFrom::Capture(j, _) => CaptureAt::Env(j),
+                CaptureFrom::SelfFn => CaptureAt::SelfFn,
             })
-            .collect();
-        (from, slots)
+            .collect()
     }
 
     /// Code that captures the variables of a `handle` body: the body runs as a closure
     /// built on its own fiber's stack (see [`effects::Body`]), not as an `Rc<Closure>`.
     fn body_maker(&self, f: &FnIr) -> impl Fn(&Ctx, &Closure) -> effects::Body + 'static {
         let proto = self.function(f);
-        let (from, slots) = self.capture_plan(f);
-        move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &from, &slots))
+        let plan = self.capture_plan(f);
+        move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &plan))
     }
 
     /// The closure of a function that captures nothing, made once.
@@ -678,10 +692,16 @@ impl<'u> Compiler<'u> {
                     Box::new(move |ctx, _| read_local(ctx, slot))
                 }
             }
-            Place::Part(v, part) => {
-                let slot = self.slot(v);
-                Box::new(move |ctx, _| read_part(ctx, slot, part))
-            }
+            Place::Part(v) => match self.vars[v].alias {
+                Some((of, part)) => {
+                    let slot = self.slot(of);
+                    Box::new(move |ctx, _| read_part(ctx, slot, part))
+                }
+                None => {
+                    let slot = self.slot(v);
+                    Box::new(move |ctx, _| read_local(ctx, slot))
+                }
+            },
             Place::Capture(i, v) => {
                 if self.boxed(v) {
                     Box::new(move |_, clo| Ok(read_cell(clo.env.at(i))))
@@ -1438,6 +1458,10 @@ impl<'u> Compiler<'u> {
     fn simple_operand(&self, ir: &Ir) -> Option<Operand> {
         match ir {
             Ir::Get(Place::Local(v)) if !self.boxed(*v) => Some(Operand::Local(self.slot(*v))),
+            // A part that got a slot of its own (see [`Place::Part`]).
+            Ir::Get(Place::Part(v)) if self.vars[*v].alias.is_none() => {
+                Some(Operand::Local(self.slot(*v)))
+            }
             Ir::Get(Place::Capture(i, v)) if !self.boxed(*v) => Some(Operand::Capture(*i)),
             Ir::Const(Value::Int(i)) => Some(Operand::Int(*i)),
             _ => None,

@@ -29,10 +29,9 @@ pub struct VarInfo {
     pub slot: usize,
     /// Whether it lives in a shared cell rather than directly in its slot.
     pub boxed: bool,
-    /// For a name bound by a `match` arm to a field of a scrutinee that is a parameter or
-    /// another pattern's name: that variable and the field. Such a name has no slot of its
-    /// own (`slot` is meaningless): it is read from the scrutinee, which cannot change while
-    /// the arm runs (see [`Place::Part`]).
+    /// For a name that a `match` arm makes a part of its scrutinee (see [`Place::Part`]):
+    /// the scrutinee's variable and the part. Such a name has no slot of its own (`slot` is
+    /// meaningless).
     pub alias: Option<(VarId, Part)>,
 }
 
@@ -58,12 +57,13 @@ pub type FnCell = Rc<OnceCell<Rc<Closure>>>;
 pub enum Place {
     /// A local variable of the running function.
     Local(VarId),
-    /// A part of the value of a local variable of the running function (never a boxed
-    /// one): a name a `match` arm binds to a field of its scrutinee, when the scrutinee is
-    /// a parameter or a pattern's name. Nothing can assign such a variable, so while the arm
-    /// runs its slot holds the value the arm matched, and the name needs no slot of its own:
-    /// matching binds nothing, the frame is smaller, and each use reads the field.
-    Part(VarId, Part),
+    /// A local variable of the running function that a `match` arm may have made a *part*
+    /// of its scrutinee: a name of a flat pattern (`Node(l, v, r)`, `h :: t`) matched
+    /// against a parameter or another pattern's name, which nothing can assign while the
+    /// arm runs. If the name is used at most once, and not in a loop, it is an alias
+    /// ([`VarInfo::alias`]): the arm binds nothing to it, it takes no slot, and its use reads
+    /// the field from the scrutinee. Otherwise it is an ordinary local with a slot.
+    Part(VarId),
     /// The `i`th captured variable of the running closure; the `VarId` is the original.
     Capture(usize, VarId),
     /// A top-level `let` or `var`.
@@ -81,8 +81,8 @@ pub enum Place {
 pub enum CaptureFrom {
     /// A local variable of the creating function.
     Local(VarId),
-    /// A part of a local variable of the creating function (see [`Place::Part`]).
-    Part(VarId, Part),
+    /// A local variable of the creating function that may be a part (see [`Place::Part`]).
+    Part(VarId),
     /// A captured variable of the creating closure (`index`, original `VarId`).
     Capture(usize, VarId),
     /// The creating function itself.

@@ -91,6 +91,11 @@ struct VarMeta {
     captured_by_decl: bool,
     uses: usize,
     is_fn: bool,
+    /// How many loops of its function enclose its declaration.
+    loops: usize,
+    /// Whether it is used inside a loop that does not enclose its declaration (or by a
+    /// closure made there): for a part ([`Place::Part`]), a use that may run many times.
+    used_in_loop: bool,
 }
 
 /// Resolution state of one function being resolved.
@@ -104,9 +109,20 @@ struct FnCtx {
     self_var: Option<VarId>,
     is_decl: bool,
     is_main: bool,
+    /// How many loops enclose the code being resolved (their conditions and bodies).
+    loops: usize,
     /// Whether this is an operation clause of a handler.
     is_op_clause: bool,
     clause: Option<ClauseFacts>,
+}
+
+/// A flat pattern whose names were declared as parts of the scrutinee, before the arm is
+/// resolved (see [`Resolver::settle_parts`]).
+enum PartPattern {
+    /// `Name(a, _, …)`: the constructor and each field's name (`None` for `_`).
+    Ctor(Symbol, Vec<Option<VarId>>),
+    /// `h :: t`.
+    Cons(Option<VarId>, Option<VarId>),
 }
 
 /// What is learnt about a handler clause's use of its continuation.
@@ -216,6 +232,7 @@ impl<'e> Resolver<'e> {
     fn new_var(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
         let ctx = self.fns.last_mut().expect("a function context");
         let slot = ctx.nslots;
+        let loops = ctx.loops;
         ctx.nslots += 1;
         let id = self.vars.len();
         self.vars.push(VarInfo {
@@ -231,6 +248,8 @@ impl<'e> Resolver<'e> {
             captured_by_decl: false,
             uses: 0,
             is_fn: false,
+            loops,
+            used_in_loop: false,
         });
         id
     }
@@ -250,9 +269,10 @@ impl<'e> Resolver<'e> {
         v
     }
 
-    /// A name for `part` of local `of`, visible from now on: a variable without a slot
-    /// (see [`Place::Part`]).
-    fn declare_alias(&mut self, name: &str, of: VarId, part: Part) {
+    /// A name for `part` of local `of`, visible from now on: a variable without a slot,
+    /// until [`Resolver::settle_parts`] gives it one (see [`Place::Part`]).
+    fn declare_part(&mut self, name: &str, of: VarId, part: Part) -> VarId {
+        let loops = self.cur().loops;
         let id = self.vars.len();
         self.vars.push(VarInfo {
             name: name.to_string(),
@@ -267,8 +287,11 @@ impl<'e> Resolver<'e> {
             captured_by_decl: false,
             uses: 0,
             is_fn: false,
+            loops,
+            used_in_loop: false,
         });
         self.bind_name(name, id);
+        id
     }
 
     fn in_main_top_scope(&self) -> bool {
@@ -293,7 +316,9 @@ impl<'e> Resolver<'e> {
         let cur = self.fns.len() - 1;
         for level in (0..=cur).rev() {
             if let Some(v) = self.lookup_local(level, name) {
-                self.meta[v].uses += 1;
+                let m = &mut self.meta[v];
+                m.uses += 1;
+                m.used_in_loop |= self.fns[level].loops > m.loops;
                 return Some(self.capture_chain(level, v));
             }
         }
@@ -307,16 +332,18 @@ impl<'e> Resolver<'e> {
     /// Threads variable `v` of function `level` into the current function as a capture.
     fn capture_chain(&mut self, level: usize, v: VarId) -> Place {
         let cur = self.fns.len() - 1;
-        let alias = self.vars[v].alias;
+        let part = self.vars[v].alias.is_some();
         if level == cur {
-            return match alias {
-                Some((of, part)) => Place::Part(of, part),
-                None => Place::Local(v),
+            return if part {
+                Place::Part(v)
+            } else {
+                Place::Local(v)
             };
         }
-        let mut from = match alias {
-            Some((of, part)) => CaptureFrom::Part(of, part),
-            None => CaptureFrom::Local(v),
+        let mut from = if part {
+            CaptureFrom::Part(v)
+        } else {
+            CaptureFrom::Local(v)
         };
         let mut place = Place::Local(v);
         for l in level + 1..=cur {
@@ -790,8 +817,13 @@ impl<'e> Resolver<'e> {
             ExprKind::Unary(ast::UnOp::Not, a) => Ir::Not(self.boxed(a)?, span),
             ExprKind::Index(a, i) => Ir::Index(self.boxed(a)?, self.boxed(i)?, span),
             ExprKind::While(c, body) => {
-                let c = self.boxed(c)?;
-                Ir::While(c, Box::new(self.block(body, false)?), span)
+                self.cur().loops += 1;
+                let parts = self
+                    .boxed(c)
+                    .and_then(|c| Ok((c, self.block(body, false)?)));
+                self.cur().loops -= 1;
+                let (c, body) = parts?;
+                Ir::While(c, Box::new(body), span)
             }
             ExprKind::For(bind, iter, body) => self.for_loop(bind, iter, body, span)?,
             ExprKind::Lambda(params, body) => Ir::Lambda(Rc::new(self.function_like(
@@ -834,7 +866,9 @@ impl<'e> Resolver<'e> {
         };
         self.cur().scopes.push(Vec::new());
         let b = self.bind_pat(bind, false, true);
+        self.cur().loops += 1;
         let body = self.block(body, false);
+        self.cur().loops -= 1;
         self.cur().scopes.pop();
         let body = Box::new(body?);
         Ok(match head {
@@ -848,8 +882,9 @@ impl<'e> Resolver<'e> {
     fn arm(&mut self, arm: &ast::Arm, of: Option<VarId>, tail: bool) -> Res<Arm> {
         self.cur().scopes.push(Vec::new());
         let result = (|| {
-            let pat = match of.and_then(|of| self.part_pattern(&arm.pattern, of)) {
-                Some(pat) => pat,
+            let parts = of.and_then(|of| self.part_pattern(&arm.pattern, of));
+            let pat = match parts {
+                Some(_) => Pat::Wild,
                 None => self.pattern(&arm.pattern)?,
             };
             let guard = arm
@@ -858,6 +893,10 @@ impl<'e> Resolver<'e> {
                 .map(|g| self.expr(g, false))
                 .transpose()?;
             let body = self.expr(&arm.body, tail)?;
+            let pat = match parts {
+                Some(parts) => self.settle_parts(parts),
+                None => pat,
+            };
             Ok(Arm { pat, guard, body })
         })();
         self.cur().scopes.pop();
@@ -875,28 +914,52 @@ impl<'e> Resolver<'e> {
 
     /// A constructor pattern whose fields are all names or `_`, or `h :: t` with names or
     /// `_`, matched against local `of` (see [`Resolver::never_reassigned`]): its names are
-    /// declared as parts of `of` and the pattern binds nothing. `None` for other patterns.
-    fn part_pattern(&mut self, p: &Pattern, of: VarId) -> Option<Pat> {
+    /// declared as parts of `of`, to be settled once the arm is resolved. `None` for other
+    /// patterns.
+    fn part_pattern(&mut self, p: &Pattern, of: VarId) -> Option<PartPattern> {
         let simple = |p: &Pattern| matches!(p, Pattern::Bind(_) | Pattern::Wildcard(_));
+        let mut part = |p: &Pattern, part| match p {
+            Pattern::Bind(name) => Some(self.declare_part(&name.name, of, part)),
+            _ => None,
+        };
         match p {
             Pattern::Ctor(id, args, _) if !args.is_empty() && args.iter().all(simple) => {
-                for (i, arg) in args.iter().enumerate() {
-                    if let Pattern::Bind(name) = arg {
-                        self.declare_alias(&name.name, of, Part::Field(i));
-                    }
-                }
-                let wild = std::iter::repeat_with(|| Pat::Wild).take(args.len());
-                Some(Pat::Ctor(Symbol::intern(&id.name), wild.collect()))
+                let fields = args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, arg)| part(arg, Part::Field(i)))
+                    .collect();
+                Some(PartPattern::Ctor(Symbol::intern(&id.name), fields))
             }
             Pattern::Cons(h, t, _) if simple(h) && simple(t) => {
-                for (part, p) in [(Part::Head, h), (Part::Tail, t)] {
-                    if let Pattern::Bind(name) = &**p {
-                        self.declare_alias(&name.name, of, part);
-                    }
-                }
-                Some(Pat::Cons(Box::new(Pat::Wild), Box::new(Pat::Wild)))
+                let head = part(h, Part::Head);
+                Some(PartPattern::Cons(head, part(t, Part::Tail)))
             }
             _ => None,
+        }
+    }
+
+    /// The pattern of an arm whose names were declared as parts (see [`Place::Part`]), now
+    /// that its uses are known: a name used at most once, and not in a loop, stays a part
+    /// and the pattern binds nothing to it; any other gets a slot of its own and is bound
+    /// to it as usual (a read through the scrutinee each time would cost more than one
+    /// copy into a slot).
+    fn settle_parts(&mut self, parts: PartPattern) -> Pat {
+        let mut settle = |v: Option<VarId>| match v {
+            Some(v) if self.meta[v].uses > 1 || self.meta[v].used_in_loop => {
+                let f = self.fns.last_mut().expect("a function context");
+                self.vars[v].slot = f.nslots;
+                self.vars[v].alias = None;
+                f.nslots += 1;
+                Pat::Bind(v)
+            }
+            _ => Pat::Wild,
+        };
+        match parts {
+            PartPattern::Ctor(sym, fields) => {
+                Pat::Ctor(sym, fields.into_iter().map(settle).collect())
+            }
+            PartPattern::Cons(h, t) => Pat::Cons(Box::new(settle(h)), Box::new(settle(t))),
         }
     }
 
