@@ -304,7 +304,18 @@ fn part_of(v: &Value, part: Part) -> Option<&Value> {
 fn read_part(ctx: &Ctx, slot: usize, part: Part) -> R {
     match part_of(ctx.local(slot), part) {
         Some(v) => Ok(copy_value(v)),
-        None => Err(part_missing()),
+        None => boxed_part(ctx.local(slot), part).ok_or_else(part_missing),
+    }
+}
+
+/// `part` of the value in the cell `v` holds: the scrutinee of a part may be a boxed `let`
+/// (one captured by a function declared before it), whose cell is written only when
+/// the `let` runs.
+#[cold]
+fn boxed_part(v: &Value, part: Part) -> Option<Value> {
+    match v {
+        Value::Cell(c) => part_of(&c.borrow(), part).cloned(),
+        _ => None,
     }
 }
 
@@ -340,7 +351,10 @@ fn capture_env(ctx: &Ctx, clo: &Closure, plan: &[CaptureAt]) -> Values {
         Ok::<_, Infallible>(match plan[i] {
             CaptureAt::Slot(s) => ctx.local(s).clone(),
             // The arm that names the part runs only on a value that has it.
-            CaptureAt::Part(s, part) => part_of(ctx.local(s), part).cloned().unwrap_or_default(),
+            CaptureAt::Part(s, part) => match part_of(ctx.local(s), part) {
+                Some(v) => v.clone(),
+                None => boxed_part(ctx.local(s), part).unwrap_or_default(),
+            },
             CaptureAt::Env(j) => clo.env.at(j).clone(),
             CaptureAt::SelfFn => self_value(clo),
         })

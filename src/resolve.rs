@@ -903,13 +903,16 @@ impl<'e> Resolver<'e> {
         result
     }
 
-    /// Whether local `v` keeps its value for as long as it is in scope: a parameter or a
-    /// pattern's name (never boxed: immutable and initialised before any code that could
-    /// capture it runs), with a slot of its own. Tail calls write parameters' slots, but
-    /// only after evaluating every argument, as control leaves the function's body.
+    /// Whether local `v` keeps its value while the code in its scope that follows runs: an
+    /// immutable variable with a slot of its own (a parameter, a `let`, a pattern's or a
+    /// `for` loop's name). Only its binding writes it, and that runs again only once
+    /// control has left such code (the next round of a loop, the next call). Tail calls
+    /// write parameters' slots, but only after evaluating every argument, as control leaves
+    /// the function's body. A `let` may be boxed (captured by a function declared before
+    /// it): its cell is written only by the `let` too.
     fn never_reassigned(&self, v: VarId) -> bool {
         let m = &self.meta[v];
-        !m.mutable && m.initialised_early && !m.is_fn && self.vars[v].alias.is_none()
+        !m.mutable && !m.is_fn && self.vars[v].alias.is_none()
     }
 
     /// A constructor pattern whose fields are all names or `_`, or `h :: t` with names or
