@@ -12,12 +12,11 @@
 //! Printing follows LANGUAGE.md: `println` prints a top-level string without quotes; inside
 //! data strings are quoted and escaped.
 
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt::Write;
 use std::rc::Rc;
 
-use crate::runtime::value::Value;
+use crate::runtime::value::{ArrayCell, Value};
 
 /// The text `print(v)` writes: strings unquoted at top level.
 pub fn show(v: &Value) -> String {
@@ -54,7 +53,7 @@ enum Item {
 }
 
 /// The address of an array, which identifies it while it is alive.
-fn array_id(a: &Rc<RefCell<Vec<Value>>>) -> usize {
+fn array_id(a: &Rc<ArrayCell>) -> usize {
     Rc::as_ptr(a) as usize
 }
 

@@ -5,8 +5,10 @@
 //! allocates. Lists are immutable cons cells; arrays are the only mutable aggregate.
 //!
 //! Invariant: dropping a value never recurses deeper than a constant number of native frames,
-//! however long a list or deep a tree is. Heap nodes hand their uniquely owned children to
-//! `drop_iteratively`, which empties them with an explicit work list.
+//! however long a list or deep a tree is, whatever holds the next level: a list cell, tuple,
+//! constructor, array, closure or shared variable (the *nodes*). Nodes hand the children
+//! that they own, or will own once their own other references to them are gone
+//! (`Node(t, v, t)`), to `drop_iteratively`, which empties them with an explicit work list.
 
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
@@ -44,7 +46,7 @@ pub enum Value {
     /// A constructor applied to arguments, such as `Node(l, 1, r)`.
     Ctor(Rc<CtorValue>),
     /// A mutable array.
-    Array(Rc<RefCell<Vec<Value>>>),
+    Array(Rc<ArrayCell>),
     /// A kont function (closure).
     Func(Rc<Closure>),
     /// A built-in function.
@@ -58,6 +60,27 @@ pub enum Value {
 
 /// The storage of a captured mutable variable.
 pub type VarCell = RefCell<Value>;
+
+/// The storage of an array: its elements, which dropping the array drops without native
+/// recursion (arrays may nest a million deep).
+pub struct ArrayCell(RefCell<Vec<Value>>);
+
+impl std::ops::Deref for ArrayCell {
+    type Target = RefCell<Vec<Value>>;
+
+    fn deref(&self) -> &RefCell<Vec<Value>> {
+        &self.0
+    }
+}
+
+impl Drop for ArrayCell {
+    fn drop(&mut self) {
+        let items = self.0.get_mut();
+        if may_recurse(items) {
+            drop_iteratively(std::mem::take(items).into_iter());
+        }
+    }
+}
 
 /// A cons cell of a list.
 pub struct ConsCell {
@@ -109,15 +132,23 @@ impl Default for Values {
 }
 
 impl Drop for Values {
-    /// Drops the `len` values held inline, each checked inline for an immediate; the array's
-    /// own drop glue would call `Value`'s for every entry, the unused ones included (three
-    /// calls for any closure or constructor, whatever it holds).
+    /// Drops the values (the fields of a constructor or tuple, the variables a closure
+    /// captured) one by one, each checked inline for an immediate; the array's own drop
+    /// glue would call `Value`'s for every entry, the unused ones included (three calls for
+    /// any closure or constructor, whatever it holds). Values among which there are nodes
+    /// go to [`drop_nodes`]: from the first that could own children once this node's
+    /// references to it are gone (`Node(t, v, t)`), the rest are dropped without native
+    /// recursion, as such values nest a million deep.
     fn drop(&mut self) {
-        if let Values::Inline { len, vals } = self {
+        if let Values::Inline { len, vals } = self
+            && !vals.iter().take(*len).any(is_node)
+        {
             for v in vals.iter_mut().take(*len) {
                 discard(std::mem::take(v));
             }
+            return;
         }
+        drop_nodes(self);
     }
 }
 
@@ -300,7 +331,7 @@ impl Value {
 
     /// A new mutable array.
     pub fn array(items: Vec<Value>) -> Value {
-        Value::Array(Rc::new(RefCell::new(items)))
+        Value::Array(Rc::new(ArrayCell(RefCell::new(items))))
     }
 
     /// The name of this value's kind, for error messages (`int`, `string`, `list`, …).
@@ -392,15 +423,63 @@ thread_local! {
     static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Whether `v` is a node that holds other values that may be nodes (a list cell, tuple,
+/// constructor, array, closure or shared variable): dropping it may reach them.
+pub(crate) fn is_node(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Cons(_)
+            | Value::Tuple(_)
+            | Value::Ctor(_)
+            | Value::Array(_)
+            | Value::Func(_)
+            | Value::Cell(_)
+    )
+}
+
 /// Whether dropping `v` could recurse: it is the last reference to a node with children.
 fn owns_children(v: &Value) -> bool {
+    holds_children(v, 1)
+}
+
+/// Whether `v` is a node with children that has at most `refs` references: dropping
+/// `refs` of them could recurse. A closure or a shared variable counts only if it holds a
+/// node itself (most closures capture none, and are dropped as they are).
+fn holds_children(v: &Value, refs: usize) -> bool {
     match v {
-        Value::Cons(rc) => Rc::strong_count(rc) == 1,
-        Value::Tuple(rc) => Rc::strong_count(rc) == 1,
-        Value::Ctor(rc) => Rc::strong_count(rc) == 1,
-        Value::Array(rc) => Rc::strong_count(rc) == 1,
+        Value::Cons(rc) => Rc::strong_count(rc) <= refs,
+        Value::Tuple(rc) => Rc::strong_count(rc) <= refs,
+        Value::Ctor(rc) => Rc::strong_count(rc) <= refs,
+        Value::Array(rc) => Rc::strong_count(rc) <= refs,
+        Value::Func(rc) => Rc::strong_count(rc) <= refs && rc.env.iter().any(is_node),
+        Value::Cell(rc) => {
+            Rc::strong_count(rc) <= refs && rc.try_borrow().is_ok_and(|v| is_node(&v))
+        }
         _ => false,
     }
+}
+
+/// Drops `values`, some of which are nodes, one by one; from the first that could own
+/// children once this node's references to it are gone, without native recursion (see
+/// [`Values`]'s `Drop`).
+#[inline(never)]
+fn drop_nodes(values: &mut [Value]) {
+    let n = values.len();
+    for i in 0..n {
+        if holds_children(&values[i], n) {
+            drop_iteratively(values[i..].iter_mut().map(std::mem::take));
+            return;
+        }
+        discard(std::mem::take(&mut values[i]));
+    }
+}
+
+/// Whether dropping `values` as they are could recurse: one of them owns children, or
+/// would once the others that refer to it are gone (`Node(t, v, t)`, `t :: t`).
+fn may_recurse(values: &[Value]) -> bool {
+    values
+        .iter()
+        .any(|v| is_node(v) && holds_children(v, values.len()))
 }
 
 /// Drops `children` without native recursion: the outermost call runs a loop over a work list
@@ -427,49 +506,30 @@ impl Drop for ConsCell {
     fn drop(&mut self) {
         // The common case, a cell whose tail is shared and whose head owns no children:
         // nothing to walk, the fields are dropped as they are.
-        if !owns_children(&self.tail) && !owns_children(&self.head) {
+        if !holds_children(&self.tail, 2) && !holds_children(&self.head, 2) {
             return;
         }
-        let mut tail = std::mem::take(&mut self.tail);
-        let head = std::mem::take(&mut self.head);
         let mut heads = Vec::new();
-        if owns_children(&head) {
-            heads.push(head);
-        }
+        // A head that owns no children is dropped at once: if it is the tail too
+        // (`t :: t`), the tail is then the last reference, and is walked.
+        let mut keep = |head: Value| {
+            if owns_children(&head) {
+                heads.push(head);
+            }
+        };
+        keep(std::mem::take(&mut self.head));
+        let mut tail = std::mem::take(&mut self.tail);
         // Walk the uniquely owned spine of the list without recursion.
         while let Value::Cons(rc) = tail {
             match Rc::try_unwrap(rc) {
                 Ok(mut cell) => {
+                    keep(std::mem::take(&mut cell.head));
                     tail = std::mem::take(&mut cell.tail);
-                    let h = std::mem::take(&mut cell.head);
-                    if owns_children(&h) {
-                        heads.push(h);
-                    }
                 }
                 Err(_) => break,
             }
         }
         drop_iteratively(heads.into_iter());
-    }
-}
-
-impl Drop for Fields {
-    fn drop(&mut self) {
-        drop_fields(&mut self.0);
-    }
-}
-
-impl Drop for CtorValue {
-    fn drop(&mut self) {
-        drop_fields(&mut self.fields);
-    }
-}
-
-/// Drops the fields that own children without native recursion; the others (and the
-/// emptied slots) are dropped with `fields`.
-fn drop_fields(fields: &mut Values) {
-    if fields.iter().any(owns_children) {
-        drop_iteratively(fields.iter_mut().map(std::mem::take));
     }
 }
 
@@ -607,6 +667,34 @@ mod tests {
             chain = Value::ctor(name, fields);
         }
         drop(chain);
+    }
+
+    #[test]
+    fn dropping_a_deep_chain_shared_with_a_sibling_does_not_recurse() {
+        let name = Symbol::intern("Node");
+        let mut chain = Value::Unit;
+        for i in 0..1_000_000 {
+            chain = Value::ctor(name, vec![chain.clone(), Value::Int(i), chain]);
+        }
+        drop(chain);
+    }
+
+    #[test]
+    fn dropping_a_deep_list_whose_heads_are_their_tails_does_not_recurse() {
+        let mut list = Value::Nil;
+        for _ in 0..1_000_000 {
+            list = Value::cons(list.clone(), list);
+        }
+        drop(list);
+    }
+
+    #[test]
+    fn dropping_deeply_nested_arrays_does_not_recurse() {
+        let mut a = Value::Int(0);
+        for _ in 0..1_000_000 {
+            a = Value::array(vec![a.clone(), a]);
+        }
+        drop(a);
     }
 
     #[test]
