@@ -137,6 +137,59 @@ struct ClauseFacts {
 /// native stack.
 pub const MAX_NESTING: usize = 100_000;
 
+/// How deeply patterns (and the names and tuples of `let` and `for`) may nest, a list
+/// pattern `[p, q, …]` counting a level per element. Matching one recurses natively once
+/// per level, on the stack of a continuation, between two checks of it: 1,000 levels take
+/// well under the stack's red zone (about 50 bytes each).
+pub const MAX_PATTERN_NESTING: usize = 1_000;
+
+/// How deeply `p` nests (a name or literal is one level), counted without recursion.
+fn pattern_depth(p: &Pattern) -> usize {
+    let mut deepest = 0;
+    let mut work = vec![(p, 1)];
+    while let Some((p, depth)) = work.pop() {
+        deepest = deepest.max(depth);
+        match p {
+            Pattern::Tuple(items, _) | Pattern::Ctor(_, items, _) | Pattern::Or(items, _) => {
+                work.extend(items.iter().map(|q| (q, depth + 1)));
+            }
+            // `[p, q]` is `p :: q :: []`.
+            Pattern::List(items, _) => {
+                deepest = deepest.max(depth + items.len());
+                work.extend(items.iter().enumerate().map(|(i, q)| (q, depth + i + 1)));
+            }
+            Pattern::Cons(h, t, _) => work.extend([(&**h, depth + 1), (&**t, depth + 1)]),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// How deeply the left-hand side of a `let` or `for` nests, counted without recursion.
+fn bind_depth(p: &BindPat) -> usize {
+    let mut deepest = 0;
+    let mut work = vec![(p, 1)];
+    while let Some((p, depth)) = work.pop() {
+        deepest = deepest.max(depth);
+        if let BindPat::Tuple(items, _) = p {
+            work.extend(items.iter().map(|q| (q, depth + 1)));
+        }
+    }
+    deepest
+}
+
+/// The error for a pattern nested deeper than [`MAX_PATTERN_NESTING`] levels.
+fn check_pattern_depth(depth: usize, span: Span) -> Res<()> {
+    if depth <= MAX_PATTERN_NESTING {
+        return Ok(());
+    }
+    Err(CompileError::new(
+        format!("pattern nested too deeply (more than {MAX_PATTERN_NESTING} levels)"),
+        span,
+    )
+    .hint("match in steps: name an inner part and match it in the arm"))
+}
+
 struct Resolver<'e> {
     env: &'e mut Env,
     /// Current expression nesting depth.
@@ -467,6 +520,7 @@ impl<'e> Resolver<'e> {
                 ..
             } => {
                 let value = self.expr(value, false)?;
+                check_pattern_depth(bind_depth(pattern), pattern.span())?;
                 if self.in_main_top_scope() {
                     return self.global_let(pattern, *mutable, value);
                 }
@@ -864,6 +918,7 @@ impl<'e> Resolver<'e> {
             ast::ForIter::Range(a, b) => (Some(self.boxed(a)?), self.boxed(b)?),
             ast::ForIter::Expr(e) => (None, self.boxed(e)?),
         };
+        check_pattern_depth(bind_depth(bind), bind.span())?;
         self.cur().scopes.push(Vec::new());
         let b = self.bind_pat(bind, false, true);
         self.cur().loops += 1;
@@ -880,6 +935,7 @@ impl<'e> Resolver<'e> {
     /// Resolves a `match` arm; `of` is the scrutinee if it is a local whose slot nothing
     /// writes while the arm runs, so that a flat pattern's names can be its parts.
     fn arm(&mut self, arm: &ast::Arm, of: Option<VarId>, tail: bool) -> Res<Arm> {
+        check_pattern_depth(pattern_depth(&arm.pattern), arm.pattern.span())?;
         self.cur().scopes.push(Vec::new());
         let result = (|| {
             let parts = of.and_then(|of| self.part_pattern(&arm.pattern, of));

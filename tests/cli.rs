@@ -616,6 +616,43 @@ fn deeply_nested_expressions_run() {
 }
 
 #[test]
+fn deeply_nested_patterns_match_or_are_rejected() {
+    // Matching a nested pattern recurses natively once per level, unchecked: up to the
+    // limit it fits in the red zone of any continuation's stack, even at the bottom of a
+    // deep recursion in a handled computation (past it, on a stack without a guard page,
+    // it overwrote the neighbouring stack and kont died with SIGSEGV).
+    let dir = TempDir::new("deep_patterns");
+    let n = 1_000;
+    let program = |depth: usize| {
+        let (inner, open, close) = (depth - 1, "W(".repeat(depth - 1), ")".repeat(depth - 1));
+        let tuple_open = "(".repeat(depth - 1);
+        let tuple_close = ", _)".repeat(depth - 1);
+        format!(
+            "effect Ask()\n\
+             fn build(i, acc) {{ if i == 0 {{ acc }} else {{ build(i - 1, W(acc)) }} }}\n\
+             let v = build({inner}, 7);\n\
+             fn m(w) {{ match w {{ {open}x{close} => x, _ => 0 }} }}\n\
+             fn deep(d) {{ if d == 0 {{ m(v) }} else {{ 1 + deep(d - 1) }} }}\n\
+             println(handle deep(50000) with {{ Ask(), k => resume k(1) }});\n\
+             fn tup(i, acc) {{ if i == 0 {{ acc }} else {{ tup(i - 1, (acc, 0)) }} }}\n\
+             let t = tup({inner}, 5);\n\
+             fn lt(d) {{ if d == 0 {{ let {tuple_open}a{tuple_close} = t; a }} else {{ 1 + lt(d - 1) }} }}\n\
+             println(handle lt(50000) with {{ Ask(), k => resume k(1) }});\n"
+        )
+    };
+    dir.write("limit.kont", program(n));
+    run(dir.path(), &["limit.kont"]).ok("50007\n50005\n");
+    dir.write("past.kont", program(n + 1));
+    run(dir.path(), &["past.kont"]).error(2, "pattern nested too deeply (more than 1000 levels)");
+    let list = format!(
+        "match [] {{ [{}] => 1, _ => 0 }};\n",
+        vec!["_"; n].join(", ")
+    );
+    dir.write("list.kont", &list);
+    run(dir.path(), &["list.kont"]).error(2, "pattern nested too deeply");
+}
+
+#[test]
 fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
     // A tail-resumptive clause runs on the suspending stack (the fast path) or after the
     // computation was suspended (`KONT_FAST_RESUME=0`); an error in it must not show the

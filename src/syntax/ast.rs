@@ -145,6 +145,16 @@ pub enum BindPat {
     Tuple(Vec<BindPat>, Span),
 }
 
+impl BindPat {
+    /// The pattern's span.
+    pub fn span(&self) -> Span {
+        match self {
+            BindPat::Name(id) => id.span,
+            BindPat::Wildcard(s) | BindPat::Tuple(_, s) => *s,
+        }
+    }
+}
+
 /// `{ s1; s2; e }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
