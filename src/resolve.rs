@@ -283,16 +283,28 @@ impl<'e> Resolver<'e> {
     }
 
     fn new_var(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
-        let ctx = self.fns.last_mut().expect("a function context");
+        let ctx = self.cur();
         let slot = ctx.nslots;
-        let loops = ctx.loops;
         ctx.nslots += 1;
+        self.push_var(name, slot, None, mutable, early)
+    }
+
+    /// Records a new variable of the current function.
+    fn push_var(
+        &mut self,
+        name: &str,
+        slot: usize,
+        alias: Option<(VarId, Part)>,
+        mutable: bool,
+        early: bool,
+    ) -> VarId {
+        let loops = self.cur().loops;
         let id = self.vars.len();
         self.vars.push(VarInfo {
             name: name.to_string(),
             slot,
             boxed: false,
-            alias: None,
+            alias,
         });
         self.meta.push(VarMeta {
             mutable,
@@ -325,24 +337,7 @@ impl<'e> Resolver<'e> {
     /// A name for `part` of local `of`, visible from now on: a variable without a slot,
     /// until [`Resolver::settle_parts`] gives it one (see [`Place::Part`]).
     fn declare_part(&mut self, name: &str, of: VarId, part: Part) -> VarId {
-        let loops = self.cur().loops;
-        let id = self.vars.len();
-        self.vars.push(VarInfo {
-            name: name.to_string(),
-            slot: usize::MAX,
-            boxed: false,
-            alias: Some((of, part)),
-        });
-        self.meta.push(VarMeta {
-            mutable: false,
-            initialised_early: true,
-            captured: false,
-            captured_by_decl: false,
-            uses: 0,
-            is_fn: false,
-            loops,
-            used_in_loop: false,
-        });
+        let id = self.push_var(name, usize::MAX, Some((of, part)), false, true);
         self.bind_name(name, id);
         id
     }

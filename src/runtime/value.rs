@@ -425,7 +425,7 @@ thread_local! {
 
 /// Whether `v` is a node that holds other values that may be nodes (a list cell, tuple,
 /// constructor, array, closure or shared variable): dropping it may reach them.
-pub(crate) fn is_node(v: &Value) -> bool {
+fn is_node(v: &Value) -> bool {
     matches!(
         v,
         Value::Cons(_)
