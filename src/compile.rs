@@ -299,13 +299,19 @@ fn part_of(v: &Value, part: Part) -> Option<&Value> {
     }
 }
 
+/// `part` of the scrutinee `v` holds (see [`Place::Part`]), if it has it.
+#[inline(always)]
+fn part_value(v: &Value, part: Part) -> Option<Value> {
+    match part_of(v, part) {
+        Some(v) => Some(copy_value(v)),
+        None => boxed_part(v, part),
+    }
+}
+
 /// Reads `part` of local `slot` (see [`Place::Part`]).
 #[inline(always)]
 fn read_part(ctx: &Ctx, slot: usize, part: Part) -> R {
-    match part_of(ctx.local(slot), part) {
-        Some(v) => Ok(copy_value(v)),
-        None => boxed_part(ctx.local(slot), part).ok_or_else(part_missing),
-    }
+    part_value(ctx.local(slot), part).ok_or_else(part_missing)
 }
 
 /// `part` of the value in the cell `v` holds: the scrutinee of a part may be a boxed `let`
@@ -351,10 +357,7 @@ fn capture_env(ctx: &Ctx, clo: &Closure, plan: &[CaptureAt]) -> Values {
         Ok::<_, Infallible>(match plan[i] {
             CaptureAt::Slot(s) => ctx.local(s).clone(),
             // The arm that names the part runs only on a value that has it.
-            CaptureAt::Part(s, part) => match part_of(ctx.local(s), part) {
-                Some(v) => v.clone(),
-                None => boxed_part(ctx.local(s), part).unwrap_or_default(),
-            },
+            CaptureAt::Part(s, part) => part_value(ctx.local(s), part).unwrap_or_default(),
             CaptureAt::Env(j) => clo.env.at(j).clone(),
             CaptureAt::SelfFn => self_value(clo),
         })

@@ -59,8 +59,8 @@ pub enum Place {
     Local(VarId),
     /// A local variable of the running function that a `match` arm may have made a *part*
     /// of its scrutinee: a name of a flat pattern (`Node(l, v, r)`, `h :: t`) matched
-    /// against a parameter or another pattern's name, which nothing can assign while the
-    /// arm runs. If the name is used at most once, and not in a loop, it is an alias
+    /// against an immutable local (a parameter, a `let`, a pattern's or a `for` loop's
+    /// name), which nothing can assign while the arm runs. If the name is used at most once, and not in a loop, it is an alias
     /// ([`VarInfo::alias`]): the arm binds nothing to it, it takes no slot, and its use reads
     /// the field from the scrutinee. Otherwise it is an ordinary local with a slot.
     Part(VarId),

@@ -75,10 +75,7 @@ impl std::ops::Deref for ArrayCell {
 
 impl Drop for ArrayCell {
     fn drop(&mut self) {
-        let items = self.0.get_mut();
-        if may_recurse(items) {
-            drop_iteratively(std::mem::take(items).into_iter());
-        }
+        drop_nodes(self.0.get_mut());
     }
 }
 
@@ -459,9 +456,9 @@ fn holds_children(v: &Value, refs: usize) -> bool {
     }
 }
 
-/// Drops `values`, some of which are nodes, one by one; from the first that could own
-/// children once this node's references to it are gone, without native recursion (see
-/// [`Values`]'s `Drop`).
+/// Drops `values` (the fields of a node, the elements of an array) one by one; from the
+/// first that could own children once this node's references to it are gone
+/// (`Node(t, v, t)`), without native recursion.
 #[inline(never)]
 fn drop_nodes(values: &mut [Value]) {
     let n = values.len();
@@ -472,14 +469,6 @@ fn drop_nodes(values: &mut [Value]) {
         }
         discard(std::mem::take(&mut values[i]));
     }
-}
-
-/// Whether dropping `values` as they are could recurse: one of them owns children, or
-/// would once the others that refer to it are gone (`Node(t, v, t)`, `t :: t`).
-fn may_recurse(values: &[Value]) -> bool {
-    values
-        .iter()
-        .any(|v| is_node(v) && holds_children(v, values.len()))
 }
 
 /// Drops `children` without native recursion: the outermost call runs a loop over a work list
