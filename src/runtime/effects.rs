@@ -43,7 +43,7 @@
 //! `Rc` cycle (continuation → fiber → frame → cell → continuation) and is not reclaimed;
 //! `discontinue` it (or resume it to the end) to free it. See `docs/effects.md`.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::{Rc, Weak};
 
 use crate::ir::OpId;
@@ -159,49 +159,110 @@ impl Args {
     }
 }
 
-/// Values in flight during a stack switch (see the module docs).
+/// Values in flight during a stack switch (see the module docs): one slot for each kind
+/// of switch, so that each side moves only the words its kind needs and tells the kind from
+/// the stack layer's [`Event`], not from a tag in the slot.
 #[derive(Default)]
-pub enum Transfer {
-    /// Nothing.
+pub struct Transfer {
+    /// To a fiber being resumed: its arguments (a fresh `cont` continuation) or the value of
+    /// its `suspend`.
+    resume: Cell<Args>,
+    /// From a fiber that suspended: the operation, for its handler's clause.
+    suspended: Cell<Option<Suspension>>,
+    /// From a fiber (or stack extension) that finished.
+    finished: Cell<Outcome>,
+}
+
+/// An operation on its way to the clause that handles it, across the switch of a suspend.
+struct Suspension {
+    /// The clause that handles the operation.
+    clause: Rc<Closure>,
+    /// How the clause may run.
+    kind: ClauseKind,
+    /// The operation's arguments.
+    args: Args,
+    /// The captured continuation.
+    k: Rc<Continuation>,
+}
+
+/// How a fiber's function (or a stack extension's job) finished.
+#[derive(Default)]
+enum Outcome {
+    /// Not yet written.
     #[default]
     Empty,
-    /// Resuming: the arguments (a fresh `cont` continuation) or the value of `suspend`.
-    Resume(Args),
-    /// A fiber's function returned this value.
+    /// It returned this value.
     Returned(Value),
-    /// A fiber's function failed with this error.
+    /// It failed with this error.
     Failed(Box<RuntimeError>),
-    /// A fiber was cancelled and has unwound.
+    /// It was cancelled and has unwound.
     Aborted,
-    /// A fiber was unwound by a clause value (or error) escaping to the handler on the given
+    /// It was unwound by a clause value (or error) escaping to the handler on the given
     /// fiber.
     Escaped(FiberId, Escaping),
     /// A stack extension finished a call: the continuation's state and the call's result.
     Extended(Box<Ctx>, R),
-    /// A fiber suspended with an operation to the handler whose clause is `clause`.
-    Suspended {
-        /// The clause that handles the operation.
-        clause: Rc<Closure>,
-        /// How the clause may run.
-        kind: ClauseKind,
-        /// The operation's arguments.
-        args: Args,
-        /// The captured continuation.
-        k: Rc<Continuation>,
-    },
 }
 
-/// A one-shot continuation: the segment of fibers to resume, until it is taken.
+impl Transfer {
+    /// Writes the values of a resume. The other side has taken the last ones, so there is
+    /// normally nothing to drop: checked inline, without a call to the drop glue.
+    #[inline(always)]
+    fn put_resume(&self, args: Args) {
+        match self.resume.replace(args) {
+            Args::None => {}
+            old => drop(old),
+        }
+    }
+
+    /// Takes the values of a resume (none if there were none).
+    #[inline(always)]
+    fn take_resume(&self) -> Args {
+        self.resume.take()
+    }
+
+    /// Writes an operation for its handler (see [`Transfer::put_resume`]).
+    #[inline(always)]
+    fn put_suspended(&self, s: Suspension) {
+        if let Some(old) = self.suspended.replace(Some(s)) {
+            drop(old);
+        }
+    }
+
+    /// Takes the operation a fiber suspended with.
+    #[inline(always)]
+    fn take_suspended(&self) -> Option<Suspension> {
+        self.suspended.take()
+    }
+
+    /// Writes how a fiber finished (see [`Transfer::put_resume`]; a cancelled fiber's
+    /// `Aborted` may be left over, as no one waits for it).
+    #[inline(always)]
+    fn put_finished(&self, outcome: Outcome) {
+        match self.finished.replace(outcome) {
+            Outcome::Empty => {}
+            old => drop(old),
+        }
+    }
+
+    /// Takes how a fiber finished.
+    #[inline(always)]
+    fn take_finished(&self) -> Outcome {
+        self.finished.take()
+    }
+}
+
+/// A one-shot continuation: a suspended computation (one or more fibers, a *segment*, and
+/// the handler entries that go with them) until it is resumed or discontinued. Its parts are
+/// taken out of it in place, each one word or two, rather than moved out as a whole: a
+/// resume then carries no record of the computation from function to function.
 pub struct Continuation {
-    segment: RefCell<Option<Segment>>,
-}
-
-/// A suspended computation: one or more fibers and the handler entries that go with them.
-struct Segment {
-    /// The outermost fiber: the one whose parent is whoever resumes the segment.
-    fiber: Fiber,
+    /// The outermost fiber, whose parent is whoever resumes the continuation; `None` once
+    /// taken (the continuation is spent). Declared first, so dropping a continuation drops
+    /// it before the entries, as the record it replaced did.
+    fiber: Cell<Option<Fiber>>,
     /// The handler entries to push back when resuming (bottom first).
-    entries: Entries,
+    entries: Cell<Entries>,
     /// For a fresh `cont f` continuation: `f`'s name and arity.
     fresh: Option<(Rc<str>, usize)>,
 }
@@ -209,8 +270,10 @@ struct Segment {
 /// The handler entries of a suspended segment. Most segments hold one, the entry of the
 /// deep handler that captured them, which is kept inline: no vector to take from and give
 /// back to [`Vm::spare_entries`] around each suspend and resume.
+#[derive(Default)]
 enum Entries {
     /// None (a `cont` continuation, or one captured by a shallow handler alone).
+    #[default]
     None,
     /// One entry.
     One(HandlerEntry),
@@ -218,36 +281,32 @@ enum Entries {
     Many(Vec<HandlerEntry>),
 }
 
-impl Segment {
-    /// Whether the clauses of one of the segment's handlers run where the segment is resumed
-    /// from: a deep handler on its outermost fiber (the handler that captured it) has its
-    /// clauses run by the resumer.
-    fn clauses_run_at_resumer(&self) -> bool {
-        let on_outermost = |e: &HandlerEntry| match e {
-            HandlerEntry::Handler { fiber, .. } => fiber.ptr_eq(&self.fiber),
-            HandlerEntry::Mask { .. } => false,
-        };
-        match &self.entries {
-            Entries::None => false,
-            Entries::One(e) => on_outermost(e),
-            Entries::Many(es) => es.iter().any(on_outermost),
-        }
+/// Whether the clauses of one of a segment's handlers (`entries`) run where the segment is
+/// resumed from: a deep handler on its outermost fiber (the handler that captured it) has
+/// its clauses run by the resumer.
+fn clauses_run_at_resumer(fiber: &Fiber, entries: &Entries) -> bool {
+    let on_outermost = |e: &HandlerEntry| match e {
+        HandlerEntry::Handler { fiber: f, .. } => f.ptr_eq(fiber),
+        HandlerEntry::Mask { .. } => false,
+    };
+    match entries {
+        Entries::None => false,
+        Entries::One(e) => on_outermost(e),
+        Entries::Many(es) => es.iter().any(on_outermost),
     }
 }
 
 impl Continuation {
-    /// A continuation holding `segment`. Made by `Rc::new_cyclic`, which allocates before it
-    /// builds the value, so that most of it is written straight into its allocation instead
-    /// of being built on the stack and copied whole (benches/README.md, "Store
-    /// forwarding").
-    fn new(segment: Segment) -> Rc<Continuation> {
+    /// A continuation of the segment whose outermost fiber is `fiber`. Made by
+    /// `Rc::new_cyclic`, which allocates before it builds the value, so that it is written
+    /// straight into its allocation instead of being built on the stack and copied whole
+    /// (benches/README.md, "Store forwarding").
+    fn new(fiber: Fiber, entries: Entries, fresh: Option<(Rc<str>, usize)>) -> Rc<Continuation> {
         Rc::new_cyclic(|_| Continuation {
-            segment: RefCell::new(Some(segment)),
+            fiber: Cell::new(Some(fiber)),
+            entries: Cell::new(entries),
+            fresh,
         })
-    }
-
-    fn take(&self) -> Option<Segment> {
-        self.segment.borrow_mut().take()
     }
 }
 
@@ -268,37 +327,6 @@ pub struct PendingResume {
 
 fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
     RuntimeError::new(format!("internal error: {message}"), site).into()
-}
-
-fn take_transfer(vm: &Vm) -> Transfer {
-    std::mem::take(&mut *vm.transfer.borrow_mut())
-}
-
-/// The values of a resume, taken out of the transfer slot in place, or `None` if it holds
-/// anything else. Taking the whole [`Transfer`] would copy it with wide loads that span
-/// fields the other side wrote one by one just before the switch, which the processor
-/// cannot forward from its store buffer (see benches/README.md, "Store forwarding").
-fn take_resumed(vm: &Vm) -> Option<Args> {
-    let mut slot = vm.transfer.borrow_mut();
-    let Transfer::Resume(args) = &mut *slot else {
-        return None;
-    };
-    let args = std::mem::take(args);
-    // What is left, `Resume(Args::None)`, owns nothing.
-    std::mem::forget(std::mem::take(&mut *slot));
-    Some(args)
-}
-
-/// Writes the transfer slot. The other side has emptied it, so there is normally nothing
-/// to drop: checked inline, without a call to `Transfer`'s drop glue; anything left over is
-/// dropped after the slot is released.
-fn put_transfer(vm: &Vm, t: Transfer) {
-    let old = std::mem::replace(&mut *vm.transfer.borrow_mut(), t);
-    if let Transfer::Empty = old {
-        std::mem::forget(old);
-    } else {
-        drop(old);
-    }
 }
 
 /// The function a fiber runs.
@@ -352,10 +380,7 @@ fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(move |_| {
         let mut ctx = Ctx::with_stack(vm.clone(), spare_value_stack(&vm));
-        let args = match take_transfer(&vm) {
-            Transfer::Resume(args) => args,
-            _ => Args::None,
-        };
+        let args = vm.transfer.take_resume();
         let argc = args.len();
         args.push_onto(&mut ctx.stack);
         // `run` drops the function (and what it captured) when it returns: like everything
@@ -366,18 +391,18 @@ fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
         drop(ctx);
         give_value_stack(&vm, stack);
         let outcome = match result.map_err(Ctrl::kind) {
-            Ok(v) | Err(CtrlKind::Return(v)) => Transfer::Returned(v),
-            Err(CtrlKind::Error(e)) => Transfer::Failed(Box::new(e)),
-            Err(CtrlKind::Abort) => Transfer::Aborted,
+            Ok(v) | Err(CtrlKind::Return(v)) => Outcome::Returned(v),
+            Err(CtrlKind::Error(e)) => Outcome::Failed(Box::new(e)),
+            Err(CtrlKind::Abort) => Outcome::Aborted,
             Err(CtrlKind::Escape {
                 target: Some(target),
                 value,
-            }) => Transfer::Escaped(target, value),
-            Err(CtrlKind::Escape { target: None, .. }) => Transfer::Failed(Box::new(
+            }) => Outcome::Escaped(target, value),
+            Err(CtrlKind::Escape { target: None, .. }) => Outcome::Failed(Box::new(
                 RuntimeError::new("internal error: a clause value escaped no handler", site),
             )),
         };
-        put_transfer(&vm, outcome);
+        vm.transfer.put_finished(outcome);
         0
     })
     .map_err(|e| {
@@ -395,13 +420,13 @@ pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeErro
         CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(RuntimeError::new("internal error", Span::default())),
     })?;
-    put_transfer(vm, Transfer::Resume(Args::None));
+    vm.transfer.put_resume(Args::None);
     let event = fiber.resume(0);
-    let outcome = take_transfer(vm);
+    let outcome = vm.transfer.take_finished();
     vm.handlers.borrow_mut().clear();
     match (event, outcome) {
-        (Ok(Event::Returned(_)), Transfer::Returned(v)) => Ok(v),
-        (Ok(Event::Returned(_)), Transfer::Failed(e)) => Err(e),
+        (Ok(Event::Returned(_)), Outcome::Returned(v)) => Ok(v),
+        (Ok(Event::Returned(_)), Outcome::Failed(e)) => Err(e),
         (Ok(Event::Panicked(msg)), _) => Err(Box::new(RuntimeError::new(
             format!("internal error: {msg}"),
             Span::default(),
@@ -489,7 +514,8 @@ fn on_extension(
         ctx.limit = stack::stack_limit();
         let result = job(&mut ctx);
         let vm = ctx.vm.clone();
-        put_transfer(&vm, Transfer::Extended(Box::new(ctx), result));
+        vm.transfer
+            .put_finished(Outcome::Extended(Box::new(ctx), result));
         0
     })
     .map_err(|e| {
@@ -498,8 +524,8 @@ fn on_extension(
             site,
         )
     })?;
-    match (fiber.resume(0), take_transfer(&vm)) {
-        (Ok(Event::Returned(_)), Transfer::Extended(back, result)) => Ok((back, result)),
+    match (fiber.resume(0), vm.transfer.take_finished()) {
+        (Ok(Event::Returned(_)), Outcome::Extended(back, result)) => Ok((back, result)),
         (Ok(Event::Panicked(msg)), _) => Err(internal(msg, site)),
         _ => Err(internal("a stack extension did not finish", site)),
     }
@@ -534,21 +560,7 @@ pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32,
         handler,
         fiber: fiber.clone(),
     });
-    let seg = Segment {
-        fiber,
-        entries: Entries::None,
-        fresh: None,
-    };
-    let step = start_segment(
-        ctx,
-        Resumption {
-            seg,
-            shallow: None,
-            values: Args::None,
-            source,
-            site,
-        },
-    );
+    let step = start_segment(ctx, fiber, source, site);
     drive_handle(ctx, step)
 }
 
@@ -601,20 +613,6 @@ fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Spa
 fn run_return_clause(ctx: &mut Ctx, ret: &Closure, v: Value, site: Span) -> R {
     ctx.stack.push(v);
     invoke(ctx, ret, 1, site)
-}
-
-/// A segment about to be resumed, with what the resume passes and where it is written.
-struct Resumption {
-    /// The suspended computation.
-    seg: Segment,
-    /// The handler of `resume … with { … }`, if any.
-    shallow: Option<Rc<HandlerValue>>,
-    /// The values resumed with.
-    values: Args,
-    /// The source of the `handle` or `resume`.
-    source: u32,
-    /// Where the `handle` or `resume` is.
-    site: Span,
 }
 
 /// What one resumption of a segment came to.
@@ -726,22 +724,33 @@ fn resume_with(k: Rc<Continuation>, v: Value, source: u32, site: Span) -> Box<Pe
 /// [`resume_wrapped`]); without, it is a plain resume.
 #[inline(always)]
 fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
-    match take_segment(&p.k, p.args.len(), p.site) {
-        Ok(seg) if WITH && p.shallow.is_some() && seg.clauses_run_at_resumer() => {
-            Step::Done(resume_wrapped(ctx, seg, p))
-        }
-        Ok(seg) => resume_segment(
-            ctx,
-            Resumption {
-                seg,
-                shallow: p.shallow,
-                values: p.args,
-                source: p.source,
-                site: p.site,
-            },
-        ),
-        Err(c) => Step::Done(Err(c)),
+    let PendingResume {
+        k,
+        args,
+        shallow,
+        source,
+        site,
+    } = p;
+    let (fiber, entries) = match take_for_resume(&k, args.len(), site) {
+        Ok(parts) => parts,
+        Err(c) => return Step::Done(Err(c)),
+    };
+    // Spent, `k` owns nothing that runs code when dropped.
+    drop(k);
+    if WITH
+        && let Some(handler) = &shallow
+        && clauses_run_at_resumer(&fiber, &entries)
+    {
+        let inner = PendingResume {
+            k: Value::Cont(Continuation::new(fiber, entries, None)),
+            args,
+            shallow: None,
+            source,
+            site,
+        };
+        return Step::Done(resume_wrapped(ctx, inner, handler.clone()));
     }
+    resume_segment(ctx, fiber, entries, shallow, args, source, site)
 }
 
 /// `resume k(…) with { … }` of a segment whose outermost fiber carries a deep handler (the
@@ -756,24 +765,8 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
 /// the resumed computation, its deep handler included).
 #[cold]
 #[inline(never)]
-fn resume_wrapped(ctx: &mut Ctx, seg: Segment, p: PendingResume) -> R {
-    let PendingResume {
-        args,
-        shallow,
-        source,
-        site,
-        ..
-    } = p;
-    let Some(handler) = shallow else {
-        return Err(internal("a wrapped resume without a handler", site));
-    };
-    let inner = PendingResume {
-        k: Value::Cont(Continuation::new(seg)),
-        args,
-        shallow: None,
-        source,
-        site,
-    };
+fn resume_wrapped(ctx: &mut Ctx, inner: PendingResume, handler: Rc<HandlerValue>) -> R {
+    let (source, site) = (inner.source, inner.site);
     handle(ctx, Body::Resume(Box::new(inner)), handler, source, site)
 }
 
@@ -790,10 +783,10 @@ fn run_wrapped(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
     resume_finish(ctx, resumed)
 }
 
-/// [`resume_segment`] for `handle`, out of line.
+/// [`resume_segment`] for `handle`: enters its fresh fiber, out of line.
 #[inline(never)]
-fn start_segment(ctx: &mut Ctx, r: Resumption) -> Step {
-    resume_segment(ctx, r)
+fn start_segment(ctx: &mut Ctx, fiber: Fiber, source: u32, site: Span) -> Step {
+    resume_segment(ctx, fiber, Entries::None, None, Args::None, source, site)
 }
 
 /// [`resume_pending`] for [`drive`], out of line and with the resume boxed (as a tail
@@ -807,61 +800,63 @@ fn resume_boxed(ctx: &mut Ctx, p: Box<PendingResume>) -> Step {
     resume_pending::<true>(ctx, *p)
 }
 
-/// Resumes `r.seg` with `r.values` (under `r.shallow`, if given) and waits for it to return
-/// or to suspend to one of the handlers resumed with it; on return, applies the `return`
-/// clauses. Inlined into its three callers ([`start_segment`], [`resume_start`],
-/// [`resume_boxed`]), each out of line: one call per resume instead of two.
+/// Resumes the segment whose outermost fiber is `fiber` and handler entries `entries` with
+/// `values` (under `shallow`, if given), for the `handle` or `resume` at `site` of `source`,
+/// and waits for it to return or to suspend to one of the handlers resumed with it; on
+/// return, applies the `return` clauses. Inlined into its three callers
+/// ([`start_segment`], [`resume_start`], [`resume_boxed`]), each out of line: one call per
+/// resume instead of two.
 #[inline(always)]
-fn resume_segment(ctx: &mut Ctx, r: Resumption) -> Step {
-    let Resumption {
-        seg,
-        shallow,
-        values,
-        source,
-        site,
-    } = r;
+fn resume_segment(
+    ctx: &mut Ctx,
+    fiber: Fiber,
+    entries: Entries,
+    shallow: Option<Rc<HandlerValue>>,
+    values: Args,
+    source: u32,
+    site: Span,
+) -> Step {
     let vm = &*ctx.vm;
-    push_entries(vm, &seg.fiber, shallow, seg.entries);
-    let fiber = seg.fiber;
+    push_entries(vm, &fiber, shallow, entries);
     let id = fiber.id();
-    put_transfer(vm, Transfer::Resume(values));
+    vm.transfer.put_resume(values);
     let event = fiber.resume(0);
-    let outcome = take_transfer(vm);
     // The fiber is now finished or owned by the continuation its clause receives; this
     // frame holds no handle to it, so dropping that continuation reclaims it.
     drop(fiber);
     match event {
         Ok(Event::Returned(_)) => {
-            let installed = if matches!(outcome, Transfer::Aborted) {
+            let outcome = vm.transfer.take_finished();
+            let installed = if matches!(outcome, Outcome::Aborted) {
                 Installed::default()
             } else {
                 pop_entries_of(vm, id)
             };
             Step::Done(match outcome {
-                Transfer::Returned(v) => apply_return(ctx, installed.deep.as_ref(), v, site)
+                Outcome::Returned(v) => apply_return(ctx, installed.deep.as_ref(), v, site)
                     .and_then(|v| apply_return(ctx, installed.shallow.as_ref(), v, site)),
-                Transfer::Failed(mut e) => {
+                Outcome::Failed(mut e) => {
                     e.leave_continuation(source, site);
                     Err((*e).into())
                 }
-                Transfer::Aborted => Err(Ctrl::abort()),
+                Outcome::Aborted => Err(Ctrl::abort()),
                 // An error from a fast-path clause goes on from here, where the clause
                 // would have run on the slow path.
-                Transfer::Escaped(target, value) if target == id => value.map_err(|mut e| {
+                Outcome::Escaped(target, value) if target == id => value.map_err(|mut e| {
                     e.site = site;
                     (*e).into()
                 }),
-                Transfer::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
+                Outcome::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
                 _ => Err(internal("a continuation returned without a result", site)),
             })
         }
-        Ok(Event::Suspended(_)) => match outcome {
-            Transfer::Suspended {
+        Ok(Event::Suspended(_)) => match vm.transfer.take_suspended() {
+            Some(Suspension {
                 clause,
                 kind,
                 args,
                 k,
-            } => {
+            }) => {
                 let argc = args.len();
                 args.push_onto(&mut ctx.stack);
                 Step::Clause {
@@ -952,23 +947,21 @@ fn escaped_here(c: Ctrl) -> R {
     }
 }
 
-/// Takes the segment out of the continuation `k` for `what` (`resume` or `discontinue`):
-/// a type error if `k` is not a continuation, `continuation already resumed` if it is empty.
-/// Inlined, with its errors out of line: the segment is then built where its caller
-/// keeps it, not copied out of a callee's return slot.
+/// The continuation in `k`, for `what` (`resume` or `discontinue`): a type error if `k` is
+/// not one.
 #[inline(always)]
-fn take_continuation<'k>(
-    k: &'k Value,
-    what: &str,
-    site: Span,
-) -> Result<(&'k Rc<Continuation>, Segment), Ctrl> {
-    let Value::Cont(k) = k else {
-        return Err(not_a_continuation(k, what, site));
-    };
-    match k.take() {
-        Some(seg) => Ok((k, seg)),
-        None => Err(already_resumed(site)),
+fn continuation<'k>(k: &'k Value, what: &str, site: Span) -> Result<&'k Continuation, Ctrl> {
+    match k {
+        Value::Cont(k) => Ok(k),
+        _ => Err(not_a_continuation(k, what, site)),
     }
+}
+
+/// Takes the outermost fiber out of continuation `k`: `continuation already resumed` if it
+/// has been taken.
+#[inline(always)]
+fn take_fiber(k: &Continuation, site: Span) -> Result<Fiber, Ctrl> {
+    k.fiber.take().ok_or_else(|| already_resumed(site))
 }
 
 /// The error for resuming or discontinuing `k`, which is not a continuation.
@@ -985,36 +978,33 @@ fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
     .into()
 }
 
-/// Takes the segment out of continuation `k` for a resume with `argc` arguments, checking
-/// that it has not been resumed and that the number of arguments fits. Inlined, as
-/// [`take_continuation`] is.
+/// Takes the suspended computation out of continuation `k` for a resume with `argc`
+/// arguments, checking that it has not been resumed and that the number of arguments
+/// fits: its outermost fiber and its handler entries. Inlined, with its errors out of line.
 #[inline(always)]
-fn take_segment(k: &Value, argc: usize, site: Span) -> Result<Segment, Ctrl> {
-    let (k, seg) = take_continuation(k, "resume", site)?;
-    let expected = seg.fresh.as_ref().map_or(1, |(_, n)| *n);
-    let fits = argc == expected || (seg.fresh.is_none() && argc == 0);
+fn take_for_resume(k: &Value, argc: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
+    let k = continuation(k, "resume", site)?;
+    let fiber = take_fiber(k, site)?;
+    let fits = match &k.fresh {
+        None => argc <= 1,
+        Some((_, n)) => argc == *n,
+    };
     if !fits {
-        return Err(wrong_resume_arity(k, seg, expected, argc, site));
+        k.fiber.set(Some(fiber));
+        return Err(wrong_resume_arity(k, argc, site));
     }
-    Ok(seg)
+    Ok((fiber, k.entries.take()))
 }
 
-/// The error for resuming with `argc` arguments where `expected` fit; puts `seg` back
-/// into `k`, which stays resumable.
+/// The error for resuming `k` with `argc` arguments, which do not fit; `k` stays
+/// resumable.
 #[cold]
 #[inline(never)]
-fn wrong_resume_arity(
-    k: &Continuation,
-    seg: Segment,
-    expected: usize,
-    argc: usize,
-    site: Span,
-) -> Ctrl {
-    let name = seg
-        .fresh
-        .as_ref()
-        .map_or_else(|| "continuation".into(), |(n, _)| n.clone());
-    *k.segment.borrow_mut() = Some(seg);
+fn wrong_resume_arity(k: &Continuation, argc: usize, site: Span) -> Ctrl {
+    let (name, expected) = match &k.fresh {
+        Some((name, n)) => (name.clone(), *n),
+        None => ("continuation".into(), 1),
+    };
     RuntimeError::new(
         format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
         site,
@@ -1277,25 +1267,15 @@ fn suspend_slow(
     let (fiber, entries) = cut_entries(vm, index, site)?;
     // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
-    let k = Continuation::new(Segment {
-        fiber,
-        entries,
-        fresh: None,
+    let k = Continuation::new(fiber, entries, None);
+    vm.transfer.put_suspended(Suspension {
+        clause,
+        kind,
+        args,
+        k,
     });
-    put_transfer(
-        vm,
-        Transfer::Suspended {
-            clause,
-            kind,
-            args,
-            k,
-        },
-    );
     match stack::suspend_to(target, 0) {
-        Ok(_) => match take_resumed(vm) {
-            Some(vals) => Ok(vals.into_value()),
-            None => Err(internal("resumed without a value", site)),
-        },
+        Ok(_) => Ok(vm.transfer.take_resume().into_value()),
         Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
         Err(e) => Err(internal(e, site)),
     }
@@ -1338,18 +1318,14 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
     };
     let fresh = Some((f.proto.name.clone(), f.proto.arity));
     let fiber = spawn(&ctx.vm, Body::Shared(f), site)?;
-    Ok(Value::Cont(Continuation::new(Segment {
-        fiber,
-        entries: Entries::None,
-        fresh,
-    })))
+    Ok(Value::Cont(Continuation::new(fiber, Entries::None, fresh)))
 }
 
 /// `discontinue k`: unwinds the suspended computation without running handler code.
 pub fn discontinue(k: &Value, site: Span) -> R {
-    let (_, seg) = take_continuation(k, "discontinue", site)?;
-    let Segment { fiber, entries, .. } = seg;
-    drop(entries);
+    let k = continuation(k, "discontinue", site)?;
+    let fiber = take_fiber(k, site)?;
+    drop(k.entries.take());
     match fiber.cancel() {
         Ok(()) => Ok(Value::Unit),
         Err(e) => Err(internal(e, site)),

@@ -366,7 +366,7 @@ pub struct Vm {
     /// one each time.
     pub spare_stacks: Spares<Value>,
     /// Values in flight during a stack switch (see [`effects`]).
-    pub transfer: RefCell<effects::Transfer>,
+    pub transfer: effects::Transfer,
     /// The names and arities of declared effect operations, indexed by operation id.
     pub effects: RefCell<Vec<(Rc<str>, usize)>>,
     /// Whether tail-resumptive handler clauses run without switching stacks.
@@ -386,7 +386,7 @@ impl Vm {
             handlers: RefCell::new(Vec::new()),
             spare_entries: Spares::new(64, 64 * 8),
             spare_stacks: Spares::new(64, SPARE_STACK_VALUES),
-            transfer: RefCell::new(effects::Transfer::Empty),
+            transfer: effects::Transfer::default(),
             effects: RefCell::new(Vec::new()),
             fast_resume,
             output_closed: Cell::new(false),
