@@ -731,12 +731,10 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
         source,
         site,
     } = p;
-    let (fiber, entries) = match take_for_resume(&k, args.len(), site) {
+    let (fiber, entries) = match take_for_resume(k, args.len(), site) {
         Ok(parts) => parts,
         Err(c) => return Step::Done(Err(c)),
     };
-    // Spent, `k` owns nothing that runs code when dropped.
-    drop(k);
     if WITH
         && let Some(handler) = &shallow
         && clauses_run_at_resumer(&fiber, &entries)
@@ -980,18 +978,21 @@ fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
 
 /// Takes the suspended computation out of continuation `k` for a resume with `argc`
 /// arguments, checking that it has not been resumed and that the number of arguments
-/// fits: its outermost fiber and its handler entries. Inlined, with its errors out of line.
+/// fits: its outermost fiber and its handler entries. Inlined, with its errors out of line;
+/// `k`, spent, is dropped here (its reference count, inline: no call to `Value`'s drop glue).
 #[inline(always)]
-fn take_for_resume(k: &Value, argc: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
-    let k = continuation(k, "resume", site)?;
-    let fiber = take_fiber(k, site)?;
+fn take_for_resume(k: Value, argc: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
+    let Value::Cont(k) = k else {
+        return Err(not_a_continuation(&k, "resume", site));
+    };
+    let fiber = take_fiber(&k, site)?;
     let fits = match &k.fresh {
         None => argc <= 1,
         Some((_, n)) => argc == *n,
     };
     if !fits {
         k.fiber.set(Some(fiber));
-        return Err(wrong_resume_arity(k, argc, site));
+        return Err(wrong_resume_arity(&k, argc, site));
     }
     Ok((fiber, k.entries.take()))
 }
