@@ -2,7 +2,7 @@
 //!
 //! Every IR node becomes one boxed closure `Fn(&mut Ctx, &Closure) -> R` that evaluates the
 //! node by calling its children's closures. Nothing looks at the syntax tree at run time.
-//! A node whose value is not used (a statement, a loop body) is compiled to a [`Stmt`]
+//! A node whose value is not used (a statement, a loop body) is compiled to a `Stmt`
 //! instead, which builds no value and returns one word in a register.
 //! Common shapes get closures of their own so that the hot paths do little work: integer
 //! arithmetic and comparisons with a local or constant operand, calls to top-level functions

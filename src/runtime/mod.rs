@@ -90,7 +90,7 @@ pub type R = Result<Value, Ctrl>;
 /// load on every return, on the critical path of every call). A `Result` whose error holds
 /// any data at all (even one word) is returned through memory.
 ///
-/// The slot is kept per cancellation depth ([`stack::cancel_depth`]): while a `Ctrl`
+/// The slot is kept per cancellation depth ([`crate::stack::cancel_depth`]): while a `Ctrl`
 /// unwinds, dropping a value may cancel a suspended continuation, which unwinds with a
 /// `Ctrl` of its own; that one is one level deeper and leaves the first one's reason
 /// alone. At one depth only the latest `Ctrl` has its reason: raising a new one while an

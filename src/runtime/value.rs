@@ -133,7 +133,7 @@ impl Drop for Values {
     /// captured) one by one, each checked inline for an immediate; the array's own drop
     /// glue would call `Value`'s for every entry, the unused ones included (three calls for
     /// any closure or constructor, whatever it holds). Values among which there are nodes
-    /// go to [`drop_nodes`]: from the first that could own children once this node's
+    /// go to `drop_nodes`: from the first that could own children once this node's
     /// references to it are gone (`Node(t, v, t)`), the rest are dropped without native
     /// recursion, as such values nest a million deep.
     fn drop(&mut self) {
