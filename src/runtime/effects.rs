@@ -90,6 +90,7 @@ pub struct HandlerValue {
 }
 
 impl HandlerValue {
+    /// The clause for operation `op` and how it may run, if this handler has one.
     fn clause(&self, op: OpId) -> Option<(&Rc<Closure>, ClauseKind)> {
         self.ops
             .iter()
@@ -325,6 +326,7 @@ pub struct PendingResume {
     pub site: Span,
 }
 
+/// An internal error (a broken invariant of this module, reported rather than panicking).
 fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
     RuntimeError::new(format!("internal error: {message}"), site).into()
 }
@@ -575,7 +577,9 @@ fn drive_handle(ctx: &mut Ctx, step: Step) -> R {
 /// shallow one of the `resume … with { … }` that resumed it.
 #[derive(Default)]
 struct Installed {
+    /// The deep handler, if any.
     deep: Option<Rc<HandlerValue>>,
+    /// The shallow handler, if any.
     shallow: Option<Rc<HandlerValue>>,
 }
 
