@@ -33,10 +33,11 @@
 //!   and the stacks go back to the pool.
 //!
 //! # Moving values across a switch
-//! A switch carries one word. Values travel in [`Vm::transfer`](crate::runtime::Vm): the side
-//! that switches away writes it immediately before the switch, the side that wakes up takes it
-//! immediately after. Nothing that could drop a value (and so cancel a continuation, which
-//! switches too) runs in between.
+//! A switch carries one word. Values travel in [`Vm::transfer`](crate::runtime::Vm), a
+//! [`Transfer`] with one cell per kind of switch (resume, suspend, finish): the side that
+//! switches away writes its cell immediately before the switch, the side that wakes up takes
+//! the cell of the event the stack layer reports immediately after. Nothing that could drop
+//! a value (and so cancel a continuation, which switches too) runs in between.
 //!
 //! # Reference cycles
 //! A continuation stored in a variable that its own suspended computation captures forms an
