@@ -236,13 +236,53 @@ fn self_value(clo: &Closure) -> Value {
     }
 }
 
+/// A result type of compiled code that can come back from a stack extension, where code
+/// runs as an expression: a [`Value`], a condition's `bool`, a statement's `()`.
+trait ViaValue: Sized + 'static {
+    /// The result as the value of an expression.
+    fn into_value(self) -> Value;
+    /// The result back from the value [`ViaValue::into_value`] made.
+    fn from_value(v: Value) -> Self;
+}
+
+impl ViaValue for Value {
+    fn into_value(self) -> Value {
+        self
+    }
+    fn from_value(v: Value) -> Value {
+        v
+    }
+}
+
+impl ViaValue for bool {
+    fn into_value(self) -> Value {
+        Value::bool(self)
+    }
+    fn from_value(v: Value) -> bool {
+        matches!(v, Value::True)
+    }
+}
+
+impl ViaValue for () {
+    fn into_value(self) -> Value {
+        Value::Unit
+    }
+    fn from_value(_: Value) {}
+}
+
+/// Compiled code of result type `T`, shared with a stack extension.
+type SharedCodeOf<T> = Rc<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>>;
+
 /// `code`, run after a check of the native stack: on a stack extension if it is nearly
-/// exhausted (see [`Compiler::expr`]).
-fn stack_checked(code: Code, site: Span) -> Code {
-    let code: effects::SharedCode = Rc::from(code);
+/// exhausted (see [`Compiler::nested`]).
+fn stack_checked<T: ViaValue>(code: CodeOf<T>, site: Span) -> CodeOf<T> {
+    let code: SharedCodeOf<T> = Rc::from(code);
     Box::new(move |ctx, clo| {
         if crate::stack::approximate_sp() < ctx.limit {
-            return effects::extend_for_code(ctx, code.clone(), clo, site);
+            let code = code.clone();
+            let shared: effects::SharedCode =
+                Rc::new(move |ctx, clo| code(ctx, clo).map(T::into_value));
+            return effects::extend_for_code(ctx, shared, clo, site).map(T::from_value);
         }
         code(ctx, clo)
     })
@@ -507,19 +547,26 @@ impl<'u> Compiler<'u> {
         irs.iter().map(|i| self.expr(i)).collect()
     }
 
-    /// Compiles an expression. Evaluating nested expressions recurses natively, a level or
-    /// two of native frames per level of nesting, with no call in between to check the stack
-    /// (calls check it, see `function::invoke`); so every [`STACK_CHECK_EVERY`] levels the
-    /// code checks it first and, when it is nearly exhausted, continues on a stack extension
-    /// as a call does. A sum of 8,000 terms then runs, where it overflowed the stack.
+    /// Compiles an expression (see [`Compiler::nested`]).
     fn expr(&self, ir: &Ir) -> Code {
+        self.nested(ir, || self.node(ir))
+    }
+
+    /// The code `compile` makes of `ir`, one level of nesting deeper. Evaluating nested
+    /// expressions, statements and conditions recurses natively, a level or two of native
+    /// frames per level of nesting, with no call in between to check the stack (calls check
+    /// it, see `function::invoke`); so every [`STACK_CHECK_EVERY`] levels the code checks it
+    /// first and, when it is nearly exhausted, continues on a stack extension as a call does.
+    /// A sum of 8,000 terms then runs, where it overflowed the stack; inside a continuation,
+    /// whose stack has no guard page, it would have written over its neighbour's.
+    fn nested<T: ViaValue>(&self, ir: &Ir, compile: impl FnOnce() -> CodeOf<T>) -> CodeOf<T> {
         let depth = self.nesting.get() + 1;
         let near = self.near.get();
         self.nesting.set(depth);
         if let Some(span) = ir_span(ir) {
             self.near.set(span);
         }
-        let code = self.node(ir);
+        let code = compile();
         let site = self.near.replace(near);
         self.nesting.set(depth - 1);
         if depth.is_multiple_of(STACK_CHECK_EVERY) {
@@ -657,8 +704,14 @@ impl<'u> Compiler<'u> {
         }
     }
 
-    /// Compiles a node whose value is not used (a statement of a block, a loop body).
+    /// Compiles a node whose value is not used (a statement of a block, a loop body; see
+    /// [`Compiler::nested`]).
     fn stmt(&self, ir: &Ir) -> Stmt {
+        self.nested(ir, || self.stmt_node(ir))
+    }
+
+    /// [`Compiler::stmt`] of one node.
+    fn stmt_node(&self, ir: &Ir) -> Stmt {
         match ir {
             Ir::Const(_) | Ir::Get(_) => Box::new(|_, _| Ok(())),
             Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| discard(v)),
@@ -1642,8 +1695,14 @@ impl<'u> Compiler<'u> {
     }
 
     /// Compiles a condition (of `if`, `while`, a guard, `and`/`or`/`not`) to code producing a
-    /// boolean directly; anything but a boolean is a type error at `span`.
+    /// boolean directly; anything but a boolean is a type error at `span` (see
+    /// [`Compiler::nested`]).
     fn cond(&self, ir: &Ir, span: Span) -> Cond {
+        self.nested(ir, || self.cond_node(ir, span))
+    }
+
+    /// [`Compiler::cond`] of one node.
+    fn cond_node(&self, ir: &Ir, span: Span) -> Cond {
         match ir {
             Ir::Binary(op, a, b, span) if is_comparison(*op) => by_comparison!(*op, test => {
                 self.specialise(*op, a, b, *span, move |x, y| Some(test(x, y)), expect_bool)
