@@ -312,6 +312,43 @@ impl Continuation {
     }
 }
 
+impl Drop for Continuation {
+    /// Drops the suspended computation, if the continuation was not spent: cancels its
+    /// fibers (a fresh one drops its function) and drops its handler entries. What those
+    /// hold may hold further continuations (a `cont` of a function that captured the previous
+    /// one, a clause that did), chains of them a million long: a continuation dropped while
+    /// another one's drop is running is put on a list that the outermost drop works through,
+    /// so that the native stack does not grow with the chain (without a guard page below
+    /// a continuation's stack, that overwrote its neighbour's).
+    fn drop(&mut self) {
+        if self.fiber.get_mut().is_none() && matches!(self.entries.get_mut(), Entries::None) {
+            return;
+        }
+        let fiber = self.fiber.take();
+        let entries = self.entries.take();
+        if DROPPING.with(Cell::get) {
+            DEFERRED.with(|d| d.borrow_mut().push((fiber, entries)));
+            return;
+        }
+        DROPPING.with(|d| d.set(true));
+        drop(fiber);
+        drop(entries);
+        while let Some((fiber, entries)) = DEFERRED.with(|d| d.borrow_mut().pop()) {
+            drop(fiber);
+            drop(entries);
+        }
+        DROPPING.with(|d| d.set(false));
+    }
+}
+
+thread_local! {
+    /// Whether a continuation's drop is running on this thread (see `Drop for Continuation`).
+    static DROPPING: Cell<bool> = const { Cell::new(false) };
+    /// The parts of continuations dropped meanwhile, for the outermost drop to drop.
+    static DEFERRED: std::cell::RefCell<Vec<(Option<Fiber>, Entries)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A `resume` about to run: the continuation value, the arguments, the shallow handler of
 /// `with { … }` if any, and where the `resume` is written.
 pub struct PendingResume {
