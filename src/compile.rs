@@ -102,7 +102,10 @@ type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
 
 /// Compilation state: the unit's variables and facts about the function being compiled.
 struct Compiler<'u> {
+    /// The unit's variables ([`Unit::vars`]): the slot of each, and whether it is boxed.
     vars: &'u [VarInfo],
+    /// The source text the unit comes from, recorded in each function's prototype for
+    /// reports.
     source: u32,
     /// Whether the function being compiled is a tail-resumptive handler clause.
     tail_resumptive: bool,
@@ -125,6 +128,7 @@ fn no_match(v: &Value, span: Span) -> Ctrl {
     err(format!("no pattern matched {}", print::show(v)), span)
 }
 
+/// A runtime error with `message` at `span`.
 fn err(message: String, span: Span) -> Ctrl {
     RuntimeError::new(message, span).into()
 }
@@ -319,6 +323,7 @@ fn clone_value(v: &Value) -> R {
     Ok(v.clone())
 }
 
+/// The boolean `v` is; a type error at `span` for anything else.
 #[inline(always)]
 fn expect_bool(v: Value, span: Span) -> Result<bool, Ctrl> {
     match v {
@@ -465,6 +470,7 @@ enum Source {
 }
 
 impl Source {
+    /// The operand's value, by reference, without running code.
     #[inline(always)]
     fn read<'a>(&'a self, ctx: &'a Ctx, clo: &'a Closure) -> &'a Value {
         match self {
@@ -476,11 +482,14 @@ impl Source {
 }
 
 impl<'u> Compiler<'u> {
+    /// The frame slot of variable `v`, which must have one (not a part without a slot;
+    /// checked in debug builds).
     fn slot(&self, v: usize) -> usize {
         debug_assert!(self.vars[v].alias.is_none(), "a part has no slot");
         self.vars[v].slot
     }
 
+    /// Whether variable `v` lives in a shared cell (see [`VarInfo::boxed`]).
     fn boxed(&self, v: usize) -> bool {
         self.vars[v].boxed
     }
@@ -543,6 +552,7 @@ impl<'u> Compiler<'u> {
         Closure::new(self.function(f), Values::default())
     }
 
+    /// Compiles each of `irs`.
     fn exprs(&self, irs: &[Ir]) -> Vec<Code> {
         irs.iter().map(|i| self.expr(i)).collect()
     }
@@ -752,6 +762,7 @@ impl<'u> Compiler<'u> {
 
     // ----- variables ----------------------------------------------------------------------
 
+    /// Code that reads a variable where it lives.
     fn get(&self, place: &Place) -> Code {
         match place.clone() {
             Place::Local(v) => {
@@ -791,6 +802,8 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// Code that assigns the value of `e` to a variable: a local or captured `var`, or a
+    /// global. Nothing else can be assigned (the resolver rejects it).
     fn set(&self, place: &Place, e: Code) -> Stmt {
         match place.clone() {
             Place::Local(v) => {
@@ -860,6 +873,8 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// Code for `let`/`var`: evaluates `e` and binds it; an unboxed variable gets it
+    /// straight in its slot.
     fn let_(&self, bind: &Bind, e: Code) -> Stmt {
         if let Bind::Var(v) = bind
             && !self.boxed(*v)
@@ -970,6 +985,8 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// Code for `a[i] = v`; when the array is a local and the index and value are simple
+    /// operands, all are read in place.
     fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Stmt {
         if let (Some(Operand::Local(s)), Some(i), Some(v)) = (
             self.simple_operand(a),
@@ -1093,6 +1110,7 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// A `while` loop, polling for an interrupt before each test of the condition.
     fn while_(&self, c: &Ir, body: &Ir, span: Span) -> Stmt {
         let (c, body) = (self.cond(c, span), self.stmt(body));
         Box::new(move |ctx, clo| {
@@ -1106,6 +1124,8 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// `for b in a..z`: the bounds evaluated once (both must be ints), `b` bound to each
+    /// int from `a` up to `z` excluded, polling for an interrupt each round.
     fn for_range(&self, b: &Bind, a: &Ir, z: &Ir, body: &Ir, span: Span) -> Stmt {
         let (bind, a, z, body) = (self.binder(b), self.expr(a), self.expr(z), self.stmt(body));
         Box::new(move |ctx, clo| {
@@ -1133,6 +1153,9 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// `for b in e` over an array or a list (anything else is a type error at `span`),
+    /// polling for an interrupt each round. An array is read by index each round, so it
+    /// sees the body's changes to it.
     fn for_each(&self, b: &Bind, e: &Ir, body: &Ir, span: Span) -> Stmt {
         let (bind, e, body) = (self.binder(b), self.expr(e), self.stmt(body));
         Box::new(move |ctx, clo| match e(ctx, clo)? {
@@ -1168,6 +1191,7 @@ impl<'u> Compiler<'u> {
 
     // ----- pattern matching ---------------------------------------------------------------
 
+    /// Code that tests pattern `p` against a value, binding the pattern's names as it goes.
     fn matcher(&self, p: &Pat) -> Matcher {
         match p {
             Pat::Wild => Box::new(|_, _| Ok(true)),
@@ -1244,6 +1268,8 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// A `match`: the arms tried in order, pattern then guard; when none fits, a runtime
+    /// error at `span`. Goes through [`Compiler::shape_match`] when it can.
     fn match_(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Code {
         if let Some(code) = self.shape_match(scrut, arms, span) {
             return code;
@@ -1352,6 +1378,9 @@ impl<'u> Compiler<'u> {
 
     // ----- calls --------------------------------------------------------------------------
 
+    /// A call; `tail` when it is in tail position (a call of a function then reuses the
+    /// caller's frame). Built-ins, top-level functions and self-calls get closures of their
+    /// own.
     fn call(&self, callee: &Ir, arg_irs: &[Ir], tail: bool, span: Span) -> Code {
         let argc = arg_irs.len();
         // Each shape below compiles the arguments once (compiling them twice would make
@@ -1508,6 +1537,7 @@ impl<'u> Compiler<'u> {
 
     // ----- operators ----------------------------------------------------------------------
 
+    /// The operand shape of `ir`, compiling it to code when it is not a simple operand.
     fn operand(&self, ir: &Ir) -> Operand {
         self.simple_operand(ir)
             .unwrap_or_else(|| Operand::Code(self.expr(ir)))
@@ -1538,6 +1568,8 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// `a and b`, or `a or b` when `is_or`, as a value: `b` runs only when `a` does not
+    /// decide the result.
     fn and_or(&self, a: &Ir, b: &Ir, span: Span, is_or: bool) -> Code {
         let (a, b) = (self.cond(a, span), self.cond(b, span));
         Box::new(move |ctx, clo| {
@@ -1549,6 +1581,8 @@ impl<'u> Compiler<'u> {
         })
     }
 
+    /// A binary operator: arithmetic and comparisons with an int fast path (see
+    /// [`Compiler::specialise`]), `::`, and the rest through [`ops::binary`].
     fn binary(&self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> Code {
         macro_rules! int_op {
             ($fast:expr) => {{
@@ -1737,6 +1771,7 @@ impl<'u> Compiler<'u> {
         }
     }
 
+    /// Code that produces the value of operand `o`.
     fn operand_code(&self, o: Operand) -> Code {
         match o {
             Operand::Local(s) => Box::new(move |ctx, _| read_local(ctx, s)),

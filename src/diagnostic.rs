@@ -14,6 +14,7 @@ use crate::syntax::ast::Span;
 /// Every source text of a session, by id.
 #[derive(Default)]
 pub struct SourceMap {
+    /// The texts and their display names; a text's id is its index here.
     files: SimpleFiles<String, String>,
 }
 
@@ -23,6 +24,8 @@ impl SourceMap {
         self.files.add(name.to_string(), text.to_string()) as u32
     }
 
+    /// `span` as a byte range of source `source`, clamped to that text (empty when there is
+    /// no such source).
     fn clamp(&self, source: u32, span: Span) -> std::ops::Range<usize> {
         let len = self
             .files
@@ -86,6 +89,8 @@ impl SourceMap {
         out
     }
 
+    /// The line of a stack trace for `frame`: where a function was called, or where a
+    /// continuation was resumed.
     fn trace_line(&self, frame: &TraceFrame) -> String {
         match frame {
             TraceFrame::Call { name, source, span } => {

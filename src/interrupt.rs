@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Raised by Ctrl-C (or [`raise`]), read by [`pending`], lowered by [`clear`].
 static FLAG: AtomicBool = AtomicBool::new(false);
 
 /// Whether an interrupt is waiting to be handled.

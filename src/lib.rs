@@ -64,8 +64,13 @@ impl Failure {
 /// A kont session: the definitions made so far and where output goes. A script is one
 /// session with one evaluation; the REPL evaluates each entry in the same session.
 pub struct Session {
+    /// The definitions made so far (globals and effect operations), visible to every later
+    /// evaluation.
     env: resolve::Env,
+    /// The runtime state every evaluation of the session shares: output, arguments,
+    /// operations.
     vm: Rc<Vm>,
+    /// Every source text evaluated in the session, by id, for error reports.
     sources: SourceMap,
 }
 

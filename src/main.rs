@@ -54,6 +54,8 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command proper, run on the front-end thread: runs a script or a `-e` string, or
+/// opens the REPL; returns the exit status.
 fn run() -> ExitCode {
     let cli = Cli::parse();
     let mut positional = cli.script.into_iter();
@@ -94,6 +96,7 @@ fn run() -> ExitCode {
     }
 }
 
+/// Reports `message` as an error on stderr; the exit status is 2.
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)

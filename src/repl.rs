@@ -21,6 +21,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
+/// What `:help` prints.
 const HELP: &str = "\
 Type kont statements and expressions; an expression's value is printed.
 Definitions (let, var, fn, effect) stay for the rest of the session.
@@ -41,6 +42,7 @@ struct Completion {
     /// The words a name may complete to, refreshed after every entry
     /// ([`Session::completions`]).
     words: Rc<RefCell<Vec<String>>>,
+    /// Completes the file name after `:load`.
     files: FilenameCompleter,
 }
 
@@ -99,6 +101,8 @@ impl Helper for Completion {}
 /// when a program leaves a line unfinished (`print("a")`), the REPL ends it before printing
 /// anything else, because the line editor clears the current line when it draws its prompt.
 struct ProgramOut {
+    /// Whether the last byte written ended a line; shared with the REPL, which ends an
+    /// unfinished line before printing and sets it again.
     at_line_start: Rc<Cell<bool>>,
 }
 
@@ -116,6 +120,7 @@ impl Write for ProgramOut {
     }
 }
 
+/// Where the history is kept, `~/.kont_history`; `None` when there is no home directory.
 fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())

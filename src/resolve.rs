@@ -34,6 +34,7 @@ pub struct CompileError {
 }
 
 impl CompileError {
+    /// An error at `span` with no hint.
     fn new(message: impl Into<String>, span: Span) -> CompileError {
         CompileError {
             message: message.into(),
@@ -42,25 +43,37 @@ impl CompileError {
         }
     }
 
+    /// The error with `hint` added.
     fn hint(mut self, hint: impl Into<String>) -> CompileError {
         self.hint = Some(hint.into());
         self
     }
 }
 
+/// The result of a resolver step: its value, or the first compile error.
 type Res<T> = Result<T, CompileError>;
 
 /// A global binding.
 #[derive(Clone)]
 enum Global {
-    Value { cell: GlobalCell, mutable: bool },
+    /// A top-level `let` or `var`.
+    Value {
+        /// The cell holding its value for the rest of the session.
+        cell: GlobalCell,
+        /// Whether it is a `var` (assignable).
+        mutable: bool,
+    },
+    /// A top-level `fn`: the cell its closure is put in when its program starts.
     Fn(FnCell),
 }
 
 /// Names that persist across the units of one session (the REPL's definitions).
 #[derive(Clone, Default)]
 pub struct Env {
+    /// The top-level `let`s, `var`s and `fn`s, by name.
     globals: HashMap<String, Global>,
+    /// The declared operations, by name: the id (kept when the operation is declared again)
+    /// and the arity of its latest declaration.
     effects: HashMap<String, (OpId, usize)>,
     /// Names and arities of the operations, by id.
     op_names: Vec<(Rc<str>, usize)>,
@@ -83,13 +96,22 @@ impl Env {
 
 /// Facts about a local variable gathered while resolving.
 struct VarMeta {
+    /// Whether it is a `var` (assignable).
     mutable: bool,
     /// Bound before any closure of its function can be made (parameters, pattern and loop
     /// variables): never needs a cell to be shared early.
     initialised_early: bool,
+    /// Whether a nested function captures it as a variable (not as a part, nor as the
+    /// function naming itself).
     captured: bool,
+    /// Whether a `fn` declaration captures it: hoisted, the closure may be made before the
+    /// variable is initialised.
     captured_by_decl: bool,
+    /// How many times the code names it (reads and assignments): for a clause's `k`,
+    /// compared with its tail resumes; for a part, whether it keeps one (see
+    /// [`Resolver::settle_parts`]).
     uses: usize,
+    /// Whether it holds a local `fn` declaration (which cannot be assigned).
     is_fn: bool,
     /// How many loops of its function enclose its declaration.
     loops: usize,
@@ -101,18 +123,31 @@ struct VarMeta {
 /// Resolution state of one function being resolved.
 #[derive(Default)]
 struct FnCtx {
+    /// The names in scope, one list per block, innermost last; within a list a later entry
+    /// for a name shadows an earlier one.
     scopes: Vec<Vec<(String, VarId)>>,
+    /// Where the function's creator takes each captured variable from (becomes
+    /// [`FnIr::captures`]).
     captures: Vec<CaptureFrom>,
     /// The original variable of each capture, to share one capture per variable.
     capture_keys: Vec<VarId>,
+    /// How many frame slots the function uses so far.
     nslots: usize,
+    /// For a local `fn` declaration: the variable holding it, which its body reads as
+    /// [`Place::SelfFn`] rather than capturing it.
     self_var: Option<VarId>,
+    /// Whether this is a `fn` declaration (hoisted: what it captures may not be initialised
+    /// yet when its closure is made).
     is_decl: bool,
+    /// Whether this is the unit's top level (where `let`s of the outer scope make globals,
+    /// and `return` is an error).
     is_main: bool,
     /// How many loops enclose the code being resolved (their conditions and bodies).
     loops: usize,
     /// Whether this is an operation clause of a handler.
     is_op_clause: bool,
+    /// For an operation clause whose `k` has a name: how the clause uses it, to decide
+    /// whether the clause is tail-resumptive.
     clause: Option<ClauseFacts>,
 }
 
@@ -127,8 +162,12 @@ enum PartPattern {
 
 /// What is learnt about a handler clause's use of its continuation.
 struct ClauseFacts {
+    /// The variable of the clause's continuation parameter.
     k: VarId,
+    /// How many `resume k(…)`s of it are on the fast path (in tail position, at most one
+    /// argument, no handler).
     tail_resumes: usize,
+    /// Whether the clause has a `return` (which keeps it from being tail-resumptive).
     has_return: bool,
 }
 
@@ -190,12 +229,21 @@ fn check_pattern_depth(depth: usize, span: Span) -> Res<()> {
     .hint("match in steps: name an inner part and match it in the arm"))
 }
 
+/// The state of resolving one unit: the variables declared so far, and the functions being
+/// resolved.
 struct Resolver<'e> {
+    /// The session's names: a scratch copy, written back by [`resolve_program`] only when
+    /// the whole unit resolves.
     env: &'e mut Env,
     /// Current expression nesting depth.
     depth: usize,
+    /// Every local variable of the unit so far, indexed by [`VarId`] (becomes
+    /// [`Unit::vars`]).
     vars: Vec<VarInfo>,
+    /// Facts about each variable of `vars`, at the same index.
     meta: Vec<VarMeta>,
+    /// The functions being resolved, the current (innermost) one last; the first is the
+    /// unit's top level.
     fns: Vec<FnCtx>,
 }
 
@@ -248,6 +296,8 @@ fn split_value(stmts: &[Stmt]) -> (&[Stmt], Option<&Expr>) {
 }
 
 impl<'e> Resolver<'e> {
+    /// Takes the unit's variables, each marked boxed if a closure captures it and it is a
+    /// `var` or may be read by a `fn` declaration's closure before it is initialised.
     fn finish_vars(&mut self) -> Vec<VarInfo> {
         let mut vars = std::mem::take(&mut self.vars);
         for (info, m) in vars.iter_mut().zip(&self.meta) {
@@ -256,12 +306,15 @@ impl<'e> Resolver<'e> {
         vars
     }
 
+    /// The context of the function being resolved (the innermost).
     fn cur(&mut self) -> &mut FnCtx {
         self.fns.last_mut().expect("a function context")
     }
 
     // ----- declarations -------------------------------------------------------------------
 
+    /// Declares the `effect`s among `stmts` before any of them is resolved: a new operation
+    /// gets the next [`OpId`]; one declared again keeps its id and takes the new arity.
     fn declare_effects(&mut self, stmts: &[Stmt]) -> Res<()> {
         for s in stmts {
             if let Stmt::Effect { name, params, .. } = s {
@@ -282,6 +335,8 @@ impl<'e> Resolver<'e> {
         Ok(())
     }
 
+    /// A new variable of the current function, with a slot of its own, not yet in scope;
+    /// `early` as for [`VarMeta::initialised_early`].
     fn new_var(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
         let ctx = self.cur();
         let slot = ctx.nslots;
@@ -319,6 +374,7 @@ impl<'e> Resolver<'e> {
         id
     }
 
+    /// Puts `name` in the current function's innermost scope, standing for `var`.
     fn bind_name(&mut self, name: &str, var: VarId) {
         self.cur()
             .scopes
@@ -342,6 +398,8 @@ impl<'e> Resolver<'e> {
         id
     }
 
+    /// Whether resolution is at the unit's top level, outside any block: where `let` and
+    /// `var` make globals.
     fn in_main_top_scope(&self) -> bool {
         let f = self.fns.last().expect("a function context");
         f.is_main && f.scopes.len() == 1
@@ -349,6 +407,8 @@ impl<'e> Resolver<'e> {
 
     // ----- name lookup --------------------------------------------------------------------
 
+    /// The variable `name` stands for in the scopes of function `level` (an index into
+    /// `fns`), the latest binding first; `None` if it has none there.
     fn lookup_local(&self, level: usize, name: &str) -> Option<VarId> {
         self.fns[level]
             .scopes
@@ -423,6 +483,10 @@ impl<'e> Resolver<'e> {
 
     // ----- top level ----------------------------------------------------------------------
 
+    /// Resolves the unit's top-level statements: effects declared and `fn`s made globals
+    /// first (so every `fn` is visible everywhere), then each statement, the `fn`s defined
+    /// by a leading [`Ir::DefineGlobalFns`]. Returns the statements and the final value
+    /// expression, if any.
     fn top_level(&mut self, stmts: &[Stmt]) -> Res<(Vec<Ir>, Option<Ir>)> {
         self.declare_effects(stmts)?;
         let mut cells = Vec::new();
@@ -454,6 +518,7 @@ impl<'e> Resolver<'e> {
 
     // ----- statements and blocks -----------------------------------------------------------
 
+    /// Resolves a block in a new scope; `tail` says whether its value is in tail position.
     fn block(&mut self, block: &Block, tail: bool) -> Res<Ir> {
         self.cur().scopes.push(Vec::new());
         let result = self.block_body(&block.stmts, tail);
@@ -461,6 +526,9 @@ impl<'e> Resolver<'e> {
         result
     }
 
+    /// The statements of a block, in the scope just pushed for it: effects declared and
+    /// `fn`s hoisted first, then each statement; the value is the final expression without
+    /// `;`, or an implicit `()`.
     fn block_body(&mut self, stmts: &[Stmt], tail: bool) -> Res<Ir> {
         self.declare_effects(stmts)?;
         let first_var = self.vars.len();
@@ -499,6 +567,8 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// Whether `v` is bound in the current function's innermost scope itself (the variables
+    /// of nested blocks and functions, also created since the block began, are not).
     fn is_declared_in_current_scope(&self, v: VarId) -> bool {
         let f = self.fns.last().expect("a function context");
         f.scopes
@@ -506,6 +576,7 @@ impl<'e> Resolver<'e> {
             .is_some_and(|s| s.iter().any(|&(_, x)| x == v))
     }
 
+    /// Resolves a statement other than a `fn` declaration (hoisted by the enclosing block).
     fn stmt(&mut self, s: &Stmt) -> Res<Ir> {
         match s {
             Stmt::Let {
@@ -544,6 +615,8 @@ impl<'e> Resolver<'e> {
         }
     }
 
+    /// A `let` or `var` at the top level: it binds globals, not locals; a tuple pattern
+    /// binds temporaries of main, then copies each to its global.
     fn global_let(&mut self, pattern: &BindPat, mutable: bool, value: Ir) -> Res<Ir> {
         // A top-level destructuring binds fresh locals of main, then copies them to globals.
         match pattern {
@@ -588,6 +661,8 @@ impl<'e> Resolver<'e> {
         }
     }
 
+    /// Declares the names of a `let`, `var` or `for` left-hand side in the current scope;
+    /// `mutable` for `var`, `early` as for [`VarMeta::initialised_early`].
     fn bind_pat(&mut self, p: &BindPat, mutable: bool, early: bool) -> Bind {
         match p {
             BindPat::Name(id) => Bind::Var(self.declare(&id.name, mutable, early)),
@@ -602,6 +677,8 @@ impl<'e> Resolver<'e> {
         }
     }
 
+    /// Where the target of an assignment lives; a compile error unless it is a `var`
+    /// (local, captured or global).
     fn assignable(&mut self, target: &ast::Ident) -> Res<Place> {
         let cur = self.fns.len() - 1;
         for level in (0..=cur).rev() {
@@ -630,6 +707,8 @@ impl<'e> Resolver<'e> {
 
     // ----- functions ----------------------------------------------------------------------
 
+    /// Resolves a `fn` declaration; `self_var` is the local variable that holds it (`None`
+    /// at the top level).
     fn function(&mut self, decl: &ast::FnDecl, self_var: Option<VarId>) -> Res<FnIr> {
         let body = Expr {
             kind: ExprKind::Block(decl.body.clone()),
@@ -644,6 +723,8 @@ impl<'e> Resolver<'e> {
         )
     }
 
+    /// Resolves a function in a context of its own: a declaration, lambda, handler body,
+    /// `return` clause, or operation clause (with its continuation parameter `k`).
     fn function_like(
         &mut self,
         name: Rc<str>,
@@ -668,6 +749,9 @@ impl<'e> Resolver<'e> {
         result
     }
 
+    /// Resolves the parameters and body of the function whose context was just pushed. A
+    /// clause that turns out tail-resumptive loses its `k` parameter, and `k`'s slot when
+    /// that is the last one.
     fn function_body(
         &mut self,
         name: Rc<str>,
@@ -709,6 +793,8 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// Declares a parameter. Never `None`: `_` takes a slot of its own too, so that
+    /// arguments line up with parameters.
     fn param(&mut self, p: &Param) -> Option<VarId> {
         match p {
             Param::Name(id) => Some(self.declare(&id.name, false, true)),
@@ -744,10 +830,12 @@ impl<'e> Resolver<'e> {
 
     // ----- expressions --------------------------------------------------------------------
 
+    /// Resolves each of `es`, none of them in tail position.
     fn exprs(&mut self, es: &[Expr]) -> Res<Vec<Ir>> {
         es.iter().map(|e| self.expr(e, false)).collect()
     }
 
+    /// Resolves `e`, not in tail position, boxed for an [`Ir`] node.
     fn boxed(&mut self, e: &Expr) -> Res<Box<Ir>> {
         Ok(Box::new(self.expr(e, false)?))
     }
@@ -767,6 +855,9 @@ impl<'e> Resolver<'e> {
         result
     }
 
+    /// The work of [`Resolver::expr`]: here the expressions that may hold tail positions
+    /// (`if`, blocks, `match`, calls, `resume`, `return`); the others by
+    /// [`Resolver::simple_expr`], their value escaping in a clause's tail.
     fn expr_inner(&mut self, e: &Expr, tail: bool) -> Res<Ir> {
         let span = e.span;
         match &e.kind {
@@ -902,6 +993,8 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// Resolves a `for` loop: the range or sequence outside the loop's scope, the left-hand
+    /// side (bound early) and the body inside it, the body counted as a loop.
     fn for_loop(
         &mut self,
         bind: &BindPat,
@@ -1017,6 +1110,8 @@ impl<'e> Resolver<'e> {
         }
     }
 
+    /// Resolves a pattern, declaring its names in the current scope; a list pattern
+    /// `[p, q]` becomes `p :: q :: []`.
     fn pattern(&mut self, p: &Pattern) -> Res<Pat> {
         Ok(match p {
             Pattern::Wildcard(_) => Pat::Wild,
@@ -1038,6 +1133,7 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// Resolves each of `ps` (see [`Resolver::pattern`]).
     fn patterns(&mut self, ps: &[Pattern]) -> Res<Vec<Pat>> {
         ps.iter().map(|p| self.pattern(p)).collect()
     }
@@ -1076,6 +1172,8 @@ impl<'e> Resolver<'e> {
         Ok(Pat::Or(out))
     }
 
+    /// Resolves an alternative of an or-pattern after the first: its names stand for the
+    /// variables the first one bound, in `bound`, rather than new ones.
     fn pattern_reusing(&mut self, p: &Pattern, bound: &[(String, VarId)]) -> Res<Pat> {
         Ok(match p {
             Pattern::Bind(id) => {
@@ -1106,12 +1204,15 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// Resolves each of `ps` (see [`Resolver::pattern_reusing`]).
     fn patterns_reusing(&mut self, ps: &[Pattern], bound: &[(String, VarId)]) -> Res<Vec<Pat>> {
         ps.iter().map(|p| self.pattern_reusing(p, bound)).collect()
     }
 
     // ----- effects ------------------------------------------------------------------------
 
+    /// The id of operation `op`, performed or handled with `argc` arguments; a compile
+    /// error if it is not declared or takes another number.
     fn operation(&self, op: &ast::Ident, argc: usize) -> Res<OpId> {
         match self.env.effects.get(&op.name) {
             Some(&(id, arity)) if arity == argc => Ok(id),
@@ -1129,6 +1230,8 @@ impl<'e> Resolver<'e> {
         }
     }
 
+    /// Resolves a handler: each operation clause a function of its parameters and `k` (an
+    /// operation handled twice in one handler is an error), and the `return` clause.
     fn handler(&mut self, h: &ast::Handler) -> Res<HandlerIr> {
         let mut ops = Vec::new();
         for c in &h.ops {
@@ -1161,6 +1264,9 @@ impl<'e> Resolver<'e> {
         Ok(HandlerIr { ops, ret })
     }
 
+    /// Resolves `resume k(args)`, with its shallow handler if any. It is on the fast path
+    /// when it is a tail resume of the clause's own `k`, with at most one argument and no
+    /// handler; those are counted towards the clause being tail-resumptive.
     fn resume(
         &mut self,
         k: &Expr,
@@ -1207,6 +1313,7 @@ enum FnKind {
     Other,
 }
 
+/// The error for reading a name that is not defined (with a hint when the name is `_`).
 fn unknown_name(id: &ast::Ident) -> CompileError {
     let e = CompileError::new(format!("unknown name {}", id.name), id.span);
     if id.name == "_" {
@@ -1216,6 +1323,7 @@ fn unknown_name(id: &ast::Ident) -> CompileError {
     }
 }
 
+/// The error for assigning to `target`, which cannot be: a function (`is_fn`) or a `let`.
 fn immutable_error(target: &ast::Ident, is_fn: bool) -> CompileError {
     let e = CompileError::new(
         format!("cannot assign to immutable {}", target.name),
@@ -1231,6 +1339,7 @@ fn immutable_error(target: &ast::Ident, is_fn: bool) -> CompileError {
     }
 }
 
+/// Appends the names a `let`/`var`/`for` left-hand side binds, left to right, to `out`.
 fn collect_bind_names<'a>(p: &'a BindPat, out: &mut Vec<&'a ast::Ident>) {
     match p {
         BindPat::Name(id) => out.push(id),
@@ -1239,6 +1348,8 @@ fn collect_bind_names<'a>(p: &'a BindPat, out: &mut Vec<&'a ast::Ident>) {
     }
 }
 
+/// Appends the names a pattern binds to `out` (of an or-pattern, those of its first
+/// alternative).
 fn collect_pattern_names(p: &Pattern, out: &mut Vec<String>) {
     match p {
         Pattern::Bind(id) => out.push(id.name.clone()),

@@ -176,6 +176,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// The entries of `dir` (files and directories), in no particular order.
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut paths = Vec::new();
@@ -186,6 +187,7 @@ fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(paths)
 }
 
+/// Whether `path` has the `.kont` extension.
 fn has_kont_extension(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "kont")
 }
@@ -257,6 +259,7 @@ fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), St
     check(&expected, &outcome).map_err(|report| format!("$ {command}\n{report}"))
 }
 
+/// The expected-output file of the program `rel`: its `.kont` replaced by `.out`.
 fn out_name(rel: &str) -> String {
     match rel.strip_suffix(".kont") {
         Some(stem) => format!("{stem}.out"),
@@ -294,6 +297,7 @@ enum ExpectedExit {
 }
 
 impl ExpectedExit {
+    /// The exit status this expectation requires.
     fn code(&self) -> i32 {
         match self {
             ExpectedExit::Success => 0,
@@ -501,12 +505,14 @@ impl From<ExitStatus> for Status {
     }
 }
 
+/// The signal that ended the process, if a signal did.
 #[cfg(unix)]
 fn signal_of(status: &ExitStatus) -> Option<i32> {
     use std::os::unix::process::ExitStatusExt;
     status.signal()
 }
 
+/// The signal that ended the process: none known outside Unix.
 #[cfg(not(unix))]
 fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
@@ -686,10 +692,12 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
     Err(report)
 }
 
+/// How many lines `bytes` holds (its newlines).
 fn count_lines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
+/// `text` cut after its first `max` characters, with a note of how many bytes were cut.
 fn truncate_chars(text: &str, max: usize) -> Cow<'_, str> {
     match text.char_indices().nth(max) {
         Some((cut, _)) => Cow::Owned(format!(
@@ -802,6 +810,7 @@ fn lcs_diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(char, &'a str)> {
 // ---------------------------------------------------------------------------------------------
 // Self-tests of the runner (no interpreter needed)
 
+/// The runner's tests of itself, which need no interpreter, as trials.
 fn self_tests() -> Vec<Trial> {
     fn trial(name: &str, test: fn() -> Result<(), String>) -> Trial {
         Trial::test(format!("runner self-test: {name}"), move || {

@@ -119,8 +119,11 @@ pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
 
+/// What a built-in returns: its value, or an error message (the caller adds the location).
 type Res = Result<Value, String>;
 
+/// Writes `text` to the session's output. A failed write is an error; a closed pipe is also
+/// recorded in [`Vm::output_closed`].
 fn write_out(vm: &Vm, text: &str) -> Res {
     vm.out
         .borrow_mut()
@@ -134,16 +137,20 @@ fn write_out(vm: &Vm, text: &str) -> Res {
     Ok(Value::Unit)
 }
 
+/// `print(v)`: writes `v` as [`print::show`] shows it (a string without quotes), with no
+/// newline.
 fn print_(vm: &Vm, args: &mut [Value]) -> Res {
     write_out(vm, &print::show(&args[0]))
 }
 
+/// `println(v)`: writes `v` as `print` does, then a newline.
 fn println_(vm: &Vm, args: &mut [Value]) -> Res {
     let mut text = print::show(&args[0]);
     text.push('\n');
     write_out(vm, &text)
 }
 
+/// `str(v)`: `v` as `print` shows it; a string is returned as it is.
 fn str_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(match &args[0] {
         Value::Str(s) => Value::Str(s.clone()),
@@ -151,6 +158,8 @@ fn str_(_: &Vm, args: &mut [Value]) -> Res {
     })
 }
 
+/// `int(x)`: an int as it is, a float truncated toward zero (an error if not finite or out
+/// of range), a string parsed (surrounding whitespace ignored).
 fn int_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::Int(*i)),
@@ -174,6 +183,8 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// `float(x)`: an int converted, a float as it is, a string parsed (surrounding whitespace
+/// ignored).
 fn float_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::float(*i as f64)),
@@ -190,6 +201,7 @@ fn float_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// `len(x)`: the number of characters of a string, or of elements of a list or array.
 fn len_(_: &Vm, args: &mut [Value]) -> Res {
     let n = match &args[0] {
         Value::Str(s) => s.chars().count(),
@@ -205,6 +217,7 @@ fn len_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(Value::Int(n as i64))
 }
 
+/// `head(xs)`: the first element of a non-empty list.
 fn head_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.head.clone()),
@@ -213,6 +226,7 @@ fn head_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// `tail(xs)`: a non-empty list without its first element.
 fn tail_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.tail.clone()),
@@ -221,6 +235,7 @@ fn tail_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// The int `v` holds; a type error naming the built-in `what` for anything else.
 fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
     match v {
         Value::Int(i) => Ok(*i),
@@ -231,6 +246,8 @@ fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
     }
 }
 
+/// `array(n, v)`: an array of `n` elements, each `v`; an error for a negative `n` or one
+/// too large to allocate.
 fn array_(_: &Vm, args: &mut [Value]) -> Res {
     let n = int_arg(&args[0], "array")?;
     if n < 0 {
@@ -246,6 +263,8 @@ fn array_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(Value::array(items))
 }
 
+/// `range(a, b)`: the list of the ints from `a` up to `b` excluded (empty unless `a < b`);
+/// an error if it is too long to allocate.
 fn range_(_: &Vm, args: &mut [Value]) -> Res {
     let a = int_arg(&args[0], "range")?;
     let b = int_arg(&args[1], "range")?;
@@ -262,6 +281,8 @@ fn range_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(list)
 }
 
+/// `abs(x)`: the absolute value of an int (an overflow error for the least int, whose
+/// absolute value has none) or a float.
 fn abs_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => i
@@ -276,16 +297,20 @@ fn abs_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// `min(a, b)`: the lesser by [`ops::compare`], `a` when they are equal.
 fn min_(_: &Vm, args: &mut [Value]) -> Res {
     let pick = ops::compare(&args[0], &args[1])? != Ordering::Greater;
     Ok(std::mem::take(&mut args[if pick { 0 } else { 1 }]))
 }
 
+/// `max(a, b)`: the greater by [`ops::compare`], `a` when they are equal.
 fn max_(_: &Vm, args: &mut [Value]) -> Res {
     let pick = ops::compare(&args[0], &args[1])? != Ordering::Less;
     Ok(std::mem::take(&mut args[if pick { 0 } else { 1 }]))
 }
 
+/// `assert(c)` or `assert(c, message)`: `()` if `c` is true; an `assertion failed` error
+/// (with the message) if it is false; a type error if it is not a boolean.
 fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::True => Ok(Value::Unit),
@@ -297,6 +322,7 @@ fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// `time_ms()`: the milliseconds since the Unix epoch.
 fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -304,6 +330,7 @@ fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
     Ok(Value::Int(now.as_millis() as i64))
 }
 
+/// `args()`: the program's command-line arguments, as a list of strings.
 fn args_(vm: &Vm, _: &mut [Value]) -> Res {
     Ok(Value::list(
         vm.args.iter().map(|a| Value::Str(Rc::new(a.clone()))),

@@ -30,8 +30,11 @@ use value::Value;
 /// most `keep` of them, whose capacities add up to at most `budget` elements. A vector that
 /// does not fit is freed, so the pool never holds more than `budget` elements of memory.
 pub struct Spares<T> {
+    /// The kept vectors, all empty: the last one kept is the first one taken.
     vecs: RefCell<Vec<Vec<T>>>,
+    /// The most vectors `vecs` may hold.
     keep: usize,
+    /// The most elements of capacity the vectors in `vecs` may hold in all.
     budget: usize,
     /// The sum of the capacities of the vectors in `vecs`.
     held: Cell<usize>,

@@ -14,14 +14,19 @@ use crate::syntax::ast::BinOp;
 /// The result of an operator: a value or an error message.
 pub type OpResult = Result<Value, String>;
 
+/// The message for an int result out of range.
 fn overflow() -> String {
     "integer overflow".to_string()
 }
 
+/// The message for applying operator `verb` (e.g. `add`) to operands of kinds it does not
+/// take.
 fn type_error(verb: &str, a: &Value, b: &Value) -> String {
     format!("type error: cannot {verb} {} and {}", a.kind(), b.kind())
 }
 
+/// Both operands as floats when one is a float and the other a float or an int; `None`
+/// otherwise (two ints are the caller's own case).
 fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => Some((x.get(), y.get())),

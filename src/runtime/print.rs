@@ -57,6 +57,7 @@ fn array_id(a: &Rc<ArrayCell>) -> usize {
     Rc::as_ptr(a) as usize
 }
 
+/// A float as kont prints it: Rust's `Debug` form (`1.0`, `1e20`), or `NaN`, `inf`, `-inf`.
 fn float_text(f: f64) -> String {
     if f.is_nan() {
         "NaN".to_string()
@@ -67,6 +68,7 @@ fn float_text(f: f64) -> String {
     }
 }
 
+/// Appends `s` to `out` quoted, with `"`, `\`, newline and tab escaped.
 fn quote(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -94,6 +96,8 @@ fn push_seq(work: &mut Vec<Item>, open: &'static str, items: &[Value], close: &'
     work.push(Item::Text(open));
 }
 
+/// Appends `v` to `out` as it appears inside data (strings quoted), with a work list rather
+/// than recursion.
 fn write_data(out: &mut String, v: &Value) {
     let mut work = vec![Item::Val(v.clone())];
     // The arrays being printed: the ones `work` is inside of.
@@ -187,6 +191,8 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
     Ok(true)
 }
 
+/// Pushes the pairs of corresponding elements of `xs` and `ys` onto `work`; `false`,
+/// pushing nothing, when their lengths differ.
 fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> bool {
     if xs.len() != ys.len() {
         return false;

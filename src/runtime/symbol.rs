@@ -14,9 +14,12 @@ use std::rc::Rc;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Symbol(usize);
 
+/// The interned names of the thread, both ways.
 #[derive(Default)]
 struct Table {
+    /// The name of each symbol, indexed by its number.
     names: Vec<Rc<str>>,
+    /// The number of each interned name.
     ids: HashMap<Rc<str>, usize>,
 }
 

@@ -371,6 +371,7 @@ pub fn discard(v: Value) {
     }
 }
 
+/// Drops a value that owns heap data: the out-of-line path of [`discard`].
 #[cold]
 #[inline(never)]
 fn drop_heap(v: Value) {
@@ -396,6 +397,7 @@ pub fn truncate_stack(stack: &mut Vec<Value>, len: usize) {
 
 /// An iterator over the elements of a kont list.
 pub struct ListIter<'a> {
+    /// The rest of the list: the next element is its head, if it is a cons.
     cur: &'a Value,
 }
 

@@ -18,8 +18,13 @@ use crate::syntax::lexer::{LexError, Lexer, Tok};
 use std::fmt;
 
 lalrpop_util::lalrpop_mod!(
-    // Generated code: spared the lints a crate may turn on for hand-written code.
-    #[allow(unreachable_pub, unused_qualifications)]
+    // Generated code (by `build.rs`, from `grammar/kont.lalrpop`): spared the lints a crate
+    // may turn on for hand-written code, and the doc comments asked of every private item.
+    #[allow(
+        unreachable_pub,
+        unused_qualifications,
+        clippy::missing_docs_in_private_items
+    )]
     grammar,
     "/kont.rs"
 );
