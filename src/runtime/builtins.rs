@@ -246,8 +246,8 @@ fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
     }
 }
 
-/// `array(n, v)`: an array of `n` elements, each `v`; an error for a negative `n` or one
-/// too large to allocate.
+/// `array(n, v)`: an array of `n` elements, all `v` (shared, if `v` is on the heap); an
+/// error for a negative `n` or one too large to allocate.
 fn array_(_: &Vm, args: &mut [Value]) -> Res {
     let n = int_arg(&args[0], "array")?;
     if n < 0 {
