@@ -33,7 +33,7 @@ pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
         tail_resumptive: false,
         nesting: Cell::new(0),
         near: Cell::new(Span::default()),
-        deep: Cell::new(false),
+        code_depth: Cell::new(0),
     };
     c.function(&unit.main)
 }
@@ -113,8 +113,10 @@ struct Compiler<'u> {
     nesting: Cell<usize>,
     /// The location of the innermost enclosing expression that has one.
     near: Cell<Span>,
-    /// Whether the function's body nests so deeply that its code checks the stack.
-    deep: Cell<bool>,
+    /// How deeply dropping the function's code so far recurses natively: the deepest
+    /// nesting of its expressions, counting in the code of the functions it contains that is
+    /// dropped with it (see [`Compiler::function`]).
+    code_depth: Cell<usize>,
 }
 
 /// Every this many levels of nested expressions, compiled code checks the native stack (see
@@ -502,15 +504,24 @@ impl<'u> Compiler<'u> {
             tail_resumptive: f.tail_resumptive,
             nesting: Cell::new(0),
             near: Cell::new(self.near.get()),
-            deep: Cell::new(false),
+            code_depth: Cell::new(0),
         };
         let body = inner.expr(&f.body);
+        // Code nested so deeply that dropping it could exhaust a program's stack is dropped
+        // later, on the front end's (see `Proto::deep`). That counts the code of the
+        // functions nested in it: a chain of 30,000 lambdas, each shallow, nests as deep.
+        let depth = inner.code_depth.get();
+        let deep = depth >= STACK_CHECK_EVERY;
+        if !deep {
+            let here = self.nesting.get() + depth;
+            self.code_depth.set(self.code_depth.get().max(here));
+        }
         Rc::new(Proto {
             name: f.name.clone(),
             arity: f.params.len(),
             nslots: f.nslots.max(f.params.len()),
             body,
-            deep: inner.deep.get(),
+            deep,
             source: self.source,
         })
     }
@@ -573,6 +584,7 @@ impl<'u> Compiler<'u> {
         let depth = self.nesting.get() + 1;
         let near = self.near.get();
         self.nesting.set(depth);
+        self.code_depth.set(self.code_depth.get().max(depth));
         if let Some(span) = ir_span(ir) {
             self.near.set(span);
         }
@@ -580,7 +592,6 @@ impl<'u> Compiler<'u> {
         let site = self.near.replace(near);
         self.nesting.set(depth - 1);
         if depth.is_multiple_of(STACK_CHECK_EVERY) {
-            self.deep.set(true);
             stack_checked(code, site)
         } else {
             code

@@ -652,6 +652,40 @@ fn deeply_nested_statements_and_conditions_run() {
 }
 
 #[test]
+fn deeply_nested_functions_are_dropped_on_the_front_ends_stack() {
+    // Dropping compiled code recurses natively through the functions nested in it: a chain
+    // of 20,000 lambdas (or handles, or conts), each shallow, is dropped like one function
+    // nested as deep, later and on the front end's stack, not where its last closure goes.
+    // Dropped on a continuation's stack (a `handle` body's, a `cont`'s), the chain ran into
+    // the stack below (an error only because that one happened to be the guarded first).
+    let dir = TempDir::new("deep_functions");
+    let n = 20_000;
+    let lambdas = format!("{}1", "fn() => ".repeat(n));
+    let program = format!(
+        "effect E()\n\
+         println(handle {{ if false {{ let v = {lambdas}; 1 }} else {{ 2 }} }} with {{ E(), k => 0 }});\n\
+         let c = cont fn() {{ if false {{ let v = {lambdas}; 1 }} else {{ 3 }} }};\n\
+         println(resume c());\n"
+    );
+    dir.write("lambdas.kont", &program);
+    run(dir.path(), &["lambdas.kont"]).ok("2\n3\n");
+    let handles = format!(
+        "effect E()\nprintln({}1{});\n",
+        "handle { ".repeat(n),
+        " } with { E(), k => 0 }".repeat(n)
+    );
+    dir.write("handles.kont", &handles);
+    run(dir.path(), &["handles.kont"]).ok("1\n");
+    let conts = format!(
+        "println({}x{});\n",
+        "resume (cont (fn(x) => ".repeat(n),
+        "))(1)".repeat(n)
+    );
+    dir.write("conts.kont", &conts);
+    run(dir.path(), &["conts.kont"]).ok("1\n");
+}
+
+#[test]
 fn deeply_nested_patterns_match_or_are_rejected() {
     // Matching a nested pattern recurses natively once per level, unchecked: up to the
     // limit it fits in the red zone of any continuation's stack, even at the bottom of a
