@@ -686,6 +686,38 @@ fn deeply_nested_functions_are_dropped_on_the_front_ends_stack() {
 }
 
 #[test]
+fn endless_recursion_through_handle_or_cont_is_a_stack_overflow() {
+    // Each level of such a recursion is a continuation of its own, whose stack stays small:
+    // the bound of one continuation's native stack never applied, and memory grew until the
+    // machine ran out. More than 262,144 nested continuations (about 1.3 GB) are now a
+    // `stack overflow` error; a recursion 200,000 deep still runs.
+    let dir = TempDir::new("nested_continuations");
+    let hint = "more than 262144 continuations (handle bodies, conts) run nested";
+    dir.write(
+        "handles.kont",
+        "effect E()\nfn f(n) { 1 + handle f(n + 1) with { E(), k => 0 } }\nprintln(f(0));\n",
+    );
+    let r = run(dir.path(), &["handles.kont"]);
+    r.error(1, "stack overflow");
+    assert!(r.stderr.contains(hint), "{r:#?}");
+    assert!(r.stderr.contains("handles.kont:2:15"), "{r:#?}");
+    dir.write(
+        "conts.kont",
+        "fn g(n) { 1 + resume (cont (fn() => g(n + 1)))() }\nprintln(g(0));\n",
+    );
+    let r = run(dir.path(), &["conts.kont"]);
+    r.error(1, "stack overflow");
+    assert!(r.stderr.contains(hint), "{r:#?}");
+    dir.write(
+        "bounded.kont",
+        "effect E()\n\
+         fn f(n) { if n == 0 { 0 } else { 1 + handle f(n - 1) with { E(), k => 0 } } }\n\
+         println(f(200000));\n",
+    );
+    run(dir.path(), &["bounded.kont"]).ok("200000\n");
+}
+
+#[test]
 fn deeply_nested_patterns_match_or_are_rejected() {
     // Matching a nested pattern recurses natively once per level, unchecked: up to the
     // limit it fits in the red zone of any continuation's stack, even at the bottom of a

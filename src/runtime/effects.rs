@@ -548,6 +548,7 @@ fn on_extension(
     job: impl FnOnce(&mut Ctx) -> R + 'static,
     site: Span,
 ) -> Result<(Box<Ctx>, R), Ctrl> {
+    check_nesting(site)?;
     let vm = ctx.vm.clone();
     let fiber = Fiber::new(move |_| {
         let mut ctx = ctx;
@@ -578,6 +579,36 @@ fn stack_overflow(site: Span) -> Ctrl {
         .into()
 }
 
+/// How many continuations may run nested: `handle` bodies, `cont` functions and stack
+/// extensions, each waiting for the one it resumed (a fiber each, with at least a page of
+/// native stack and its own value stack: about 5 KiB, 1.3 GB for this many). Starting one
+/// more is a `stack overflow`: a recursion through `handle` or `cont` never ends in one of a
+/// single continuation's stack, which is bounded by [`MAX_NATIVE_STACK`], and without this
+/// bound grew until the machine ran out of memory. (Suspended continuations do not count:
+/// a program may keep millions.)
+pub const MAX_NESTED_CONTINUATIONS: usize = 1 << 18;
+
+/// An error if starting one more continuation would nest more than
+/// [`MAX_NESTED_CONTINUATIONS`].
+#[inline(always)]
+fn check_nesting(site: Span) -> Result<(), Ctrl> {
+    if stack::active_depth() >= MAX_NESTED_CONTINUATIONS {
+        return Err(too_many_nested(site));
+    }
+    Ok(())
+}
+
+/// The error for one continuation too many nested.
+#[cold]
+#[inline(never)]
+fn too_many_nested(site: Span) -> Ctrl {
+    RuntimeError::new("stack overflow", site)
+        .with_hint(format!(
+            "more than {MAX_NESTED_CONTINUATIONS} continuations (handle bodies, conts) run nested; the recursion through `handle` or `cont` is too deep"
+        ))
+        .into()
+}
+
 /// Native stack one continuation may use, over its stack and all the extensions deep calls
 /// grew it by ([`extend_stack`]; less their red zones): 1 GiB, committed only as used. A
 /// call beyond it is a `stack overflow`.
@@ -595,6 +626,7 @@ fn max_extensions() -> u32 {
 /// handler; handler_lifecycle +21 instructions when it was not).
 #[inline(always)]
 pub fn handle(ctx: &mut Ctx, body: Body, handler: Rc<HandlerValue>, source: u32, site: Span) -> R {
+    check_nesting(site)?;
     let fiber = spawn(&ctx.vm, body, site)?;
     ctx.vm.handlers.borrow_mut().push(HandlerEntry::Handler {
         handler,
@@ -1035,6 +1067,13 @@ fn take_for_resume(k: Value, argc: usize, site: Span) -> Result<(Fiber, Entries)
     if !fits {
         k.fiber.set(Some(fiber));
         return Err(wrong_resume_arity(&k, argc, site));
+    }
+    // A fresh continuation's first resume starts a fiber, one more nested.
+    if k.fresh.is_some()
+        && let Err(c) = check_nesting(site)
+    {
+        k.fiber.set(Some(fiber));
+        return Err(c);
     }
     Ok((fiber, k.entries.take()))
 }

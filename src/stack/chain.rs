@@ -50,6 +50,11 @@ fn with_active<R>(f: impl FnOnce(&mut Vec<NonNull<Header>>) -> R) -> R {
     })
 }
 
+/// How many fibers are on the active chain: running, or waiting for one they resumed.
+pub fn active_depth() -> usize {
+    with_active(|active| active.len())
+}
+
 /// Frees the active chain's buffer when the thread's pool goes (the chain is empty then:
 /// no fiber runs).
 pub fn free_active() {

@@ -152,7 +152,7 @@ use header::{Header, Phase};
 use std::fmt;
 use std::ptr::NonNull;
 
-pub use chain::cancel_depth;
+pub use chain::{active_depth, cancel_depth};
 pub use overflow::RED_ZONE;
 pub use pool::stack_size;
 
