@@ -80,8 +80,7 @@ impl SourceMap {
             .unwrap_or_else(|_| format!("error: {message}\n"));
         if !trace.is_empty() {
             out.push_str("backtrace (innermost first):\n");
-            let lines: Vec<String> = trace.iter().map(|f| self.trace_line(f)).collect();
-            for line in collapse(&lines) {
+            for line in collapse(&runs(trace), |f| self.trace_line(f)) {
                 out.push_str(&line);
                 out.push('\n');
             }
@@ -109,30 +108,74 @@ impl SourceMap {
 /// Most backtrace lines shown; the middle of a longer backtrace is elided.
 const MAX_TRACE_LINES: usize = 40;
 
-/// Shortens a backtrace for reading: a run of identical lines (deep recursion) becomes the
-/// line and a count, and a backtrace still too long keeps its two ends.
-fn collapse(lines: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let run = lines[i..].iter().take_while(|l| **l == lines[i]).count();
-        out.push(lines[i].clone());
-        if run > 1 {
-            out.push(format!(
-                "  ... the line above repeats {} more times",
-                run - 1
-            ));
+/// The frames of a backtrace as runs of frames that show as the same line (deep recursion
+/// repeats one), each with its length: millions of frames, formatted one by one, took
+/// minutes (a location costs time in proportion to its column).
+fn runs(trace: &[TraceFrame]) -> Vec<(&TraceFrame, usize)> {
+    let mut runs: Vec<(&TraceFrame, usize)> = Vec::new();
+    for frame in trace {
+        match runs.last_mut() {
+            Some((last, n)) if same_line(last, frame) => *n += 1,
+            _ => runs.push((frame, 1)),
         }
-        i += run;
     }
-    if out.len() > MAX_TRACE_LINES {
-        let half = MAX_TRACE_LINES / 2;
-        let omitted = out.len() - 2 * half;
-        let tail = out.split_off(out.len() - half);
-        out.truncate(half);
-        out.push(format!("  ... {omitted} lines omitted ..."));
-        out.extend(tail);
+    runs
+}
+
+/// Whether two frames show as the same backtrace line: the same kind, function name and
+/// place (the line shows where a span starts).
+fn same_line(a: &TraceFrame, b: &TraceFrame) -> bool {
+    match (a, b) {
+        (
+            TraceFrame::Call { name, source, span },
+            TraceFrame::Call {
+                name: n,
+                source: s,
+                span: sp,
+            },
+        ) => name == n && source == s && span.start == sp.start,
+        (
+            TraceFrame::Resumed { source, span },
+            TraceFrame::Resumed {
+                source: s,
+                span: sp,
+            },
+        ) => source == s && span.start == sp.start,
+        _ => false,
     }
+}
+
+/// One line of a shortened backtrace: a run's line, or the count of its repeats.
+enum Shown {
+    /// The line of run `i`.
+    Line(usize),
+    /// How many more times run `i`'s line repeats.
+    Repeats(usize),
+}
+
+/// Shortens a backtrace for reading: a run of frames that show as the same line (deep
+/// recursion) becomes the line and a count, and a backtrace still too long keeps its two
+/// ends. `line` formats a run's line, and is called only for the lines shown.
+fn collapse<T>(runs: &[(T, usize)], line: impl Fn(&T) -> String) -> Vec<String> {
+    let shown: Vec<Shown> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, n))| {
+            std::iter::once(Shown::Line(i)).chain((*n > 1).then_some(Shown::Repeats(i)))
+        })
+        .collect();
+    let text = |s: &Shown| match *s {
+        Shown::Line(i) => line(&runs[i].0),
+        Shown::Repeats(i) => format!("  ... the line above repeats {} more times", runs[i].1 - 1),
+    };
+    if shown.len() <= MAX_TRACE_LINES {
+        return shown.iter().map(text).collect();
+    }
+    let half = MAX_TRACE_LINES / 2;
+    let omitted = shown.len() - 2 * half;
+    let mut out: Vec<String> = shown[..half].iter().map(text).collect();
+    out.push(format!("  ... {omitted} lines omitted ..."));
+    out.extend(shown[shown.len() - half..].iter().map(text));
     out
 }
 
@@ -160,15 +203,28 @@ mod tests {
 
     #[test]
     fn deep_recursion_backtraces_are_collapsed() {
-        let mut lines = vec!["  at f (x:1:1)".to_string(); 1000];
-        lines.push("  at <main> (x:2:1)".to_string());
-        let out = collapse(&lines);
+        let frame = |name: &str, start: usize| TraceFrame::Call {
+            name: name.into(),
+            source: 0,
+            span: Span::new(start, start + 1),
+        };
+        let mut trace = vec![frame("f", 0); 1000];
+        trace.push(frame("<main>", 5));
+        let lines = |f: &&TraceFrame| format!("{f:?}");
+        let out = collapse(&runs(&trace), lines);
         assert_eq!(out.len(), 3, "{out:?}");
         assert!(out[1].contains("repeats 999 more times"));
-        let many: Vec<String> = (0..100).map(|i| format!("  at f{i} (x:1:1)")).collect();
-        let out = collapse(&many);
+        let many: Vec<TraceFrame> = (0..100).map(|i| frame("f", i)).collect();
+        let out = collapse(&runs(&many), lines);
         assert_eq!(out.len(), MAX_TRACE_LINES + 1);
         assert!(out.iter().any(|l| l.contains("60 lines omitted")));
+        // Only the lines shown are formatted.
+        let formatted = std::cell::Cell::new(0);
+        collapse(&runs(&many), |f| {
+            formatted.set(formatted.get() + 1);
+            lines(f)
+        });
+        assert_eq!(formatted.get(), MAX_TRACE_LINES);
     }
 
     #[test]
