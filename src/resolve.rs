@@ -710,15 +710,11 @@ impl<'e> Resolver<'e> {
     /// Resolves a `fn` declaration; `self_var` is the local variable that holds it (`None`
     /// at the top level).
     fn function(&mut self, decl: &ast::FnDecl, self_var: Option<VarId>) -> Res<FnIr> {
-        let body = Expr {
-            kind: ExprKind::Block(decl.body.clone()),
-            span: decl.body.span,
-        };
         self.function_like(
             decl.name.name.as_str().into(),
             &decl.params,
             None,
-            &body,
+            FnBody::Block(&decl.body),
             FnKind::Decl(self_var),
         )
     }
@@ -730,7 +726,7 @@ impl<'e> Resolver<'e> {
         name: Rc<str>,
         params: &[Param],
         k: Option<&Param>,
-        body: &Expr,
+        body: FnBody,
         kind: FnKind,
     ) -> Res<FnIr> {
         let (self_var, is_decl) = match kind {
@@ -757,7 +753,7 @@ impl<'e> Resolver<'e> {
         name: Rc<str>,
         params: &[Param],
         k: Option<&Param>,
-        body: &Expr,
+        body: FnBody,
     ) -> Res<FnIr> {
         let mut param_vars: Vec<Option<VarId>> = params.iter().map(|p| self.param(p)).collect();
         let k_var = k.map(|k| self.param(k));
@@ -768,7 +764,10 @@ impl<'e> Resolver<'e> {
                 has_return: false,
             });
         }
-        let body = self.expr(body, true)?;
+        let body = match body {
+            FnBody::Expr(e) => self.expr(e, true)?,
+            FnBody::Block(b) => self.deeper(b.span, |r| r.block(b, true))?,
+        };
         let ctx = self.fns.last().expect("a function context");
         let tail_resumptive = ctx
             .clause
@@ -842,15 +841,21 @@ impl<'e> Resolver<'e> {
 
     /// Resolves `e`; `tail` says whether it is in tail position of its function.
     fn expr(&mut self, e: &Expr, tail: bool) -> Res<Ir> {
+        self.deeper(e.span, |r| r.expr_inner(e, tail))
+    }
+
+    /// Runs `resolve` one level of nesting deeper, for an expression at `span`: the compile
+    /// error `expression nested too deeply` past [`MAX_NESTING`] levels.
+    fn deeper(&mut self, span: Span, resolve: impl FnOnce(&mut Self) -> Res<Ir>) -> Res<Ir> {
         if self.depth >= MAX_NESTING {
             return Err(CompileError::new(
                 format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
-                e.span,
+                span,
             )
             .hint("split it into smaller expressions with `let`"));
         }
         self.depth += 1;
-        let result = self.expr_inner(e, tail);
+        let result = resolve(self);
         self.depth -= 1;
         result
     }
@@ -970,7 +975,7 @@ impl<'e> Resolver<'e> {
                 "<fn>".into(),
                 params,
                 None,
-                body,
+                FnBody::Expr(body),
                 FnKind::Other,
             )?)),
             ExprKind::Suspend(op, args) => {
@@ -978,7 +983,13 @@ impl<'e> Resolver<'e> {
                 Ir::Suspend(id, self.exprs(args)?, span)
             }
             ExprKind::Handle(body, handler) => {
-                let body = self.function_like("<handle>".into(), &[], None, body, FnKind::Other)?;
+                let body = self.function_like(
+                    "<handle>".into(),
+                    &[],
+                    None,
+                    FnBody::Expr(body),
+                    FnKind::Other,
+                )?;
                 let handler = self.handler(handler)?;
                 Ir::Handle(Rc::new(body), Rc::new(handler), span)
             }
@@ -1246,7 +1257,7 @@ impl<'e> Resolver<'e> {
                 c.op.name.as_str().into(),
                 &c.params,
                 Some(&c.k),
-                &c.body,
+                FnBody::Expr(&c.body),
                 FnKind::Other,
             )?;
             ops.push((id, f));
@@ -1256,7 +1267,7 @@ impl<'e> Resolver<'e> {
                 "return".into(),
                 std::slice::from_ref(&r.param),
                 None,
-                &r.body,
+                FnBody::Expr(&r.body),
                 FnKind::Other,
             )?),
             None => None,
@@ -1303,6 +1314,17 @@ impl<'e> Resolver<'e> {
             self.tail_leaf(tail, resume)
         })
     }
+}
+
+/// The body of a function being resolved: an expression (a lambda's, a clause's), or the
+/// block of a `fn` declaration (resolved in place: wrapping it in an expression copied it,
+/// and with it every declaration nested inside, once per level).
+#[derive(Clone, Copy)]
+enum FnBody<'a> {
+    /// An expression.
+    Expr(&'a Expr),
+    /// A declaration's block.
+    Block(&'a Block),
 }
 
 /// What kind of function is being resolved.
