@@ -87,17 +87,22 @@ impl Session {
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
     /// final expression without `;`, if there is one.
     pub fn eval(&mut self, name: &str, text: &str) -> Result<Option<Value>, Failure> {
-        let source = self.sources.add(name, text);
-        let program = syntax::parse_program(text).map_err(|e| Failure {
-            kind: if e.at_eof {
-                FailureKind::Incomplete
-            } else {
-                FailureKind::Compile
-            },
-            report: self
-                .sources
-                .render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+        // A text that does not parse is reported from a map of its own: it never runs, so no
+        // later report can point into it, and the REPL, which parses an unfinished entry
+        // again after every line, would otherwise keep a copy of each attempt.
+        let program = syntax::parse_program(text).map_err(|e| {
+            let mut own = SourceMap::default();
+            let source = own.add(name, text);
+            Failure {
+                kind: if e.at_eof {
+                    FailureKind::Incomplete
+                } else {
+                    FailureKind::Compile
+                },
+                report: own.render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+            }
         })?;
+        let source = self.sources.add(name, text);
         let unit = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
             report: self

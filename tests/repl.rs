@@ -621,6 +621,41 @@ fn history_is_saved_in_home_on_quit_and_loaded_next_time() {
 }
 
 #[test]
+fn long_multi_line_entries_run_and_report_their_errors() {
+    // While an entry leaves brackets open, a long one is parsed again only every sixteenth
+    // of its length (pasting 10,000 lines took 58 s when every line parsed the whole entry).
+    let dir = TempDir::new("long_entry");
+    let mut repl = Repl::start(&dir);
+    repl.silent("var x = 0;");
+    repl.enter_more("{");
+    for _ in 0..300 {
+        repl.enter_more("x = x + 1;");
+    }
+    repl.silent("}");
+    repl.check("x", "300");
+    // A syntax error inside a long unfinished entry is reported within a few lines.
+    repl.enter_more("{");
+    for _ in 0..40 {
+        repl.enter_more("x = x + 1;");
+    }
+    let mut reported = None;
+    let mut line = "let = 1;";
+    for n in 0..5 {
+        let (text, prompt) = repl.enter_prompt(line);
+        if prompt == Prompt::Main {
+            reported = Some((n, text));
+            break;
+        }
+        line = "x = x + 1;";
+    }
+    let (_, text) = reported.expect("the error was reported within 5 lines");
+    assert!(text.contains("error:"), "{text}");
+    // The failed entry ran nothing, and the session goes on.
+    repl.check("x", "300");
+    repl.quit();
+}
+
+#[test]
 fn history_is_saved_on_ctrl_d() {
     let dir = TempDir::new("history_ctrl_d");
     let mut repl = Repl::start(&dir);

@@ -513,6 +513,20 @@ impl<'src> Lexer<'src> {
     }
 }
 
+/// How many brackets (`(`, `[`, `{`) `src` leaves open: more opening than closing ones
+/// lexed; `None` if it does not lex. A cheap test of whether a REPL entry can be complete.
+pub fn open_brackets(src: &str) -> Option<i64> {
+    let mut open = 0i64;
+    for token in Lexer::new(src) {
+        match token.ok()?.1 {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => open += 1,
+            Tok::RParen | Tok::RBracket | Tok::RBrace => open -= 1,
+            _ => {}
+        }
+    }
+    Some(open)
+}
+
 impl Iterator for Lexer<'_> {
     type Item = Result<(usize, Tok, usize), LexError>;
 
