@@ -327,13 +327,17 @@ impl Drop for Continuation {
         let fiber = self.fiber.take();
         let entries = self.entries.take();
         if DROPPING.with(Cell::get) {
-            DEFERRED.with(|d| d.borrow_mut().push((fiber, entries)));
+            // While the thread ends, the list may be gone: the parts are then dropped here,
+            // with the closure that would have moved them.
+            let _ = DEFERRED.try_with(move |d| d.borrow_mut().push((fiber, entries)));
             return;
         }
         DROPPING.with(|d| d.set(true));
         drop(fiber);
         drop(entries);
-        while let Some((fiber, entries)) = DEFERRED.with(|d| d.borrow_mut().pop()) {
+        while let Some((fiber, entries)) =
+            DEFERRED.try_with(|d| d.borrow_mut().pop()).ok().flatten()
+        {
             drop(fiber);
             drop(entries);
         }
