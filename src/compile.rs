@@ -283,12 +283,15 @@ type SharedCodeOf<T> = Rc<dyn Fn(&mut Ctx, &Closure) -> Result<T, Ctrl>>;
 /// exhausted (see [`Compiler::nested`]).
 fn stack_checked<T: ViaValue>(code: CodeOf<T>, site: Span) -> CodeOf<T> {
     let code: SharedCodeOf<T> = Rc::from(code);
+    // The same code as an expression, for the extension; made once, here.
+    let on_extension: effects::SharedCode = {
+        let code = code.clone();
+        Rc::new(move |ctx, clo| code(ctx, clo).map(T::into_value))
+    };
     Box::new(move |ctx, clo| {
         if crate::stack::approximate_sp() < ctx.limit {
-            let code = code.clone();
-            let shared: effects::SharedCode =
-                Rc::new(move |ctx, clo| code(ctx, clo).map(T::into_value));
-            return effects::extend_for_code(ctx, shared, clo, site).map(T::from_value);
+            return effects::extend_for_code(ctx, on_extension.clone(), clo, site)
+                .map(T::from_value);
         }
         code(ctx, clo)
     })

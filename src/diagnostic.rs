@@ -122,26 +122,17 @@ fn runs(trace: &[TraceFrame]) -> Vec<(&TraceFrame, usize)> {
     runs
 }
 
-/// Whether two frames show as the same backtrace line: the same kind, function name and
-/// place (the line shows where a span starts).
+/// Whether two frames show as the same backtrace line (see [`shown_as`]).
 fn same_line(a: &TraceFrame, b: &TraceFrame) -> bool {
-    match (a, b) {
-        (
-            TraceFrame::Call { name, source, span },
-            TraceFrame::Call {
-                name: n,
-                source: s,
-                span: sp,
-            },
-        ) => name == n && source == s && span.start == sp.start,
-        (
-            TraceFrame::Resumed { source, span },
-            TraceFrame::Resumed {
-                source: s,
-                span: sp,
-            },
-        ) => source == s && span.start == sp.start,
-        _ => false,
+    shown_as(a) == shown_as(b)
+}
+
+/// What a frame's backtrace line shows: the function's name (none where a continuation was
+/// resumed), the source, and where the span starts.
+fn shown_as(frame: &TraceFrame) -> (Option<&str>, u32, u32) {
+    match frame {
+        TraceFrame::Call { name, source, span } => (Some(name), *source, span.start),
+        TraceFrame::Resumed { source, span } => (None, *source, span.start),
     }
 }
 

@@ -161,8 +161,8 @@ pub fn run() -> ExitCode {
     };
     let mut session = Session::new(Box::new(out), Vec::new());
     let mut entry = String::new();
-    // Lines of the unfinished entry, and how many it had when last parsed.
-    let (mut lines, mut parsed_at) = (0usize, 0usize);
+    // How many lines the unfinished entry had when last parsed.
+    let mut parsed_at = 0;
     loop {
         *words.borrow_mut() = session.completions("");
         let prompt = if entry.is_empty() { "kont> " } else { "  ... " };
@@ -177,19 +177,18 @@ pub fn run() -> ExitCode {
                 }
                 entry.push_str(&line);
                 entry.push('\n');
-                lines += 1;
-                if !worth_parsing(&entry, lines, &mut parsed_at) {
+                if !worth_parsing(&entry, &mut parsed_at) {
                     continue;
                 }
                 if evaluate(&mut session, &at_line_start, "<repl>", &entry) {
                     let _ = editor.add_history_entry(entry.trim_end());
                     entry.clear();
-                    (lines, parsed_at) = (0, 0);
+                    parsed_at = 0;
                 }
             }
             Err(ReadlineError::Interrupted) => {
                 entry.clear();
-                (lines, parsed_at) = (0, 0);
+                parsed_at = 0;
             }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
@@ -204,14 +203,16 @@ pub fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Whether an unfinished entry of `lines` lines, last parsed at `parsed_at` lines, is to be
-/// parsed now (and if so records that). It is when its brackets may all be closed, and
-/// while it leaves some open, at every line of a short entry but only every sixteenth of
-/// its length for a long one: parsing a pasted block of 10,000 lines again after each took
-/// minutes. A syntax error in a long unfinished entry is then reported a few lines late.
-fn worth_parsing(entry: &str, lines: usize, parsed_at: &mut usize) -> bool {
-    let closed = kont::syntax::lexer::open_brackets(entry).is_none_or(|open| open <= 0);
-    if closed || lines - *parsed_at >= (lines / 16).max(1) {
+/// Whether an unfinished entry, last parsed when it had `parsed_at` lines, is to be parsed
+/// now (and if so records that). A short one is parsed after every line; a long one after
+/// every sixteenth of its length, or when its brackets may all be closed: parsing a pasted
+/// block of 10,000 lines again after each took minutes. A syntax error in a long unfinished
+/// entry is then reported a few lines late.
+fn worth_parsing(entry: &str, parsed_at: &mut usize) -> bool {
+    let lines = entry.lines().count();
+    if lines.saturating_sub(*parsed_at) >= (lines / 16).max(1)
+        || kont::syntax::lexer::open_brackets(entry).is_none_or(|open| open <= 0)
+    {
         *parsed_at = lines;
         return true;
     }

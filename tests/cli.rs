@@ -36,6 +36,12 @@ impl TempDir {
         &self.0
     }
 
+    /// Writes `contents` to the script `name` and runs it, with no arguments.
+    fn run_file(&self, name: &str, contents: impl AsRef<[u8]>) -> Run {
+        self.write(name, contents);
+        run(self.path(), &[name])
+    }
+
     /// Writes `name` (relative to the directory) and returns its full path.
     fn write(&self, name: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.0.join(name);
@@ -172,44 +178,41 @@ fn assert_caret_under(source: &str, caret: &str, text: &str) {
 #[test]
 fn runs_a_file() {
     let dir = TempDir::new("runs_a_file");
-    dir.write(
+    dir.run_file(
         "hello.kont",
         "effect Yield(value)\n\
          fn gen() { suspend Yield(1); suspend Yield(2) }\n\
          var total = 0;\n\
          handle gen() with { Yield(v), k => { total = total + v; resume k(()) } }\n\
          println(\"total: \" ++ str(total));\n",
-    );
-    run(dir.path(), &["hello.kont"]).ok("total: 3\n");
+    )
+    .ok("total: 3\n");
     // A final expression's value is not printed by a script (only the REPL shows values).
-    dir.write("value.kont", "1 + 1");
-    run(dir.path(), &["value.kont"]).ok("");
+    dir.run_file("value.kont", "1 + 1").ok("");
 }
 
 #[test]
 fn runs_an_empty_file_and_a_file_of_comments() {
     let dir = TempDir::new("empty_file");
-    dir.write("empty.kont", "");
-    run(dir.path(), &["empty.kont"]).ok("");
-    dir.write("comments.kont", "// nothing\n/* at\n all */\n");
-    run(dir.path(), &["comments.kont"]).ok("");
+    dir.run_file("empty.kont", "").ok("");
+    dir.run_file("comments.kont", "// nothing\n/* at\n all */\n")
+        .ok("");
 }
 
 #[test]
 fn runs_a_file_with_crlf_line_endings() {
     let dir = TempDir::new("crlf");
-    dir.write(
+    dir.run_file(
         "crlf.kont",
         "let a = 1;\r\nprintln(a);\r\nprintln(\"b\");\r\n",
-    );
-    run(dir.path(), &["crlf.kont"]).ok("1\nb\n");
+    )
+    .ok("1\nb\n");
 }
 
 #[test]
 fn args_gets_the_arguments_after_the_file() {
     let dir = TempDir::new("args");
-    dir.write("args.kont", "println(args());\n");
-    run(dir.path(), &["args.kont"]).ok("[]\n");
+    dir.run_file("args.kont", "println(args());\n").ok("[]\n");
     run(dir.path(), &["args.kont", "a", "b c", ""]).ok("[\"a\", \"b c\", \"\"]\n");
     // `int` parses them.
     dir.write(
@@ -348,11 +351,10 @@ fn unknown_option_is_a_usage_error() {
 #[test]
 fn runtime_error_exits_1_with_a_located_report_and_a_backtrace() {
     let dir = TempDir::new("runtime_error");
-    dir.write(
+    let r = dir.run_file(
         "divide.kont",
         "fn divide(a, b) {\n  a / b\n}\nprintln(\"start\");\ndivide(1, 0);\nprintln(\"never\");\n",
     );
-    let r = run(dir.path(), &["divide.kont"]);
     r.error(1, "division by zero");
     // What ran before the error is on stdout, and only there.
     assert_eq!(r.stdout, "start\n", "{r:#?}");
@@ -399,8 +401,7 @@ fn runtime_errors_of_every_kind_exit_1() {
 #[test]
 fn parse_error_exits_2_with_a_located_report() {
     let dir = TempDir::new("parse_error");
-    dir.write("bad.kont", "let a = 1;\nlet b = (a + ;\n");
-    let r = run(dir.path(), &["bad.kont"]);
+    let r = dir.run_file("bad.kont", "let a = 1;\nlet b = (a + ;\n");
     r.error(2, "unexpected token");
     assert_eq!(r.stdout, "");
     assert!(r.stderr.contains("bad.kont:2:14"), "{r:#?}");
@@ -408,8 +409,7 @@ fn parse_error_exits_2_with_a_located_report() {
     assert!(source.ends_with("let b = (a + ;"), "{source}");
     assert_caret_under(&source, &caret, ";");
     // An unfinished program (end of input) is a parse error too.
-    dir.write("open.kont", "fn f(x) {\n  x\n");
-    let r = run(dir.path(), &["open.kont"]);
+    let r = dir.run_file("open.kont", "fn f(x) {\n  x\n");
     assert_eq!(r.code(), 2, "{r:#?}");
     assert!(r.stderr.starts_with("error: "), "{r:#?}");
     assert!(r.stderr.contains("open.kont:"), "{r:#?}");
@@ -418,11 +418,10 @@ fn parse_error_exits_2_with_a_located_report() {
 #[test]
 fn compile_error_exits_2_before_running_anything() {
     let dir = TempDir::new("compile_error");
-    dir.write(
+    let r = dir.run_file(
         "unknown.kont",
         "println(\"never printed\");\nlet a = 1;\nlet b = c + a;\n",
     );
-    let r = run(dir.path(), &["unknown.kont"]);
     r.error(2, "unknown name c");
     assert_eq!(r.stdout, "", "a compile error runs nothing: {r:#?}");
     assert!(r.stderr.contains("unknown.kont:3:9"), "{r:#?}");
@@ -441,8 +440,7 @@ fn compile_error_exits_2_before_running_anything() {
 fn errors_in_a_subdirectory_are_located_by_the_path_given() {
     let dir = TempDir::new("subdir");
     fs::create_dir(dir.path().join("sub")).unwrap();
-    dir.write("sub/x.kont", "\n\n  1 / 0;\n");
-    let r = run(dir.path(), &["sub/x.kont"]);
+    let r = dir.run_file("sub/x.kont", "\n\n  1 / 0;\n");
     r.error(1, "division by zero");
     assert!(r.stderr.contains("sub/x.kont:3:3"), "{r:#?}");
 }
@@ -465,8 +463,7 @@ fn a_directory_exits_2() {
 #[test]
 fn a_non_utf8_file_exits_2() {
     let dir = TempDir::new("non_utf8_file");
-    dir.write("latin1.kont", b"println(\"caf\xe9\");\n");
-    let r = run(dir.path(), &["latin1.kont"]);
+    let r = dir.run_file("latin1.kont", b"println(\"caf\xe9\");\n");
     r.error(2, "latin1.kont is not UTF-8");
     assert_eq!(r.stdout, "");
 }
@@ -490,8 +487,7 @@ fn malformed_input_never_panics() {
         "\u{feff}println(1)",
     ] {
         // In a file, since an argument cannot hold a NUL.
-        dir.write("malformed.kont", source);
-        let r = run(dir.path(), &["malformed.kont"]);
+        let r = dir.run_file("malformed.kont", source);
         assert!(
             matches!(r.code(), 0..=2),
             "unexpected status for {source:?}: {r:#?}"
@@ -569,8 +565,7 @@ fn deeply_nested_expressions_run() {
     let dir = TempDir::new("deep_nesting");
     let n = 60_000;
     let sum = format!("println({});\n", vec!["1"; n].join(" + "));
-    dir.write("sum.kont", &sum);
-    run(dir.path(), &["sum.kont"]).ok(&format!("{n}\n"));
+    dir.run_file("sum.kont", &sum).ok(&format!("{n}\n"));
     // The same sum as a handle body (a closure that cannot name itself), in a function and
     // in a continuation.
     let terms = vec!["1"; n].join(" + ");
@@ -579,30 +574,27 @@ fn deeply_nested_expressions_run() {
          let f = fn() {{ {terms} }};\nprintln(f());\n\
          let c = cont fn(x) {{ x + {terms} }};\nprintln(resume c(1));\n"
     );
-    dir.write("bodies.kont", &bodies);
-    run(dir.path(), &["bodies.kont"]).ok(&format!("{n}\n{n}\n{}\n", n + 1));
+    dir.run_file("bodies.kont", &bodies)
+        .ok(&format!("{n}\n{n}\n{}\n", n + 1));
     let calls = format!(
         "fn f(x) {{ x + 1 }}\nprintln({}0{});\n",
         "f(".repeat(20_000),
         ")".repeat(20_000)
     );
-    dir.write("calls.kont", &calls);
-    run(dir.path(), &["calls.kont"]).ok("20000\n");
+    dir.run_file("calls.kont", &calls).ok("20000\n");
     let lists = format!(
         "let l = {}1{};\nprintln(len(l));\n",
         "[".repeat(20_000),
         "]".repeat(20_000)
     );
-    dir.write("lists.kont", &lists);
-    run(dir.path(), &["lists.kont"]).ok("1\n");
+    dir.run_file("lists.kont", &lists).ok("1\n");
     let ctors = format!(
         "fn depth(v) {{ var d = 0; var x = v; while x != 0 {{ x = match x {{ Some(y) => y, _ => 0 }}; d = d + 1; }} d }}\n\
          println(depth({}1{}));\n",
         "Some(".repeat(20_000),
         ")".repeat(20_000)
     );
-    dir.write("ctors.kont", &ctors);
-    run(dir.path(), &["ctors.kont"]).ok("20001\n");
+    dir.run_file("ctors.kont", &ctors).ok("20001\n");
     // A deeply nested function holding a deeply nested closure, both alive until the
     // program ends: their code is dropped as the process exits (that aborted once).
     let nested = format!(
@@ -611,8 +603,7 @@ fn deeply_nested_expressions_run() {
         "1 + ".repeat(300),
         ")".repeat(300)
     );
-    dir.write("nested.kont", &nested);
-    run(dir.path(), &["nested.kont"]).ok("301\n");
+    dir.run_file("nested.kont", &nested).ok("301\n");
 }
 
 #[test]
@@ -635,8 +626,7 @@ fn deeply_nested_statements_and_conditions_run() {
          {ifs}\nprintln(x);\n\
          handle {{ {blocks}; 1 }} with {{ E(), k => 0 }};\nprintln(x);\n"
     );
-    dir.write("statements.kont", &program);
-    run(dir.path(), &["statements.kont"]).ok("1\n2\n3\n4\n");
+    dir.run_file("statements.kont", &program).ok("1\n2\n3\n4\n");
     let ands = vec!["c"; 90_000].join(" and ");
     let ors = vec!["d"; 40_000].join(" or ");
     let nots = "not ".repeat(60_000);
@@ -647,8 +637,8 @@ fn deeply_nested_statements_and_conditions_run() {
          println(handle {{ while {ors} {{ }}; 2 }} with {{ E(), k => 0 }});\n\
          let k = cont (fn() => if {nots}c {{ 3 }} else {{ 4 }});\nprintln(resume k());\n"
     );
-    dir.write("conditions.kont", &program);
-    run(dir.path(), &["conditions.kont"]).ok("true\n1\n2\n3\n");
+    dir.run_file("conditions.kont", &program)
+        .ok("true\n1\n2\n3\n");
 }
 
 #[test]
@@ -667,22 +657,19 @@ fn deeply_nested_functions_are_dropped_on_the_front_ends_stack() {
          let c = cont fn() {{ if false {{ let v = {lambdas}; 1 }} else {{ 3 }} }};\n\
          println(resume c());\n"
     );
-    dir.write("lambdas.kont", &program);
-    run(dir.path(), &["lambdas.kont"]).ok("2\n3\n");
+    dir.run_file("lambdas.kont", &program).ok("2\n3\n");
     let handles = format!(
         "effect E()\nprintln({}1{});\n",
         "handle { ".repeat(n),
         " } with { E(), k => 0 }".repeat(n)
     );
-    dir.write("handles.kont", &handles);
-    run(dir.path(), &["handles.kont"]).ok("1\n");
+    dir.run_file("handles.kont", &handles).ok("1\n");
     let conts = format!(
         "println({}x{});\n",
         "resume (cont (fn(x) => ".repeat(n),
         "))(1)".repeat(n)
     );
-    dir.write("conts.kont", &conts);
-    run(dir.path(), &["conts.kont"]).ok("1\n");
+    dir.run_file("conts.kont", &conts).ok("1\n");
     // Nested `fn` declarations, each calling the one it declares: the resolver copied the
     // rest of the body at every level (8,000 levels: 43 s, then out of memory).
     let n = 8_000;
@@ -691,8 +678,7 @@ fn deeply_nested_functions_are_dropped_on_the_front_ends_stack() {
         "fn g() { ".repeat(n),
         " g() }".repeat(n)
     );
-    dir.write("decls.kont", &decls);
-    run(dir.path(), &["decls.kont"]).ok("1\n");
+    dir.run_file("decls.kont", &decls).ok("1\n");
 }
 
 #[test]
@@ -703,28 +689,26 @@ fn endless_recursion_through_handle_or_cont_is_a_stack_overflow() {
     // `stack overflow` error; a recursion 200,000 deep still runs.
     let dir = TempDir::new("nested_continuations");
     let hint = "more than 262144 continuations (handle bodies, conts) run nested";
-    dir.write(
+    let r = dir.run_file(
         "handles.kont",
         "effect E()\nfn f(n) { 1 + handle f(n + 1) with { E(), k => 0 } }\nprintln(f(0));\n",
     );
-    let r = run(dir.path(), &["handles.kont"]);
     r.error(1, "stack overflow");
     assert!(r.stderr.contains(hint), "{r:#?}");
     assert!(r.stderr.contains("handles.kont:2:15"), "{r:#?}");
-    dir.write(
+    let r = dir.run_file(
         "conts.kont",
         "fn g(n) { 1 + resume (cont (fn() => g(n + 1)))() }\nprintln(g(0));\n",
     );
-    let r = run(dir.path(), &["conts.kont"]);
     r.error(1, "stack overflow");
     assert!(r.stderr.contains(hint), "{r:#?}");
-    dir.write(
+    dir.run_file(
         "bounded.kont",
         "effect E()\n\
          fn f(n) { if n == 0 { 0 } else { 1 + handle f(n - 1) with { E(), k => 0 } } }\n\
          println(f(200000));\n",
-    );
-    run(dir.path(), &["bounded.kont"]).ok("200000\n");
+    )
+    .ok("200000\n");
 }
 
 #[test]
@@ -752,16 +736,15 @@ fn deeply_nested_patterns_match_or_are_rejected() {
              println(handle lt(50000) with {{ Ask(), k => resume k(1) }});\n"
         )
     };
-    dir.write("limit.kont", program(n));
-    run(dir.path(), &["limit.kont"]).ok("50007\n50005\n");
-    dir.write("past.kont", program(n + 1));
-    run(dir.path(), &["past.kont"]).error(2, "pattern nested too deeply (more than 1000 levels)");
+    dir.run_file("limit.kont", program(n)).ok("50007\n50005\n");
+    dir.run_file("past.kont", program(n + 1))
+        .error(2, "pattern nested too deeply (more than 1000 levels)");
     let list = format!(
         "match [] {{ [{}] => 1, _ => 0 }};\n",
         vec!["_"; n].join(", ")
     );
-    dir.write("list.kont", &list);
-    run(dir.path(), &["list.kont"]).error(2, "pattern nested too deeply");
+    dir.run_file("list.kont", &list)
+        .error(2, "pattern nested too deeply");
 }
 
 #[test]

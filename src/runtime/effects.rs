@@ -206,51 +206,18 @@ enum Outcome {
     Extended(Box<Ctx>, R),
 }
 
-impl Transfer {
-    /// Writes the values of a resume. The other side has taken the last ones, so there is
-    /// normally nothing to drop: checked inline, without a call to the drop glue.
-    #[inline(always)]
-    fn put_resume(&self, args: Args) {
-        match self.resume.replace(args) {
-            Args::None => {}
-            old => drop(old),
-        }
-    }
-
-    /// Takes the values of a resume (none if there were none).
-    #[inline(always)]
-    fn take_resume(&self) -> Args {
-        self.resume.take()
-    }
-
-    /// Writes an operation for its handler (see [`Transfer::put_resume`]).
-    #[inline(always)]
-    fn put_suspended(&self, s: Suspension) {
-        if let Some(old) = self.suspended.replace(Some(s)) {
-            drop(old);
-        }
-    }
-
-    /// Takes the operation a fiber suspended with.
-    #[inline(always)]
-    fn take_suspended(&self) -> Option<Suspension> {
-        self.suspended.take()
-    }
-
-    /// Writes how a fiber finished (see [`Transfer::put_resume`]; a cancelled fiber's
-    /// `Aborted` may be left over, as no one waits for it).
-    #[inline(always)]
-    fn put_finished(&self, outcome: Outcome) {
-        match self.finished.replace(outcome) {
-            Outcome::Empty => {}
-            old => drop(old),
-        }
-    }
-
-    /// Takes how a fiber finished.
-    #[inline(always)]
-    fn take_finished(&self) -> Outcome {
-        self.finished.take()
+/// Writes `value` into a cell of the [`Transfer`]. The other side has taken what was there,
+/// so there is normally nothing to drop (`empty` says so, checked inline, without a call to
+/// the drop glue); a cancelled fiber's `Outcome::Aborted`, which no one waits for, may be
+/// left over and is dropped.
+#[inline(always)]
+fn put<T>(cell: &Cell<T>, value: T, empty: impl FnOnce(&T) -> bool) {
+    let old = cell.replace(value);
+    if empty(&old) {
+        // An empty value owns nothing.
+        std::mem::forget(old);
+    } else {
+        drop(old);
     }
 }
 
@@ -424,7 +391,7 @@ fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
     let vm = vm.clone();
     Fiber::new(move |_| {
         let mut ctx = Ctx::with_stack(vm.clone(), spare_value_stack(&vm));
-        let args = vm.transfer.take_resume();
+        let args = vm.transfer.resume.take();
         let argc = args.len();
         args.push_onto(&mut ctx.stack);
         // `run` drops the function (and what it captured) when it returns: like everything
@@ -446,7 +413,9 @@ fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
                 RuntimeError::new("internal error: a clause value escaped no handler", site),
             )),
         };
-        vm.transfer.put_finished(outcome);
+        put(&vm.transfer.finished, outcome, |o| {
+            matches!(o, Outcome::Empty)
+        });
         0
     })
     .map_err(|e| {
@@ -464,9 +433,9 @@ pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeErro
         CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(RuntimeError::new("internal error", Span::default())),
     })?;
-    vm.transfer.put_resume(Args::None);
+    put(&vm.transfer.resume, Args::None, |a| matches!(a, Args::None));
     let event = fiber.resume(0);
-    let outcome = vm.transfer.take_finished();
+    let outcome = vm.transfer.finished.take();
     vm.handlers.borrow_mut().clear();
     match (event, outcome) {
         (Ok(Event::Returned(_)), Outcome::Returned(v)) => Ok(v),
@@ -559,8 +528,11 @@ fn on_extension(
         ctx.limit = stack::stack_limit();
         let result = job(&mut ctx);
         let vm = ctx.vm.clone();
-        vm.transfer
-            .put_finished(Outcome::Extended(Box::new(ctx), result));
+        put(
+            &vm.transfer.finished,
+            Outcome::Extended(Box::new(ctx), result),
+            |o| matches!(o, Outcome::Empty),
+        );
         0
     })
     .map_err(|e| {
@@ -569,7 +541,7 @@ fn on_extension(
             site,
         )
     })?;
-    match (fiber.resume(0), vm.transfer.take_finished()) {
+    match (fiber.resume(0), vm.transfer.finished.take()) {
         (Ok(Event::Returned(_)), Outcome::Extended(back, result)) => Ok((back, result)),
         (Ok(Event::Panicked(msg)), _) => Err(internal(msg, site)),
         _ => Err(internal("a stack extension did not finish", site)),
@@ -895,14 +867,14 @@ fn resume_segment(
     let vm = &*ctx.vm;
     push_entries(vm, &fiber, shallow, entries);
     let id = fiber.id();
-    vm.transfer.put_resume(values);
+    put(&vm.transfer.resume, values, |a| matches!(a, Args::None));
     let event = fiber.resume(0);
     // The fiber is now finished or owned by the continuation its clause receives; this
     // frame holds no handle to it, so dropping that continuation reclaims it.
     drop(fiber);
     match event {
         Ok(Event::Returned(_)) => {
-            let outcome = vm.transfer.take_finished();
+            let outcome = vm.transfer.finished.take();
             let installed = if matches!(outcome, Outcome::Aborted) {
                 Installed::default()
             } else {
@@ -926,7 +898,7 @@ fn resume_segment(
                 _ => Err(internal("a continuation returned without a result", site)),
             })
         }
-        Ok(Event::Suspended(_)) => match vm.transfer.take_suspended() {
+        Ok(Event::Suspended(_)) => match vm.transfer.suspended.take() {
             Some(Suspension {
                 clause,
                 kind,
@@ -1023,16 +995,6 @@ fn escaped_here(c: Ctrl) -> R {
     }
 }
 
-/// The continuation in `k`, for `what` (`resume` or `discontinue`): a type error if `k` is
-/// not one.
-#[inline(always)]
-fn continuation<'k>(k: &'k Value, what: &str, site: Span) -> Result<&'k Continuation, Ctrl> {
-    match k {
-        Value::Cont(k) => Ok(k),
-        _ => Err(not_a_continuation(k, what, site)),
-    }
-}
-
 /// Takes the outermost fiber out of continuation `k`: `continuation already resumed` if it
 /// has been taken.
 #[inline(always)]
@@ -1064,22 +1026,22 @@ fn take_for_resume(k: Value, argc: usize, site: Span) -> Result<(Fiber, Entries)
         return Err(not_a_continuation(&k, "resume", site));
     };
     let fiber = take_fiber(&k, site)?;
-    let fits = match &k.fresh {
-        None => argc <= 1,
-        Some((_, n)) => argc == *n,
-    };
-    if !fits {
-        k.fiber.set(Some(fiber));
-        return Err(wrong_resume_arity(&k, argc, site));
-    }
-    // A fresh continuation's first resume starts a fiber, one more nested.
-    if k.fresh.is_some()
-        && let Err(c) = check_nesting(site)
-    {
+    if let Err(c) = resumable(&k, argc, site) {
         k.fiber.set(Some(fiber));
         return Err(c);
     }
     Ok((fiber, k.entries.take()))
+}
+
+/// Whether the unspent continuation `k` may be resumed with `argc` arguments: the number
+/// fits, and a fresh one, whose first resume starts a fiber, does not nest one too many.
+#[inline(always)]
+fn resumable(k: &Continuation, argc: usize, site: Span) -> Result<(), Ctrl> {
+    match &k.fresh {
+        None if argc <= 1 => Ok(()),
+        Some((_, n)) if argc == *n => check_nesting(site),
+        _ => Err(wrong_resume_arity(k, argc, site)),
+    }
 }
 
 /// The error for resuming `k` with `argc` arguments, which do not fit; `k` stays
@@ -1354,14 +1316,15 @@ fn suspend_slow(
     // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
     let k = Continuation::new(fiber, entries, None);
-    vm.transfer.put_suspended(Suspension {
+    let suspension = Suspension {
         clause,
         kind,
         args,
         k,
-    });
+    };
+    put(&vm.transfer.suspended, Some(suspension), Option::is_none);
     match stack::suspend_to(target, 0) {
-        Ok(_) => Ok(vm.transfer.take_resume().into_value()),
+        Ok(_) => Ok(vm.transfer.resume.take().into_value()),
         Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
         Err(e) => Err(internal(e, site)),
     }
@@ -1409,7 +1372,9 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
 
 /// `discontinue k`: unwinds the suspended computation without running handler code.
 pub fn discontinue(k: &Value, site: Span) -> R {
-    let k = continuation(k, "discontinue", site)?;
+    let Value::Cont(k) = k else {
+        return Err(not_a_continuation(k, "discontinue", site));
+    };
     let fiber = take_fiber(k, site)?;
     drop(k.entries.take());
     match fiber.cancel() {
