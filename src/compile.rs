@@ -715,7 +715,7 @@ impl<'u> Compiler<'u> {
                 let (f, span) = (self.expr(f), *span);
                 Box::new(move |ctx, clo| {
                     let f = f(ctx, clo)?;
-                    effects::make_cont(ctx, f, span)
+                    effects::make_cont(f, span)
                 })
             }
             Ir::Discontinue(k, span) => {

@@ -16,9 +16,10 @@
 //!   switches into the fiber that suspended. A deep handler's own entry is part of the
 //!   segment, so it keeps handling; a shallow handler (`resume k(v) with { … }`) gets an
 //!   entry of its own that is *not* put into the continuation its clause receives.
-//! - **cont.** `cont f` makes a fresh segment: a fiber that calls `f` with the arguments of
-//!   the first `resume`. It has no handler entry, so its operations go to the handlers around
-//!   whoever resumes it.
+//! - **cont.** `cont f` makes a fresh continuation that holds `f` and nothing else: its
+//!   first `resume` starts a fiber that calls `f` with the resume's arguments (so a `cont`
+//!   never resumed costs no stack). It has no handler entry, so its operations go to the
+//!   handlers around whoever resumes it.
 //! - **Fast path.** A tail-resumptive clause (every exit is `resume k(e)`, `k` used nowhere
 //!   else) runs as an ordinary call on the suspending fiber: `suspend` pushes a mask (so that
 //!   operations the clause performs skip the handler and the ones above it, exactly as if the
@@ -227,13 +228,15 @@ fn put<T>(cell: &Cell<T>, value: T, empty: impl FnOnce(&T) -> bool) {
 /// resume then carries no record of the computation from function to function.
 pub struct Continuation {
     /// The outermost fiber, whose parent is whoever resumes the continuation; `None` once
-    /// taken (the continuation is spent). Declared first, so dropping a continuation drops
-    /// it before the entries, as the record it replaced did.
+    /// taken (the continuation is spent), and for a `cont f` not yet resumed. Declared
+    /// first, so dropping a continuation drops it before the entries, as the record it
+    /// replaced did.
     fiber: Cell<Option<Fiber>>,
     /// The handler entries to push back when resuming (bottom first).
     entries: Cell<Entries>,
-    /// For a fresh `cont f` continuation: `f`'s name and arity.
-    fresh: Option<(Rc<str>, usize)>,
+    /// For a `cont f` not yet resumed (nor discontinued): `f`, which its first resume starts
+    /// on a fiber of its own. At most one of `fiber` and `start` is `Some`.
+    start: Cell<Option<Rc<Closure>>>,
 }
 
 /// The handler entries of a suspended segment. Most segments hold one, the entry of the
@@ -270,11 +273,20 @@ impl Continuation {
     /// `Rc::new_cyclic`, which allocates before it builds the value, so that it is written
     /// straight into its allocation instead of being built on the stack and copied whole
     /// (benches/README.md, "Store forwarding").
-    fn new(fiber: Fiber, entries: Entries, fresh: Option<(Rc<str>, usize)>) -> Rc<Continuation> {
+    fn new(fiber: Fiber, entries: Entries) -> Rc<Continuation> {
         Rc::new_cyclic(|_| Continuation {
             fiber: Cell::new(Some(fiber)),
             entries: Cell::new(entries),
-            fresh,
+            start: Cell::new(None),
+        })
+    }
+
+    /// The fresh continuation of `cont f`: `f`, to be started by the first resume.
+    fn fresh(f: Rc<Closure>) -> Rc<Continuation> {
+        Rc::new(Continuation {
+            fiber: Cell::new(None),
+            entries: Cell::new(Entries::None),
+            start: Cell::new(Some(f)),
         })
     }
 }
@@ -288,36 +300,37 @@ impl Drop for Continuation {
     /// so that the native stack does not grow with the chain (without a guard page below
     /// a continuation's stack, that overwrote its neighbour's).
     fn drop(&mut self) {
-        if self.fiber.get_mut().is_none() && matches!(self.entries.get_mut(), Entries::None) {
+        if self.fiber.get_mut().is_none()
+            && matches!(self.entries.get_mut(), Entries::None)
+            && self.start.get_mut().is_none()
+        {
             return;
         }
-        let fiber = self.fiber.take();
-        let entries = self.entries.take();
+        let parts = (self.fiber.take(), self.entries.take(), self.start.take());
         if DROPPING.with(Cell::get) {
             // While the thread ends, the list may be gone: the parts are then dropped here,
             // with the closure that would have moved them.
-            let _ = DEFERRED.try_with(move |d| d.borrow_mut().push((fiber, entries)));
+            let _ = DEFERRED.try_with(move |d| d.borrow_mut().push(parts));
             return;
         }
         DROPPING.with(|d| d.set(true));
-        drop(fiber);
-        drop(entries);
-        while let Some((fiber, entries)) =
-            DEFERRED.try_with(|d| d.borrow_mut().pop()).ok().flatten()
-        {
-            drop(fiber);
-            drop(entries);
+        drop(parts);
+        while let Some(parts) = DEFERRED.try_with(|d| d.borrow_mut().pop()).ok().flatten() {
+            drop(parts);
         }
         DROPPING.with(|d| d.set(false));
     }
 }
 
+/// What a continuation's drop leaves to drop: its fiber, its handler entries and the
+/// function of a `cont` never resumed.
+type Parts = (Option<Fiber>, Entries, Option<Rc<Closure>>);
+
 thread_local! {
     /// Whether a continuation's drop is running on this thread (see `Drop for Continuation`).
     static DROPPING: Cell<bool> = const { Cell::new(false) };
     /// The parts of continuations dropped meanwhile, for the outermost drop to drop.
-    static DEFERRED: std::cell::RefCell<Vec<(Option<Fiber>, Entries)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static DEFERRED: std::cell::RefCell<Vec<Parts>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A `resume` about to run: the continuation value, the arguments, the shallow handler of
@@ -781,7 +794,7 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
         source,
         site,
     } = p;
-    let (fiber, entries) = match take_for_resume(k, args.len(), site) {
+    let (fiber, entries) = match take_for_resume(&ctx.vm, k, args.len(), site) {
         Ok(parts) => parts,
         Err(c) => return Step::Done(Err(c)),
     };
@@ -790,7 +803,7 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
         && clauses_run_at_resumer(&fiber, &entries)
     {
         let inner = PendingResume {
-            k: Value::Cont(Continuation::new(fiber, entries, None)),
+            k: Value::Cont(Continuation::new(fiber, entries)),
             args,
             shallow: None,
             source,
@@ -1018,41 +1031,51 @@ fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
 
 /// Takes the suspended computation out of continuation `k` for a resume with `argc`
 /// arguments, checking that it has not been resumed and that the number of arguments
-/// fits: its outermost fiber and its handler entries. Inlined, with its errors out of line;
-/// `k`, spent, is dropped here (its reference count, inline: no call to `Value`'s drop glue).
+/// fits: its outermost fiber (started here for a fresh `cont`) and its handler entries.
+/// Inlined, with the rest out of line; `k`, spent, is dropped here (its reference count,
+/// inline: no call to `Value`'s drop glue).
 #[inline(always)]
-fn take_for_resume(k: Value, argc: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
+fn take_for_resume(
+    vm: &Rc<Vm>,
+    k: Value,
+    argc: usize,
+    site: Span,
+) -> Result<(Fiber, Entries), Ctrl> {
     let Value::Cont(k) = k else {
         return Err(not_a_continuation(&k, "resume", site));
     };
-    let fiber = take_fiber(&k, site)?;
-    if let Err(c) = resumable(&k, argc, site) {
-        k.fiber.set(Some(fiber));
-        return Err(c);
-    }
-    Ok((fiber, k.entries.take()))
-}
-
-/// Whether the unspent continuation `k` may be resumed with `argc` arguments: the number
-/// fits, and a fresh one, whose first resume starts a fiber, does not nest one too many.
-#[inline(always)]
-fn resumable(k: &Continuation, argc: usize, site: Span) -> Result<(), Ctrl> {
-    match &k.fresh {
-        None if argc <= 1 => Ok(()),
-        Some((_, n)) if argc == *n => check_nesting(site),
-        _ => Err(wrong_resume_arity(k, argc, site)),
+    match k.fiber.take() {
+        Some(fiber) if argc <= 1 => Ok((fiber, k.entries.take())),
+        Some(fiber) => {
+            k.fiber.set(Some(fiber));
+            Err(wrong_resume_arity("continuation", 1, argc, site))
+        }
+        None => Ok((start_fresh(vm, &k, argc, site)?, Entries::None)),
     }
 }
 
-/// The error for resuming `k` with `argc` arguments, which do not fit; `k` stays
-/// resumable.
+/// The first resume of the fresh continuation `k` of `cont f`, with `argc` arguments:
+/// starts `f` on a fiber of its own, once the number of arguments is checked and one more
+/// fiber may nest. On an error `k` stays as it was; without `f`, `k` has been resumed.
+#[inline(never)]
+fn start_fresh(vm: &Rc<Vm>, k: &Continuation, argc: usize, site: Span) -> Result<Fiber, Ctrl> {
+    let f = k.start.take().ok_or_else(|| already_resumed(site))?;
+    let started = if argc == f.proto.arity {
+        check_nesting(site).and_then(|()| spawn(vm, Body::Shared(f.clone()), site))
+    } else {
+        Err(wrong_resume_arity(&f.proto.name, f.proto.arity, argc, site))
+    };
+    if started.is_err() {
+        k.start.set(Some(f));
+    }
+    started
+}
+
+/// The error for resuming a continuation that takes `expected` arguments (`name`: the
+/// function of a fresh `cont`, or `continuation`) with `argc`.
 #[cold]
 #[inline(never)]
-fn wrong_resume_arity(k: &Continuation, argc: usize, site: Span) -> Ctrl {
-    let (name, expected) = match &k.fresh {
-        Some((name, n)) => (name.clone(), *n),
-        None => ("continuation".into(), 1),
-    };
+fn wrong_resume_arity(name: &str, expected: usize, argc: usize, site: Span) -> Ctrl {
     RuntimeError::new(
         format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
         site,
@@ -1315,7 +1338,7 @@ fn suspend_slow(
     let (fiber, entries) = cut_entries(vm, index, site)?;
     // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
-    let k = Continuation::new(fiber, entries, None);
+    let k = Continuation::new(fiber, entries);
     let suspension = Suspension {
         clause,
         kind,
@@ -1356,8 +1379,9 @@ pub fn resume_finish(ctx: &mut Ctx, r: Resumed) -> R {
     drive(ctx, r.0)
 }
 
-/// `cont f`: a fresh continuation that calls `f` when first resumed.
-pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
+/// `cont f`: a fresh continuation that calls `f` when first resumed. It holds `f` alone;
+/// the fiber is made by the first resume.
+pub fn make_cont(f: Value, site: Span) -> R {
     let Value::Func(f) = f else {
         return Err(RuntimeError::new(
             format!("type error: cont expects a function, got {}", f.kind()),
@@ -1365,16 +1389,19 @@ pub fn make_cont(ctx: &Ctx, f: Value, site: Span) -> R {
         )
         .into());
     };
-    let fresh = Some((f.proto.name.clone(), f.proto.arity));
-    let fiber = spawn(&ctx.vm, Body::Shared(f), site)?;
-    Ok(Value::Cont(Continuation::new(fiber, Entries::None, fresh)))
+    Ok(Value::Cont(Continuation::fresh(f)))
 }
 
-/// `discontinue k`: unwinds the suspended computation without running handler code.
+/// `discontinue k`: unwinds the suspended computation without running handler code (a
+/// fresh `cont f` just drops `f`).
 pub fn discontinue(k: &Value, site: Span) -> R {
     let Value::Cont(k) = k else {
         return Err(not_a_continuation(k, "discontinue", site));
     };
+    if let Some(f) = k.start.take() {
+        drop(f);
+        return Ok(Value::Unit);
+    }
     let fiber = take_fiber(k, site)?;
     drop(k.entries.take());
     match fiber.cancel() {
