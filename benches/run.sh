@@ -80,7 +80,7 @@ EFFECTS=(
 expected_of() {
   local p=$1 n=$2
   case $p in
-    gen_loop | handler_lifecycle) echo $((n * (n - 1) / 2)) ;;
+    gen_loop | handler_lifecycle | fresh_conts) echo $((n * (n - 1) / 2)) ;;
     suspended_100k) echo $((n * (n + 1) / 2)) ;;
     abandon_all | abandon_each) echo "$n" ;;
   esac
@@ -374,7 +374,7 @@ run_scale() {
   local c p n dir want kt km lt lm
   declare -A base_k base_l base_kt base_lt
   for c in "effects suspended_100k 100000" "effects suspended_100k 1000000" \
-           "scale abandon_all 1000000" "scale abandon_each 1000000"; do
+           "scale abandon_all 1000000" "scale abandon_each 1000000" "scale fresh_conts 1000000"; do
     read -r dir p n <<< "$c"
     want=$(expected_of "$p" "$n")
     if [[ -z ${base_k[$p]:-} ]]; then   # N = 0: the baseline for the same program
