@@ -160,36 +160,33 @@ pub fn run() -> ExitCode {
         at_line_start: at_line_start.clone(),
     };
     let mut session = Session::new(Box::new(out), Vec::new());
-    let mut entry = String::new();
-    // How many lines the unfinished entry had when last parsed.
-    let mut parsed_at = 0;
+    let mut entry = Entry::default();
     loop {
         *words.borrow_mut() = session.completions("");
-        let prompt = if entry.is_empty() { "kont> " } else { "  ... " };
+        let prompt = if entry.text.is_empty() {
+            "kont> "
+        } else {
+            "  ... "
+        };
         match editor.readline(prompt) {
             Ok(line) => {
-                if entry.is_empty() && line.trim_start().starts_with(':') {
+                if entry.text.is_empty() && line.trim_start().starts_with(':') {
                     let _ = editor.add_history_entry(line.as_str());
                     if !command(&mut session, &at_line_start, line.trim()) {
                         break;
                     }
                     continue;
                 }
-                entry.push_str(&line);
-                entry.push('\n');
-                if !worth_parsing(&entry, &mut parsed_at) {
+                entry.push(&line);
+                if !entry.worth_parsing() {
                     continue;
                 }
-                if evaluate(&mut session, &at_line_start, "<repl>", &entry) {
-                    let _ = editor.add_history_entry(entry.trim_end());
-                    entry.clear();
-                    parsed_at = 0;
+                if evaluate(&mut session, &at_line_start, "<repl>", &entry.text) {
+                    let _ = editor.add_history_entry(entry.text.trim_end());
+                    entry = Entry::default();
                 }
             }
-            Err(ReadlineError::Interrupted) => {
-                entry.clear();
-                parsed_at = 0;
-            }
+            Err(ReadlineError::Interrupted) => entry = Entry::default(),
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -203,20 +200,57 @@ pub fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Whether an unfinished entry, last parsed when it had `parsed_at` lines, is to be parsed
-/// now (and if so records that). A short one is parsed after every line; a long one after
-/// every sixteenth of its length, or when its brackets may all be closed: parsing a pasted
-/// block of 10,000 lines again after each took minutes. A syntax error in a long unfinished
-/// entry is then reported a few lines late.
-fn worth_parsing(entry: &str, parsed_at: &mut usize) -> bool {
-    let lines = entry.lines().count();
-    if lines.saturating_sub(*parsed_at) >= (lines / 16).max(1)
-        || kont::syntax::lexer::open_brackets(entry).is_none_or(|open| open <= 0)
-    {
-        *parsed_at = lines;
-        return true;
+/// An entry being typed, and what is known of it so far, kept so that each line added costs
+/// time for that line alone: a pasted block of 10,000 lines was lexed whole after each.
+#[derive(Default)]
+struct Entry {
+    /// The lines so far, each ended by `\n`.
+    text: String,
+    /// How many lines.
+    lines: usize,
+    /// How many lines it had when it was last parsed.
+    parsed_at: usize,
+    /// How much of `text` (whole lines) has lexed without error: a point where no comment
+    /// or string is open, from which the rest lexes on its own.
+    lexed: usize,
+    /// The brackets `text[..lexed]` leaves open.
+    open: i64,
+}
+
+impl Entry {
+    /// Adds a line.
+    fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+        self.lines += 1;
     }
-    false
+
+    /// Whether the unfinished entry is to be parsed now (and if so records that). A short
+    /// one is parsed after every line; a long one after every sixteenth of its length, or
+    /// when its brackets may all be closed: parsing a pasted block of 10,000 lines again
+    /// after each took minutes. A syntax error in a long unfinished entry is then reported
+    /// a few lines late.
+    fn worth_parsing(&mut self) -> bool {
+        if self.lines - self.parsed_at >= (self.lines / 16).max(1) || self.may_be_closed() {
+            self.parsed_at = self.lines;
+            return true;
+        }
+        false
+    }
+
+    /// Whether the entry's brackets may all be closed: true if they are, or if the entry
+    /// does not lex (then the parser says what is wrong, or that it is unfinished). Lexes
+    /// only what was added since the last point that lexed.
+    fn may_be_closed(&mut self) -> bool {
+        match kont::syntax::lexer::open_brackets(&self.text[self.lexed..]) {
+            Some(open) => {
+                self.lexed = self.text.len();
+                self.open += open;
+                self.open <= 0
+            }
+            None => true,
+        }
+    }
 }
 
 /// Evaluates one entry; returns false when it is incomplete and more lines are needed.
@@ -263,4 +297,64 @@ fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> boo
         other => eprintln!("error: unknown command {other} (try :help)"),
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+
+    /// An entry made of `lines`, asked after each whether its brackets may be closed.
+    fn closed_after_each(lines: &[&str]) -> Vec<bool> {
+        let mut entry = Entry::default();
+        lines
+            .iter()
+            .map(|line| {
+                entry.push(line);
+                entry.may_be_closed()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn brackets_are_counted_over_the_lines_lexed_so_far() {
+        assert_eq!(
+            closed_after_each(&["fn f(x) {", "  [x, (x)]", "}"]),
+            [false, false, true]
+        );
+        assert_eq!(
+            closed_after_each(&["{ {", "}", "} }"]),
+            [false, false, true]
+        );
+    }
+
+    #[test]
+    fn a_comment_or_string_open_at_a_line_end_is_lexed_again_with_what_follows() {
+        // While the comment is open the entry does not lex, and the parser is asked; the
+        // brackets inside it never count.
+        assert_eq!(
+            closed_after_each(&["{ /* a {", "b ( */", "1", "}"]),
+            [true, false, false, true]
+        );
+        assert_eq!(
+            closed_after_each(&["[\"a", "b\", 1", "]"]),
+            [true, false, true]
+        );
+    }
+
+    #[test]
+    fn a_long_entry_is_parsed_every_sixteenth_of_its_length_while_brackets_are_open() {
+        let mut entry = Entry::default();
+        entry.push("fn f() {");
+        let parsed: Vec<usize> = (2..=64)
+            .filter(|_| {
+                entry.push("  1;");
+                entry.worth_parsing()
+            })
+            .collect();
+        // Every line up to 31 lines, then every second, third and fourth.
+        assert_eq!(parsed[..3], [2, 3, 4]);
+        assert!(parsed.contains(&31) && !parsed.contains(&32), "{parsed:?}");
+        assert!(parsed.windows(2).all(|w| w[1] - w[0] <= 4), "{parsed:?}");
+        assert!(!parsed.contains(&63), "{parsed:?}");
+    }
 }
