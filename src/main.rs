@@ -21,7 +21,12 @@ mod repl;
 )]
 struct Cli {
     /// Evaluate SOURCE instead of reading a file (positional arguments become `args()`).
-    #[arg(short = 'e', long = "eval", value_name = "SOURCE")]
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "SOURCE",
+        allow_hyphen_values = true
+    )]
     eval: Option<String>,
     /// The script to run, then its arguments, returned by `args()` (everything after the
     /// script goes to it, options included); without a script (and without -e), kont opens

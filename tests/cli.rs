@@ -273,6 +273,8 @@ fn eval_runs_its_source() {
     run(dir.path(), &["-e", "println(6 * 7)"]).ok("42\n");
     run(dir.path(), &["--eval", "println(\"long\")"]).ok("long\n");
     run(dir.path(), &["--eval=println(1)"]).ok("1\n");
+    // A source that begins with `-` is the source, not an option.
+    run(dir.path(), &["-e", "-1 + 2;\nprintln(-3)"]).ok("-3\n");
     run(dir.path(), &["-e", ""]).ok("");
     // Several lines.
     run(dir.path(), &["-e", "let a = 2;\nprintln(a * a)"]).ok("4\n");
