@@ -762,6 +762,32 @@ fn a_cont_takes_no_stack_until_its_first_resume() {
 }
 
 #[test]
+fn requests_past_an_address_space_limit_are_runtime_errors() {
+    // Under `ulimit -v`, a string or list the program asks for at once that does not fit in
+    // what is left of the address space is refused before it is allocated: the allocator's
+    // failure ended kont with an abort (exit 134, "memory allocation of … bytes failed").
+    let dir = TempDir::new("address_space_limit");
+    dir.write(
+        "concat.kont",
+        "var s = \"x\"; var i = 0; while i < 32 { s = s ++ s; i = i + 1 } println(len(s));\n",
+    );
+    dir.write("range.kont", "println(len(range(0, 200_000_000)));\n");
+    dir.write("array.kont", "println(len(array(200_000_000, 0)));\n");
+    for (file, what) in [
+        ("concat.kont", "++"),
+        ("range.kont", "range"),
+        ("array.kont", "array"),
+    ] {
+        let r = run_capped(dir.path(), 3, &[file]);
+        r.error(1, &format!("{what}: "));
+        assert!(
+            r.stderr.contains("of address space left to this process"),
+            "{r:#?}"
+        );
+    }
+}
+
+#[test]
 fn deeply_nested_patterns_match_or_are_rejected() {
     // Matching a nested pattern recurses natively once per level, unchecked: up to the
     // limit it fits in the red zone of any continuation's stack, even at the bottom of a

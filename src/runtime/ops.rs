@@ -115,8 +115,11 @@ pub fn expected_bool(v: &Value) -> String {
 pub fn concat(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => {
-            memory::check("++", (x.len() + y.len()) as u64, 1, "bytes")?;
-            let mut s = String::with_capacity(x.len() + y.len());
+            let len = x.len() + y.len();
+            memory::check("++", len as u64, 1, "bytes")?;
+            let mut s = String::new();
+            s.try_reserve_exact(len)
+                .map_err(|_| format!("++: cannot allocate {len} bytes"))?;
             s.push_str(x);
             s.push_str(y);
             Ok(Value::Str(Rc::new(s)))
