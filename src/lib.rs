@@ -14,6 +14,7 @@ pub mod interrupt;
 pub mod ir;
 pub mod resolve;
 pub mod runtime;
+pub mod source_file;
 pub mod stack;
 pub mod syntax;
 
@@ -190,6 +191,36 @@ mod tests {
         assert_eq!(s.completions("co"), ["cont", "count_up", "counter"]);
         assert_eq!(s.completions("Co"), ["Count"]);
         assert_eq!(s.completions("zz"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_entry_that_does_not_compile_changes_no_definition() {
+        let mut s = session();
+        s.eval("<test>", "let a = 1; effect E(x) fn f() { 10 }")
+            .unwrap();
+        // Redefines a and f, redeclares E with another arity, declares F and defines b:
+        // all undone by the unknown name at the end.
+        let failed = s.eval(
+            "<test>",
+            "let a = \"x\"; fn f() { 20 } effect E(x, y) effect F() let b = 2; nope",
+        );
+        assert_eq!(failed.unwrap_err().kind, FailureKind::Compile);
+        let value = s.eval(
+            "<test>",
+            "a + f() + handle suspend E(1) with { E(x), k => x }",
+        );
+        assert!(matches!(value, Ok(Some(Value::Int(12)))), "{value:?}");
+        for unknown in ["b", "suspend F()"] {
+            let r = s.eval("<test>", unknown);
+            assert_eq!(r.unwrap_err().kind, FailureKind::Compile, "{unknown}");
+        }
+        assert_eq!(s.completions("F"), Vec::<String>::new());
+        // The operation ids the failed entry took are given back: G gets F's.
+        s.eval(
+            "<test>",
+            "effect G() handle suspend G() with { G(), k => 0 }",
+        )
+        .unwrap();
     }
 
     #[test]

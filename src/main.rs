@@ -74,18 +74,9 @@ fn run() -> ExitCode {
         .collect();
     let (name, text, args) = match (cli.eval, file) {
         (Some(src), _) => ("<eval>".to_string(), src, args),
-        (None, Some(path)) => match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let text = text
-                        .strip_prefix('\u{feff}')
-                        .map(str::to_string)
-                        .unwrap_or(text);
-                    (path.display().to_string(), text, args)
-                }
-                Err(_) => return fail(&format!("{} is not UTF-8 text", path.display())),
-            },
-            Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),
+        (None, Some(path)) => match kont::source_file::read(&path) {
+            Ok(text) => (path.display().to_string(), text, args),
+            Err(message) => return fail(&message),
         },
         (None, None) => return repl::run(),
     };

@@ -39,9 +39,11 @@ const COMMANDS: &[&str] = &[":help", ":load", ":quit"];
 /// defined), a `:` command at the start of the line, or a file name after `:load`. A word
 /// that one candidate fits is completed; Tab again on an ambiguous one lists them.
 struct Completion {
-    /// The words a name may complete to, refreshed after every entry
-    /// ([`Session::completions`]).
-    words: Rc<RefCell<Vec<String>>>,
+    /// The session, asked for the names a word may complete to ([`Session::completions`])
+    /// when Tab is pressed: the line editor runs only between evaluations, when nothing
+    /// else borrows it. (Collecting every name after every entry made a paste of thousands
+    /// of definitions quadratic.)
+    session: Rc<RefCell<Session>>,
     /// Completes the file name after `:load`.
     files: FilenameCompleter,
 }
@@ -71,7 +73,10 @@ impl Completer for Completion {
         if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
             return Ok((pos, Vec::new()));
         }
-        let words = self.words.borrow();
+        let words = match self.session.try_borrow() {
+            Ok(session) => session.completions(word),
+            Err(_) => Vec::new(),
+        };
         Ok((start, candidates(words.iter().map(String::as_str), word)))
     }
 }
@@ -139,9 +144,13 @@ pub fn run() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let words = Rc::new(RefCell::new(Vec::new()));
+    let at_line_start = Rc::new(Cell::new(true));
+    let out = ProgramOut {
+        at_line_start: at_line_start.clone(),
+    };
+    let session = Rc::new(RefCell::new(Session::new(Box::new(out), Vec::new())));
     editor.set_helper(Some(Completion {
-        words: words.clone(),
+        session: session.clone(),
         files: FilenameCompleter::new(),
     }));
     let history = history_path();
@@ -155,14 +164,8 @@ pub fn run() -> ExitCode {
         "kont {} — :help for help, Ctrl-D to quit",
         env!("CARGO_PKG_VERSION")
     );
-    let at_line_start = Rc::new(Cell::new(true));
-    let out = ProgramOut {
-        at_line_start: at_line_start.clone(),
-    };
-    let mut session = Session::new(Box::new(out), Vec::new());
     let mut entry = Entry::default();
     loop {
-        *words.borrow_mut() = session.completions("");
         let prompt = if entry.text.is_empty() {
             "kont> "
         } else {
@@ -172,7 +175,7 @@ pub fn run() -> ExitCode {
             Ok(line) => {
                 if entry.text.is_empty() && line.trim_start().starts_with(':') {
                     let _ = editor.add_history_entry(line.as_str());
-                    if !command(&mut session, &at_line_start, line.trim()) {
+                    if !command(&mut session.borrow_mut(), &at_line_start, line.trim()) {
                         break;
                     }
                     continue;
@@ -181,7 +184,13 @@ pub fn run() -> ExitCode {
                 if !entry.worth_parsing() {
                     continue;
                 }
-                if evaluate(&mut session, &at_line_start, "<repl>", &entry.text) {
+                let complete = evaluate(
+                    &mut session.borrow_mut(),
+                    &at_line_start,
+                    "<repl>",
+                    &entry.text,
+                );
+                if complete {
                     let _ = editor.add_history_entry(entry.text.trim_end());
                     entry = Entry::default();
                 }
@@ -215,11 +224,18 @@ struct Entry {
     lexed: usize,
     /// The brackets `text[..lexed]` leaves open.
     open: i64,
+    /// Where the last line starts.
+    last_line: usize,
+    /// While a string or comment is left open at the end: the text that can close it (`"`
+    /// or `*/`). Until a line holds it, the entry is not lexed again (lexing the open string
+    /// or comment after every line made a long one quadratic).
+    closer: Option<&'static str>,
 }
 
 impl Entry {
     /// Adds a line.
     fn push(&mut self, line: &str) {
+        self.last_line = self.text.len();
         self.text.push_str(line);
         self.text.push('\n');
         self.lines += 1;
@@ -239,16 +255,31 @@ impl Entry {
     }
 
     /// Whether the entry's brackets may all be closed: true if they are, or if the entry
-    /// does not lex (then the parser says what is wrong, or that it is unfinished). Lexes
-    /// only what was added since the last point that lexed.
+    /// has a lexical error (then the parser reports it); false while a string or comment is
+    /// left open. Lexes only what was added since the last point that lexed.
     fn may_be_closed(&mut self) -> bool {
-        match kont::syntax::lexer::open_brackets(&self.text[self.lexed..]) {
-            Some(open) => {
+        use kont::syntax::lexer::{LexErrorKind, open_brackets};
+        if let Some(closer) = self.closer
+            && !self.text[self.last_line..].contains(closer)
+        {
+            return false;
+        }
+        self.closer = None;
+        match open_brackets(&self.text[self.lexed..]) {
+            Ok(open) => {
                 self.lexed = self.text.len();
                 self.open += open;
                 self.open <= 0
             }
-            None => true,
+            Err(LexErrorKind::UnterminatedString) => {
+                self.closer = Some("\"");
+                false
+            }
+            Err(LexErrorKind::UnterminatedComment) => {
+                self.closer = Some("*/");
+                false
+            }
+            Err(_) => true,
         }
     }
 }
@@ -286,11 +317,11 @@ fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> boo
         ":help" | ":h" => println!("{HELP}"),
         ":load" | ":l" if !arg.trim().is_empty() => {
             let path = arg.trim();
-            match std::fs::read_to_string(path) {
+            match kont::source_file::read(std::path::Path::new(path)) {
                 Ok(text) => {
                     evaluate(session, at_line_start, path, &text);
                 }
-                Err(e) => eprintln!("error: cannot read {path}: {e}"),
+                Err(message) => eprintln!("error: {message}"),
             }
         }
         ":load" | ":l" => eprintln!("error: :load needs a file name"),
@@ -329,16 +360,22 @@ mod tests {
 
     #[test]
     fn a_comment_or_string_open_at_a_line_end_is_lexed_again_with_what_follows() {
-        // While the comment is open the entry does not lex, and the parser is asked; the
-        // brackets inside it never count.
+        // While the comment or string is open the entry is unfinished; the brackets inside
+        // it never count.
         assert_eq!(
             closed_after_each(&["{ /* a {", "b ( */", "1", "}"]),
-            [true, false, false, true]
+            [false, false, false, true]
         );
         assert_eq!(
             closed_after_each(&["[\"a", "b\", 1", "]"]),
-            [true, false, true]
+            [false, false, true]
         );
+        assert_eq!(
+            closed_after_each(&["\"a", "b", "c\""]),
+            [false, false, true]
+        );
+        // A lexical error is for the parser to report.
+        assert_eq!(closed_after_each(&["{ 1 @", "}"]), [true, true]);
     }
 
     #[test]

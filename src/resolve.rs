@@ -68,7 +68,7 @@ enum Global {
 }
 
 /// Names that persist across the units of one session (the REPL's definitions).
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Env {
     /// The top-level `let`s, `var`s and `fn`s, by name.
     globals: HashMap<String, Global>,
@@ -77,9 +77,68 @@ pub struct Env {
     effects: HashMap<String, (OpId, usize)>,
     /// Names and arities of the operations, by id.
     op_names: Vec<(Rc<str>, usize)>,
+    /// What the unit being resolved has changed, oldest first, to be undone if it fails
+    /// (copying the whole environment per unit made a session of many definitions
+    /// quadratic). Empty between units.
+    undo: Vec<Undo>,
+}
+
+/// One change to an [`Env`], with what it replaced.
+enum Undo {
+    /// A global was defined; it had the binding given, or none.
+    Global(String, Option<Global>),
+    /// An operation was declared; it had the id and arity given, or was new (its id the
+    /// last of `op_names`).
+    Effect(String, Option<(OpId, usize)>),
 }
 
 impl Env {
+    /// Defines the global `name`.
+    fn define(&mut self, name: &str, global: Global) {
+        let old = self.globals.insert(name.to_string(), global);
+        self.undo.push(Undo::Global(name.to_string(), old));
+    }
+
+    /// Declares the operation `name` with `arity` parameters: a new one gets the next
+    /// [`OpId`]; one declared again keeps its id and takes the new arity.
+    fn declare_effect(&mut self, name: &str, arity: usize) {
+        let old = self.effects.get(name).copied();
+        let id = match old {
+            Some((id, _)) => {
+                self.op_names[id].1 = arity;
+                id
+            }
+            None => {
+                self.op_names.push((name.into(), arity));
+                self.op_names.len() - 1
+            }
+        };
+        self.effects.insert(name.to_string(), (id, arity));
+        self.undo.push(Undo::Effect(name.to_string(), old));
+    }
+
+    /// Undoes the changes of the unit being resolved, newest first.
+    fn roll_back(&mut self) {
+        while let Some(change) = self.undo.pop() {
+            match change {
+                Undo::Global(name, Some(old)) => {
+                    self.globals.insert(name, old);
+                }
+                Undo::Global(name, None) => {
+                    self.globals.remove(&name);
+                }
+                Undo::Effect(name, Some((id, arity))) => {
+                    self.op_names[id].1 = arity;
+                    self.effects.insert(name, (id, arity));
+                }
+                Undo::Effect(name, None) => {
+                    self.op_names.pop();
+                    self.effects.remove(&name);
+                }
+            }
+        }
+    }
+
     /// The declared operations, indexed by [`OpId`].
     pub fn operations(&self) -> &[(Rc<str>, usize)] {
         &self.op_names
@@ -250,9 +309,18 @@ struct Resolver<'e> {
 /// Resolves a program (or REPL entry). On success `env` holds the new global definitions;
 /// on failure it is unchanged.
 pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Unit> {
-    let mut scratch = env.clone();
+    let unit = resolve_unit(program, env);
+    if unit.is_err() {
+        env.roll_back();
+    }
+    env.undo.clear();
+    unit
+}
+
+/// [`resolve_program`], leaving in `env` whatever it defined before an error.
+fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
     let mut r = Resolver {
-        env: &mut scratch,
+        env,
         depth: 0,
         vars: Vec::new(),
         meta: Vec::new(),
@@ -272,7 +340,6 @@ pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Unit> {
     };
     let ctx = r.fns.pop().expect("main context");
     let vars = r.finish_vars();
-    *env = scratch;
     Ok(Unit {
         vars,
         main: FnIr {
@@ -318,18 +385,7 @@ impl<'e> Resolver<'e> {
     fn declare_effects(&mut self, stmts: &[Stmt]) -> Res<()> {
         for s in stmts {
             if let Stmt::Effect { name, params, .. } = s {
-                let arity = params.len();
-                match self.env.effects.get(&name.name) {
-                    Some(&(id, _)) => {
-                        self.env.effects.insert(name.name.clone(), (id, arity));
-                        self.env.op_names[id].1 = arity;
-                    }
-                    None => {
-                        let id = self.env.op_names.len();
-                        self.env.op_names.push((name.name.as_str().into(), arity));
-                        self.env.effects.insert(name.name.clone(), (id, arity));
-                    }
-                }
+                self.env.declare_effect(&name.name, params.len());
             }
         }
         Ok(())
@@ -493,9 +549,7 @@ impl<'e> Resolver<'e> {
         for s in stmts {
             if let Stmt::Fn(decl) = s {
                 let cell = FnCell::default();
-                self.env
-                    .globals
-                    .insert(decl.name.name.clone(), Global::Fn(cell.clone()));
+                self.env.define(&decl.name.name, Global::Fn(cell.clone()));
                 cells.push(cell);
             }
         }
@@ -622,8 +676,8 @@ impl<'e> Resolver<'e> {
         match pattern {
             BindPat::Name(id) => {
                 let cell = GlobalCell::default();
-                self.env.globals.insert(
-                    id.name.clone(),
+                self.env.define(
+                    &id.name,
                     Global::Value {
                         cell: cell.clone(),
                         mutable,
@@ -645,9 +699,7 @@ impl<'e> Resolver<'e> {
                         Place::Global(cell.clone()),
                         Box::new(Ir::Get(local)),
                     ));
-                    self.env
-                        .globals
-                        .insert(name.name.clone(), Global::Value { cell, mutable });
+                    self.env.define(&name.name, Global::Value { cell, mutable });
                 }
                 // From here on the names refer to the globals, not the temporaries.
                 self.cur().scopes[0].truncate(scope_len);

@@ -514,17 +514,18 @@ impl<'src> Lexer<'src> {
 }
 
 /// How many brackets (`(`, `[`, `{`) `src` leaves open: more opening than closing ones
-/// lexed; `None` if it does not lex. A cheap test of whether a REPL entry can be complete.
-pub fn open_brackets(src: &str) -> Option<i64> {
+/// lexed; or the kind of the first lexical error. A cheap test of whether a REPL entry can
+/// be complete.
+pub fn open_brackets(src: &str) -> Result<i64, LexErrorKind> {
     let mut open = 0i64;
     for token in Lexer::new(src) {
-        match token.ok()?.1 {
+        match token.map_err(|e| e.kind)?.1 {
             Tok::LParen | Tok::LBracket | Tok::LBrace => open += 1,
             Tok::RParen | Tok::RBracket | Tok::RBrace => open -= 1,
             _ => {}
         }
     }
-    Some(open)
+    Ok(open)
 }
 
 impl Iterator for Lexer<'_> {
