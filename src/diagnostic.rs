@@ -19,9 +19,16 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Adds a source text under a display name; returns its id.
+    /// Adds a source text under a display name; returns its id. The copy kept for showing
+    /// has its ASCII control characters other than tab and line ends replaced by `?` (the
+    /// same length, so spans stay valid): printed as they are, an escape sequence in a
+    /// source would act on the terminal that shows the error.
     pub fn add(&mut self, name: &str, text: &str) -> u32 {
-        self.files.add(name.to_string(), text.to_string()) as u32
+        let shown = text.replace(
+            |c: char| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'),
+            "?",
+        );
+        self.files.add(name.to_string(), shown) as u32
     }
 
     /// `span` as a byte range of source `source`, clamped to that text (empty when there is

@@ -788,6 +788,20 @@ fn requests_past_an_address_space_limit_are_runtime_errors() {
 }
 
 #[test]
+fn control_characters_in_a_source_are_not_sent_to_the_terminal() {
+    // An escape sequence in a file was printed as it is in the error's message and snippet,
+    // so showing the error cleared the screen. Now the message names it and the snippet
+    // shows `?` in its place (a zero-width space is named too).
+    let dir = TempDir::new("control_chars");
+    let r = dir.run_file("esc.kont", "let x = 1; \x1b[2Jprintln(x)\n");
+    r.error(2, "unexpected character `\\u{1b}`");
+    assert!(!r.stderr.contains('\x1b'), "{r:#?}");
+    assert!(r.stderr.contains("let x = 1; ?[2Jprintln(x)"), "{r:#?}");
+    let r = dir.run_file("zwsp.kont", "let x = 1;\u{200b}println(x)\n");
+    r.error(2, "unexpected character `\\u{200b}`");
+}
+
+#[test]
 fn deeply_nested_patterns_match_or_are_rejected() {
     // Matching a nested pattern recurses natively once per level, unchecked: up to the
     // limit it fits in the red zone of any continuation's stack, even at the bottom of a

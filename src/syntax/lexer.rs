@@ -268,9 +268,10 @@ impl LexError {
 
     /// The message, e.g. "unexpected character `@`"; `src` is the lexed source.
     pub fn message(&self, src: &str) -> String {
-        let text = src.get(self.span.clone()).unwrap_or("");
+        let raw = src.get(self.span.clone()).unwrap_or("");
+        let text = &visible(raw);
         match self.kind {
-            LexErrorKind::UnexpectedChars if text.chars().count() > 1 => {
+            LexErrorKind::UnexpectedChars if raw.chars().count() > 1 => {
                 format!("unexpected characters `{text}`")
             }
             LexErrorKind::UnexpectedChars => format!("unexpected character `{text}`"),
@@ -316,6 +317,23 @@ impl LexError {
             LexErrorKind::UnterminatedString | LexErrorKind::UnterminatedComment
         )
     }
+}
+
+/// `text` with its control and invisible formatting characters written as `\u{…}`, so that
+/// an error message names them rather than letting the terminal act on them (an escape
+/// sequence in a source file could clear the screen).
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let invisible = c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
+            if invisible {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The hint for a run of unexpected characters.
