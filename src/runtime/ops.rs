@@ -146,15 +146,45 @@ pub fn cons(a: Value, b: Value) -> OpResult {
     }
 }
 
-/// Orders two values: numbers with numbers, strings with strings.
+/// Orders an int and a float by their exact values (the int is not rounded to a float
+/// first: `2^53 + 1` is greater than `2^53` as a float); `None` if the float is NaN.
+pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
+    /// 2^63, the first float above every int.
+    const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() {
+        return None;
+    }
+    if f >= TWO_TO_63 {
+        return Some(Ordering::Less);
+    }
+    if f < -TWO_TO_63 {
+        return Some(Ordering::Greater);
+    }
+    // In range, so the whole part is an exact int and `f - whole` the exact fraction.
+    let whole = f.trunc();
+    match i.cmp(&(whole as i64)) {
+        Ordering::Equal => 0.0_f64.partial_cmp(&(f - whole)),
+        other => Some(other),
+    }
+}
+
+/// The error for ordering NaN.
+fn nan_order() -> String {
+    "type error: cannot order NaN".to_string()
+}
+
+/// Orders two values: numbers with numbers (an int and a float exactly, see
+/// [`cmp_int_float`]), strings with strings.
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Int(x), Value::Float(y)) => cmp_int_float(*x, y.get()).ok_or_else(nan_order),
+        (Value::Float(x), Value::Int(y)) => cmp_int_float(*y, x.get())
+            .map(Ordering::reverse)
+            .ok_or_else(nan_order),
         (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => match float_pair(a, b) {
-            Some((x, y)) => x
-                .partial_cmp(&y)
-                .ok_or_else(|| "type error: cannot order NaN".to_string()),
+            Some((x, y)) => x.partial_cmp(&y).ok_or_else(nan_order),
             None => Err(format!(
                 "type error: cannot compare {} with {}",
                 a.kind(),

@@ -215,7 +215,7 @@ fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<boo
         (Value::Int(p), Value::Int(q)) => p == q,
         (Value::Float(p), Value::Float(q)) => p.get() == q.get(),
         (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => {
-            (*p as f64) == q.get()
+            crate::runtime::ops::cmp_int_float(*p, q.get()) == Some(std::cmp::Ordering::Equal)
         }
         (Value::Atom(p), Value::Atom(q)) => p == q,
         (Value::Str(p), Value::Str(q)) => p == q,
