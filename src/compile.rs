@@ -2292,8 +2292,8 @@ fn store(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl> {
         )),
         (other, _) => Err(err(
             format!(
-                "type error: cannot assign to an element of a {}",
-                other.kind()
+                "type error: cannot assign to an element of {}",
+                other.a_kind()
             ),
             span,
         )),
@@ -2323,7 +2323,7 @@ fn index(a: &Value, i: &Value) -> Result<Value, String> {
             .ok()
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| format!("index out of range: {n} (length {})", a.list_iter().count())),
-        other => Err(format!("type error: cannot index a {}", other.kind())),
+        other => Err(format!("type error: cannot index {}", other.a_kind())),
     }
 }
 

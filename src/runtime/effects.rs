@@ -1382,14 +1382,23 @@ pub fn resume_finish(ctx: &mut Ctx, r: Resumed) -> R {
 /// `cont f`: a fresh continuation that calls `f` when first resumed. It holds `f` alone;
 /// the fiber is made by the first resume.
 pub fn make_cont(f: Value, site: Span) -> R {
-    let Value::Func(f) = f else {
-        return Err(RuntimeError::new(
-            format!("type error: cont expects a function, got {}", f.kind()),
+    match f {
+        Value::Func(f) => Ok(Value::Cont(Continuation::fresh(f))),
+        Value::Builtin(b) => Err(RuntimeError::new(
+            format!(
+                "type error: cont expects a function written in kont, got the built-in {}",
+                b.name
+            ),
             site,
         )
-        .into());
-    };
-    Ok(Value::Cont(Continuation::fresh(f)))
+        .with_hint(format!("wrap it in one: cont (fn(x) => {}(x))", b.name))
+        .into()),
+        other => Err(RuntimeError::new(
+            format!("type error: cont expects a function, got {}", other.kind()),
+            site,
+        )
+        .into()),
+    }
 }
 
 /// `discontinue k`: unwinds the suspended computation without running handler code (a

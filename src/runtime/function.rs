@@ -265,9 +265,9 @@ fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> Ctrl {
     ctx.stack.truncate(ctx.stack.len() - argc);
     RuntimeError::new(
         format!(
-            "not a function: {} is a {}",
+            "not a function: {} is {}",
             crate::runtime::print::show(other),
-            other.kind()
+            other.a_kind()
         ),
         site,
     )

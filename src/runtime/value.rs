@@ -349,6 +349,17 @@ impl Value {
         }
     }
 
+    /// [`Value::kind`] with its indefinite article, for messages: `an int`, `a string`.
+    pub fn a_kind(&self) -> String {
+        let kind = self.kind();
+        let article = if matches!(kind, "int" | "array") {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {kind}")
+    }
+
     /// Iterates over the elements of a list value (`Nil`/`Cons`); stops at anything else.
     pub fn list_iter(&self) -> ListIter<'_> {
         ListIter { cur: self }
