@@ -1297,9 +1297,10 @@ impl<'e> Resolver<'e> {
     /// operation handled twice in one handler is an error), and the `return` clause.
     fn handler(&mut self, h: &ast::Handler) -> Res<HandlerIr> {
         let mut ops = Vec::new();
+        let mut handled = std::collections::HashSet::new();
         for c in &h.ops {
             let id = self.operation(&c.op, c.params.len())?;
-            if ops.iter().any(|(o, _)| *o == id) {
+            if !handled.insert(id) {
                 return Err(CompileError::new(
                     format!("operation {} is handled twice in one handler", c.op.name),
                     c.op.span,
