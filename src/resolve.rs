@@ -179,12 +179,90 @@ struct VarMeta {
     used_in_loop: bool,
 }
 
+/// The names in scope in one function: one list per block, innermost last (within a list
+/// a later entry for a name shadows an earlier one), and an index from each name to its
+/// bindings, latest last, so that a lookup does not scan the lists (a block of 80,000
+/// `let`s took seconds). A binding always goes into the innermost list, so a name's latest
+/// binding is also its innermost one, and the lists nest as its bindings do.
+#[derive(Default)]
+struct Scopes {
+    /// The names bound in each block, innermost last.
+    lists: Vec<Vec<(String, VarId)>>,
+    /// The variables each name is bound to, latest last.
+    index: HashMap<String, Vec<VarId>>,
+}
+
+impl Scopes {
+    /// One empty scope: a function's outermost.
+    fn new() -> Scopes {
+        Scopes {
+            lists: vec![Vec::new()],
+            index: HashMap::new(),
+        }
+    }
+
+    /// Opens a scope.
+    fn push(&mut self) {
+        self.lists.push(Vec::new());
+    }
+
+    /// Closes the innermost scope: its names stand for what they did before it.
+    fn pop(&mut self) {
+        if let Some(list) = self.lists.pop() {
+            for (name, _) in list.iter().rev() {
+                self.unbind(name);
+            }
+        }
+    }
+
+    /// Binds `name` to `var` in the innermost scope.
+    fn bind(&mut self, name: &str, var: VarId) {
+        self.lists
+            .last_mut()
+            .expect("a scope")
+            .push((name.to_string(), var));
+        self.index.entry(name.to_string()).or_default().push(var);
+    }
+
+    /// Drops the latest binding of `name` from the index.
+    fn unbind(&mut self, name: &str) {
+        if let Some(vars) = self.index.get_mut(name) {
+            vars.pop();
+            if vars.is_empty() {
+                self.index.remove(name);
+            }
+        }
+    }
+
+    /// The variable `name` stands for, if it is bound here.
+    fn lookup(&self, name: &str) -> Option<VarId> {
+        self.index.get(name).and_then(|vars| vars.last().copied())
+    }
+
+    /// How many scopes are open.
+    fn depth(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// The bindings of the innermost scope, in order.
+    fn innermost(&self) -> &[(String, VarId)] {
+        self.lists.last().expect("a scope")
+    }
+
+    /// Unbinds the names bound in the innermost scope after its first `len`, latest first.
+    fn truncate_innermost(&mut self, len: usize) {
+        while self.innermost().len() > len {
+            let (name, _) = self.lists.last_mut().and_then(Vec::pop).expect("a binding");
+            self.unbind(&name);
+        }
+    }
+}
+
 /// Resolution state of one function being resolved.
 #[derive(Default)]
 struct FnCtx {
-    /// The names in scope, one list per block, innermost last; within a list a later entry
-    /// for a name shadows an earlier one.
-    scopes: Vec<Vec<(String, VarId)>>,
+    /// The names in scope.
+    scopes: Scopes,
     /// Where the function's creator takes each captured variable from (becomes
     /// [`FnIr::captures`]).
     captures: Vec<CaptureFrom>,
@@ -326,7 +404,7 @@ fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
         meta: Vec::new(),
         fns: vec![FnCtx {
             is_main: true,
-            scopes: vec![Vec::new()],
+            scopes: Scopes::new(),
             ..FnCtx::default()
         }],
     };
@@ -432,11 +510,7 @@ impl<'e> Resolver<'e> {
 
     /// Puts `name` in the current function's innermost scope, standing for `var`.
     fn bind_name(&mut self, name: &str, var: VarId) {
-        self.cur()
-            .scopes
-            .last_mut()
-            .expect("a scope")
-            .push((name.to_string(), var));
+        self.cur().scopes.bind(name, var);
     }
 
     /// A new variable in the current scope, visible from now on.
@@ -458,7 +532,7 @@ impl<'e> Resolver<'e> {
     /// `var` make globals.
     fn in_main_top_scope(&self) -> bool {
         let f = self.fns.last().expect("a function context");
-        f.is_main && f.scopes.len() == 1
+        f.is_main && f.scopes.depth() == 1
     }
 
     // ----- name lookup --------------------------------------------------------------------
@@ -466,13 +540,7 @@ impl<'e> Resolver<'e> {
     /// The variable `name` stands for in the scopes of function `level` (an index into
     /// `fns`), the latest binding first; `None` if it has none there.
     fn lookup_local(&self, level: usize, name: &str) -> Option<VarId> {
-        self.fns[level]
-            .scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|&(_, v)| v)
+        self.fns[level].scopes.lookup(name)
     }
 
     /// Where `name` lives, seen from the current function; records captures on the way.
@@ -574,7 +642,7 @@ impl<'e> Resolver<'e> {
 
     /// Resolves a block in a new scope; `tail` says whether its value is in tail position.
     fn block(&mut self, block: &Block, tail: bool) -> Res<Ir> {
-        self.cur().scopes.push(Vec::new());
+        self.cur().scopes.push();
         let result = self.block_body(&block.stmts, tail);
         self.cur().scopes.pop();
         result
@@ -610,9 +678,7 @@ impl<'e> Resolver<'e> {
             Some(e) => Some(Box::new(self.expr(e, tail)?)),
             None => self.implicit_unit(tail),
         };
-        let decls = (first_var..self.vars.len())
-            .filter(|&v| self.is_declared_in_current_scope(v))
-            .collect();
+        let decls = self.declared_in_current_scope(first_var);
         Ok(Ir::Block {
             decls,
             fns,
@@ -621,13 +687,21 @@ impl<'e> Resolver<'e> {
         })
     }
 
-    /// Whether `v` is bound in the current function's innermost scope itself (the variables
-    /// of nested blocks and functions, also created since the block began, are not).
-    fn is_declared_in_current_scope(&self, v: VarId) -> bool {
+    /// The variables from `first_var` on that are bound in the current function's innermost
+    /// scope itself (those of nested blocks and functions, also created since, are not), in
+    /// order, each once.
+    fn declared_in_current_scope(&self, first_var: VarId) -> Vec<VarId> {
         let f = self.fns.last().expect("a function context");
-        f.scopes
-            .last()
-            .is_some_and(|s| s.iter().any(|&(_, x)| x == v))
+        let mut vars: Vec<VarId> = f
+            .scopes
+            .innermost()
+            .iter()
+            .map(|&(_, v)| v)
+            .filter(|&v| v >= first_var)
+            .collect();
+        vars.sort_unstable();
+        vars.dedup();
+        vars
     }
 
     /// Resolves a statement other than a `fn` declaration (hoisted by the enclosing block).
@@ -687,7 +761,8 @@ impl<'e> Resolver<'e> {
             }
             BindPat::Wildcard(_) => Ok(Ir::Let(Bind::Wild, Box::new(value))),
             BindPat::Tuple(..) => {
-                let scope_len = self.cur().scopes[0].len();
+                // At the top level the innermost scope is the unit's outermost one.
+                let scope_len = self.cur().scopes.innermost().len();
                 let bind = self.bind_pat(pattern, false, false);
                 let mut names = Vec::new();
                 collect_bind_names(pattern, &mut names);
@@ -702,7 +777,7 @@ impl<'e> Resolver<'e> {
                     self.env.define(&name.name, Global::Value { cell, mutable });
                 }
                 // From here on the names refer to the globals, not the temporaries.
-                self.cur().scopes[0].truncate(scope_len);
+                self.cur().scopes.truncate_innermost(scope_len);
                 Ok(Ir::Block {
                     decls: Vec::new(),
                     fns: Vec::new(),
@@ -786,7 +861,7 @@ impl<'e> Resolver<'e> {
             FnKind::Other => (None, false),
         };
         self.fns.push(FnCtx {
-            scopes: vec![Vec::new()],
+            scopes: Scopes::new(),
             self_var,
             is_decl,
             is_op_clause: k.is_some(),
@@ -1070,7 +1145,7 @@ impl<'e> Resolver<'e> {
             ast::ForIter::Expr(e) => (None, self.boxed(e)?),
         };
         check_pattern_depth(bind_depth(bind), bind.span())?;
-        self.cur().scopes.push(Vec::new());
+        self.cur().scopes.push();
         let b = self.bind_pat(bind, false, true);
         self.cur().loops += 1;
         let body = self.block(body, false);
@@ -1087,7 +1162,7 @@ impl<'e> Resolver<'e> {
     /// writes while the arm runs, so that a flat pattern's names can be its parts.
     fn arm(&mut self, arm: &ast::Arm, of: Option<VarId>, tail: bool) -> Res<Arm> {
         check_pattern_depth(pattern_depth(&arm.pattern), arm.pattern.span())?;
-        self.cur().scopes.push(Vec::new());
+        self.cur().scopes.push();
         let result = (|| {
             let parts = of.and_then(|of| self.part_pattern(&arm.pattern, of));
             let pat = match parts {
@@ -1216,20 +1291,12 @@ impl<'e> Resolver<'e> {
                 span,
             ));
         }
-        let scope_len = self
-            .fns
-            .last()
-            .expect("fn")
-            .scopes
-            .last()
-            .expect("scope")
-            .len();
+        let scope_len = self.fns.last().expect("fn").scopes.innermost().len();
         let first = self.pattern(&alts[0])?;
         let mut out = vec![first];
         for a in &alts[1..] {
             // Resolve the next alternative with the same variables as the first.
-            let bound: Vec<(String, VarId)> =
-                self.cur().scopes.last().expect("scope")[scope_len..].to_vec();
+            let bound: Vec<(String, VarId)> = self.cur().scopes.innermost()[scope_len..].to_vec();
             out.push(self.pattern_reusing(a, &bound)?);
         }
         Ok(Pat::Or(out))
@@ -1441,5 +1508,42 @@ fn collect_pattern_names(p: &Pattern, out: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scopes;
+
+    #[test]
+    fn the_latest_binding_of_a_name_is_found_and_closing_a_scope_restores_the_one_before() {
+        let mut s = Scopes::new();
+        s.bind("x", 0);
+        s.bind("y", 1);
+        s.push();
+        s.bind("x", 2);
+        s.bind("x", 3);
+        assert_eq!(
+            (s.lookup("x"), s.lookup("y"), s.lookup("z")),
+            (Some(3), Some(1), None)
+        );
+        s.pop();
+        assert_eq!(s.lookup("x"), Some(0));
+        s.push();
+        s.bind("z", 4);
+        s.pop();
+        assert_eq!((s.lookup("z"), s.depth()), (None, 1));
+    }
+
+    #[test]
+    fn truncating_the_innermost_scope_unbinds_its_latest_names() {
+        let mut s = Scopes::new();
+        s.bind("a", 0);
+        let len = s.innermost().len();
+        s.bind("b", 1);
+        s.bind("a", 2);
+        s.truncate_innermost(len);
+        assert_eq!((s.lookup("a"), s.lookup("b")), (Some(0), None));
+        assert_eq!(s.innermost().len(), 1);
     }
 }
