@@ -73,11 +73,12 @@ impl Completer for Completion {
         if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
             return Ok((pos, Vec::new()));
         }
+        // The session's completions already start with `word`.
         let words = match self.session.try_borrow() {
             Ok(session) => session.completions(word),
             Err(_) => Vec::new(),
         };
-        Ok((start, candidates(words.iter().map(String::as_str), word)))
+        Ok((start, words.into_iter().map(pair).collect()))
     }
 }
 
@@ -85,11 +86,16 @@ impl Completer for Completion {
 fn candidates<'a>(words: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<Pair> {
     words
         .filter(|w| w.starts_with(prefix))
-        .map(|w| Pair {
-            display: w.to_string(),
-            replacement: w.to_string(),
-        })
+        .map(|w| pair(w.to_string()))
         .collect()
+}
+
+/// A completion candidate shown and inserted as `word`.
+fn pair(word: String) -> Pair {
+    Pair {
+        display: word.clone(),
+        replacement: word,
+    }
 }
 
 impl Hinter for Completion {

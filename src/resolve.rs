@@ -208,11 +208,8 @@ impl Scopes {
 
     /// Closes the innermost scope: its names stand for what they did before it.
     fn pop(&mut self) {
-        if let Some(list) = self.lists.pop() {
-            for (name, _) in list.iter().rev() {
-                self.unbind(name);
-            }
-        }
+        self.truncate_innermost(0);
+        self.lists.pop();
     }
 
     /// Binds `name` to `var` in the innermost scope.

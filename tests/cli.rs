@@ -10,14 +10,14 @@ use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{FAST_RESUME_VAR, kont_command};
+use common::{kont_command, kont_path, set_up};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -146,17 +146,13 @@ fn run(dir: &Path, args: &[&str]) -> Run {
 /// Runs `kont ARGS…` in `dir` with its address space capped at `gib` GiB (bash's
 /// `ulimit -v`), its environment as [`kont_command`] makes it.
 fn run_capped(dir: &Path, gib: u64, args: &[&str]) -> Run {
-    let kont = kont_command(false);
     let mut cmd = Command::new("bash");
     cmd.args(["-c", "ulimit -v \"$0\" && exec \"$@\""])
         .arg((gib << 20).to_string())
-        .arg(kont.get_program())
+        .arg(kont_path())
         .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove(FAST_RESUME_VAR);
+        .current_dir(dir);
+    set_up(&mut cmd, false);
     finish(cmd.spawn().expect("cannot start bash"))
 }
 

@@ -1407,8 +1407,7 @@ pub fn discontinue(k: &Value, site: Span) -> R {
     let Value::Cont(k) = k else {
         return Err(not_a_continuation(k, "discontinue", site));
     };
-    if let Some(f) = k.start.take() {
-        drop(f);
+    if k.start.take().is_some() {
         return Ok(Value::Unit);
     }
     let fiber = take_fiber(k, site)?;

@@ -14,37 +14,32 @@ use std::sync::OnceLock;
 /// a read of `/proc/self/status`).
 const SMALL_REQUEST: u64 = 64 << 20;
 
+/// The number in the `field`th word (counting from 0) of the line of the `/proc` file
+/// `path` that starts with `key`; `None` if there is none (or it is not a number, such as
+/// `unlimited`).
+fn proc_number(path: &str, key: &str, field: usize) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(field)?.parse().ok()
+}
+
 /// The machine's physical memory in bytes (`MemTotal` of `/proc/meminfo`), or `None` where
 /// it cannot be read (then nothing is refused on that ground).
 fn physical_memory() -> Option<u64> {
     static TOTAL: OnceLock<Option<u64>> = OnceLock::new();
-    *TOTAL.get_or_init(|| {
-        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        kib.checked_mul(1024)
-    })
+    *TOTAL.get_or_init(|| proc_number("/proc/meminfo", "MemTotal:", 1)?.checked_mul(1024))
 }
 
 /// The process's address-space limit in bytes (the soft `Max address space` of
 /// `/proc/self/limits`, set by `ulimit -v`), or `None` if there is none or it cannot be read.
 fn address_space_limit() -> Option<u64> {
     static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
-    *LIMIT.get_or_init(|| {
-        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-        let line = limits
-            .lines()
-            .find(|l| l.starts_with("Max address space"))?;
-        line.split_whitespace().nth(3)?.parse().ok()
-    })
+    *LIMIT.get_or_init(|| proc_number("/proc/self/limits", "Max address space", 3))
 }
 
 /// The address space the process uses now (`VmSize` of `/proc/self/status`), in bytes.
 fn address_space_used() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
+    proc_number("/proc/self/status", "VmSize:", 1)?.checked_mul(1024)
 }
 
 /// Checks that `count` items of `item_bytes` bytes each fit in the machine's memory and in
