@@ -9,7 +9,7 @@ use codespan_reporting::files::{Files, SimpleFiles};
 use codespan_reporting::term;
 
 use crate::runtime::TraceFrame;
-use crate::syntax::ast::Span;
+use crate::span::Span;
 
 /// Every source text of a session, by id.
 #[derive(Default)]

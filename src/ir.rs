@@ -9,16 +9,15 @@
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
+use crate::operator::BinOp;
+pub use crate::runtime::effects::OpId;
 use crate::runtime::function::{Builtin, Closure};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;
-use crate::syntax::ast::{BinOp, Span};
+use crate::span::Span;
 
 /// Index of a local variable in [`Unit::vars`].
 pub type VarId = usize;
-
-/// Index of a declared effect operation.
-pub type OpId = usize;
 
 /// What the compiler needs to know about one local variable.
 #[derive(Clone, Debug)]

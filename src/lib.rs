@@ -12,9 +12,11 @@ pub mod compile;
 pub mod diagnostic;
 pub mod interrupt;
 pub mod ir;
+pub mod operator;
 pub mod resolve;
 pub mod runtime;
 pub mod source_file;
+pub mod span;
 pub mod stack;
 pub mod syntax;
 
@@ -78,9 +80,20 @@ pub struct Session {
 impl Session {
     /// A session printing to `out`, whose `args()` are `args`.
     pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Session {
+        // The runtime's settings from the environment, read here until the session's
+        // options carry them: `KONT_FAST_RESUME=0` turns the fast path off; `KONT_STACK_MB`
+        // sizes the native stacks (once per process, before the first stack is made).
+        let fast_resume = std::env::var("KONT_FAST_RESUME").map_or(true, |v| v != "0");
+        if let Some(mb) = std::env::var("KONT_STACK_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            // Out of range, or too late: the stacks keep the size they have.
+            let _ = stack::set_stack_mb(mb);
+        }
         Session {
             env: resolve::Env::default(),
-            vm: Rc::new(Vm::new(out, args)),
+            vm: Rc::new(Vm::new(out, args, fast_resume)),
             sources: SourceMap::default(),
         }
     }

@@ -1,4 +1,4 @@
-//! The built-in functions of LANGUAGE.md.
+//! The built-in functions of docs/language.md.
 //!
 //! Built-ins are plain Rust functions over values; none of them calls back into kont code, so
 //! no built-in is ever on a native stack that a continuation captures (see `docs/effects.md`).

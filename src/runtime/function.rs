@@ -14,10 +14,11 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, truncate_stack};
 use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::span::Span;
 use crate::stack;
-use crate::syntax::ast::Span;
 
 /// Compiled code: a Rust closure made once from a syntax node. It receives the running
 /// continuation's context and the closure whose body it belongs to (for captured variables).
@@ -198,7 +199,7 @@ fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     if argc != clo.proto.arity {
         return Err(arity_mismatch(ctx, &clo.proto, argc, site));
     }
-    crate::runtime::effects::extend_stack(ctx, clo, argc, site)
+    extend_stack(ctx, clo, argc, site)
 }
 
 /// Runs the pending tail calls of the frame at `base`, one after another in that frame,

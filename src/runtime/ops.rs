@@ -1,15 +1,23 @@
-//! The operators: arithmetic, comparison, concatenation and cons.
+//! The operators: arithmetic, comparison, equality, concatenation and cons.
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
 //! these for everything else.
+//!
+//! Equality walks user data of any size, so it is iterative: an explicit work list replaces
+//! native recursion, and a 10,000,000-element list or a tree a million levels deep is
+//! compared without exhausting a native stack. Arrays are the only data that can contain
+//! itself (`a[0] = a`), so it tracks arrays: two arrays already being compared are not
+//! compared again (so `==` on cyclic data ends; it is `true` when walking both finds no
+//! difference).
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::runtime::value::Value;
-use crate::runtime::{memory, print};
-use crate::syntax::ast::BinOp;
+use crate::operator::BinOp;
+use crate::runtime::memory;
+use crate::runtime::value::{ArrayCell, Value};
 
 /// The result of an operator: a value or an error message.
 pub type OpResult = Result<Value, String>;
@@ -203,8 +211,8 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
         BinOp::Div => div(a, b),
         BinOp::Rem => rem(a, b),
         BinOp::Concat => concat(a, b),
-        BinOp::Eq => print::equal(a, b).map(Value::bool),
-        BinOp::Ne => print::equal(a, b).map(|e| Value::bool(!e)),
+        BinOp::Eq => equal(a, b).map(Value::bool),
+        BinOp::Ne => equal(a, b).map(|e| Value::bool(!e)),
         BinOp::Lt => compare(a, b).map(|o| Value::bool(o == Ordering::Less)),
         BinOp::Le => compare(a, b).map(|o| Value::bool(o != Ordering::Greater)),
         BinOp::Gt => compare(a, b).map(|o| Value::bool(o == Ordering::Greater)),
@@ -214,9 +222,74 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     }
 }
 
+/// Structural equality (`==`). Ints and floats compare numerically; functions and
+/// continuations cannot be compared.
+pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
+    let mut work = vec![(a.clone(), b.clone())];
+    // The pairs of arrays whose elements are compared already (or are on `work`).
+    let mut compared = HashSet::new();
+    while let Some((x, y)) = work.pop() {
+        if let (Value::Array(p), Value::Array(q)) = (&x, &y)
+            && !compared.insert((ArrayCell::id(p), ArrayCell::id(q)))
+        {
+            continue;
+        }
+        if !equal_one(&mut work, &x, &y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Pushes the pairs of corresponding elements of `xs` and `ys` onto `work`; `false`,
+/// pushing nothing, when their lengths differ.
+fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> bool {
+    if xs.len() != ys.len() {
+        return false;
+    }
+    work.extend(xs.iter().cloned().zip(ys.iter().cloned()));
+    true
+}
+
+/// Compares the top level of `x` and `y`, pushing their children onto `work`.
+fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, String> {
+    Ok(match (x, y) {
+        (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
+            return Err("cannot compare functions".to_string());
+        }
+        (Value::Cont(_), _) | (_, Value::Cont(_)) => {
+            return Err("cannot compare continuations".to_string());
+        }
+        (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
+        (Value::True, Value::True) | (Value::False, Value::False) => true,
+        (Value::Int(p), Value::Int(q)) => p == q,
+        (Value::Float(p), Value::Float(q)) => p.get() == q.get(),
+        (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => {
+            cmp_int_float(*p, q.get()) == Some(Ordering::Equal)
+        }
+        (Value::Atom(p), Value::Atom(q)) => p == q,
+        (Value::Str(p), Value::Str(q)) => p == q,
+        (Value::Cons(p), Value::Cons(q)) => {
+            work.push((p.tail.clone(), q.tail.clone()));
+            work.push((p.head.clone(), q.head.clone()));
+            true
+        }
+        (Value::Tuple(p), Value::Tuple(q)) => push_pairs(work, &p.0, &q.0),
+        (Value::Ctor(p), Value::Ctor(q)) => {
+            p.name == q.name && push_pairs(work, &p.fields, &q.fields)
+        }
+        (Value::Array(p), Value::Array(q)) => {
+            let (p, q) = (p.borrow().clone(), q.borrow().clone());
+            push_pairs(work, &p, &q)
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::print::tests::self_containing;
 
     #[test]
     fn int_arithmetic_checks_overflow_and_zero() {
@@ -258,5 +331,38 @@ mod tests {
             compare(&Value::Int(1), &Value::str("a")).unwrap_err(),
             "type error: cannot compare int with string"
         );
+    }
+
+    #[test]
+    fn long_lists_compare_iteratively() {
+        let build = || {
+            let mut l = Value::Nil;
+            for i in 0..1_000_000 {
+                l = Value::cons(Value::Int(i % 10), l);
+            }
+            l
+        };
+        assert_eq!(equal(&build(), &build()), Ok(true));
+    }
+
+    #[test]
+    fn equality_of_cyclic_arrays_ends() {
+        let (a, b, c) = (self_containing(1), self_containing(1), self_containing(2));
+        assert_eq!(equal(&a, &b), Ok(true));
+        assert_eq!(equal(&a, &c), Ok(false));
+        for v in [a, b, c] {
+            if let Value::Array(cells) = &v {
+                cells.borrow_mut().clear();
+            }
+        }
+    }
+
+    #[test]
+    fn equality_is_structural_and_numeric() {
+        assert_eq!(equal(&Value::Int(1), &Value::float(1.0)), Ok(true));
+        assert_eq!(equal(&Value::Int(1), &Value::str("1")), Ok(false));
+        let l1 = Value::list([1, 2].into_iter().map(Value::Int));
+        let l2 = Value::list([1, 3].into_iter().map(Value::Int));
+        assert_eq!(equal(&l1, &l2), Ok(false));
     }
 }

@@ -1,22 +1,21 @@
-//! Printing values and comparing them for equality.
+//! Printing values.
 //!
-//! Both walk user data of any size, so both are iterative: an explicit work list replaces
+//! Printing walks user data of any size, so it is iterative: an explicit work list replaces
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is printed
-//! or compared without exhausting a native stack.
+//! without exhausting a native stack (equality, in `ops.rs`, walks data the same way).
 //!
-//! Arrays are the only data that can contain itself (`a[0] = a`), so both track arrays: an
-//! array met again inside itself prints as `#[...]`, and two arrays already being compared
-//! are not compared again (so `==` on cyclic data ends; it is `true` when walking both finds
-//! no difference).
+//! Arrays are the only data that can contain itself (`a[0] = a`), so printing tracks arrays:
+//! an array met again inside itself prints as `#[...]`.
 //!
-//! Printing follows LANGUAGE.md: `println` prints a top-level string without quotes; inside
-//! data strings are quoted and escaped.
-
-use std::collections::HashSet;
-use std::fmt::Write;
-use std::rc::Rc;
+//! Printing follows docs/language.md: `println` prints a top-level string without quotes;
+//! inside data strings are quoted and escaped.
 
 use crate::runtime::value::{ArrayCell, Value};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+/// Equality, in `ops.rs`; named here for the compiler, which still finds it in this module.
+pub use crate::runtime::ops::equal;
 
 /// The text `print(v)` writes: strings unquoted at top level.
 pub fn show(v: &Value) -> String {
@@ -50,11 +49,6 @@ enum Item {
     ListRest(Value),
     /// The end of the array with this address: it is no longer being printed.
     LeaveArray(usize),
-}
-
-/// The address of an array, which identifies it while it is alive.
-fn array_id(a: &Rc<ArrayCell>) -> usize {
-    Rc::as_ptr(a) as usize
 }
 
 /// A float as kont prints it: Rust's `Debug` form (`1.0`, `1e20`), or `NaN`, `inf`, `-inf`.
@@ -147,7 +141,7 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, 
             push_seq(work, "(", &c.fields, ")");
         }
         Value::Array(a) => {
-            let id = array_id(a);
+            let id = ArrayCell::id(a);
             if open.insert(id) {
                 work.push(Item::LeaveArray(id));
                 let items = a.borrow().clone();
@@ -172,70 +166,6 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, 
     }
 }
 
-/// Structural equality (`==`). Ints and floats compare numerically; functions and
-/// continuations cannot be compared.
-pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
-    let mut work = vec![(a.clone(), b.clone())];
-    // The pairs of arrays whose elements are compared already (or are on `work`).
-    let mut compared = HashSet::new();
-    while let Some((x, y)) = work.pop() {
-        if let (Value::Array(p), Value::Array(q)) = (&x, &y)
-            && !compared.insert((array_id(p), array_id(q)))
-        {
-            continue;
-        }
-        if !equal_one(&mut work, &x, &y)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// Pushes the pairs of corresponding elements of `xs` and `ys` onto `work`; `false`,
-/// pushing nothing, when their lengths differ.
-fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> bool {
-    if xs.len() != ys.len() {
-        return false;
-    }
-    work.extend(xs.iter().cloned().zip(ys.iter().cloned()));
-    true
-}
-
-/// Compares the top level of `x` and `y`, pushing their children onto `work`.
-fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, String> {
-    Ok(match (x, y) {
-        (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
-            return Err("cannot compare functions".to_string());
-        }
-        (Value::Cont(_), _) | (_, Value::Cont(_)) => {
-            return Err("cannot compare continuations".to_string());
-        }
-        (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
-        (Value::True, Value::True) | (Value::False, Value::False) => true,
-        (Value::Int(p), Value::Int(q)) => p == q,
-        (Value::Float(p), Value::Float(q)) => p.get() == q.get(),
-        (Value::Int(p), Value::Float(q)) | (Value::Float(q), Value::Int(p)) => {
-            crate::runtime::ops::cmp_int_float(*p, q.get()) == Some(std::cmp::Ordering::Equal)
-        }
-        (Value::Atom(p), Value::Atom(q)) => p == q,
-        (Value::Str(p), Value::Str(q)) => p == q,
-        (Value::Cons(p), Value::Cons(q)) => {
-            work.push((p.tail.clone(), q.tail.clone()));
-            work.push((p.head.clone(), q.head.clone()));
-            true
-        }
-        (Value::Tuple(p), Value::Tuple(q)) => push_pairs(work, &p.0, &q.0),
-        (Value::Ctor(p), Value::Ctor(q)) => {
-            p.name == q.name && push_pairs(work, &p.fields, &q.fields)
-        }
-        (Value::Array(p), Value::Array(q)) => {
-            let (p, q) = (p.borrow().clone(), q.borrow().clone());
-            push_pairs(work, &p, &q)
-        }
-        _ => false,
-    })
-}
-
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&repr(self))
@@ -243,7 +173,7 @@ impl std::fmt::Debug for Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::runtime::symbol::Symbol;
 
@@ -271,21 +201,16 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_print_and_compare_iteratively() {
-        let build = || {
-            let mut l = Value::Nil;
-            for i in 0..1_000_000 {
-                l = Value::cons(Value::Int(i % 10), l);
-            }
-            l
-        };
-        let (a, b) = (build(), build());
-        assert_eq!(equal(&a, &b), Ok(true));
-        assert_eq!(show(&a).len(), 1_000_000 * 3);
+    fn long_lists_print_iteratively() {
+        let mut l = Value::Nil;
+        for i in 0..1_000_000 {
+            l = Value::cons(Value::Int(i % 10), l);
+        }
+        assert_eq!(show(&l).len(), 1_000_000 * 3);
     }
 
     /// `a[0] = a`: an array that contains itself.
-    fn self_containing(first: i64) -> Value {
+    pub fn self_containing(first: i64) -> Value {
         let a = Value::array(vec![Value::Int(first), Value::Unit]);
         if let Value::Array(cells) = &a {
             cells.borrow_mut()[1] = a.clone();
@@ -309,26 +234,5 @@ mod tests {
         if let Value::Array(cells) = &a {
             cells.borrow_mut().clear();
         }
-    }
-
-    #[test]
-    fn equality_of_cyclic_arrays_ends() {
-        let (a, b, c) = (self_containing(1), self_containing(1), self_containing(2));
-        assert_eq!(equal(&a, &b), Ok(true));
-        assert_eq!(equal(&a, &c), Ok(false));
-        for v in [a, b, c] {
-            if let Value::Array(cells) = &v {
-                cells.borrow_mut().clear();
-            }
-        }
-    }
-
-    #[test]
-    fn equality_is_structural_and_numeric() {
-        assert_eq!(equal(&Value::Int(1), &Value::float(1.0)), Ok(true));
-        assert_eq!(equal(&Value::Int(1), &Value::str("1")), Ok(false));
-        let l1 = Value::list([1, 2].into_iter().map(Value::Int));
-        let l2 = Value::list([1, 3].into_iter().map(Value::Int));
-        assert_eq!(equal(&l1, &l2), Ok(false));
     }
 }

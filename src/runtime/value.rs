@@ -73,6 +73,14 @@ impl std::ops::Deref for ArrayCell {
     }
 }
 
+impl ArrayCell {
+    /// The address of the array `a`, which identifies it while it is alive: printing and
+    /// equality track by it the arrays they are inside of, as an array may contain itself.
+    pub fn id(a: &Rc<ArrayCell>) -> usize {
+        Rc::as_ptr(a) as usize
+    }
+}
+
 impl Drop for ArrayCell {
     fn drop(&mut self) {
         drop_nodes(self.0.get_mut());

@@ -108,20 +108,19 @@
 //!
 //! # Sizes
 //!
-//! - **Stack size, 1 MiB of address space** (`KONT_STACK_MB` overrides it; read once
-//!   per process, 1–1024). A stack holds its size less the red zone, 768 KiB: a few
-//!   thousand kont call levels. Deeper kont recursion continues on *stack extensions*
-//!   (`runtime::effects::extend_stack`), up to 1 GiB of native stack per continuation, so
-//!   100,000-deep non-tail recursion runs inside any continuation. Small slots keep the
+//! - **Stack size, 1 MiB of address space** ([`set_stack_mb`] sets another, 1–1024 MiB,
+//!   for the whole process before its first stack; the CLI takes it from `KONT_STACK_MB`).
+//!   A stack holds its size less the red zone, 768 KiB: a few thousand kont call levels.
+//!   Deeper kont recursion continues on *stack extensions*
+//!   (`runtime::extension::extend_stack`), up to 1 GiB of native stack per continuation,
+//!   so 100,000-deep non-tail recursion runs inside any continuation. Small slots keep the
 //!   stacks a program switches between close together: two 1 MiB stacks share each
-//!   page-table page, where stacks 64 MiB apart (the default until 2026-12-02) needed a
-//!   page-table page, and a page walk, each. Against 64 MiB: handler_sieve at 20,000
-//!   (2,262 handler stacks) 2.86 → 1.57 s, 100,000 suspended continuations 2.72 → 0.55 s,
-//!   holding 300,000 and dropping them 9.22 → 1.89 s. The price is a call at an
-//!   extension's boundary: a loop calling there makes an extension per call, about
-//!   50 ns more per call (benches/README.md). Reserving is free: pages are committed only
-//!   when touched (`MAP_NORESERVE`), so a suspended continuation that touched little
-//!   costs one resident page, plus half a page-table page.
+//!   page-table page, where stacks 64 MiB apart need a page-table page, and a page walk,
+//!   each (benches/README.md has the measurements). The price is a call at an
+//!   extension's boundary: a loop calling there makes an extension per call, a fiber
+//!   made and finished per call. Reserving is free: pages are committed only when touched
+//!   (`MAP_NORESERVE`), so a suspended continuation that touched little costs one resident
+//!   page, plus half a page-table page.
 //! - **Red zone, 256 KiB** (`overflow.rs`): the stack limit is the slot's bottom plus
 //!   this; it must hold whatever Rust code runs between two limit checks.
 //! - **Slabs of 64 slots** (64 MiB by default), two mappings each (`pool.rs`): 100,000
@@ -141,20 +140,38 @@
 
 mod chain;
 mod header;
-mod overflow;
 mod panic;
-mod pool;
 #[cfg(test)]
 mod tests;
-mod x86_64;
 
+// The platform backend: the switch's assembly (`x86_64.rs`), and stack memory and overflow
+// detection on Linux system calls (`pool.rs`, `overflow.rs`). Only x86_64 Linux has one; on
+// any other target the build stops here, with this one error. The rest of the layer names
+// the backend only in `use` declarations with `self::` or `super::` paths, which rustc does
+// not report again once the module is configured out; a path to it written out in code
+// would add an error of its own.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod overflow;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod pool;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod x86_64;
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+compile_error!(
+    "kont runs on x86_64 Linux only: its continuations switch native stacks with x86_64 \
+     assembly (src/stack/x86_64.rs) and map them with Linux system calls; no other target \
+     has a backend"
+);
+
+use self::overflow::current_limit;
+use self::pool::acquire;
 use header::{Header, Phase};
 use std::fmt;
 use std::ptr::NonNull;
 
+pub use self::overflow::RED_ZONE;
+pub use self::pool::{MAX_STACK_MB, set_stack_mb, stack_size};
 pub use chain::{active_depth, cancel_depth};
-pub use overflow::RED_ZONE;
-pub use pool::stack_size;
 
 /// One machine word passed between a continuation and its parent.
 pub type Payload = usize;
@@ -205,6 +222,30 @@ impl fmt::Display for StackError {
 }
 
 impl std::error::Error for StackError {}
+
+/// Setting the stack size ([`set_stack_mb`]) failed; the size is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackSizeError {
+    /// The size asked for, in MiB, is not from 1 to [`MAX_STACK_MB`].
+    OutOfRange(usize),
+    /// The size was fixed already (a stack was made) at this many MiB.
+    Fixed(usize),
+}
+
+impl fmt::Display for StackSizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StackSizeError::OutOfRange(mb) => write!(
+                f,
+                "a stack size of {mb} MiB is not from 1 to {} MiB",
+                MAX_STACK_MB
+            ),
+            StackSizeError::Fixed(mb) => write!(f, "the stack size is fixed at {mb} MiB already"),
+        }
+    }
+}
+
+impl std::error::Error for StackSizeError {}
 
 /// Resuming or cancelling a continuation failed; nothing happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,7 +327,7 @@ impl Fiber {
     /// A new, not yet started continuation that will run `start(first_payload)` on a
     /// stack from this thread's pool. Its return value becomes [`Event::Returned`].
     pub fn new<F: FnOnce(Payload) -> Payload + 'static>(start: F) -> Result<Fiber, StackError> {
-        let (slot, serial) = pool::acquire()?;
+        let (slot, serial) = acquire()?;
         // SAFETY: the pool just handed out this slot; nothing else uses it.
         let header = unsafe { header::init(slot, serial, start) };
         Ok(Fiber { header })
@@ -302,8 +343,8 @@ impl Fiber {
     /// the thread's own stack) and switches into the innermost fiber of its suspended
     /// segment (itself if it suspended alone, or if fresh). Returns when the segment
     /// suspends to here, or this continuation returns or panics. Always inlined: with the
-    /// active chain's bookkeeping it grew past what the inliner takes, and as a call it
-    /// cost handler_lifecycle 36 more instructions.
+    /// active chain's bookkeeping it grew past what the inliner takes, and it is on the
+    /// path of every resume.
     #[inline(always)]
     pub fn resume(&self, payload: Payload) -> Result<Event, ResumeError> {
         if self.header().at_rest() {
@@ -483,7 +524,7 @@ pub fn cancelling() -> bool {
 /// the red zone. Compare [`approximate_sp`] against it.
 #[inline]
 pub fn stack_limit() -> usize {
-    overflow::current_limit()
+    current_limit()
 }
 
 /// The current stack pointer, approximately (the address of a local).

@@ -308,6 +308,7 @@ mod tests {
     #[test]
     fn guard_page_overflow_reports_and_exits() {
         if in_child() {
+            crate::stack::set_stack_mb(2).unwrap();
             // The thread's first fiber gets slot 0, above the guard page.
             let fiber = Fiber::new(Box::new(exhaust)).unwrap();
             let _ = fiber.resume(0);
@@ -315,7 +316,7 @@ mod tests {
         }
         let output = run_in_child(
             concat!(module_path!(), "::guard_page_overflow_reports_and_exits"),
-            &[("KONT_STACK_MB", "2")],
+            &[],
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");

@@ -26,9 +26,9 @@
 //!   continuation left, its slabs are unmapped; otherwise they are leaked, since a
 //!   handle that outlives the pool may still point into them.
 
-use super::StackError;
 use super::overflow::{self, AltStack};
 use super::panic;
+use super::{StackError, StackSizeError};
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
@@ -37,6 +37,9 @@ pub const PAGE: usize = 4096;
 
 /// Default address space reserved per stack: 1 MiB (see the module docs of `stack`).
 pub const DEFAULT_STACK_MB: usize = 1;
+
+/// The most address space [`set_stack_mb`] reserves per stack: 1 GiB.
+pub const MAX_STACK_MB: usize = 1024;
 
 /// Slots per slab (a 64 MiB slab with the default stack size).
 pub const SLOTS_PER_SLAB: usize = 64;
@@ -65,19 +68,28 @@ pub struct Slot {
     pub top: usize,
 }
 
-/// Address space reserved per stack, in bytes: `KONT_STACK_MB` MiB if that variable
-/// holds a whole number from 1 to 1024 when the first stack is made, else
-/// `DEFAULT_STACK_MB` (1) MiB. Read once per process.
+/// The address space reserved per stack, in bytes, for the whole process: fixed by
+/// [`set_stack_mb`], or else by the first use of [`stack_size`] (the first stack made).
+static STACK_SIZE: OnceLock<usize> = OnceLock::new();
+
+/// Address space reserved per stack, in bytes: what [`set_stack_mb`] set, else
+/// `DEFAULT_STACK_MB` MiB. The same for every stack of the process.
 pub fn stack_size() -> usize {
-    static SIZE: OnceLock<usize> = OnceLock::new();
-    *SIZE.get_or_init(|| {
-        let mb = std::env::var("KONT_STACK_MB")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|mb| (1..=1024).contains(mb))
-            .unwrap_or(DEFAULT_STACK_MB);
-        mb << 20
-    })
+    *STACK_SIZE.get_or_init(|| DEFAULT_STACK_MB << 20)
+}
+
+/// Reserves `mb` MiB of address space per stack, from 1 to [`MAX_STACK_MB`], for the whole
+/// process. Only before the size is first used: once a stack is made, every later one has
+/// its size (setting that same size again is fine).
+pub fn set_stack_mb(mb: usize) -> Result<(), StackSizeError> {
+    if !(1..=MAX_STACK_MB).contains(&mb) {
+        return Err(StackSizeError::OutOfRange(mb));
+    }
+    let size = mb << 20;
+    match *STACK_SIZE.get_or_init(|| size) {
+        fixed if fixed == size => Ok(()),
+        fixed => Err(StackSizeError::Fixed(fixed >> 20)),
+    }
 }
 
 /// A thread's slots.
@@ -253,6 +265,19 @@ mod tests {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         assert_eq!(page, PAGE as libc::c_long);
+    }
+
+    #[test]
+    fn the_stack_size_is_set_once_in_range() {
+        let mb = stack_size() >> 20;
+        assert_eq!(set_stack_mb(mb), Ok(()));
+        assert_eq!(set_stack_mb(mb + 1), Err(StackSizeError::Fixed(mb)));
+        assert_eq!(set_stack_mb(0), Err(StackSizeError::OutOfRange(0)));
+        assert_eq!(
+            set_stack_mb(MAX_STACK_MB + 1),
+            Err(StackSizeError::OutOfRange(MAX_STACK_MB + 1))
+        );
+        assert_eq!(stack_size(), mb << 20);
     }
 
     #[test]

@@ -5,40 +5,8 @@
 //! resolver's job (`crate::resolve`). Nothing walks this tree at run time: the resolver and the
 //! closure compiler consume it once.
 
-use std::fmt;
-
-/// A byte range `start..end` in one source text.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
-    /// Offset of the first byte.
-    pub start: u32,
-    /// Offset one past the last byte.
-    pub end: u32,
-}
-
-impl Span {
-    /// The span from byte `start` to byte `end`.
-    pub fn new(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
-    }
-
-    /// The smallest span covering both `self` and `other`.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
-
-impl fmt::Debug for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
+pub use crate::operator::{BinOp, UnOp};
+pub use crate::span::Span;
 
 /// A name as written in the source, with where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,50 +139,6 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where it is.
     pub span: Span,
-}
-
-/// Binary operators (including the short-circuit `and`/`or`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/`
-    Div,
-    /// `%`
-    Rem,
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `++`
-    Concat,
-    /// `::`
-    Cons,
-    /// `and` (short-circuit)
-    And,
-    /// `or` (short-circuit)
-    Or,
-}
-
-/// Prefix operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
-    /// `-e`
-    Neg,
-    /// `not e`
-    Not,
 }
 
 /// The head of a `for` loop.

@@ -1,0 +1,179 @@
+//! `suspend`: finding the handler for an operation, then the fast path (a call, see
+//! [`fast_path`](super::fast_path)) or the slow path ([`suspend_slow`]): cutting the
+//! handler stack into a continuation and switching to the code waiting for the handler's
+//! fiber.
+
+use std::rc::Rc;
+
+use crate::runtime::effects::continuation::Entries;
+use crate::runtime::effects::fast_path::{
+    MAX_FAST_NESTING, clause_stopped, run_fast, run_fast_extended,
+};
+use crate::runtime::effects::transfer::{Args, Suspension, put};
+use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
+use crate::runtime::function::{Closure, invoke};
+use crate::runtime::value::Value;
+use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::span::Span;
+use crate::stack::{self, Fiber};
+
+/// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
+///
+/// Inlined into each `suspend` closure, so that a fast-path clause runs one native frame
+/// closer to the code that suspended and a slow-path switch has one frame fewer to return
+/// through.
+#[inline(always)]
+pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+    let found = find_handler(&ctx.vm.handlers.borrow(), op);
+    let Some(Found {
+        index,
+        clause,
+        kind,
+        shallow,
+    }) = found
+    else {
+        return Err(unhandled(ctx, op, argc, site));
+    };
+    let fast = ctx.vm.fast_resume && !shallow;
+    if kind == ClauseKind::Leaf && fast {
+        // Nothing can search the handler stack while it runs: no mask needed.
+        match invoke(ctx, &clause, argc, site) {
+            Ok(v) => Ok(v),
+            Err(c) => clause_stopped(c, &ctx.vm.handlers.borrow()[index], site),
+        }
+    } else if kind == ClauseKind::TailResumptive && fast {
+        if ctx.fast_nesting < MAX_FAST_NESTING {
+            run_fast(ctx, index, &clause, argc, site)
+        } else {
+            run_fast_extended(ctx, index, clause, argc, site)
+        }
+    } else {
+        suspend_slow(ctx, clause, kind, index, argc, site)
+    }
+}
+
+/// The handler found for an operation.
+struct Found {
+    /// Its position in the handler stack.
+    index: usize,
+    /// The clause for the operation.
+    clause: Rc<Closure>,
+    /// How the clause may run; it fixes how the clause is called (a general clause takes
+    /// the continuation as a last argument, a tail-resumptive one does not).
+    kind: ClauseKind,
+    /// Whether the handler is shallow: then its clause runs on the slow path, as the
+    /// handler must be gone once the clause has run.
+    shallow: bool,
+}
+
+/// Finds the handler for `op`.
+fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
+    let mut i = hs.len();
+    while i > 0 {
+        i -= 1;
+        match &hs[i] {
+            HandlerEntry::Mask { skip } => i -= skip,
+            HandlerEntry::Handler { handler, .. } => {
+                if let Some((clause, kind)) = handler.clause(op) {
+                    return Some(Found {
+                        index: i,
+                        clause: clause.clone(),
+                        kind,
+                        shallow: handler.shallow,
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The error for an operation no handler handles (its arguments are dropped).
+#[cold]
+fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
+    ctx.stack.truncate(ctx.stack.len() - argc);
+    let name = ctx
+        .vm
+        .effects
+        .borrow()
+        .get(op)
+        .map(|(n, _)| n.clone())
+        .unwrap_or_else(|| "?".into());
+    RuntimeError::new(format!("unhandled effect {name}"), site)
+        .with_hint(format!("no enclosing `handle` has a clause for {name}"))
+        .into()
+}
+
+/// The slow path: captures the handler stack from `index` up as a continuation and switches
+/// to the code waiting for that handler's fiber, which runs `clause` (of `kind`). Nothing on
+/// this stack keeps the suspended fibers alive across the switch (that would be a cycle):
+/// the clause and the continuation travel in the transfer slot.
+#[inline(never)]
+fn suspend_slow(
+    ctx: &mut Ctx,
+    clause: Rc<Closure>,
+    kind: ClauseKind,
+    index: usize,
+    argc: usize,
+    site: Span,
+) -> R {
+    let vm = &*ctx.vm;
+    let args = take_args(&mut ctx.stack, argc);
+    let (fiber, entries) = cut_entries(vm, index, site)?;
+    // The target is named by id: no handle to the suspended fibers stays on this stack.
+    let target = fiber.id();
+    let k = Continuation::new(fiber, entries);
+    let suspension = Suspension {
+        clause,
+        kind,
+        args,
+        k,
+    };
+    put(&vm.transfer.suspended, Some(suspension), Option::is_none);
+    match stack::suspend_to(target, 0) {
+        Ok(_) => Ok(vm.transfer.resume.take().into_value()),
+        Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
+        Err(e) => Err(internal(e, site)),
+    }
+}
+
+/// Takes the `argc` values on top of `stack`.
+fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
+    match argc {
+        0 => Args::None,
+        1 => Args::One(stack.pop().unwrap_or_default()),
+        _ => Args::Many(stack.split_off(stack.len() - argc)),
+    }
+}
+
+/// Cuts the handler stack at the handler entry at `index`: returns that handler's fiber and
+/// the entries from `index` up, less the handler's own entry if it is shallow (a shallow
+/// handler is not part of the continuations it captures). A lone entry stays inline; more
+/// go into a recycled vector when there is one.
+fn cut_entries(vm: &Vm, index: usize, site: Span) -> Result<(Fiber, Entries), Ctrl> {
+    let mut hs = vm.handlers.borrow_mut();
+    let (fiber, shallow) = match &hs[index] {
+        HandlerEntry::Handler { fiber, handler } => (fiber.clone(), handler.shallow),
+        HandlerEntry::Mask { .. } => return Err(internal("a mask was chosen as a handler", site)),
+    };
+    let from = index + usize::from(shallow);
+    let entries = match hs.len() - from {
+        0 => Entries::None,
+        // Matched, not `map_or(Entries::None, …)`: that builds the default whatever the
+        // outcome and drops it by a call to the drop glue.
+        1 => match hs.pop() {
+            Some(entry) => Entries::One(entry),
+            None => Entries::None,
+        },
+        _ => {
+            let mut many = vm.spare_entries.take().unwrap_or_default();
+            many.extend(hs.drain(from..));
+            Entries::Many(many)
+        }
+    };
+    // The shallow handler's own entry, dropped once the handler stack is released.
+    let own = if shallow { hs.pop() } else { None };
+    drop(hs);
+    drop(own);
+    Ok((fiber, entries))
+}
