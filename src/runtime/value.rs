@@ -295,8 +295,8 @@ impl Value {
     /// when `n` is 0); the first error stops it. Up to [`INLINE_VALUES`] arguments are
     /// written straight into the new constructor's allocation (`Rc::new_cyclic` allocates
     /// before it builds the value), one by one, instead of building the constructor on the
-    /// stack and copying it whole into its allocation (generator: 26 instructions fewer per
-    /// element; benches/README.md, "Store forwarding").
+    /// stack and copying it whole into its allocation (see benches/README.md, "Store
+    /// forwarding").
     #[inline(always)]
     pub fn try_ctor<E>(
         name: Symbol,
