@@ -5,6 +5,8 @@
 //! resolver's job (`crate::resolve`). Nothing walks this tree at run time: the resolver and the
 //! closure compiler consume it once.
 
+// Leaf modules every layer uses; the parser, the resolver and the compiler still name
+// them here.
 pub use crate::operator::{BinOp, UnOp};
 pub use crate::span::Span;
 

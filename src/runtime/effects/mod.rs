@@ -86,6 +86,7 @@ pub use spawn::{Body, run_root};
 pub use suspend::suspend;
 pub use transfer::{Args, Transfer};
 
+// Stack extensions belong to the call protocol; the compiler still names these two here.
 pub use crate::runtime::extension::{SharedCode, extend_for_code};
 
 use crate::runtime::{Ctrl, RuntimeError};

@@ -22,7 +22,7 @@ pub enum Body {
     /// so it needs no [`Closure::me`]).
     Parts(Rc<Proto>, Values),
     /// A plain resume, run by the fiber that a shallow handler wraps around it (see
-    /// `resume_wrapped`).
+    /// `resume_wrapped` in `resume.rs`).
     Resume(Box<PendingResume>),
 }
 
