@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use super::functions::{FnBody, FnKind};
-use super::{CompileError, OpId, Res, Resolver};
+use super::{CompileErrorKind, OpId, Res, Resolver};
 use crate::ir::{HandlerIr, Ir, VarId};
 use crate::syntax::ast::{self, Expr, ExprKind, Span};
 
@@ -27,17 +27,13 @@ impl Resolver<'_> {
     pub(super) fn operation(&self, op: &ast::Ident, argc: usize) -> Res<OpId> {
         match self.env.effects.get(&op.name) {
             Some(&(id, arity)) if arity == argc => Ok(id),
-            Some(&(_, arity)) => Err(CompileError::new(
-                format!(
-                    "wrong number of arguments: {} expects {arity}, got {argc}",
-                    op.name
-                ),
-                op.span,
-            )),
-            None => Err(
-                CompileError::new(format!("unknown effect {}", op.name), op.span)
-                    .hint(format!("declare it with `effect {}(…)`", op.name)),
-            ),
+            Some(&(_, arity)) => Err(CompileErrorKind::OperationArity {
+                name: op.name.clone(),
+                expects: arity,
+                got: argc,
+            }
+            .at(op.span)),
+            None => Err(CompileErrorKind::UnknownEffect(op.name.clone()).at(op.span)),
         }
     }
 
@@ -49,10 +45,7 @@ impl Resolver<'_> {
         for c in &h.ops {
             let id = self.operation(&c.op, c.params.len())?;
             if !handled.insert(id) {
-                return Err(CompileError::new(
-                    format!("operation {} is handled twice in one handler", c.op.name),
-                    c.op.span,
-                ));
+                return Err(CompileErrorKind::HandledTwice(c.op.name.clone()).at(c.op.span));
             }
             let f = self.function_like(
                 c.op.name.as_str().into(),

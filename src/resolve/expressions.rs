@@ -4,9 +4,8 @@
 use std::rc::Rc;
 
 use super::functions::{FnBody, FnKind};
-use super::names::unknown_name;
 use super::patterns::{bind_depth, check_pattern_depth};
-use super::{CompileError, MAX_NESTING, Res, Resolver};
+use super::{CompileErrorKind, MAX_NESTING, Res, Resolver};
 use crate::ir::{Ir, Place};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;
@@ -36,11 +35,7 @@ impl Resolver<'_> {
         resolve: impl FnOnce(&mut Self) -> Res<Ir>,
     ) -> Res<Ir> {
         if self.depth >= MAX_NESTING {
-            return Err(CompileError::new(
-                format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
-                span,
-            )
-            .hint("split it into smaller expressions with `let`"));
+            return Err(CompileErrorKind::NestedTooDeeply.at(span));
         }
         self.depth += 1;
         let result = resolve(self);
@@ -95,9 +90,7 @@ impl Resolver<'_> {
             }
             ExprKind::Return(v) => {
                 if self.fns.last().expect("fn").is_main {
-                    return Err(CompileError::new("return outside a function", span).hint(
-                        "`return` ends the enclosing function; at the top level there is none",
-                    ));
+                    return Err(CompileErrorKind::ReturnOutsideFunction.at(span));
                 }
                 if let Some(c) = self.cur().clause.as_mut() {
                     c.has_return = true;
@@ -126,7 +119,7 @@ impl Resolver<'_> {
             ExprKind::Unit => Ir::Const(Value::Unit),
             ExprKind::Var(id) => match self.lookup(&id.name) {
                 Some(p) => Ir::Get(p),
-                None => return Err(unknown_name(id)),
+                None => return Err(CompileErrorKind::UnknownName(id.name.clone()).at(id.span)),
             },
             ExprKind::Ctor(id, args) => {
                 let sym = Symbol::intern(&id.name);

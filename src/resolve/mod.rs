@@ -45,7 +45,7 @@ use crate::ir::{FnIr, Ir, OpId, Unit, VarInfo};
 use crate::syntax::ast;
 
 pub use env::Env;
-pub use error::CompileError;
+pub use error::{CompileError, CompileErrorKind};
 use functions::FnCtx;
 use names::VarMeta;
 pub use patterns::MAX_PATTERN_NESTING;

@@ -7,7 +7,7 @@
 //! parts and tail-resumptive clauses rely on.
 
 use super::env::Global;
-use super::{CompileError, Res, Resolver};
+use super::{CompileError, CompileErrorKind, Res, Resolver};
 use crate::ir::{CaptureFrom, Part, Place, VarId, VarInfo};
 use crate::runtime::builtins;
 use crate::syntax::ast;
@@ -194,36 +194,18 @@ impl Resolver<'_> {
             Some(Global::Value { .. }) => Err(immutable_error(target, false)),
             Some(Global::Fn(_)) => Err(immutable_error(target, true)),
             None if builtins::lookup(&target.name).is_some() => Err(immutable_error(target, true)),
-            None => Err(
-                CompileError::new(format!("unknown name {}", target.name), target.span)
-                    .hint("declare it first with `var`"),
-            ),
+            None => Err(CompileErrorKind::AssignToUnknown(target.name.clone()).at(target.span)),
         }
-    }
-}
-
-/// The error for reading a name that is not defined (with a hint when the name is `_`).
-pub(super) fn unknown_name(id: &ast::Ident) -> CompileError {
-    let e = CompileError::new(format!("unknown name {}", id.name), id.span);
-    if id.name == "_" {
-        e.hint("`_` ignores a value in a pattern or binding; it cannot be read")
-    } else {
-        e
     }
 }
 
 /// The error for assigning to `target`, which cannot be: a function (`is_fn`) or a `let`.
 fn immutable_error(target: &ast::Ident, is_fn: bool) -> CompileError {
-    let e = CompileError::new(
-        format!("cannot assign to immutable {}", target.name),
-        target.span,
-    );
-    if is_fn {
-        e.hint("functions cannot be reassigned")
+    let name = target.name.clone();
+    let kind = if is_fn {
+        CompileErrorKind::AssignToFunction(name)
     } else {
-        e.hint(format!(
-            "declare it with `var {} = …` to make it assignable",
-            target.name
-        ))
-    }
+        CompileErrorKind::AssignToImmutable(name)
+    };
+    kind.at(target.span)
 }

@@ -4,7 +4,7 @@
 //!
 //! [`Place::Part`]: crate::ir::Place::Part
 
-use super::{CompileError, Res, Resolver};
+use super::{CompileErrorKind, Res, Resolver};
 use crate::ir::{Arm, Part, Pat, VarId};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;
@@ -56,11 +56,7 @@ pub(super) fn check_pattern_depth(depth: usize, span: Span) -> Res<()> {
     if depth <= MAX_PATTERN_NESTING {
         return Ok(());
     }
-    Err(CompileError::new(
-        format!("pattern nested too deeply (more than {MAX_PATTERN_NESTING} levels)"),
-        span,
-    )
-    .hint("match in steps: name an inner part and match it in the arm"))
+    Err(CompileErrorKind::PatternNestedTooDeeply.at(span))
 }
 
 /// A flat pattern whose names were declared as parts of the scrutinee, before the arm is
@@ -203,10 +199,7 @@ impl Resolver<'_> {
             names.push(n);
         }
         if names.windows(2).any(|w| w[0] != w[1]) {
-            return Err(CompileError::new(
-                "the alternatives of an or-pattern must bind the same names",
-                span,
-            ));
+            return Err(CompileErrorKind::OrPatternNames.at(span));
         }
         let scope_len = self.fns.last().expect("fn").scopes.innermost().len();
         let first = self.pattern(&alts[0])?;

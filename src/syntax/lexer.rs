@@ -24,10 +24,16 @@
 //!   `\\`; any other escape is an error, and so is a string left open.
 //! - A run of characters that start no token (`@`, `#`, `!`, `é`, …) is one error.
 //!
-//! The lexer stops at its first error: the parser reports only the first one anyway.
+//! The lexer stops at its first error: the parser reports only the first one anyway. Its
+//! errors are classified by [`LexErrorKind`]; [`LexError::to_parse_error`] turns one into
+//! its entry of the catalogue of syntax errors ([`crate::syntax::error`]), which holds the
+//! words.
 
 use logos::{Logos, Skip};
 use std::ops::Range;
+
+use crate::syntax::ast::Span;
+use crate::syntax::error::{ParseError, ParseErrorKind};
 
 /// The keywords, in alphabetical order: what the REPL completes besides names.
 pub const KEYWORDS: &[&str] = &[
@@ -266,125 +272,66 @@ impl LexError {
         }
     }
 
-    /// The message, e.g. "unexpected character `@`"; `src` is the lexed source.
-    pub fn message(&self, src: &str) -> String {
-        let raw = src.get(self.span.clone()).unwrap_or("");
-        let text = &visible(raw);
-        match self.kind {
-            LexErrorKind::UnexpectedChars if raw.chars().count() > 1 => {
-                format!("unexpected characters `{text}`")
+    /// The error as it is reported, with the text it names; `src` is the lexed source.
+    /// Number-like text that is not a float (`1.`, `.5`, `1e3`) is reported as an invalid
+    /// float literal covering the whole literal.
+    pub fn to_parse_error(&self, src: &str) -> ParseError {
+        let text = || src.get(self.span.clone()).unwrap_or("").to_string();
+        let kind = match self.kind {
+            LexErrorKind::UnexpectedChars => match float_around_dot(src, self.span.clone()) {
+                Some(literal) => {
+                    let span = Span::new(literal.start, literal.end);
+                    return ParseErrorKind::InvalidFloat(src[literal].to_string()).at(span);
+                }
+                None => ParseErrorKind::UnexpectedChars(text()),
+            },
+            LexErrorKind::InvalidNumber if is_float_without_fraction(&text()) => {
+                ParseErrorKind::InvalidFloat(text())
             }
-            LexErrorKind::UnexpectedChars => format!("unexpected character `{text}`"),
-            LexErrorKind::UnterminatedString => "unterminated string".to_string(),
-            LexErrorKind::UnterminatedComment => "unterminated block comment".to_string(),
-            LexErrorKind::InvalidEscape => format!("invalid escape `{text}` in string"),
-            LexErrorKind::IntTooLarge => "integer literal too large".to_string(),
-            LexErrorKind::FloatTooLarge => "float literal too large".to_string(),
-            LexErrorKind::InvalidNumber => format!("invalid number literal `{text}`"),
-        }
-    }
-
-    /// A hint that helps fix the error, if there is a useful one.
-    pub fn hint(&self, src: &str) -> Option<String> {
-        let text = src.get(self.span.clone()).unwrap_or("");
-        match self.kind {
-            LexErrorKind::UnexpectedChars => unexpected_chars_hint(src, self.span.clone()),
-            LexErrorKind::UnterminatedString => {
-                Some("the string starts here and has no closing `\"`".to_string())
-            }
-            LexErrorKind::UnterminatedComment => Some(
-                "the comment starts here and has no closing `*/` (block comments do not nest)"
-                    .to_string(),
-            ),
-            LexErrorKind::InvalidEscape => {
-                Some("the escapes are `\\n`, `\\t`, `\\\"` and `\\\\`".to_string())
-            }
-            LexErrorKind::IntTooLarge => Some(format!(
-                "integers must lie between {} and {}",
-                i64::MIN,
-                i64::MAX
-            )),
-            LexErrorKind::FloatTooLarge => None,
-            LexErrorKind::InvalidNumber => Some(invalid_number_hint(text)),
-        }
-    }
-
-    /// Whether the error is that the input ended too early (an open string or comment):
-    /// more input could fix it.
-    pub fn at_eof(&self) -> bool {
-        matches!(
-            self.kind,
-            LexErrorKind::UnterminatedString | LexErrorKind::UnterminatedComment
-        )
+            LexErrorKind::InvalidNumber => ParseErrorKind::InvalidNumber(text()),
+            LexErrorKind::UnterminatedString => ParseErrorKind::UnterminatedString,
+            LexErrorKind::UnterminatedComment => ParseErrorKind::UnterminatedComment,
+            LexErrorKind::InvalidEscape => ParseErrorKind::InvalidEscape(text()),
+            LexErrorKind::IntTooLarge => ParseErrorKind::IntTooLarge,
+            LexErrorKind::FloatTooLarge => ParseErrorKind::FloatTooLarge,
+        };
+        kind.at(Span::new(self.span.start, self.span.end))
     }
 }
 
-/// `text` with its control and invisible formatting characters written as `\u{…}`, so that
-/// an error message names them rather than letting the terminal act on them (an escape
-/// sequence in a source file could clear the screen).
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let invisible = c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
-            if invisible {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// The hint for a run of unexpected characters.
-fn unexpected_chars_hint(src: &str, span: Range<usize>) -> Option<String> {
-    let text = src.get(span.clone())?;
+/// When the unexpected `span` of `src` is a `.` that ends an integer (`12.`) or begins a
+/// fraction (`.5`): the byte range of that number-like literal.
+fn float_around_dot(src: &str, span: Range<usize>) -> Option<Range<usize>> {
+    if src.get(span.clone())? != "." {
+        return None;
+    }
     let before = src.get(..span.start)?;
     let after = src.get(span.end..)?;
-    let hint = match text {
-        "." => {
-            let digits_before = before
-                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
-                .len();
-            let int = &before[digits_before..];
-            let starts_number = after.starts_with(|c: char| c.is_ascii_digit());
-            let int_starts = int.starts_with(|c: char| c.is_ascii_digit())
-                && !before[..digits_before].ends_with(|c: char| is_name_char(c) || c == '.');
-            if int_starts {
-                format!("`{int}.` is not a float: write `{int}.0`")
-            } else if starts_number && !before.ends_with(|c: char| is_name_char(c) || c == '.') {
-                let frac: String = after.chars().take_while(char::is_ascii_digit).collect();
-                format!("`.{frac}` is not a float: write `0.{frac}`")
-            } else {
-                "kont has no `.` operator; ranges are written `a..b`".to_string()
-            }
-        }
-        "!" => "write `not` for negation".to_string(),
-        "&" | "&&" => "write `and` for logical and".to_string(),
-        "'" => "strings are written in double quotes: `\"a\"`".to_string(),
-        _ => return None,
-    };
-    Some(hint)
+    let int_start = before
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+        .len();
+    let int = &before[int_start..];
+    let follows_name_or_dot = |text: &str| text.ends_with(|c: char| is_name_char(c) || c == '.');
+    if int.starts_with(|c: char| c.is_ascii_digit()) && !follows_name_or_dot(&before[..int_start]) {
+        return Some(int_start..span.end);
+    }
+    if after.starts_with(|c: char| c.is_ascii_digit()) && !follows_name_or_dot(before) {
+        let fraction = after.bytes().take_while(u8::is_ascii_digit).count();
+        return Some(span.start..span.end + fraction);
+    }
+    None
 }
 
-/// The hint for a number directly followed by letters.
-fn invalid_number_hint(text: &str) -> String {
-    let exponent = text
-        .find(['e', 'E'])
-        .filter(|&at| {
-            let mantissa = &text[..at];
-            let rest = text[at + 1..].trim_start_matches(['+', '-']);
-            !mantissa.contains('.')
-                && !rest.is_empty()
-                && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
-        })
-        .map(|at| text.split_at(at));
-    match exponent {
-        Some((mantissa, exp)) => {
-            format!("`{text}` is not a float: write `{mantissa}.0{exp}`")
-        }
-        None => "a number cannot be directly followed by a letter".to_string(),
-    }
+/// Whether a number directly followed by letters is a float written without its fraction:
+/// digits, then `e` or `E`, an optional sign and digits (`1e3`, `2E-5`).
+fn is_float_without_fraction(text: &str) -> bool {
+    text.find(['e', 'E']).is_some_and(|at| {
+        let mantissa = &text[..at];
+        let rest = text[at + 1..].trim_start_matches(['+', '-']);
+        !mantissa.contains('.')
+            && !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// Whether `c` can continue a name.

@@ -3,10 +3,10 @@
 //! The grammar is `grammar/kont.lalrpop` (its header explains how the statement and head
 //! rules are expressed); `build.rs` turns it into a table-driven LR(1) parser, included here
 //! as the private module `grammar`. Parsing stops at the first error. This module maps
-//! LALRPOP's errors to messages and hints a learner can act on: expected-token lists are
-//! written with the language's own spelling and summarised ("an expression", "an
-//! operator"), and common mistakes get a specific hint (a missing `;` after `let`,
-//! `suspend Op` without arguments, chained comparisons, …).
+//! LALRPOP's errors to the catalogue's ([`crate::syntax::error`]) and picks hints a learner
+//! can act on: expected-token lists are written with the language's own spelling and
+//! summarised ("an expression", "an operator"), and common mistakes get a specific hint (a
+//! missing `;` after `let`, `suspend Op` without arguments, chained comparisons, …).
 //!
 //! Nothing here recurses over the input, and the generated parser keeps its stack on the
 //! heap, so deeply nested input cannot overflow the native stack.
@@ -14,8 +14,8 @@
 use crate::syntax::ast::{
     self, BinOp, Expr, ExprKind, Handler, OpClause, Param, ReturnClause, Span, Stmt, UnOp,
 };
-use crate::syntax::lexer::{LexError, Lexer, Tok};
-use std::fmt;
+use crate::syntax::error::{ParseError, ParseErrorKind, ParseHint};
+use crate::syntax::lexer::{Lexer, Tok};
 
 lalrpop_util::lalrpop_mod!(
     // Generated code (by `build.rs`, from `grammar/kont.lalrpop`): spared the lints a crate
@@ -29,34 +29,9 @@ lalrpop_util::lalrpop_mod!(
     "/kont.rs"
 );
 
-/// A syntax error: the first one in the source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    /// What is wrong, e.g. "unexpected token `)`" or "unexpected end of input".
-    pub message: String,
-    /// Where: the offending text, or an empty span at the end for an unexpected end of input.
-    pub span: Span,
-    /// How to fix it, e.g. "expected one of `;`, `}`" or "`1.` is not a float: write `1.0`".
-    pub hint: Option<String>,
-    /// Whether the input ended too early, so that more input could complete it (the REPL
-    /// then reads another line).
-    pub at_eof: bool,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.hint {
-            Some(hint) => write!(f, "{} ({hint})", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
-
 /// Parses a whole program (or one REPL entry).
 pub fn parse_program(src: &str) -> Result<ast::Program, ParseError> {
-    let tokens = Lexer::new(src).map(|token| token.map_err(|error| lex_error(&error, src)));
+    let tokens = Lexer::new(src).map(|token| token.map_err(|error| error.to_parse_error(src)));
     grammar::ProgramParser::new()
         .parse(tokens)
         .map(|stmts| ast::Program { stmts })
@@ -157,12 +132,7 @@ fn build_handler(clauses: Vec<Clause>, lo: usize, hi: usize) -> Result<Handler, 
             Clause::Return(ret) => {
                 if handler.ret.is_some() {
                     return Err(LalrpopError::User {
-                        error: ParseError {
-                            message: "a handler has at most one `return` clause".to_string(),
-                            span: ret.span,
-                            hint: Some("merge the two `return` clauses into one".to_string()),
-                            at_eof: false,
-                        },
+                        error: ParseErrorKind::SecondReturnClause.at(ret.span),
                     });
                 }
                 handler.ret = Some(ret);
@@ -175,50 +145,12 @@ fn build_handler(clauses: Vec<Clause>, lo: usize, hi: usize) -> Result<Handler, 
 /// The error for a second comparison operator (at `lo..hi`) in `a < b < c`.
 fn chained_comparison(lo: usize, hi: usize) -> LalrpopError {
     LalrpopError::User {
-        error: ParseError {
-            message: "comparison operators cannot be chained".to_string(),
-            span: span(lo, hi),
-            hint: Some(
-                "comparison operators do not chain: use `and`, as in `a < b and b < c`".to_string(),
-            ),
-            at_eof: false,
-        },
+        error: ParseErrorKind::ChainedComparison.at(span(lo, hi)),
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Error conversion.
-
-/// A lexical error as a [`ParseError`]. Number-like text that is not a float (`1.`, `.5`,
-/// `1e3`) is reported as an invalid float literal covering the whole literal.
-fn lex_error(error: &LexError, src: &str) -> ParseError {
-    let hint = error.hint(src);
-    let not_float = hint
-        .as_deref()
-        .and_then(|h| h.strip_prefix('`'))
-        .and_then(|h| h.split_once("` is not a float"))
-        .map(|(literal, _)| literal.to_string());
-    if let Some(literal) = not_float {
-        let dot_first = literal.starts_with('.');
-        let start = if dot_first || literal.len() <= error.span.len() {
-            error.span.start
-        } else {
-            error.span.end.saturating_sub(literal.len())
-        };
-        return ParseError {
-            message: format!("invalid float literal `{literal}`"),
-            span: span(start, start + literal.len()),
-            hint,
-            at_eof: false,
-        };
-    }
-    ParseError {
-        message: error.message(src),
-        span: span(error.span.start, error.span.end),
-        hint,
-        at_eof: error.at_eof(),
-    }
-}
 
 /// A LALRPOP error as a [`ParseError`].
 fn convert_error(error: LalrpopError, src: &str) -> ParseError {
@@ -226,48 +158,28 @@ fn convert_error(error: LalrpopError, src: &str) -> ParseError {
         LalrpopError::User { error } => error,
         LalrpopError::UnrecognizedEof { expected, .. } => {
             let before = tokens_before(src, src.len());
-            ParseError {
-                message: "unexpected end of input".to_string(),
-                span: span(src.len(), src.len()),
-                hint: context_hint(&before, None, &expected).or_else(|| expected_hint(&expected)),
-                at_eof: true,
-            }
+            let hint = context_hint(&before, None, &expected).or_else(|| expected_hint(&expected));
+            ParseErrorKind::UnexpectedEnd(hint).at(span(src.len(), src.len()))
         }
+        LalrpopError::UnrecognizedToken {
+            token: (lo, Tok::MinIntMagnitude, hi),
+            ..
+        } => ParseErrorKind::MinIntMagnitude.at(span(lo, hi)),
         LalrpopError::UnrecognizedToken {
             token: (lo, tok, hi),
             expected,
         } => {
-            if tok == Tok::MinIntMagnitude {
-                return ParseError {
-                    message: "integer literal too large".to_string(),
-                    span: span(lo, hi),
-                    hint: Some(
-                        "`9223372036854775808` is allowed only right after a `-`".to_string(),
-                    ),
-                    at_eof: false,
-                };
-            }
             let before = tokens_before(src, lo);
-            ParseError {
-                message: format!("unexpected token `{}`", excerpt(src, lo, hi)),
-                span: span(lo, hi),
-                hint: context_hint(&before, Some(&tok), &expected)
-                    .or_else(|| expected_hint(&expected)),
-                at_eof: false,
-            }
+            let hint =
+                context_hint(&before, Some(&tok), &expected).or_else(|| expected_hint(&expected));
+            ParseErrorKind::UnexpectedToken(excerpt(src, lo, hi), hint).at(span(lo, hi))
         }
-        LalrpopError::ExtraToken { token: (lo, _, hi) } => ParseError {
-            message: format!("unexpected token `{}`", excerpt(src, lo, hi)),
-            span: span(lo, hi),
-            hint: None,
-            at_eof: false,
-        },
-        LalrpopError::InvalidToken { location } => ParseError {
-            message: "invalid token".to_string(),
-            span: span(location, location),
-            hint: None,
-            at_eof: false,
-        },
+        LalrpopError::ExtraToken { token: (lo, _, hi) } => {
+            ParseErrorKind::UnexpectedToken(excerpt(src, lo, hi), None).at(span(lo, hi))
+        }
+        LalrpopError::InvalidToken { location } => {
+            ParseErrorKind::InvalidToken.at(span(location, location))
+        }
     }
 }
 
@@ -294,59 +206,36 @@ fn tokens_before(src: &str, end: usize) -> Vec<Tok> {
 
 /// A hint for a common mistake, recognised from the tokens `before` the error, the
 /// unexpected token (`None` at the end of input) and the `expected` terminals.
-fn context_hint(before: &[Tok], found: Option<&Tok>, expected: &[String]) -> Option<String> {
+fn context_hint(before: &[Tok], found: Option<&Tok>, expected: &[String]) -> Option<ParseHint> {
     let expects = |terminal: &str| expected.iter().any(|e| terminal_name(e) == terminal);
     if let Some(closer @ (Tok::RParen | Tok::RBracket | Tok::RBrace)) = found
         && !closes_an_opener(before, closer)
     {
         let opener = match closer {
-            Tok::RParen => "(",
-            Tok::RBracket => "[",
-            _ => "{",
+            Tok::RParen => '(',
+            Tok::RBracket => '[',
+            _ => '{',
         };
-        return Some(format!("nothing before it is an open `{opener}` to close"));
+        return Some(ParseHint::NothingToClose(opener));
     }
     let expects_expression = expects("suspend");
     let hint = match (before, found) {
-        ([.., Tok::Suspend], Some(Tok::LowerName(_))) => {
-            "operation names start with an upper-case letter".to_string()
-        }
-        ([.., Tok::Effect], Some(Tok::LowerName(_))) => {
-            "operation names start with an upper-case letter: `effect Get()`".to_string()
-        }
-        ([.., Tok::Fn], Some(Tok::UpperName(_))) => {
-            let why = "upper-case names are constructors";
-            format!("function names start with a lower-case letter ({why})")
-        }
+        ([.., Tok::Suspend], Some(Tok::LowerName(_))) => ParseHint::OperationNameCase,
+        ([.., Tok::Effect], Some(Tok::LowerName(_))) => ParseHint::EffectNameCase,
+        ([.., Tok::Fn], Some(Tok::UpperName(_))) => ParseHint::FunctionNameCase,
         ([.., Tok::Suspend, Tok::UpperName(op)], _) if expects("(") => {
-            format!("`suspend` needs an argument list, even an empty one: `suspend {op}()`")
+            ParseHint::SuspendArguments(op.clone())
         }
         ([.., Tok::Resume, Tok::LowerName(k)], _) if expects("(") => {
-            format!("`resume` needs an argument list: `resume {k}(v)`")
+            ParseHint::ResumeArguments(k.clone())
         }
-        (_, Some(Tok::LBrace | Tok::Fn)) if expects_expression => {
-            "the head of `if`, `while`, `for` or `match` ends at its first `{`: put a block or \
-             a `fn(…) { … }` lambda inside it in parentheses"
-                .to_string()
-        }
-        (_, Some(Tok::Not)) if expects_expression => {
-            "`not` binds more loosely than the other operators: put it in parentheses".to_string()
-        }
-        (_, Some(Tok::Return)) if expects_expression => {
-            "`return` can only stand where a whole expression can: put it in parentheses"
-                .to_string()
-        }
-        (_, Some(Tok::Eq)) if expects("==") && expects(";") => {
-            "only a variable or an array element `a[i]` can be assigned (compare with `==`)"
-                .to_string()
-        }
-        (_, Some(Tok::Eq)) if expects("==") => {
-            "`=` assigns, in a statement: compare with `==`".to_string()
-        }
+        (_, Some(Tok::LBrace | Tok::Fn)) if expects_expression => ParseHint::BlockInHead,
+        (_, Some(Tok::Not)) if expects_expression => ParseHint::NotBindsLoosely,
+        (_, Some(Tok::Return)) if expects_expression => ParseHint::ReturnInOperand,
+        (_, Some(Tok::Eq)) if expects("==") && expects(";") => ParseHint::NotAssignable,
+        (_, Some(Tok::Eq)) if expects("==") => ParseHint::AssignIsNotComparison,
         _ if expects("with") && !expects("}") && !expects(",") && resume_in_handle_body(before) => {
-            "a `with { … }` right after `resume k(…)` belongs to the `resume`: write \
-             `handle (resume k(v)) with { … }` to handle a plain resume"
-                .to_string()
+            ParseHint::WithBelongsToResume
         }
         (_, Some(_)) if expects(";") => return missing_semicolon_hint(before),
         _ => return None,
@@ -383,7 +272,7 @@ fn resume_in_handle_body(before: &[Tok]) -> bool {
 
 /// When a `;` could end the statement before the error: a hint naming that statement, if
 /// it is one that always needs its `;` (`let`, `var`, an assignment, `return`).
-fn missing_semicolon_hint(before: &[Tok]) -> Option<String> {
+fn missing_semicolon_hint(before: &[Tok]) -> Option<ParseHint> {
     let mut depth = 0usize;
     let mut assigns = false;
     for tok in before.iter().rev() {
@@ -393,18 +282,14 @@ fn missing_semicolon_hint(before: &[Tok]) -> Option<String> {
             Tok::LParen | Tok::LBracket | Tok::LBrace => depth -= 1,
             _ if depth > 0 => {}
             Tok::Semi => break,
-            Tok::Let | Tok::Var => {
-                let keyword = if *tok == Tok::Let { "let" } else { "var" };
-                return Some(format!(
-                    "a `;` is needed after `{keyword}`, even when the value ends with `}}`"
-                ));
-            }
-            Tok::Return => return Some("a `;` is needed after `return`".to_string()),
+            Tok::Let => return Some(ParseHint::SemicolonAfterBinding("let")),
+            Tok::Var => return Some(ParseHint::SemicolonAfterBinding("var")),
+            Tok::Return => return Some(ParseHint::SemicolonAfterReturn),
             Tok::Eq => assigns = true,
             _ => {}
         }
     }
-    assigns.then(|| "a `;` is needed after an assignment".to_string())
+    assigns.then_some(ParseHint::SemicolonAfterAssignment)
 }
 
 /// The terminal's name as written in the grammar: `"\"(\""` becomes `(`, `"Int"` stays.
@@ -473,7 +358,7 @@ const SEPARATORS: &[&str] = &[";", ")", "]", "}", ",", "=>", "=", "{", "with", "
 const MAX_EXPECTED: usize = 8;
 
 /// "expected one of …" from LALRPOP's expected terminals, summarised into categories.
-fn expected_hint(expected: &[String]) -> Option<String> {
+fn expected_hint(expected: &[String]) -> Option<ParseHint> {
     let mut names: Vec<&str> = expected.iter().map(|e| terminal_name(e)).collect();
     let has = |names: &[&str], t: &str| names.contains(&t);
     let mut summaries: Vec<&str> = Vec::new();
@@ -509,12 +394,7 @@ fn expected_hint(expected: &[String]) -> Option<String> {
         items.truncate(MAX_EXPECTED - 1);
         items.push("…".to_string());
     }
-    match items.as_slice() {
-        [] => None,
-        [one] => Some(format!("expected {one}")),
-        [a, b] => Some(format!("expected {a} or {b}")),
-        _ => Some(format!("expected one of {}", items.join(", "))),
-    }
+    (!items.is_empty()).then_some(ParseHint::Expected(items))
 }
 
 /// How a terminal is written in a hint.

@@ -184,7 +184,7 @@ fn not_floats() {
 fn dot_hints() {
     let hint = |src: &str| {
         let error = Lexer::new(src).find_map(Result::err).expect("an error");
-        error.hint(src)
+        error.to_parse_error(src).hint()
     };
     assert_eq!(
         hint("x = 12."),
@@ -259,13 +259,19 @@ fn string_errors() {
         Err((LexErrorKind::UnterminatedString, "\"".to_string()))
     );
     let error = Lexer::new("\"abc").find_map(Result::err).expect("an error");
-    assert!(error.at_eof());
-    assert_eq!(error.message("\"abc"), "unterminated string");
+    assert!(error.to_parse_error("\"abc").at_eof());
+    assert_eq!(
+        error.to_parse_error("\"abc").message(),
+        "unterminated string"
+    );
     let error = Lexer::new(r#""\q""#)
         .find_map(Result::err)
         .expect("an error");
-    assert!(!error.at_eof());
-    assert_eq!(error.message(r#""\q""#), r"invalid escape `\q` in string");
+    assert!(!error.to_parse_error(r#""\q""#).at_eof());
+    assert_eq!(
+        error.to_parse_error(r#""\q""#).message(),
+        r"invalid escape `\q` in string"
+    );
 }
 
 #[test]
@@ -285,7 +291,7 @@ fn comments() {
         Err((LexErrorKind::UnterminatedComment, "/*".to_string()))
     );
     let error = Lexer::new("/* x").find_map(Result::err).expect("an error");
-    assert!(error.at_eof());
+    assert!(error.to_parse_error("/* x").at_eof());
 }
 
 #[test]
@@ -308,16 +314,22 @@ fn runs_of_unexpected_characters_merge() {
     );
     let src = "a ! b";
     let error = Lexer::new(src).find_map(Result::err).expect("an error");
-    assert_eq!(error.message(src), "unexpected character `!`");
     assert_eq!(
-        error.hint(src),
+        error.to_parse_error(src).message(),
+        "unexpected character `!`"
+    );
+    assert_eq!(
+        error.to_parse_error(src).hint(),
         Some("write `not` for negation".to_string())
     );
     let src = "a && b";
     let error = Lexer::new(src).find_map(Result::err).expect("an error");
-    assert_eq!(error.message(src), "unexpected characters `&&`");
     assert_eq!(
-        error.hint(src),
+        error.to_parse_error(src).message(),
+        "unexpected characters `&&`"
+    );
+    assert_eq!(
+        error.to_parse_error(src).hint(),
         Some("write `and` for logical and".to_string())
     );
 }

@@ -276,7 +276,7 @@ fn error(src: &str) -> ParseError {
 fn error_at(src: &str) -> (String, String, Option<String>) {
     let e = error(src);
     let text = src[e.span.start as usize..e.span.end as usize].to_string();
-    (e.message, text, e.hint)
+    (e.message(), text, e.hint())
 }
 
 // --- Statements and the `;` rule.
@@ -465,7 +465,7 @@ fn comparisons_do_not_chain() {
     assert!(hint.unwrap().contains("use `and`"));
     let e = error("if 1 == 2 == 3 { }");
     assert_eq!(e.span, Span::new(10, 12));
-    assert!(!e.at_eof);
+    assert!(!e.at_eof());
     assert_eq!(show_expr("(a < b) == c"), "(== (< a b) c)");
     assert_eq!(show_expr("a < b and b < c"), "(and (< a b) (< b c))");
 }
@@ -739,7 +739,7 @@ fn suspend_binds_like_a_call() {
     assert!(hint.unwrap().contains("`suspend Get()`"));
     assert!(
         error("suspend Get")
-            .hint
+            .hint()
             .unwrap()
             .contains("`suspend Get()`")
     );
@@ -797,11 +797,11 @@ fn with_after_resume_belongs_to_the_resume() {
         "(handle (index (resume k v) 0) {})"
     );
     let e = error("handle resume k(v) with { A(), k => 1 }");
-    assert!(e.at_eof);
-    assert!(e.hint.unwrap().contains("handle (resume k(v)) with"));
+    assert!(e.at_eof());
+    assert!(e.hint().unwrap().contains("handle (resume k(v)) with"));
     let e = error("handle 1 + resume k(v) with { }; 2");
-    assert!(!e.at_eof);
-    assert!(e.hint.unwrap().contains("handle (resume k(v)) with"));
+    assert!(!e.at_eof());
+    assert!(e.hint().unwrap().contains("handle (resume k(v)) with"));
 }
 
 #[test]
@@ -872,31 +872,34 @@ fn unexpected_end_of_input_is_at_eof() {
         "handle f()",
     ] {
         let e = error(src);
-        assert!(e.at_eof, "{src:?}: {e:?}");
-        assert_eq!(e.message, "unexpected end of input");
+        assert!(e.at_eof(), "{src:?}: {e:?}");
+        assert_eq!(e.message(), "unexpected end of input");
         assert_eq!(e.span, Span::new(src.len(), src.len()));
     }
     let e = error("fn f(");
-    assert_eq!(e.hint.as_deref(), Some("expected one of `)`, `_`, a name"));
+    assert_eq!(
+        e.hint().as_deref(),
+        Some("expected one of `)`, `_`, a name")
+    );
     let e = error("let x = ");
-    assert_eq!(e.hint.as_deref(), Some("expected an expression"));
+    assert_eq!(e.hint().as_deref(), Some("expected an expression"));
 }
 
 #[test]
 fn mid_input_errors_are_not_at_eof() {
     let e = error("fn f(1) { }");
-    assert!(!e.at_eof);
-    assert_eq!(e.message, "unexpected token `1`");
+    assert!(!e.at_eof());
+    assert_eq!(e.message(), "unexpected token `1`");
     assert_eq!(e.span, Span::new(5, 6));
     let e = error("let x = );");
-    assert!(!e.at_eof);
+    assert!(!e.at_eof());
     assert_eq!(
-        e.hint.as_deref(),
+        e.hint().as_deref(),
         Some("nothing before it is an open `(` to close")
     );
     let e = error("}");
     assert_eq!(
-        e.hint.as_deref(),
+        e.hint().as_deref(),
         Some("nothing before it is an open `{` to close")
     );
 }
@@ -942,13 +945,13 @@ fn lexical_errors_become_parse_errors() {
     );
     let e = error("s = \"abc");
     assert_eq!(
-        (e.message.as_str(), e.at_eof),
+        (e.message().as_str(), e.at_eof()),
         ("unterminated string", true)
     );
     assert_eq!(e.span, Span::new(4, 5));
     let e = error("x /* abc");
     assert_eq!(
-        (e.message.as_str(), e.at_eof),
+        (e.message().as_str(), e.at_eof()),
         ("unterminated block comment", true)
     );
     let (message, text, _) = error_at("x @@ y");
@@ -956,13 +959,13 @@ fn lexical_errors_become_parse_errors() {
         (message.as_str(), text.as_str()),
         ("unexpected characters `@@`", "@@")
     );
-    assert!(!error("x @@ y").at_eof);
+    assert!(!error("x @@ y").at_eof());
 }
 
 #[test]
 fn the_first_error_wins() {
-    assert_eq!(error("f(; @").message, "unexpected token `;`");
-    assert_eq!(error("f(@ ;").message, "unexpected character `@`");
+    assert_eq!(error("f(; @").message(), "unexpected token `;`");
+    assert_eq!(error("f(@ ;").message(), "unexpected character `@`");
 }
 
 #[test]
@@ -1092,9 +1095,9 @@ fn deep_nesting_grows_the_heap_not_the_stack() {
         assert!(parse_program(src).is_ok(), "{}", &src[..20]);
     }
     let open = "[".repeat(100_000);
-    assert!(error(&open).at_eof);
+    assert!(error(&open).at_eof());
     let unbalanced = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_001));
-    assert!(!error(&unbalanced).at_eof);
+    assert!(!error(&unbalanced).at_eof());
 }
 
 #[test]
@@ -1191,7 +1194,7 @@ fn token_soup_never_panics() {
                 src.is_char_boundary(start) && src.is_char_boundary(end),
                 "{src:?}"
             );
-            assert!(!e.message.is_empty());
+            assert!(!e.message().is_empty());
         }
     }
 }
