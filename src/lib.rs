@@ -108,12 +108,12 @@ impl Session {
             let mut own = SourceMap::default();
             let source = own.add(name, text);
             Failure {
-                kind: if e.at_eof {
+                kind: if e.at_eof() {
                     FailureKind::Incomplete
                 } else {
                     FailureKind::Compile
                 },
-                report: own.render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+                report: own.render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
             }
         })?;
         let source = self.sources.add(name, text);
@@ -121,7 +121,7 @@ impl Session {
             kind: FailureKind::Compile,
             report: self
                 .sources
-                .render(&e.message, source, e.span, e.hint.as_deref(), &[]),
+                .render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = compile::compile_unit(&unit, source);

@@ -1,9 +1,9 @@
 //! The abstract syntax tree produced by the parser.
 //!
 //! Every node carries a [`Span`]: the byte range of the source text it was parsed from. The
-//! tree mirrors LANGUAGE.md closely and makes no decisions about names or scopes; that is the
-//! resolver's job (`crate::resolve`). Nothing walks this tree at run time: the resolver and the
-//! closure compiler consume it once.
+//! tree mirrors the language reference (`docs/language.md`) closely and makes no decisions
+//! about names or scopes; that is the resolver's job (`crate::resolve`). Nothing walks this
+//! tree at run time: the resolver and the closure compiler consume it once.
 
 // Leaf modules every layer uses; the parser, the resolver and the compiler still name
 // them here.

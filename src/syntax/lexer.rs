@@ -4,7 +4,7 @@
 //! (`grammar/kont.lalrpop`); [`Lexer`] adapts the `logos` lexer to LALRPOP's external-lexer
 //! interface, an iterator of `Result<(start, Tok, end), LexError>` with byte offsets.
 //!
-//! Lexical rules (LANGUAGE.md § Lexical), and the choices made where it is silent:
+//! Lexical rules (`docs/language.md` § Lexical), and the choices made where it is silent:
 //! - Whitespace is space, tab, carriage return, newline and form feed. Comments are
 //!   `// to end of line` and `/* block */`; block comments do not nest, and one left open
 //!   is an error at the end of the input.
@@ -24,10 +24,16 @@
 //!   `\\`; any other escape is an error, and so is a string left open.
 //! - A run of characters that start no token (`@`, `#`, `!`, `é`, …) is one error.
 //!
-//! The lexer stops at its first error: the parser reports only the first one anyway.
+//! The lexer stops at its first error: the parser reports only the first one anyway. Its
+//! errors are classified by [`LexErrorKind`]; [`LexError::to_parse_error`] turns one into
+//! its entry of the catalogue of syntax errors ([`crate::syntax::error`]), which holds the
+//! words.
 
 use logos::{Logos, Skip};
 use std::ops::Range;
+
+use crate::syntax::ast::Span;
+use crate::syntax::error::{ParseError, ParseErrorKind};
 
 /// The keywords, in alphabetical order: what the REPL completes besides names.
 pub const KEYWORDS: &[&str] = &[
@@ -266,125 +272,66 @@ impl LexError {
         }
     }
 
-    /// The message, e.g. "unexpected character `@`"; `src` is the lexed source.
-    pub fn message(&self, src: &str) -> String {
-        let raw = src.get(self.span.clone()).unwrap_or("");
-        let text = &visible(raw);
-        match self.kind {
-            LexErrorKind::UnexpectedChars if raw.chars().count() > 1 => {
-                format!("unexpected characters `{text}`")
+    /// The error as it is reported, with the text it names; `src` is the lexed source.
+    /// Number-like text that is not a float (`1.`, `.5`, `1e3`) is reported as an invalid
+    /// float literal covering the whole literal.
+    pub fn to_parse_error(&self, src: &str) -> ParseError {
+        let text = || src.get(self.span.clone()).unwrap_or("").to_string();
+        let kind = match self.kind {
+            LexErrorKind::UnexpectedChars => match float_around_dot(src, self.span.clone()) {
+                Some(literal) => {
+                    let span = Span::new(literal.start, literal.end);
+                    return ParseErrorKind::InvalidFloat(src[literal].to_string()).at(span);
+                }
+                None => ParseErrorKind::UnexpectedChars(text()),
+            },
+            LexErrorKind::InvalidNumber if is_float_without_fraction(&text()) => {
+                ParseErrorKind::InvalidFloat(text())
             }
-            LexErrorKind::UnexpectedChars => format!("unexpected character `{text}`"),
-            LexErrorKind::UnterminatedString => "unterminated string".to_string(),
-            LexErrorKind::UnterminatedComment => "unterminated block comment".to_string(),
-            LexErrorKind::InvalidEscape => format!("invalid escape `{text}` in string"),
-            LexErrorKind::IntTooLarge => "integer literal too large".to_string(),
-            LexErrorKind::FloatTooLarge => "float literal too large".to_string(),
-            LexErrorKind::InvalidNumber => format!("invalid number literal `{text}`"),
-        }
-    }
-
-    /// A hint that helps fix the error, if there is a useful one.
-    pub fn hint(&self, src: &str) -> Option<String> {
-        let text = src.get(self.span.clone()).unwrap_or("");
-        match self.kind {
-            LexErrorKind::UnexpectedChars => unexpected_chars_hint(src, self.span.clone()),
-            LexErrorKind::UnterminatedString => {
-                Some("the string starts here and has no closing `\"`".to_string())
-            }
-            LexErrorKind::UnterminatedComment => Some(
-                "the comment starts here and has no closing `*/` (block comments do not nest)"
-                    .to_string(),
-            ),
-            LexErrorKind::InvalidEscape => {
-                Some("the escapes are `\\n`, `\\t`, `\\\"` and `\\\\`".to_string())
-            }
-            LexErrorKind::IntTooLarge => Some(format!(
-                "integers must lie between {} and {}",
-                i64::MIN,
-                i64::MAX
-            )),
-            LexErrorKind::FloatTooLarge => None,
-            LexErrorKind::InvalidNumber => Some(invalid_number_hint(text)),
-        }
-    }
-
-    /// Whether the error is that the input ended too early (an open string or comment):
-    /// more input could fix it.
-    pub fn at_eof(&self) -> bool {
-        matches!(
-            self.kind,
-            LexErrorKind::UnterminatedString | LexErrorKind::UnterminatedComment
-        )
+            LexErrorKind::InvalidNumber => ParseErrorKind::InvalidNumber(text()),
+            LexErrorKind::UnterminatedString => ParseErrorKind::UnterminatedString,
+            LexErrorKind::UnterminatedComment => ParseErrorKind::UnterminatedComment,
+            LexErrorKind::InvalidEscape => ParseErrorKind::InvalidEscape(text()),
+            LexErrorKind::IntTooLarge => ParseErrorKind::IntTooLarge,
+            LexErrorKind::FloatTooLarge => ParseErrorKind::FloatTooLarge,
+        };
+        kind.at(Span::new(self.span.start, self.span.end))
     }
 }
 
-/// `text` with its control and invisible formatting characters written as `\u{…}`, so that
-/// an error message names them rather than letting the terminal act on them (an escape
-/// sequence in a source file could clear the screen).
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let invisible = c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
-            if invisible {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// The hint for a run of unexpected characters.
-fn unexpected_chars_hint(src: &str, span: Range<usize>) -> Option<String> {
-    let text = src.get(span.clone())?;
+/// When the unexpected `span` of `src` is a `.` that ends an integer (`12.`) or begins a
+/// fraction (`.5`): the byte range of that number-like literal.
+fn float_around_dot(src: &str, span: Range<usize>) -> Option<Range<usize>> {
+    if src.get(span.clone())? != "." {
+        return None;
+    }
     let before = src.get(..span.start)?;
     let after = src.get(span.end..)?;
-    let hint = match text {
-        "." => {
-            let digits_before = before
-                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
-                .len();
-            let int = &before[digits_before..];
-            let starts_number = after.starts_with(|c: char| c.is_ascii_digit());
-            let int_starts = int.starts_with(|c: char| c.is_ascii_digit())
-                && !before[..digits_before].ends_with(|c: char| is_name_char(c) || c == '.');
-            if int_starts {
-                format!("`{int}.` is not a float: write `{int}.0`")
-            } else if starts_number && !before.ends_with(|c: char| is_name_char(c) || c == '.') {
-                let frac: String = after.chars().take_while(char::is_ascii_digit).collect();
-                format!("`.{frac}` is not a float: write `0.{frac}`")
-            } else {
-                "kont has no `.` operator; ranges are written `a..b`".to_string()
-            }
-        }
-        "!" => "write `not` for negation".to_string(),
-        "&" | "&&" => "write `and` for logical and".to_string(),
-        "'" => "strings are written in double quotes: `\"a\"`".to_string(),
-        _ => return None,
-    };
-    Some(hint)
+    let int_start = before
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+        .len();
+    let int = &before[int_start..];
+    let follows_name_or_dot = |text: &str| text.ends_with(|c: char| is_name_char(c) || c == '.');
+    if int.starts_with(|c: char| c.is_ascii_digit()) && !follows_name_or_dot(&before[..int_start]) {
+        return Some(int_start..span.end);
+    }
+    if after.starts_with(|c: char| c.is_ascii_digit()) && !follows_name_or_dot(before) {
+        let fraction = after.bytes().take_while(u8::is_ascii_digit).count();
+        return Some(span.start..span.end + fraction);
+    }
+    None
 }
 
-/// The hint for a number directly followed by letters.
-fn invalid_number_hint(text: &str) -> String {
-    let exponent = text
-        .find(['e', 'E'])
-        .filter(|&at| {
-            let mantissa = &text[..at];
-            let rest = text[at + 1..].trim_start_matches(['+', '-']);
-            !mantissa.contains('.')
-                && !rest.is_empty()
-                && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
-        })
-        .map(|at| text.split_at(at));
-    match exponent {
-        Some((mantissa, exp)) => {
-            format!("`{text}` is not a float: write `{mantissa}.0{exp}`")
-        }
-        None => "a number cannot be directly followed by a letter".to_string(),
-    }
+/// Whether a number directly followed by letters is a float written without its fraction:
+/// digits, then `e` or `E`, an optional sign and digits (`1e3`, `2E-5`).
+fn is_float_without_fraction(text: &str) -> bool {
+    text.find(['e', 'E']).is_some_and(|at| {
+        let mantissa = &text[..at];
+        let rest = text[at + 1..].trim_start_matches(['+', '-']);
+        !mantissa.contains('.')
+            && !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// Whether `c` can continue a name.
@@ -579,334 +526,4 @@ impl Iterator for Lexer<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_keyword_list_holds_exactly_the_keywords() {
-        for word in KEYWORDS {
-            let toks = lex(word).unwrap();
-            assert!(
-                !matches!(toks[..], [Tok::LowerName(_)]),
-                "{word} lexes as a name"
-            );
-        }
-        // The words among the `#[token("…")]` attributes of `Tok`, read from this file.
-        let source = include_str!("lexer.rs");
-        let mut declared: Vec<&str> = source
-            .split("#[token(\"")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next())
-            .filter(|t| t.len() > 1 && t.chars().all(|c| c.is_ascii_lowercase()))
-            .collect();
-        declared.sort_unstable();
-        assert_eq!(declared, KEYWORDS);
-    }
-
-    /// The tokens of `src`, or the first error with the text under its span.
-    fn lex(src: &str) -> Result<Vec<Tok>, (LexErrorKind, String)> {
-        Lexer::new(src)
-            .map(|t| {
-                t.map(|(_, tok, _)| tok)
-                    .map_err(|e| (e.kind, src[e.span].to_string()))
-            })
-            .collect()
-    }
-
-    fn name(s: &str) -> Tok {
-        Tok::LowerName(s.to_string())
-    }
-
-    #[test]
-    fn keywords_names_and_punctuation() {
-        use Tok::*;
-        assert_eq!(
-            lex(
-                "let var fn if else while for in match return effect suspend handle with \
-                 resume cont discontinue true false and or not"
-            ),
-            Ok(vec![
-                Let,
-                Var,
-                Fn,
-                If,
-                Else,
-                While,
-                For,
-                In,
-                Match,
-                Return,
-                Effect,
-                Suspend,
-                Handle,
-                With,
-                Resume,
-                Cont,
-                Discontinue,
-                True,
-                False,
-                And,
-                Or,
-                Not
-            ])
-        );
-        assert_eq!(
-            lex("+ - * / % == != < <= > >= = ++ :: .. => , ; ( ) [ ] { } |"),
-            Ok(vec![
-                Plus, Minus, Star, Slash, Percent, EqEq, NotEq, Lt, Le, Gt, Ge, Eq, PlusPlus,
-                ColonColon, DotDot, FatArrow, Comma, Semi, LParen, RParen, LBracket, RBracket,
-                LBrace, RBrace, Bar
-            ])
-        );
-        assert_eq!(
-            lex("_ _x x1 lets Some NODE_2 a_B"),
-            Ok(vec![
-                Underscore,
-                name("_x"),
-                name("x1"),
-                name("lets"),
-                UpperName("Some".to_string()),
-                UpperName("NODE_2".to_string()),
-                name("a_B"),
-            ])
-        );
-        assert_eq!(lex("a<=b"), Ok(vec![name("a"), Le, name("b")]));
-        assert_eq!(lex("x::xs"), Ok(vec![name("x"), ColonColon, name("xs")]));
-    }
-
-    #[test]
-    fn integers() {
-        assert_eq!(
-            lex("0 42 1_000_000"),
-            Ok(vec![Tok::Int(0), Tok::Int(42), Tok::Int(1_000_000)])
-        );
-        assert_eq!(lex("9223372036854775807"), Ok(vec![Tok::Int(i64::MAX)]));
-        assert_eq!(lex("9223372036854775808"), Ok(vec![Tok::MinIntMagnitude]));
-        assert_eq!(
-            lex("9_223_372_036_854_775_808"),
-            Ok(vec![Tok::MinIntMagnitude])
-        );
-        assert_eq!(
-            lex("9223372036854775809"),
-            Err((LexErrorKind::IntTooLarge, "9223372036854775809".to_string()))
-        );
-        let huge = "9".repeat(1000);
-        assert_eq!(lex(&huge), Err((LexErrorKind::IntTooLarge, huge.clone())));
-        assert_eq!(lex("007"), Ok(vec![Tok::Int(7)]));
-    }
-
-    #[test]
-    fn ranges_are_not_floats() {
-        assert_eq!(
-            lex("0..10"),
-            Ok(vec![Tok::Int(0), Tok::DotDot, Tok::Int(10)])
-        );
-        assert_eq!(lex("a..b"), Ok(vec![name("a"), Tok::DotDot, name("b")]));
-    }
-
-    #[test]
-    fn floats() {
-        assert_eq!(
-            lex("1.5 2.0e3 6.02e-23 1.0E+5 1_0.2_5"),
-            Ok(vec![
-                Tok::Float(1.5),
-                Tok::Float(2000.0),
-                Tok::Float(6.02e-23),
-                Tok::Float(1.0e5),
-                Tok::Float(10.25)
-            ])
-        );
-        assert_eq!(
-            lex("1.0e999"),
-            Err((LexErrorKind::FloatTooLarge, "1.0e999".to_string()))
-        );
-    }
-
-    #[test]
-    fn not_floats() {
-        assert_eq!(
-            lex("1."),
-            Err((LexErrorKind::UnexpectedChars, ".".to_string()))
-        );
-        assert_eq!(
-            lex(".5"),
-            Err((LexErrorKind::UnexpectedChars, ".".to_string()))
-        );
-        assert_eq!(
-            lex("1e3"),
-            Err((LexErrorKind::InvalidNumber, "1e3".to_string()))
-        );
-        assert_eq!(
-            lex("1e-3 x"),
-            Err((LexErrorKind::InvalidNumber, "1e-3".to_string()))
-        );
-        assert_eq!(
-            lex("2x"),
-            Err((LexErrorKind::InvalidNumber, "2x".to_string()))
-        );
-        assert_eq!(
-            lex("1.5f"),
-            Err((LexErrorKind::InvalidNumber, "1.5f".to_string()))
-        );
-        assert_eq!(
-            lex("1.5e"),
-            Err((LexErrorKind::InvalidNumber, "1.5e".to_string()))
-        );
-        // `1.` lexes as an integer followed by a stray `.`.
-        let mut lexer = Lexer::new("1.");
-        assert_eq!(lexer.next(), Some(Ok((0, Tok::Int(1), 1))));
-        assert!(matches!(lexer.next(), Some(Err(_))));
-        assert_eq!(lexer.next(), None);
-    }
-
-    #[test]
-    fn dot_hints() {
-        let hint = |src: &str| {
-            let error = Lexer::new(src).find_map(Result::err).expect("an error");
-            error.hint(src)
-        };
-        assert_eq!(
-            hint("x = 12."),
-            Some("`12.` is not a float: write `12.0`".to_string())
-        );
-        assert_eq!(
-            hint("f(.25)"),
-            Some("`.25` is not a float: write `0.25`".to_string())
-        );
-        assert_eq!(
-            hint("x.y"),
-            Some("kont has no `.` operator; ranges are written `a..b`".to_string())
-        );
-        assert_eq!(
-            hint("1..."),
-            Some("kont has no `.` operator; ranges are written `a..b`".to_string())
-        );
-        assert_eq!(
-            hint("x1.0"),
-            Some("kont has no `.` operator; ranges are written `a..b`".to_string())
-        );
-    }
-
-    #[test]
-    fn strings() {
-        assert_eq!(
-            lex(r#""a\n\t\"\\" "" "héllo ✓""#),
-            Ok(vec![
-                Tok::Str("a\n\t\"\\".to_string()),
-                Tok::Str(String::new()),
-                Tok::Str("héllo ✓".to_string())
-            ])
-        );
-        assert_eq!(
-            lex("\"two\nlines\""),
-            Ok(vec![Tok::Str("two\nlines".to_string())])
-        );
-        assert_eq!(
-            lex("\"// not a comment\""),
-            Ok(vec![Tok::Str("// not a comment".to_string())])
-        );
-    }
-
-    #[test]
-    fn string_errors() {
-        assert_eq!(
-            lex(r#""a\qb""#),
-            Err((LexErrorKind::InvalidEscape, r"\q".to_string()))
-        );
-        assert_eq!(
-            lex(r#""\r""#),
-            Err((LexErrorKind::InvalidEscape, r"\r".to_string()))
-        );
-        assert_eq!(
-            lex(r#""\0""#),
-            Err((LexErrorKind::InvalidEscape, r"\0".to_string()))
-        );
-        assert_eq!(
-            lex("\"\\é\""),
-            Err((LexErrorKind::InvalidEscape, "\\é".to_string()))
-        );
-        assert_eq!(
-            lex("x \"abc"),
-            Err((LexErrorKind::UnterminatedString, "\"".to_string()))
-        );
-        assert_eq!(
-            lex("\"abc\\"),
-            Err((LexErrorKind::UnterminatedString, "\"".to_string()))
-        );
-        assert_eq!(
-            lex("\"abc\\\""),
-            Err((LexErrorKind::UnterminatedString, "\"".to_string()))
-        );
-        let error = Lexer::new("\"abc").find_map(Result::err).expect("an error");
-        assert!(error.at_eof());
-        assert_eq!(error.message("\"abc"), "unterminated string");
-        let error = Lexer::new(r#""\q""#)
-            .find_map(Result::err)
-            .expect("an error");
-        assert!(!error.at_eof());
-        assert_eq!(error.message(r#""\q""#), r"invalid escape `\q` in string");
-    }
-
-    #[test]
-    fn comments() {
-        assert_eq!(lex("a // b\nc"), Ok(vec![name("a"), name("c")]));
-        assert_eq!(lex("a // b"), Ok(vec![name("a")]));
-        assert_eq!(lex("a /* b\n c */ d"), Ok(vec![name("a"), name("d")]));
-        assert_eq!(lex("a /* /* b */ c"), Ok(vec![name("a"), name("c")]));
-        assert_eq!(lex("a /**/ b"), Ok(vec![name("a"), name("b")]));
-        assert_eq!(lex("a/b"), Ok(vec![name("a"), Tok::Slash, name("b")]));
-        assert_eq!(
-            lex("a /* b"),
-            Err((LexErrorKind::UnterminatedComment, "/*".to_string()))
-        );
-        assert_eq!(
-            lex("/*/"),
-            Err((LexErrorKind::UnterminatedComment, "/*".to_string()))
-        );
-        let error = Lexer::new("/* x").find_map(Result::err).expect("an error");
-        assert!(error.at_eof());
-    }
-
-    #[test]
-    fn runs_of_unexpected_characters_merge() {
-        assert_eq!(
-            lex("a @#$ b"),
-            Err((LexErrorKind::UnexpectedChars, "@#$".to_string()))
-        );
-        assert_eq!(
-            lex("a @ # b"),
-            Err((LexErrorKind::UnexpectedChars, "@".to_string()))
-        );
-        assert_eq!(
-            lex("é"),
-            Err((LexErrorKind::UnexpectedChars, "é".to_string()))
-        );
-        assert_eq!(
-            lex("x 🦀🦀"),
-            Err((LexErrorKind::UnexpectedChars, "🦀🦀".to_string()))
-        );
-        let src = "a ! b";
-        let error = Lexer::new(src).find_map(Result::err).expect("an error");
-        assert_eq!(error.message(src), "unexpected character `!`");
-        assert_eq!(
-            error.hint(src),
-            Some("write `not` for negation".to_string())
-        );
-        let src = "a && b";
-        let error = Lexer::new(src).find_map(Result::err).expect("an error");
-        assert_eq!(error.message(src), "unexpected characters `&&`");
-        assert_eq!(
-            error.hint(src),
-            Some("write `and` for logical and".to_string())
-        );
-    }
-
-    #[test]
-    fn spans_are_byte_offsets() {
-        let spans: Vec<(usize, usize)> = Lexer::new("x = \"ü\";")
-            .map(|t| t.map(|(start, _, end)| (start, end)))
-            .collect::<Result<_, _>>()
-            .expect("lexes");
-        assert_eq!(spans, vec![(0, 1), (2, 3), (4, 8), (8, 9)]);
-    }
-}
+mod tests;

@@ -1,10 +1,13 @@
 //! The front end: source text to [`ast::Program`].
 //!
 //! `lexer` turns text into tokens with `logos`; `parser` runs the LALRPOP grammar in
-//! `grammar/kont.lalrpop` over them and maps its errors to [`ParseError`]s.
+//! `grammar/kont.lalrpop` over them and maps its errors to [`ParseError`]s, whose words
+//! are the catalogue `error`'s.
 
 pub mod ast;
+pub mod error;
 pub mod lexer;
 pub mod parser;
 
-pub use parser::{ParseError, parse_program};
+pub use error::ParseError;
+pub use parser::parse_program;

@@ -1,0 +1,120 @@
+//! The session's names: the top-level variables and functions and the declared
+//! operations, which persist from one unit to the next (the REPL's definitions).
+//!
+//! Invariants: between units the undo list is empty; while a unit is resolved it records
+//! every change, oldest first, so that a unit that fails is undone newest first and leaves
+//! the [`Env`] exactly as it found it (operation ids included: a new one is always the last).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::OpId;
+use crate::ir::{FnCell, GlobalCell};
+
+/// A global binding.
+#[derive(Clone)]
+pub(super) enum Global {
+    /// A top-level `let` or `var`.
+    Value {
+        /// The cell holding its value for the rest of the session.
+        cell: GlobalCell,
+        /// Whether it is a `var` (assignable).
+        mutable: bool,
+    },
+    /// A top-level `fn`: the cell its closure is put in when its program starts.
+    Fn(FnCell),
+}
+
+/// Names that persist across the units of one session (the REPL's definitions).
+#[derive(Default)]
+pub struct Env {
+    /// The top-level `let`s, `var`s and `fn`s, by name.
+    pub(super) globals: HashMap<String, Global>,
+    /// The declared operations, by name: the id (kept when the operation is declared again)
+    /// and the arity of its latest declaration.
+    pub(super) effects: HashMap<String, (OpId, usize)>,
+    /// Names and arities of the operations, by id.
+    op_names: Vec<(Rc<str>, usize)>,
+    /// What the unit being resolved has changed, oldest first, to be undone if it fails
+    /// (copying the whole environment per unit made a session of many definitions
+    /// quadratic). Empty between units.
+    undo: Vec<Undo>,
+}
+
+/// One change to an [`Env`], with what it replaced.
+enum Undo {
+    /// A global was defined; it had the binding given, or none.
+    Global(String, Option<Global>),
+    /// An operation was declared; it had the id and arity given, or was new (its id the
+    /// last of `op_names`).
+    Effect(String, Option<(OpId, usize)>),
+}
+
+impl Env {
+    /// Defines the global `name`.
+    pub(super) fn define(&mut self, name: &str, global: Global) {
+        let old = self.globals.insert(name.to_string(), global);
+        self.undo.push(Undo::Global(name.to_string(), old));
+    }
+
+    /// Declares the operation `name` with `arity` parameters: a new one gets the next
+    /// [`OpId`]; one declared again keeps its id and takes the new arity.
+    pub(super) fn declare_effect(&mut self, name: &str, arity: usize) {
+        let old = self.effects.get(name).copied();
+        let id = match old {
+            Some((id, _)) => {
+                self.op_names[id].1 = arity;
+                id
+            }
+            None => {
+                self.op_names.push((name.into(), arity));
+                self.op_names.len() - 1
+            }
+        };
+        self.effects.insert(name.to_string(), (id, arity));
+        self.undo.push(Undo::Effect(name.to_string(), old));
+    }
+
+    /// Ends the unit being resolved: keeps its changes if it `succeeded`, else undoes them.
+    pub(super) fn end_unit(&mut self, succeeded: bool) {
+        if !succeeded {
+            self.roll_back();
+        }
+        self.undo.clear();
+    }
+
+    /// Undoes the changes of the unit being resolved, newest first.
+    fn roll_back(&mut self) {
+        while let Some(change) = self.undo.pop() {
+            match change {
+                Undo::Global(name, Some(old)) => {
+                    self.globals.insert(name, old);
+                }
+                Undo::Global(name, None) => {
+                    self.globals.remove(&name);
+                }
+                Undo::Effect(name, Some((id, arity))) => {
+                    self.op_names[id].1 = arity;
+                    self.effects.insert(name, (id, arity));
+                }
+                Undo::Effect(name, None) => {
+                    self.op_names.pop();
+                    self.effects.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// The declared operations, indexed by [`OpId`].
+    pub fn operations(&self) -> &[(Rc<str>, usize)] {
+        &self.op_names
+    }
+
+    /// The names defined so far: top-level variables and functions, and operations.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.globals
+            .keys()
+            .chain(self.effects.keys())
+            .map(|n| n.as_str())
+    }
+}
