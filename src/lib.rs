@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod source_file;
 pub mod span;
 pub mod stack;
+pub mod stdlib;
 pub mod syntax;
 
 use std::io::Write;
@@ -168,7 +169,7 @@ impl Session {
     /// keywords, the built-in functions and the names this session has defined that start
     /// with `prefix`, sorted, each once.
     pub fn completions(&self, prefix: &str) -> Vec<String> {
-        let builtins = runtime::builtins::BUILTINS.iter().map(|b| b.name);
+        let builtins = runtime::builtins::all().map(|b| b.name);
         let mut words: Vec<String> = syntax::lexer::KEYWORDS
             .iter()
             .copied()
@@ -194,14 +195,18 @@ mod tests {
     #[test]
     fn completions_hold_keywords_builtins_and_definitions() {
         let mut s = session();
-        assert_eq!(s.completions("con"), ["cont"]);
+        assert_eq!(s.completions("con"), ["cont", "contains"]);
         assert_eq!(s.completions("print"), ["print", "println"]);
+        assert_eq!(s.completions("starts"), ["starts_with"]);
         s.eval(
             "<test>",
             "let counter = 1; fn count_up() { 2 } effect Count(n)",
         )
         .unwrap();
-        assert_eq!(s.completions("co"), ["cont", "count_up", "counter"]);
+        assert_eq!(
+            s.completions("co"),
+            ["cont", "contains", "count_up", "counter"]
+        );
         assert_eq!(s.completions("Co"), ["Count"]);
         assert_eq!(s.completions("zz"), Vec::<String>::new());
     }

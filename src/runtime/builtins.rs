@@ -114,9 +114,14 @@ pub static BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// Every built-in: those above and the standard library's.
+pub fn all() -> impl Iterator<Item = &'static Builtin> {
+    BUILTINS.iter().chain(crate::stdlib::FUNCTIONS)
+}
+
 /// The built-in called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
-    BUILTINS.iter().find(|b| b.name == name)
+    all().find(|b| b.name == name)
 }
 
 /// What a built-in returns: its value, or an error message (the caller adds the location).
