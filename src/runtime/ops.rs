@@ -1,4 +1,5 @@
-//! The operators: arithmetic, comparison, concatenation and cons.
+//! The operators: arithmetic, comparison, concatenation and cons, an update in place
+//! (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -7,7 +8,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use crate::runtime::value::Value;
+use crate::runtime::value::{Value, discard};
 use crate::runtime::{memory, print};
 use crate::syntax::ast::BinOp;
 
@@ -211,6 +212,81 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
         BinOp::Ge => compare(a, b).map(|o| Value::bool(o != Ordering::Less)),
         BinOp::Cons => cons(a.clone(), b.clone()),
         BinOp::And | BinOp::Or => unreachable!("short-circuit operators are compiled separately"),
+    }
+}
+
+/// `x = x op y` in place, for an arithmetic operator `op` whose checked int operation is
+/// `fast` (`None` on overflow): ints by `fast` (nothing to drop), anything else, or an
+/// overflow, by [`binary`], which reports the error.
+#[inline(always)]
+pub fn update_value(
+    x: &mut Value,
+    y: &Value,
+    fast: impl Fn(i64, i64) -> Option<i64>,
+    op: BinOp,
+) -> Result<(), String> {
+    if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
+        && let Some(r) = fast(*i, *j)
+    {
+        *i = r;
+        return Ok(());
+    }
+    let r = binary(op, x, y)?;
+    discard(std::mem::replace(x, r));
+    Ok(())
+}
+
+/// The message for an index that is not an int.
+fn index_not_int(i: &Value) -> String {
+    format!("type error: an index must be an int, got {}", i.kind())
+}
+
+/// The message for index `n` of a sequence of `len` elements, which has none.
+fn out_of_range(n: i64, len: usize) -> String {
+    format!("index out of range: {n} (length {len})")
+}
+
+/// `a[i]` on arrays and lists.
+pub fn index(a: &Value, i: &Value) -> OpResult {
+    let n = match i {
+        Value::Int(n) => *n,
+        other => return Err(index_not_int(other)),
+    };
+    match a {
+        Value::Array(items) => {
+            let items = items.borrow();
+            usize::try_from(n)
+                .ok()
+                .and_then(|k| items.get(k).cloned())
+                .ok_or_else(|| out_of_range(n, items.len()))
+        }
+        Value::Nil | Value::Cons(_) => usize::try_from(n)
+            .ok()
+            .and_then(|k| a.list_iter().nth(k).cloned())
+            .ok_or_else(|| out_of_range(n, a.list_iter().count())),
+        other => Err(format!("type error: cannot index {}", other.a_kind())),
+    }
+}
+
+/// `arr[idx] = val` on an array.
+pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
+    match (arr, idx) {
+        (Value::Array(items), Value::Int(n)) => {
+            let mut items = items.borrow_mut();
+            let len = items.len();
+            match usize::try_from(*n).ok().filter(|&n| n < len) {
+                Some(n) => {
+                    discard(std::mem::replace(&mut items[n], val));
+                    Ok(())
+                }
+                None => Err(out_of_range(*n, len)),
+            }
+        }
+        (Value::Array(_), other) => Err(index_not_int(other)),
+        (other, _) => Err(format!(
+            "type error: cannot assign to an element of {}",
+            other.a_kind()
+        )),
     }
 }
 
