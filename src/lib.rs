@@ -62,6 +62,17 @@ impl Failure {
     }
 }
 
+/// How a session compiles and runs programs. The CLI builds it from its flags and
+/// environment; the library reads no setting of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Compile every construct to its general closure only, none of the specialised
+    /// closures of the common shapes (see [`compile::compile_unit`]): slower, with the same
+    /// results, which the tests check by running programs both ways. `kont --generic`, or
+    /// `KONT_GENERIC=1`.
+    pub generic: bool,
+}
+
 /// A kont session: the definitions made so far and where output goes. A script is one
 /// session with one evaluation; the REPL evaluates each entry in the same session.
 pub struct Session {
@@ -73,15 +84,19 @@ pub struct Session {
     vm: Rc<Vm>,
     /// Every source text evaluated in the session, by id, for error reports.
     sources: SourceMap,
+    /// How the session compiles programs.
+    options: Options,
 }
 
 impl Session {
-    /// A session printing to `out`, whose `args()` are `args`.
-    pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Session {
+    /// A session printing to `out`, whose `args()` are `args`, compiling and running
+    /// programs as `options` says.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, options: Options) -> Session {
         Session {
             env: resolve::Env::default(),
             vm: Rc::new(Vm::new(out, args)),
             sources: SourceMap::default(),
+            options,
         }
     }
 
@@ -111,7 +126,7 @@ impl Session {
                 .render(&e.message, source, e.span, e.hint.as_deref(), &[]),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
-        let main = compile::compile_unit(&unit, source);
+        let main = compile::compile_unit(&unit, source, self.options.generic);
         let result = runtime::effects::run_root(
             &self.vm,
             Closure::new(main, runtime::value::Values::default()),
@@ -175,7 +190,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        Session::new(Box::new(std::io::sink()), Vec::new())
+        Session::new(Box::new(std::io::sink()), Vec::new(), Options::default())
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::operands::Operand;
 use super::operators::{by_comparison, compare_slow, is_comparison};
 use super::vars::write_cell;
-use super::{CodeOf, Compiler, Outcome, Stmt, err, run_or_nothing};
+use super::{CodeOf, Compiler, Outcome, Special, Stmt, err, run_or_nothing};
 use crate::ir::{Bind, FnIr, Ir};
 use crate::runtime::Ctx;
 use crate::runtime::function::Closure;
@@ -43,7 +43,7 @@ impl Compiler<'_> {
             })
             .collect();
         let stmts: Vec<Stmt> = stmts.iter().map(|s| self.stmt(s)).collect();
-        if cells.is_empty() && makers.is_empty() {
+        if cells.is_empty() && makers.is_empty() && self.specialising(Special::Block) {
             return match (stmts.len(), value) {
                 (0, Some(v)) => v,
                 (1, Some(v)) => {
@@ -105,6 +105,7 @@ impl Compiler<'_> {
             && let (Some(Operand::Local(slot)), Some(Operand::Int(k))) =
                 (self.simple_operand(a), self.simple_operand(b))
             && is_comparison(*op)
+            && self.specialising(Special::Operator)
         {
             // `if n < 2 { … } else { … }`: the comparison inline, no condition closure.
             let (op, cspan) = (*op, *cspan);

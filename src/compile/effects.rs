@@ -9,7 +9,7 @@
 use std::rc::Rc;
 
 use super::operands::Arg;
-use super::{CodeOf, Compiler, Outcome};
+use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir, OpId};
 use crate::runtime::effects::{self, HandlerValue};
 use crate::runtime::function::{Closure, Code};
@@ -25,7 +25,7 @@ impl Compiler<'_> {
     /// current frame, then run by the runtime.
     pub(super) fn handle(&self, body: &FnIr, handler: &HandlerIr, span: Span) -> Code {
         let (make_body, handler) = (self.body_maker(body), self.handler(handler, false));
-        let source = self.source;
+        let source = self.unit.source;
         Box::new(move |ctx, clo| {
             let body = make_body(ctx, clo);
             let h = handler(ctx, clo);
@@ -74,7 +74,7 @@ impl Compiler<'_> {
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
-        if args.len() == 1 {
+        if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
             return Box::new(move |ctx, clo| {
                 arg.push(ctx, clo)?;
@@ -93,7 +93,7 @@ impl Compiler<'_> {
     /// handler of a `resume … with`.
     pub(super) fn handler(&self, h: &HandlerIr, shallow: bool) -> HandlerMaker {
         let closed = h.ops.iter().map(|(_, f)| f).chain(&h.ret);
-        if closed.clone().all(|f| f.captures.is_empty()) {
+        if closed.clone().all(|f| f.captures.is_empty()) && self.specialising(Special::Handler) {
             // No clause captures anything: one set of clauses serves every evaluation.
             let made = Rc::new(HandlerValue {
                 ops: h
@@ -151,7 +151,7 @@ impl Compiler<'_> {
             k: self.expr(k),
             args,
             handler: handler.map(|h| self.handler(h, true)),
-            source: self.source,
+            source: self.unit.source,
             site: span,
         };
         if clause_tail {

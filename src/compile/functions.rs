@@ -5,7 +5,6 @@
 //! creating frame by a plan made here (a slot, a part of a matched value, an entry of the
 //! creating closure's environment, or the creating function itself).
 
-use std::cell::Cell;
 use std::convert::Infallible;
 use std::rc::Rc;
 
@@ -78,14 +77,7 @@ impl Compiler<'_> {
 
     /// Compiles a function to its prototype.
     pub(super) fn function(&self, f: &FnIr) -> Rc<Proto> {
-        let inner = Compiler {
-            vars: self.vars,
-            source: self.source,
-            tail_resumptive: f.tail_resumptive,
-            nesting: Cell::new(0),
-            near: Cell::new(self.near.get()),
-            code_depth: Cell::new(0),
-        };
+        let inner = Compiler::new(self.unit, f.tail_resumptive, self.near.get());
         let body = inner.expr(&f.body);
         // Code nested so deeply that dropping it could exhaust a program's stack is dropped
         // later, on the front end's (see `Proto::deep`). That counts the code of the
@@ -102,7 +94,7 @@ impl Compiler<'_> {
             nslots: f.nslots.max(f.params.len()),
             body,
             deep,
-            source: self.source,
+            source: self.unit.source,
         })
     }
 
@@ -123,7 +115,7 @@ impl Compiler<'_> {
             .iter()
             .map(|c| match *c {
                 CaptureFrom::Local(v) => CaptureAt::Slot(self.slot(v)),
-                CaptureFrom::Part(v) => match self.vars[v].alias {
+                CaptureFrom::Part(v) => match self.unit.vars[v].alias {
                     Some((of, part)) => CaptureAt::Part(self.slot(of), part),
                     None => CaptureAt::Slot(self.slot(v)),
                 },

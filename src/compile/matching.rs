@@ -9,7 +9,7 @@
 
 use super::operands::Operand;
 use super::vars::set_slot;
-use super::{Compiler, err};
+use super::{Compiler, Special, err};
 use crate::ir::{Arm, Ir, Pat};
 use crate::runtime::function::Code;
 use crate::runtime::symbol::Symbol;
@@ -43,7 +43,10 @@ impl Compiler<'_> {
                 Box::new(move |_, val| Ok(print::equal(&lit, val).unwrap_or(false)))
             }
             Pat::Nil => Box::new(|_, val| Ok(matches!(val, Value::Nil))),
-            Pat::Cons(..) | Pat::Ctor(..) if let Some(shape) = self.shape(p) => {
+            Pat::Cons(..) | Pat::Ctor(..)
+                if let Some(shape) = self.shape(p)
+                    && self.specialising(Special::Shape) =>
+            {
                 // `x :: xs`, `Node(l, v, r)`: no sub-matchers to call.
                 Box::new(move |ctx, val| {
                     let fits = shape.fits(val);
@@ -63,14 +66,7 @@ impl Compiler<'_> {
             Pat::Tuple(items) => {
                 let items: Vec<_> = items.iter().map(|p| self.matcher(p)).collect();
                 Box::new(move |ctx, val| match val {
-                    Value::Tuple(f) if f.0.len() == items.len() => {
-                        for (m, v) in items.iter().zip(f.0.iter()) {
-                            if !m(ctx, v)? {
-                                return Ok(false);
-                            }
-                        }
-                        Ok(true)
-                    }
+                    Value::Tuple(f) if f.0.len() == items.len() => all_match(&items, ctx, &f.0),
                     _ => Ok(false),
                 })
             }
@@ -80,12 +76,7 @@ impl Compiler<'_> {
                 Box::new(move |ctx, val| match val {
                     Value::Atom(s) => Ok(*s == sym && items.is_empty()),
                     Value::Ctor(c) if c.name == sym && c.fields.len() == items.len() => {
-                        for (m, v) in items.iter().zip(c.fields.iter()) {
-                            if !m(ctx, v)? {
-                                return Ok(false);
-                            }
-                        }
-                        Ok(true)
+                        all_match(&items, ctx, &c.fields)
                     }
                     _ => Ok(false),
                 })
@@ -144,13 +135,24 @@ impl Compiler<'_> {
     /// is tested inline (no matcher calls), and a scrutinee that is a local is tested in
     /// place, copied only when the arm that fits binds one of its fields.
     fn shape_match(&self, scrut: &Ir, arms: &[Arm], span: Span) -> Option<Code> {
-        let arms: Vec<(Shape, Code)> = arms
+        // Every arm's shape first: no body is compiled for a `match` that turns out not to
+        // be one (compiling them again for the general `match` would make the compile time
+        // of nested matches exponential in their depth).
+        let shapes: Vec<Shape> = arms
             .iter()
             .map(|a| match a.guard {
-                None => Some((self.shape(&a.pat)?, self.expr(&a.body))),
+                None => self.shape(&a.pat),
                 Some(_) => None,
             })
             .collect::<Option<_>>()?;
+        if !self.specialising(Special::Shape) {
+            return None;
+        }
+        let arms: Vec<(Shape, Code)> = shapes
+            .into_iter()
+            .zip(arms)
+            .map(|(shape, a)| (shape, self.expr(&a.body)))
+            .collect();
         if let Some(Operand::Local(slot)) = self.simple_operand(scrut) {
             let arms = match <[(Shape, Code); 2]>::try_from(arms) {
                 Err(arms) => arms,
@@ -246,30 +248,26 @@ impl Shape {
         }
     }
 
+    /// Whether the shape has no name to bind.
+    #[inline(always)]
+    fn binds_nothing(&self) -> bool {
+        matches!(
+            self,
+            Shape::Cons(None, None) | Shape::Nil | Shape::Any(None) | Shape::CtorOf(..)
+        )
+    }
+
     /// Binds the names of the shape to the parts of the value in local `slot`, which fits
-    /// it. Binding may replace that slot: the parts are bound from a handle on the cell.
+    /// it (see [`Shape::bind`]). Binding may replace that slot: the parts are bound from a
+    /// handle on the value.
     #[inline(always)]
     fn bind_local(&self, ctx: &mut Ctx, slot: usize) {
-        match (self, ctx.local(slot)) {
-            (Shape::Cons(None, None), _)
-            | (Shape::Nil | Shape::Any(None) | Shape::CtorOf(..), _) => {}
-            (Shape::Cons(h, t), Value::Cons(cell)) => {
-                let cell = cell.clone();
-                bind_to(ctx, *h, &cell.head);
-                bind_to(ctx, *t, &cell.tail);
-            }
-            (Shape::Ctor(_, slots), Value::Ctor(c)) => {
-                let c = c.clone();
-                for (slot, field) in slots.iter().zip(c.fields.iter()) {
-                    bind_to(ctx, *slot, field);
-                }
-            }
-            (Shape::Any(Some(to)), v) => {
-                let v = v.clone();
-                set_slot(ctx, *to, v);
-            }
-            _ => {}
+        if self.binds_nothing() {
+            return;
         }
+        let v = ctx.local(slot).clone();
+        self.bind(ctx, &v);
+        discard(v);
     }
 
     /// Binds the names of the shape to the parts of `v`, which fits it.
@@ -304,6 +302,17 @@ fn bind_slots<'p, C: FromIterator<Option<usize>>>(
             _ => None,
         })
         .collect()
+}
+
+/// Whether each of `values` matches its matcher in `matchers`, tried in order until one does
+/// not (binding the names of those tried).
+fn all_match(matchers: &[Matcher], ctx: &mut Ctx, values: &[Value]) -> Result<bool, Ctrl> {
+    for (m, v) in matchers.iter().zip(values) {
+        if !m(ctx, v)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Binds `val` to the slot of a name pattern (nothing for `_`).

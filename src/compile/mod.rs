@@ -9,6 +9,15 @@
 //! and self-calls (no reference-count traffic), and calls in tail position (which reuse the
 //! caller's frame; see `runtime::function`).
 //!
+//! Each such closure is a *specialisation* (the kinds are listed by `Special`): the construct
+//! also has a general closure, which handles every shape, and the specialised one must give
+//! the same results. On the *generic path* ([`compile_unit`]'s `generic`, `kont --generic`,
+//! `KONT_GENERIC=1`) the compiler makes the general closure of every construct and no
+//! specialised one; the golden programs and the differential test run both ways, so each
+//! specialisation is checked against its general closure. Invariant: a specialised closure is
+//! made only where `Compiler::specialising` says so, asked once the construct's shape is
+//! known to fit and before anything of it is compiled.
+//!
 //! The compiler is split by construct:
 //! - this module: the entry point, the types of compiled code, and the dispatch of a node to
 //!   the code for its construct (as a value, `Compiler::expr`, or as a statement,
@@ -53,17 +62,91 @@ use crate::runtime::value::{Value, Values, discard};
 use crate::runtime::{Ctrl, Ctx, RuntimeError, ops};
 use crate::syntax::ast::Span;
 
-/// Compiles a resolved unit; returns its top level as a function of no arguments.
-pub fn compile_unit(unit: &Unit, source: u32) -> Rc<Proto> {
-    let c = Compiler {
-        vars: &unit.vars,
-        source,
-        tail_resumptive: false,
-        nesting: Cell::new(0),
-        near: Cell::new(Span::default()),
-        code_depth: Cell::new(0),
-    };
-    c.function(&unit.main)
+/// Compiles a resolved unit that comes from source text `source`; returns its top level as
+/// a function of no arguments. With `generic`, every construct compiles to its general
+/// closure only, none of its specialised ones (the kinds are listed by `Special`).
+pub fn compile_unit(unit: &Unit, source: u32, generic: bool) -> Rc<Proto> {
+    let shared = Shared::new(unit, source, generic);
+    Compiler::new(&shared, false, Span::default()).function(&unit.main)
+}
+
+/// The specialisations: closures the compiler makes for a construct, in place of its general
+/// closure, when the construct has a shape that allows one. Each gives the same results as
+/// the general closure, with less work; on the generic path ([`compile_unit`]'s `generic`)
+/// none is made, so that running a program both ways checks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Special {
+    /// A constant `()` or int, made without a clone.
+    Constant,
+    /// An expression whose value is not used (a block, an `if`, a `suspend`, a variable)
+    /// compiled as a statement, which builds no value; a `let` of an unboxed variable, or of
+    /// `suspend`, writing its slot directly.
+    Statement,
+    /// A condition (of `if`, `while`, a guard, `and`, `or`) that is a `not`, an `and`, an
+    /// `or`: code producing a `bool` without building a value.
+    Condition,
+    /// A block of up to two statements and no cells or functions, run without a loop.
+    Block,
+    /// Arithmetic or a comparison with an int fast path inlined, in a closure for the
+    /// shapes of its operands (a local, a captured constant, an int, a boxed variable read in
+    /// its cell), and `if x < k` with the comparison inline.
+    Operator,
+    /// `x = x + y`, `x = x - y`, `x = x * y` updated in place.
+    Update,
+    /// `a[i]` and `a[i] = v` with their operands read in place.
+    Element,
+    /// A pattern, or every arm of a `match`, tested by its shape without matcher calls.
+    Shape,
+    /// A call of a top-level function or of the function itself, building no callee value
+    /// (`f(n - k)` computing its argument inline, a tail call writing its arguments over the
+    /// frame's), or of a built-in without dispatch on the callee.
+    Call,
+    /// A call of a built-in with one or two arguments, passed in an array on the native
+    /// stack, their count checked by the compiler.
+    BuiltinArgs,
+    /// An argument (of a call, of `suspend`) read in place; the arguments of a call pushed
+    /// without a loop when there are up to two, and that of a `suspend` when it has one.
+    Arguments,
+    /// A handler whose clauses capture nothing, made once.
+    Handler,
+}
+
+/// What the compilers of a unit's functions share.
+struct Shared<'u> {
+    /// The unit's variables ([`Unit::vars`]): the slot of each, and whether it is boxed.
+    vars: &'u [VarInfo],
+    /// The source text the unit comes from, recorded in each function's prototype for
+    /// reports.
+    source: u32,
+    /// Whether every construct compiles to its general closure only (see [`Special`]).
+    generic: bool,
+    /// The specialised closures made so far, by kind, for the tests.
+    #[cfg(test)]
+    made: std::cell::RefCell<Vec<Special>>,
+}
+
+impl<'u> Shared<'u> {
+    /// What compiling `unit`, from source text `source`, shares.
+    fn new(unit: &'u Unit, source: u32, generic: bool) -> Shared<'u> {
+        Shared {
+            vars: &unit.vars,
+            source,
+            generic,
+            #[cfg(test)]
+            made: Default::default(),
+        }
+    }
+
+    /// Notes that a specialised closure of kind `kind` is made, for the tests.
+    #[cfg(test)]
+    fn record(&self, kind: Special) {
+        self.made.borrow_mut().push(kind);
+    }
+
+    /// Notes nothing outside the tests.
+    #[cfg(not(test))]
+    #[inline(always)]
+    fn record(&self, _: Special) {}
 }
 
 /// Code that binds a value to a `let`/`for` left-hand side.
@@ -119,13 +202,11 @@ fn unit_of(s: Stmt) -> Code {
     })
 }
 
-/// Compilation state: the unit's variables and facts about the function being compiled.
+/// Compilation state: what the unit's functions share, and facts about the function being
+/// compiled.
 struct Compiler<'u> {
-    /// The unit's variables ([`Unit::vars`]): the slot of each, and whether it is boxed.
-    vars: &'u [VarInfo],
-    /// The source text the unit comes from, recorded in each function's prototype for
-    /// reports.
-    source: u32,
+    /// What the compilers of the unit's functions share.
+    unit: &'u Shared<'u>,
     /// Whether the function being compiled is a tail-resumptive handler clause.
     tail_resumptive: bool,
     /// How deeply the expression being compiled is nested in its function's body.
@@ -144,16 +225,39 @@ fn err(message: String, span: Span) -> Ctrl {
 }
 
 impl<'u> Compiler<'u> {
+    /// The compiler of a function of the unit `unit`; `tail_resumptive` if it is a
+    /// tail-resumptive handler clause, `near` the location of the nearest node that has one.
+    fn new(unit: &'u Shared<'u>, tail_resumptive: bool, near: Span) -> Compiler<'u> {
+        Compiler {
+            unit,
+            tail_resumptive,
+            nesting: Cell::new(0),
+            near: Cell::new(near),
+            code_depth: Cell::new(0),
+        }
+    }
+
+    /// Whether to make the specialised closure of kind `kind` for a construct whose shape has
+    /// one: not on the generic path. Called last in the test of the shape, once it holds
+    /// (it notes, for the tests, that the closure is made).
+    fn specialising(&self, kind: Special) -> bool {
+        if self.unit.generic {
+            return false;
+        }
+        self.unit.record(kind);
+        true
+    }
+
     /// The frame slot of variable `v`, which must have one (not a part without a slot;
     /// checked in debug builds).
     fn slot(&self, v: usize) -> usize {
-        debug_assert!(self.vars[v].alias.is_none(), "a part has no slot");
-        self.vars[v].slot
+        debug_assert!(self.unit.vars[v].alias.is_none(), "a part has no slot");
+        self.unit.vars[v].slot
     }
 
     /// Whether variable `v` lives in a shared cell (see [`VarInfo::boxed`]).
     fn boxed(&self, v: usize) -> bool {
-        self.vars[v].boxed
+        self.unit.vars[v].boxed
     }
 
     /// Compiles each of `irs`.
@@ -169,8 +273,10 @@ impl<'u> Compiler<'u> {
     /// Compiles one node (see [`Compiler::expr`]).
     fn node(&self, ir: &Ir) -> Code {
         match ir {
-            Ir::Const(Value::Unit) => Box::new(|_, _| Ok(Value::Unit)),
-            Ir::Const(Value::Int(k)) => {
+            Ir::Const(Value::Unit) if self.specialising(Special::Constant) => {
+                Box::new(|_, _| Ok(Value::Unit))
+            }
+            Ir::Const(Value::Int(k)) if self.specialising(Special::Constant) => {
                 let k = *k;
                 Box::new(move |_, _| Ok(Value::Int(k)))
             }
@@ -204,8 +310,8 @@ impl<'u> Compiler<'u> {
             } => self.call(callee, args, *tail, *span),
             Ir::Lambda(f) => self.lambda(f),
             Ir::Binary(op, a, b, span) => self.binary(*op, a, b, *span),
-            Ir::And(a, b, span) => self.and_or(a, b, *span, false),
-            Ir::Or(a, b, span) => self.and_or(a, b, *span, true),
+            Ir::And(a, b, span) => self.short_circuit(a, b, *span, false, Value::bool),
+            Ir::Or(a, b, span) => self.short_circuit(a, b, *span, true, Value::bool),
             Ir::Not(a, span) => self.unary(ops::not, a, *span),
             Ir::Neg(a, span) => self.unary(ops::neg, a, *span),
             Ir::List(items) => {
@@ -256,14 +362,20 @@ impl<'u> Compiler<'u> {
         self.nested(ir, || self.stmt_node(ir))
     }
 
-    /// [`Compiler::stmt`] of one node.
+    /// [`Compiler::stmt`] of one node: a construct that is a statement (an assignment, a
+    /// `let`, a loop), or an expression whose value is dropped.
     fn stmt_node(&self, ir: &Ir) -> Stmt {
         match ir {
-            Ir::Const(_) | Ir::Get(_) => Box::new(|_, _| Ok(())),
-            Ir::Suspend(op, args, span) => self.suspend(*op, args, *span, |_, v| discard(v)),
+            Ir::Const(_) | Ir::Get(_) if self.specialising(Special::Statement) => {
+                Box::new(|_, _| Ok(()))
+            }
+            Ir::Suspend(op, args, span) if self.specialising(Special::Statement) => {
+                self.suspend(*op, args, *span, |_, v| discard(v))
+            }
             Ir::Let(Bind::Var(v), e)
                 if !self.boxed(*v)
-                    && let Ir::Suspend(op, args, span) = &**e =>
+                    && let Ir::Suspend(op, args, span) = &**e
+                    && self.specialising(Special::Statement) =>
             {
                 // `let x = suspend Op(…)`: the value goes straight to its slot.
                 let slot = self.slot(*v);
@@ -279,8 +391,10 @@ impl<'u> Compiler<'u> {
                 fns,
                 stmts,
                 value,
-            } => self.block(decls, fns, stmts, value.as_deref().map(|v| self.stmt(v))),
-            Ir::If(c, t, e, span) => {
+            } if self.specialising(Special::Statement) => {
+                self.block(decls, fns, stmts, value.as_deref().map(|v| self.stmt(v)))
+            }
+            Ir::If(c, t, e, span) if self.specialising(Special::Statement) => {
                 self.if_(c, self.stmt(t), e.as_deref().map(|e| self.stmt(e)), *span)
             }
             Ir::While(c, body, span) => self.while_(c, body, *span),

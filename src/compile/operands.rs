@@ -5,7 +5,7 @@
 //! read in place or evaluated in turn. The specialised closures of operators, calls, indexes
 //! and updates are chosen by the [`Operand`] shapes of their operands.
 
-use super::{CodeOf, Compiler};
+use super::{CodeOf, Compiler, Special};
 use crate::ir::{Ir, Place};
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
@@ -114,9 +114,9 @@ impl Arg {
     }
 }
 
-/// Code that evaluates call arguments left to right onto the value stack; the common small
-/// counts are unrolled.
-pub(super) fn args_pusher(args: Vec<Arg>) -> CodeOf<()> {
+/// Code that evaluates call arguments left to right onto the value stack, the common small
+/// counts unrolled (the first three arguments held in the closure itself).
+fn unrolled_pusher(args: Vec<Arg>) -> CodeOf<()> {
     let mut it = args.into_iter();
     match (it.next(), it.next(), it.next()) {
         (None, _, _) => Box::new(|_, _| Ok(())),
@@ -187,7 +187,7 @@ impl Compiler<'_> {
         match ir {
             Ir::Get(Place::Local(v)) if !self.boxed(*v) => Some(Operand::Local(self.slot(*v))),
             // A part that got a slot of its own (see [`Place::Part`]).
-            Ir::Get(Place::Part(v)) if self.vars[*v].alias.is_none() => {
+            Ir::Get(Place::Part(v)) if self.unit.vars[*v].alias.is_none() => {
                 Some(Operand::Local(self.slot(*v)))
             }
             Ir::Get(Place::Capture(i, v)) if !self.boxed(*v) => Some(Operand::Capture(*i)),
@@ -196,12 +196,30 @@ impl Compiler<'_> {
         }
     }
 
+    /// Where `ir` is read from if it is a simple operand (see [`Compiler::simple_operand`]).
+    pub(super) fn source(&self, ir: &Ir) -> Option<Source> {
+        self.simple_operand(ir)?.source()
+    }
+
     /// A call argument: read in place when it is a simple operand.
     pub(super) fn arg(&self, ir: &Ir) -> Arg {
-        match self.operand(ir) {
-            o if let Some(s) = o.source() => Arg::Read(s),
-            o => Arg::Run(self.operand_code(o)),
+        match self.source(ir) {
+            Some(s) if self.specialising(Special::Arguments) => Arg::Read(s),
+            _ => Arg::Run(self.expr(ir)),
         }
+    }
+
+    /// Code that evaluates call arguments left to right onto the value stack.
+    pub(super) fn args_pusher(&self, args: Vec<Arg>) -> CodeOf<()> {
+        if self.specialising(Special::Arguments) {
+            return unrolled_pusher(args);
+        }
+        Box::new(move |ctx, clo| {
+            for arg in &args {
+                arg.push(ctx, clo)?;
+            }
+            Ok(())
+        })
     }
 
     /// Code that produces the value of operand `o`.

@@ -9,7 +9,7 @@
 
 use super::operands::Operand;
 use super::vars::read_cell;
-use super::{CodeOf, Compiler, Cond, err};
+use super::{CodeOf, Compiler, Cond, Special, err};
 use crate::ir::Ir;
 use crate::runtime::function::Code;
 use crate::runtime::value::{Value, discard};
@@ -80,75 +80,73 @@ impl Compiler<'_> {
     /// `a[i]`: reads the array in place when the array and the index are simple operands
     /// (reading those has no effect, so the order of evaluation is kept).
     pub(super) fn index(&self, a: &Ir, i: &Ir, span: Span) -> Code {
-        match (self.operand(a), self.operand(i)) {
-            (a, i) if let (Some(a), Some(i)) = (a.source(), i.source()) => {
-                Box::new(move |ctx, clo| {
-                    ops::index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span))
-                })
-            }
-            (a, i) => {
-                let (a, i) = (self.operand_code(a), self.operand_code(i));
-                Box::new(move |ctx, clo| {
-                    let a = a(ctx, clo)?;
-                    let i = i(ctx, clo)?;
-                    ops::index(&a, &i).map_err(|m| err(m, span))
-                })
-            }
+        if let (Some(a), Some(i)) = (self.source(a), self.source(i))
+            && self.specialising(Special::Element)
+        {
+            return Box::new(move |ctx, clo| {
+                ops::index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span))
+            });
         }
+        let (a, i) = (self.expr(a), self.expr(i));
+        Box::new(move |ctx, clo| {
+            let a = a(ctx, clo)?;
+            let i = i(ctx, clo)?;
+            ops::index(&a, &i).map_err(|m| err(m, span))
+        })
     }
 
-    /// `a and b`, or `a or b` when `is_or`, as a value: `b` runs only when `a` does not
-    /// decide the result.
-    pub(super) fn and_or(&self, a: &Ir, b: &Ir, span: Span, is_or: bool) -> Code {
+    /// `a and b`, or `a or b` when `is_or`: `b` runs only when `a` does not decide the
+    /// result. `finish` makes the result of the boolean: a value, or the boolean itself for a
+    /// condition.
+    pub(super) fn short_circuit<T: 'static>(
+        &self,
+        a: &Ir,
+        b: &Ir,
+        span: Span,
+        is_or: bool,
+        finish: impl Fn(bool) -> T + Copy + 'static,
+    ) -> CodeOf<T> {
         let (a, b) = (self.cond(a, span), self.cond(b, span));
         Box::new(move |ctx, clo| {
             let left = a(ctx, clo)?;
             if left == is_or {
-                return Ok(Value::bool(left));
+                return Ok(finish(left));
             }
-            Ok(Value::bool(b(ctx, clo)?))
+            Ok(finish(b(ctx, clo)?))
         })
     }
 
     /// A binary operator: arithmetic and comparisons with an int fast path (see
     /// [`Compiler::specialise`]), `::`, and the rest through [`ops::binary`].
     pub(super) fn binary(&self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> Code {
-        macro_rules! int_op {
-            ($fast:expr) => {{
-                let fast = $fast;
-                self.specialise(op, a, b, span, fast, |v, _| Ok(v))
-            }};
+        let as_value = |v, _| Ok(v);
+        if is_comparison(op) && self.specialising(Special::Operator) {
+            return by_comparison!(op, test => {
+                let fast = move |x, y| Some(Value::bool(test(x, y)));
+                self.specialise(op, a, b, span, fast, as_value)
+            });
         }
-        match op {
-            BinOp::Add => int_op!(|x: i64, y: i64| x.checked_add(y).map(Value::Int)),
-            BinOp::Sub => int_op!(|x: i64, y: i64| x.checked_sub(y).map(Value::Int)),
-            BinOp::Mul => int_op!(|x: i64, y: i64| x.checked_mul(y).map(Value::Int)),
-            // Division by zero and overflow fall through to the general path, which reports them.
-            BinOp::Div => int_op!(|x: i64, y: i64| x.checked_div(y).map(Value::Int)),
-            BinOp::Rem => int_op!(|x: i64, y: i64| x.checked_rem(y).map(Value::Int)),
-            BinOp::Lt => int_op!(|x: i64, y: i64| Some(Value::bool(x < y))),
-            BinOp::Le => int_op!(|x: i64, y: i64| Some(Value::bool(x <= y))),
-            BinOp::Gt => int_op!(|x: i64, y: i64| Some(Value::bool(x > y))),
-            BinOp::Ge => int_op!(|x: i64, y: i64| Some(Value::bool(x >= y))),
-            BinOp::Eq => int_op!(|x: i64, y: i64| Some(Value::bool(x == y))),
-            BinOp::Ne => int_op!(|x: i64, y: i64| Some(Value::bool(x != y))),
-            BinOp::Cons => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Box::new(move |ctx, clo| {
-                    let x = a(ctx, clo)?;
-                    let y = b(ctx, clo)?;
-                    ops::cons(x, y).map_err(|m| err(m, span))
-                })
-            }
-            _ => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Box::new(move |ctx, clo| {
-                    let x = a(ctx, clo)?;
-                    let y = b(ctx, clo)?;
-                    ops::binary(op, &x, &y).map_err(|m| err(m, span))
-                })
-            }
+        if is_arithmetic(op) && self.specialising(Special::Operator) {
+            // Division by zero and overflow fall through to the general path, which reports
+            // them.
+            return by_arithmetic!(op, checked => {
+                let fast = move |x, y| checked(x, y).map(Value::Int);
+                self.specialise(op, a, b, span, fast, as_value)
+            });
         }
+        let (a, b) = (self.expr(a), self.expr(b));
+        if op == BinOp::Cons {
+            return Box::new(move |ctx, clo| {
+                let x = a(ctx, clo)?;
+                let y = b(ctx, clo)?;
+                ops::cons(x, y).map_err(|m| err(m, span))
+            });
+        }
+        Box::new(move |ctx, clo| {
+            let x = a(ctx, clo)?;
+            let y = b(ctx, clo)?;
+            ops::binary(op, &x, &y).map_err(|m| err(m, span))
+        })
     }
 
     /// An operator with an int–int fast path (`fast` returns `None` on overflow, which the
@@ -267,23 +265,22 @@ impl Compiler<'_> {
     /// [`Compiler::cond`] of one node.
     fn cond_node(&self, ir: &Ir, span: Span) -> Cond {
         match ir {
-            Ir::Binary(op, a, b, span) if is_comparison(*op) => by_comparison!(*op, test => {
-                self.specialise(*op, a, b, *span, move |x, y| Some(test(x, y)), expect_bool)
-            }),
-            Ir::Not(a, span) => {
+            Ir::Binary(op, a, b, span)
+                if is_comparison(*op) && self.specialising(Special::Operator) =>
+            {
+                by_comparison!(*op, test => {
+                    self.specialise(*op, a, b, *span, move |x, y| Some(test(x, y)), expect_bool)
+                })
+            }
+            Ir::Not(a, span) if self.specialising(Special::Condition) => {
                 let a = self.cond(a, *span);
                 Box::new(move |ctx, clo| Ok(!a(ctx, clo)?))
             }
-            Ir::And(a, b, span) | Ir::Or(a, b, span) => {
-                let is_or = matches!(ir, Ir::Or(..));
-                let (a, b) = (self.cond(a, *span), self.cond(b, *span));
-                Box::new(move |ctx, clo| {
-                    let left = a(ctx, clo)?;
-                    if left == is_or {
-                        return Ok(left);
-                    }
-                    b(ctx, clo)
-                })
+            Ir::And(a, b, span) if self.specialising(Special::Condition) => {
+                self.short_circuit(a, b, *span, false, |holds| holds)
+            }
+            Ir::Or(a, b, span) if self.specialising(Special::Condition) => {
+                self.short_circuit(a, b, *span, true, |holds| holds)
             }
             other => {
                 let e = self.expr(other);
@@ -298,6 +295,14 @@ pub(super) fn is_comparison(op: BinOp) -> bool {
     matches!(
         op,
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+    )
+}
+
+/// Whether `op` is arithmetic (`+`, `-`, `*`, `/`, `%`).
+pub(super) fn is_arithmetic(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
     )
 }
 
@@ -336,8 +341,9 @@ macro_rules! by_comparison {
 }
 pub(crate) use by_comparison;
 
-/// `by_arithmetic!(op, fast => body)`: like [`by_comparison!`] for `+`, `-` and `*`, with
-/// `fast` bound to the checked integer operation (`None` on overflow).
+/// `by_arithmetic!(op, fast => body)`: like [`by_comparison!`] for arithmetic, with `fast`
+/// bound to the checked integer operation (`None` on overflow and division by zero). `op`
+/// must satisfy [`is_arithmetic`].
 macro_rules! by_arithmetic {
     ($op:expr, $fast:ident => $body:expr) => {
         match $op {
@@ -349,8 +355,16 @@ macro_rules! by_arithmetic {
                 let $fast = |x: i64, y: i64| x.checked_sub(y);
                 $body
             }
-            _ => {
+            BinOp::Mul => {
                 let $fast = |x: i64, y: i64| x.checked_mul(y);
+                $body
+            }
+            BinOp::Div => {
+                let $fast = |x: i64, y: i64| x.checked_div(y);
+                $body
+            }
+            _ => {
+                let $fast = |x: i64, y: i64| x.checked_rem(y);
                 $body
             }
         }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::functions::self_value;
 use super::operands::{Operand, copy_value, read_local};
 use super::operators::by_arithmetic;
-use super::{Binder, Compiler, Stmt, err};
+use super::{Binder, Compiler, Special, Stmt, err};
 use crate::ir::{Bind, Ir, Part, Place};
 use crate::runtime::function::Code;
 use crate::runtime::value::{Value, discard, overwrite};
@@ -104,7 +104,7 @@ impl Compiler<'_> {
                     Box::new(move |ctx, _| read_local(ctx, slot))
                 }
             }
-            Place::Part(v) => match self.vars[v].alias {
+            Place::Part(v) => match self.unit.vars[v].alias {
                 Some((of, part)) => {
                     let slot = self.slot(of);
                     Box::new(move |ctx, _| read_part(ctx, slot, part))
@@ -209,6 +209,7 @@ impl Compiler<'_> {
     pub(super) fn let_(&self, bind: &Bind, e: Code) -> Stmt {
         if let Bind::Var(v) = bind
             && !self.boxed(*v)
+            && self.specialising(Special::Statement)
         {
             let slot = self.slot(*v);
             return Box::new(move |ctx, clo| {
@@ -237,16 +238,17 @@ impl Compiler<'_> {
             (Place::Capture(i, _), Ir::Get(Place::Capture(j, _))) => i == j,
             _ => false,
         };
-        if !same {
+        let y = self.simple_operand(y).filter(|_| same)?;
+        if !self.specialising(Special::Update) {
             return None;
         }
-        let y = self.simple_operand(y)?;
         let (op, span) = (*op, *span);
-        by_arithmetic!(op, fast => self.update_with(place, y, op, span, fast))
+        Some(by_arithmetic!(op, fast => self.update_with(place, y, op, span, fast)))
     }
 
-    /// The closure of [`Compiler::update`] for the shapes of the variable and the operand;
-    /// `fast` is the checked integer operation of `op`.
+    /// The closure of [`Compiler::update`] for the shapes of the variable (a local or a
+    /// captured variable) and the operand (a simple one); `fast` is the checked integer
+    /// operation of `op`.
     fn update_with(
         &self,
         place: &Place,
@@ -254,11 +256,12 @@ impl Compiler<'_> {
         op: BinOp,
         span: Span,
         fast: impl Fn(i64, i64) -> Option<i64> + Copy + 'static,
-    ) -> Option<Stmt> {
+    ) -> Stmt {
         let apply = move |x: &mut Value, y: &Value| {
             ops::update_value(x, y, fast, op).map_err(|m| err(m, span))
         };
-        Some(match (place, y) {
+        let simple = "an update's operand is simple";
+        match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
                 let (s, k) = (self.slot(*v), Value::Int(k));
                 Box::new(move |ctx, _| apply(ctx.local_mut(s), &k))
@@ -273,7 +276,7 @@ impl Compiler<'_> {
                 })
             }
             (Place::Local(v), y) => {
-                let (s, y) = (self.slot(*v), y.source()?);
+                let (s, y) = (self.slot(*v), y.source().expect(simple));
                 Box::new(move |ctx, clo| {
                     let y = y.read(ctx, clo).clone();
                     let done = match ctx.local(s) {
@@ -285,7 +288,7 @@ impl Compiler<'_> {
                 })
             }
             (Place::Capture(i, _), y) => {
-                let (i, y) = (*i, y.source()?);
+                let (i, y) = (*i, y.source().expect(simple));
                 Box::new(move |ctx, clo| match clo.env.at(i) {
                     Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
                     _ => Err(err(
@@ -294,18 +297,17 @@ impl Compiler<'_> {
                     )),
                 })
             }
-            _ => return None,
-        })
+            _ => unreachable!("an update is of a local or a captured variable"),
+        }
     }
 
     /// Code for `a[i] = v`; when the array is a local and the index and value are simple
     /// operands, all are read in place.
     pub(super) fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Stmt {
-        if let (Some(Operand::Local(s)), Some(i), Some(v)) = (
-            self.simple_operand(a),
-            self.simple_operand(i).and_then(|i| i.source()),
-            self.simple_operand(v).and_then(|v| v.source()),
-        ) {
+        if let (Some(Operand::Local(s)), Some(i), Some(v)) =
+            (self.simple_operand(a), self.source(i), self.source(v))
+            && self.specialising(Special::Element)
+        {
             // Only simple operands: nothing is evaluated but reads, so they are read in
             // place and the array is written in place.
             return Box::new(move |ctx, clo| {
