@@ -102,11 +102,11 @@ fn main() {
 
     match discover(root) {
         Ok(programs) => {
+            let generic = Paths {
+                generic: true,
+                ..Paths::default()
+            };
             for program in programs {
-                let generic = Paths {
-                    generic: true,
-                    ..Paths::default()
-                };
                 trials.push(program_trial(root, program.clone(), Paths::default()));
                 trials.push(program_trial(root, program.clone(), generic));
                 if program.slow_path {

@@ -147,14 +147,19 @@ impl Compiler<'_> {
     /// built. One and two arguments (`loop(i + 1)`, `go(i + 1, acc + i)`) are evaluated, then
     /// written straight over the frame's first slots; they are written out, as one closure
     /// generic over `[Arg; N]` (filling a `[Value; N]` in a loop) took more instructions
-    /// (see benches/README.md).
+    /// (see benches/README.md). Their callee is matched where the arguments are moved, not
+    /// taken by [`defined`] first: its early return, which drops the arguments, took more
+    /// instructions.
     fn tail_call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
         match args {
             [a] => {
                 let a = self.arg(a);
                 Box::new(move |ctx, clo| {
                     let v = a.value(ctx, clo)?;
-                    Ok(tail_call_in_place(ctx, defined(&cell, span)?.clone(), [v]))
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [v])),
+                        None => Err(no_function(span)),
+                    }
                 })
             }
             [a, b] => {
@@ -162,11 +167,10 @@ impl Compiler<'_> {
                 Box::new(move |ctx, clo| {
                     let x = a.value(ctx, clo)?;
                     let y = b.value(ctx, clo)?;
-                    Ok(tail_call_in_place(
-                        ctx,
-                        defined(&cell, span)?.clone(),
-                        [x, y],
-                    ))
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [x, y])),
+                        None => Err(no_function(span)),
+                    }
                 })
             }
             _ => {

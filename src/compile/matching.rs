@@ -13,7 +13,7 @@ use super::{Compiler, Special, err};
 use crate::ir::{Arm, Ir, Pat};
 use crate::runtime::function::Code;
 use crate::runtime::symbol::Symbol;
-use crate::runtime::value::{Value, discard};
+use crate::runtime::value::{ConsCell, Value, discard};
 use crate::runtime::{Ctrl, Ctx, print};
 use crate::syntax::ast::Span;
 
@@ -248,44 +248,55 @@ impl Shape {
         }
     }
 
-    /// Whether the shape has no name to bind.
-    #[inline(always)]
-    fn binds_nothing(&self) -> bool {
-        matches!(
-            self,
-            Shape::Cons(None, None) | Shape::Nil | Shape::Any(None) | Shape::CtorOf(..)
-        )
-    }
-
     /// Binds the names of the shape to the parts of the value in local `slot`, which fits
-    /// it (see [`Shape::bind`]). Binding may replace that slot: the parts are bound from a
-    /// handle on the value.
+    /// it, as [`Shape::bind`] does. Binding may replace that slot: the parts are bound from
+    /// a handle on the list cell or the constructor (a reference count up and down, which
+    /// moving the value out of its slot and back, or copying it whole, would cost more).
     #[inline(always)]
     fn bind_local(&self, ctx: &mut Ctx, slot: usize) {
-        if self.binds_nothing() {
-            return;
+        match (self, ctx.local(slot)) {
+            (Shape::Cons(None, None), _)
+            | (Shape::Nil | Shape::Any(None) | Shape::CtorOf(..), _) => {}
+            (Shape::Cons(h, t), Value::Cons(cell)) => {
+                let cell = cell.clone();
+                bind_cons(ctx, (*h, *t), &cell);
+            }
+            (Shape::Ctor(_, slots), Value::Ctor(c)) => {
+                let c = c.clone();
+                bind_fields(ctx, slots, &c.fields);
+            }
+            (Shape::Any(Some(to)), v) => {
+                let v = v.clone();
+                set_slot(ctx, *to, v);
+            }
+            _ => {}
         }
-        let v = ctx.local(slot).clone();
-        self.bind(ctx, &v);
-        discard(v);
     }
 
     /// Binds the names of the shape to the parts of `v`, which fits it.
     #[inline(always)]
     fn bind(&self, ctx: &mut Ctx, v: &Value) {
         match (self, v) {
-            (Shape::Cons(h, t), Value::Cons(cell)) => {
-                bind_to(ctx, *h, &cell.head);
-                bind_to(ctx, *t, &cell.tail);
-            }
-            (Shape::Ctor(_, slots), Value::Ctor(c)) => {
-                for (slot, field) in slots.iter().zip(c.fields.iter()) {
-                    bind_to(ctx, *slot, field);
-                }
-            }
+            (Shape::Cons(h, t), Value::Cons(cell)) => bind_cons(ctx, (*h, *t), cell),
+            (Shape::Ctor(_, slots), Value::Ctor(c)) => bind_fields(ctx, slots, &c.fields),
             (Shape::Any(slot), v) => bind_to(ctx, *slot, v),
             _ => {}
         }
+    }
+}
+
+/// Binds the head and the tail of `cell` to the slots of `h :: t` (`None` for `_`).
+#[inline(always)]
+fn bind_cons(ctx: &mut Ctx, (h, t): (Option<usize>, Option<usize>), cell: &ConsCell) {
+    bind_to(ctx, h, &cell.head);
+    bind_to(ctx, t, &cell.tail);
+}
+
+/// Binds each field of a constructor to the slot of its name (`None` for `_`).
+#[inline(always)]
+fn bind_fields(ctx: &mut Ctx, slots: &[Option<usize>], fields: &[Value]) {
+    for (slot, field) in slots.iter().zip(fields) {
+        bind_to(ctx, *slot, field);
     }
 }
 

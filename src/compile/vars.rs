@@ -24,6 +24,13 @@ pub(super) fn set_slot(ctx: &mut Ctx, slot: usize, v: Value) {
     overwrite(ctx.local_mut(slot), v);
 }
 
+/// `arr[idx] = val` (see [`ops::store`]), an error located at `span`: one call from either
+/// closure of `a[i] = v`, whose one-word result comes back in a register (the message of
+/// `ops::store`'s would come back through memory).
+fn store_at(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl> {
+    ops::store(arr, idx, val).map_err(|m| err(m, span))
+}
+
 /// Reads a variable's storage: the content of a cell, or the value itself.
 #[inline(always)]
 pub(super) fn read_cell(v: &Value) -> Value {
@@ -257,9 +264,8 @@ impl Compiler<'_> {
         span: Span,
         fast: impl Fn(i64, i64) -> Option<i64> + Copy + 'static,
     ) -> Stmt {
-        let apply = move |x: &mut Value, y: &Value| {
-            ops::update_value(x, y, fast, op).map_err(|m| err(m, span))
-        };
+        let apply =
+            move |x: &mut Value, y: &Value| ops::update_value(x, y, op, fast, |m| err(m, span));
         let simple = "an update's operand is simple";
         match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
@@ -312,7 +318,7 @@ impl Compiler<'_> {
             // place and the array is written in place.
             return Box::new(move |ctx, clo| {
                 let val = v.read(ctx, clo).clone();
-                ops::store(ctx.local(s), i.read(ctx, clo), val).map_err(|m| err(m, span))
+                store_at(ctx.local(s), i.read(ctx, clo), val, span)
             });
         }
         let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
@@ -320,7 +326,7 @@ impl Compiler<'_> {
             let arr = a(ctx, clo)?;
             let idx = i(ctx, clo)?;
             let val = v(ctx, clo)?;
-            ops::store(&arr, &idx, val).map_err(|m| err(m, span))
+            store_at(&arr, &idx, val, span)
         })
     }
 }

@@ -195,6 +195,16 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
     }
 }
 
+/// `a == b`: two ints compared at once, anything else by [`print::equal`], which allocates
+/// the work list and the set of compared arrays that nested values need (the compiled code
+/// compares ints itself, except on the generic path, where each `==` comes here).
+fn equal_values(a: &Value, b: &Value) -> Result<bool, String> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x == y),
+        _ => print::equal(a, b),
+    }
+}
+
 /// A comparison or arithmetic operator applied to two values (not `and`/`or`/`::`).
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     match op {
@@ -204,8 +214,8 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
         BinOp::Div => div(a, b),
         BinOp::Rem => rem(a, b),
         BinOp::Concat => concat(a, b),
-        BinOp::Eq => print::equal(a, b).map(Value::bool),
-        BinOp::Ne => print::equal(a, b).map(|e| Value::bool(!e)),
+        BinOp::Eq => equal_values(a, b).map(Value::bool),
+        BinOp::Ne => equal_values(a, b).map(|e| Value::bool(!e)),
         BinOp::Lt => compare(a, b).map(|o| Value::bool(o == Ordering::Less)),
         BinOp::Le => compare(a, b).map(|o| Value::bool(o != Ordering::Greater)),
         BinOp::Gt => compare(a, b).map(|o| Value::bool(o == Ordering::Greater)),
@@ -217,21 +227,23 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
 
 /// `x = x op y` in place, for an arithmetic operator `op` whose checked int operation is
 /// `fast` (`None` on overflow): ints by `fast` (nothing to drop), anything else, or an
-/// overflow, by [`binary`], which reports the error.
+/// overflow, by [`binary`]. An error is `error` of the message (the compiled code adds the
+/// location), made where it arises so that the common path returns at once.
 #[inline(always)]
-pub fn update_value(
+pub fn update_value<E>(
     x: &mut Value,
     y: &Value,
-    fast: impl Fn(i64, i64) -> Option<i64>,
     op: BinOp,
-) -> Result<(), String> {
+    fast: impl Fn(i64, i64) -> Option<i64>,
+    error: impl FnOnce(String) -> E,
+) -> Result<(), E> {
     if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
         && let Some(r) = fast(*i, *j)
     {
         *i = r;
         return Ok(());
     }
-    let r = binary(op, x, y)?;
+    let r = binary(op, x, y).map_err(error)?;
     discard(std::mem::replace(x, r));
     Ok(())
 }
@@ -269,6 +281,7 @@ pub fn index(a: &Value, i: &Value) -> OpResult {
 }
 
 /// `arr[idx] = val` on an array.
+#[inline(always)]
 pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
     match (arr, idx) {
         (Value::Array(items), Value::Int(n)) => {
