@@ -14,9 +14,9 @@
 //! the same results. On the *generic path* ([`compile_unit`]'s `generic`, `kont --generic`,
 //! `KONT_GENERIC=1`) the compiler makes the general closure of every construct and no
 //! specialised one; the golden programs and the differential test run both ways, so each
-//! specialisation is checked against its general closure. Invariant: a specialised closure is
-//! made only where `Compiler::specialising` says so, asked once the construct's shape is
-//! known to fit and before anything of it is compiled.
+//! specialisation is checked against its general closure. Invariants: a specialised closure
+//! is made only where `Compiler::specialising` says so, asked once the construct's shape is
+//! known to fit; each part of a construct is compiled once, whichever closure is made.
 //!
 //! The compiler is split by construct:
 //! - this module: the entry point, the types of compiled code, and the dispatch of a node to
