@@ -65,6 +65,37 @@ impl Failure {
     }
 }
 
+/// How a session compiles and runs programs. The CLI builds it from its flags and
+/// environment; the library reads no setting of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Compile every construct to its general closure only, none of the specialised
+    /// closures of the common shapes (see [`compile::compile_unit`]): slower, with the same
+    /// results, which the tests check by running programs both ways. `kont --generic`, or
+    /// `KONT_GENERIC=1`.
+    pub generic: bool,
+    /// Run tail-resumptive handler clauses without switching stacks (the fast path; see
+    /// `docs/effects.md`). Off, they take the slow path, with the same results, which the
+    /// tests check. On by default; `KONT_FAST_RESUME=0` turns it off.
+    pub fast_resume: bool,
+    /// The address space reserved for each native stack, in MiB (1 MiB when `None`; see
+    /// [`stack::set_stack_mb`]). The size is fixed once per process, by the first session
+    /// that runs a program: a later session's setting, or one out of range, is ignored.
+    /// `KONT_STACK_MB`.
+    pub stack_mb: Option<usize>,
+}
+
+impl Default for Options {
+    /// The specialised closures, the fast path, 1 MiB stacks.
+    fn default() -> Options {
+        Options {
+            generic: false,
+            fast_resume: true,
+            stack_mb: None,
+        }
+    }
+}
+
 /// A kont session: the definitions made so far and where output goes. A script is one
 /// session with one evaluation; the REPL evaluates each entry in the same session.
 pub struct Session {
@@ -76,26 +107,23 @@ pub struct Session {
     vm: Rc<Vm>,
     /// Every source text evaluated in the session, by id, for error reports.
     sources: SourceMap,
+    /// How the session compiles programs.
+    options: Options,
 }
 
 impl Session {
-    /// A session printing to `out`, whose `args()` are `args`.
-    pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Session {
-        // The runtime's settings from the environment, read here until the session's
-        // options carry them: `KONT_FAST_RESUME=0` turns the fast path off; `KONT_STACK_MB`
-        // sizes the native stacks (once per process, before the first stack is made).
-        let fast_resume = std::env::var("KONT_FAST_RESUME").map_or(true, |v| v != "0");
-        if let Some(mb) = std::env::var("KONT_STACK_MB")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
+    /// A session printing to `out`, whose `args()` are `args`, compiling and running
+    /// programs as `options` says.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, options: Options) -> Session {
+        if let Some(mb) = options.stack_mb {
             // Out of range, or too late: the stacks keep the size they have.
             let _ = stack::set_stack_mb(mb);
         }
         Session {
             env: resolve::Env::default(),
-            vm: Rc::new(Vm::new(out, args, fast_resume)),
+            vm: Rc::new(Vm::new(out, args, options.fast_resume)),
             sources: SourceMap::default(),
+            options,
         }
     }
 
@@ -125,7 +153,7 @@ impl Session {
                 .render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
-        let main = compile::compile_unit(&unit, source);
+        let main = compile::compile_unit(&unit, source, self.options.generic);
         let result = runtime::effects::run_root(
             &self.vm,
             Closure::new(main, runtime::value::Values::default()),
@@ -189,7 +217,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        Session::new(Box::new(std::io::sink()), Vec::new())
+        Session::new(Box::new(std::io::sink()), Vec::new(), Options::default())
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kont::Session;
+use kont::{Options, Session};
 
 mod repl;
 
@@ -35,6 +35,37 @@ struct Cli {
     // (`kont script.kont --help` passes `--help` to the script).
     #[arg(value_name = "FILE [ARGS]", trailing_var_arg = true)]
     script: Vec<OsString>,
+    /// Compile every construct to its general code only, without the specialised code of
+    /// common shapes: slower, with the same results (for testing kont; also KONT_GENERIC=1).
+    #[arg(long)]
+    generic: bool,
+}
+
+/// The environment variable that turns the generic path on (`KONT_GENERIC=1`), as
+/// `--generic` does.
+const GENERIC_VAR: &str = "KONT_GENERIC";
+
+/// The environment variable that turns the tail-resumptive fast path off (`KONT_FAST_RESUME=0`).
+const FAST_RESUME_VAR: &str = "KONT_FAST_RESUME";
+
+/// The environment variable that sets the native stacks' size in MiB (`KONT_STACK_MB=8`).
+const STACK_MB_VAR: &str = "KONT_STACK_MB";
+
+/// The session's options: those the flags give, and those the environment sets.
+fn options(cli: &Cli) -> Options {
+    Options {
+        generic: cli.generic || is_on(std::env::var_os(GENERIC_VAR)),
+        fast_resume: std::env::var_os(FAST_RESUME_VAR).is_none_or(|v| v != "0"),
+        stack_mb: std::env::var(STACK_MB_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok()),
+    }
+}
+
+/// Whether a switch in the environment with value `value` is on: set, and neither empty nor
+/// `0`.
+fn is_on(value: Option<OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The stack of the thread that parses, resolves and compiles (programs run on stacks of
@@ -63,6 +94,7 @@ fn main() -> ExitCode {
 /// opens the REPL; returns the exit status.
 fn run() -> ExitCode {
     let cli = Cli::parse();
+    let options = options(&cli);
     let mut positional = cli.script.into_iter();
     let file = if cli.eval.is_some() {
         None
@@ -78,10 +110,10 @@ fn run() -> ExitCode {
             Ok(text) => (path.display().to_string(), text, args),
             Err(message) => return fail(&message),
         },
-        (None, None) => return repl::run(),
+        (None, None) => return repl::run(options),
     };
     let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let mut session = Session::new(out, args);
+    let mut session = Session::new(out, args, options);
     match session.eval(&name, &text) {
         Ok(_) => ExitCode::SUCCESS,
         Err(f) => {
@@ -96,4 +128,26 @@ fn run() -> ExitCode {
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_switch_in_the_environment_is_on_unless_unset_empty_or_0() {
+        assert!(is_on(Some("1".into())));
+        assert!(is_on(Some("yes".into())));
+        for off in [None, Some(""), Some("0")] {
+            assert!(!is_on(off.map(OsString::from)), "{off:?}");
+        }
+    }
+
+    #[test]
+    fn the_generic_flag_turns_the_generic_path_on() {
+        let cli = Cli::parse_from(["kont", "--generic", "-e", "1"]);
+        assert!(options(&cli).generic);
+        let cli = Cli::parse_from(["kont", "prog.kont", "--generic"]);
+        assert!(!cli.generic, "a flag after the script belongs to args()");
+    }
 }

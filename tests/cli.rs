@@ -17,7 +17,7 @@ use std::time::Duration;
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{kont_command, kont_path, set_up};
+use common::{Paths, kont_command, kont_path, set_up};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -104,7 +104,10 @@ fn command(dir: &Path, args: &[&OsStr]) -> Command {
 
 /// [`command`] with the fast path for tail-resumptive clauses off if `slow_path`.
 fn command_on_path(dir: &Path, args: &[&OsStr], slow_path: bool) -> Command {
-    let mut cmd = kont_command(slow_path);
+    let mut cmd = kont_command(Paths {
+        slow: slow_path,
+        ..Paths::default()
+    });
     cmd.args(args).current_dir(dir);
     cmd
 }
@@ -152,7 +155,7 @@ fn run_capped(dir: &Path, gib: u64, args: &[&str]) -> Run {
         .arg(kont_path())
         .args(args)
         .current_dir(dir);
-    set_up(&mut cmd, false);
+    set_up(&mut cmd, Paths::default());
     finish(cmd.spawn().expect("cannot start bash"))
 }
 

@@ -1,4 +1,5 @@
-//! The operators: arithmetic, comparison, equality, concatenation and cons.
+//! The operators: arithmetic, comparison, equality, concatenation and cons, an update in
+//! place (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -17,7 +18,7 @@ use std::rc::Rc;
 
 use crate::operator::BinOp;
 use crate::runtime::memory;
-use crate::runtime::value::{ArrayCell, Value};
+use crate::runtime::value::{ArrayCell, Value, discard};
 
 /// The result of an operator: a value or an error message.
 pub type OpResult = Result<Value, String>;
@@ -222,12 +223,97 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     }
 }
 
+/// `x = x op y` in place, for an arithmetic operator `op` whose checked int operation is
+/// `fast` (`None` on overflow): ints by `fast` (nothing to drop), anything else, or an
+/// overflow, by [`binary`]. An error is `error` of the message (the compiled code adds the
+/// location), made where it arises so that the common path returns at once.
+#[inline(always)]
+pub fn update_value<E>(
+    x: &mut Value,
+    y: &Value,
+    op: BinOp,
+    fast: impl Fn(i64, i64) -> Option<i64>,
+    error: impl FnOnce(String) -> E,
+) -> Result<(), E> {
+    if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
+        && let Some(r) = fast(*i, *j)
+    {
+        *i = r;
+        return Ok(());
+    }
+    let r = binary(op, x, y).map_err(error)?;
+    discard(std::mem::replace(x, r));
+    Ok(())
+}
+
+/// The message for an index that is not an int.
+fn index_not_int(i: &Value) -> String {
+    format!("type error: an index must be an int, got {}", i.kind())
+}
+
+/// The message for index `n` of a sequence of `len` elements, which has none.
+fn out_of_range(n: i64, len: usize) -> String {
+    format!("index out of range: {n} (length {len})")
+}
+
+/// `a[i]` on arrays and lists.
+pub fn index(a: &Value, i: &Value) -> OpResult {
+    let n = match i {
+        Value::Int(n) => *n,
+        other => return Err(index_not_int(other)),
+    };
+    match a {
+        Value::Array(items) => {
+            let items = items.borrow();
+            usize::try_from(n)
+                .ok()
+                .and_then(|k| items.get(k).cloned())
+                .ok_or_else(|| out_of_range(n, items.len()))
+        }
+        Value::Nil | Value::Cons(_) => usize::try_from(n)
+            .ok()
+            .and_then(|k| a.list_iter().nth(k).cloned())
+            .ok_or_else(|| out_of_range(n, a.list_iter().count())),
+        other => Err(format!("type error: cannot index {}", other.a_kind())),
+    }
+}
+
+/// `arr[idx] = val` on an array.
+#[inline(always)]
+pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
+    match (arr, idx) {
+        (Value::Array(items), Value::Int(n)) => {
+            let mut items = items.borrow_mut();
+            let len = items.len();
+            match usize::try_from(*n).ok().filter(|&n| n < len) {
+                Some(n) => {
+                    discard(std::mem::replace(&mut items[n], val));
+                    Ok(())
+                }
+                None => Err(out_of_range(*n, len)),
+            }
+        }
+        (Value::Array(_), other) => Err(index_not_int(other)),
+        (other, _) => Err(format!(
+            "type error: cannot assign to an element of {}",
+            other.a_kind()
+        )),
+    }
+}
+
 /// Structural equality (`==`). Ints and floats compare numerically; functions and
 /// continuations cannot be compared.
 pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
-    let mut work = vec![(a.clone(), b.clone())];
+    // Scalars (and the top level of anything else) are compared without allocating.
+    let mut work = Vec::new();
+    if !equal_one(&mut work, a, b)? {
+        return Ok(false);
+    }
     // The pairs of arrays whose elements are compared already (or are on `work`).
     let mut compared = HashSet::new();
+    if let (Value::Array(p), Value::Array(q)) = (a, b) {
+        compared.insert((ArrayCell::id(p), ArrayCell::id(q)));
+    }
     while let Some((x, y)) = work.pop() {
         if let (Value::Array(p), Value::Array(q)) = (&x, &y)
             && !compared.insert((ArrayCell::id(p), ArrayCell::id(q)))

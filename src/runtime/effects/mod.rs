@@ -86,9 +86,6 @@ pub use spawn::{Body, run_root};
 pub use suspend::suspend;
 pub use transfer::{Args, Transfer};
 
-// Stack extensions belong to the call protocol; the compiler still names these two here.
-pub use crate::runtime::extension::{SharedCode, extend_for_code};
-
 use crate::runtime::{Ctrl, RuntimeError};
 use crate::span::Span;
 
