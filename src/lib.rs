@@ -175,9 +175,13 @@ impl Session {
                 };
                 Err(Failure {
                     kind: FailureKind::Runtime,
-                    report: self
-                        .sources
-                        .render(&e.message, src, span, e.hint.as_deref(), &e.trace),
+                    report: self.sources.render(
+                        &e.message(),
+                        src,
+                        span,
+                        e.hint().as_deref(),
+                        &e.trace,
+                    ),
                 })
             }
         }
@@ -260,7 +264,8 @@ mod tests {
             let r = s.eval("<test>", unknown);
             assert_eq!(r.unwrap_err().kind, FailureKind::Compile, "{unknown}");
         }
-        assert_eq!(s.completions("F"), Vec::<String>::new());
+        // F is gone; the built-in Fail stays.
+        assert_eq!(s.completions("F"), ["Fail"]);
         // The operation ids the failed entry took are given back: G gets F's.
         s.eval(
             "<test>",

@@ -14,19 +14,19 @@ use super::operators::arith_slow;
 use super::{CodeOf, Compiler, Special, err};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
-use crate::runtime::Ctrl;
 use crate::runtime::function::{
     Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
     tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
+use crate::runtime::{Ctrl, ErrorKind};
 use crate::span::Span;
 
 /// The error for calling a top-level function that is not defined yet.
 #[cold]
 #[inline(never)]
 fn no_function(span: Span) -> Ctrl {
-    err("not a function: ()".to_string(), span)
+    err(ErrorKind::NotAFunction(None), span)
 }
 
 /// The closure of the top-level function of `cell`, called at `span`.

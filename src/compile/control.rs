@@ -13,9 +13,9 @@ use super::vars::write_cell;
 use super::{CodeOf, Compiler, Outcome, Special, Stmt, err, run_or_nothing};
 use crate::ir::{Bind, FnIr, Ir};
 use crate::operator::BinOp;
-use crate::runtime::Ctx;
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
+use crate::runtime::{Ctx, ErrorKind};
 use crate::span::Span;
 
 /// Code that makes a closure in the current frame.
@@ -150,14 +150,7 @@ impl Compiler<'_> {
             let (lo, hi) = match (a(ctx, clo)?, z(ctx, clo)?) {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
                 (x, y) => {
-                    return Err(err(
-                        format!(
-                            "type error: a range needs ints, got {} and {}",
-                            x.kind(),
-                            y.kind()
-                        ),
-                        span,
-                    ));
+                    return Err(err(ErrorKind::RangeNeedsInts(x.kind(), y.kind()), span));
                 }
             };
             let mut i = lo;
@@ -200,10 +193,7 @@ impl Compiler<'_> {
                 }
                 Ok(())
             }
-            other => Err(err(
-                format!("type error: cannot iterate over {}", other.kind()),
-                span,
-            )),
+            other => Err(err(ErrorKind::CannotIterate(other.kind()), span)),
         })
     }
 }

@@ -14,7 +14,7 @@ use crate::ir::{Arm, Ir, Pat};
 use crate::runtime::function::Code;
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::{ConsCell, Value, discard};
-use crate::runtime::{Ctrl, Ctx, ops, print};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, ops, print};
 use crate::span::Span;
 
 /// Code that tests a pattern against a value, binding its variables.
@@ -23,7 +23,7 @@ type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 /// The error for a `match` none of whose arms fits `v`.
 #[cold]
 fn no_match(v: &Value, span: Span) -> Ctrl {
-    err(format!("no pattern matched {}", print::show(v)), span)
+    err(ErrorKind::NoMatch(print::show(v)), span)
 }
 
 impl Compiler<'_> {

@@ -59,7 +59,7 @@ use vars::set_slot;
 use crate::ir::{Bind, Ir, Unit, VarInfo};
 use crate::runtime::function::{Closure, Code, Proto};
 use crate::runtime::value::{Value, Values, discard};
-use crate::runtime::{Ctrl, Ctx, RuntimeError, ops};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, ops};
 use crate::span::Span;
 
 /// Compiles a resolved unit that comes from source text `source`; returns its top level as
@@ -219,9 +219,9 @@ struct Compiler<'u> {
     code_depth: Cell<usize>,
 }
 
-/// A runtime error with `message` at `span`.
-fn err(message: String, span: Span) -> Ctrl {
-    RuntimeError::new(message, span).into()
+/// Runtime error `kind` at `span`.
+fn err(kind: ErrorKind, span: Span) -> Ctrl {
+    kind.at(span).into()
 }
 
 impl<'u> Compiler<'u> {

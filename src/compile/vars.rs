@@ -16,7 +16,7 @@ use crate::ir::{Bind, Ir, Part, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::Code;
 use crate::runtime::value::{Value, discard, overwrite};
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, ops, print};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, R, ops, print};
 use crate::span::Span;
 
 /// Stores `v` in frame slot `slot`, dropping the old value cheaply.
@@ -93,11 +93,9 @@ fn boxed_part(v: &Value, part: Part) -> Option<Value> {
 /// scrutinee's slot meanwhile.
 #[cold]
 fn part_missing() -> Ctrl {
-    RuntimeError::new(
-        "internal error: a pattern's name was read from a value without it",
-        Span::default(),
-    )
-    .into()
+    ErrorKind::Internal("a pattern's name was read from a value without it".to_string())
+        .at(Span::default())
+        .into()
 }
 
 impl Compiler<'_> {
@@ -200,11 +198,10 @@ impl Compiler<'_> {
                         Ok(())
                     }
                     other => Err(err(
-                        format!(
-                            "no pattern matched: cannot bind {} to a tuple of {} elements",
-                            print::show(other),
-                            items.len()
-                        ),
+                        ErrorKind::TupleMismatch {
+                            value: print::show(other),
+                            size: items.len(),
+                        },
                         span,
                     )),
                 })
@@ -299,7 +296,7 @@ impl Compiler<'_> {
                 Box::new(move |ctx, clo| match clo.env.at(i) {
                     Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
                     _ => Err(err(
-                        "internal error: assigning a captured constant".into(),
+                        ErrorKind::Internal("assigning a captured constant".to_string()),
                         span,
                     )),
                 })

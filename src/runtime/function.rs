@@ -21,7 +21,7 @@ use std::rc::{Rc, Weak};
 
 use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack;
 
@@ -105,8 +105,8 @@ impl Closure {
 }
 
 /// The signature of a built-in function's implementation: it gets the shared VM state and its
-/// arguments (which it may take). Errors are messages; the call site adds the location.
-pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, String>;
+/// arguments (which it may take). An error is its kind; the call site adds the location.
+pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, ErrorKind>;
 
 /// A built-in function.
 pub struct Builtin {
@@ -118,11 +118,6 @@ pub struct Builtin {
     pub max_arity: usize,
     /// Its implementation.
     pub run: BuiltinFn,
-}
-
-/// The error for a call with the wrong number of arguments.
-pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
-    format!("wrong number of arguments: {name} expects {expected}, got {got}")
 }
 
 /// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
@@ -275,7 +270,13 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
 #[cold]
 fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into()
+    ErrorKind::WrongArity {
+        name: proto.name.clone(),
+        expects: Arity::exactly(proto.arity),
+        got: argc,
+    }
+    .at(site)
+    .into()
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -304,15 +305,9 @@ pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
 #[inline(never)]
 fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> Ctrl {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(
-        format!(
-            "not a function: {} is {}",
-            crate::runtime::print::show(other),
-            other.a_kind()
-        ),
-        site,
-    )
-    .into()
+    ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())))
+        .at(site)
+        .into()
 }
 
 /// Calls a built-in on the `argc` arguments on top of the value stack.
@@ -320,23 +315,20 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
-        let expected = if b.min_arity == b.max_arity {
-            b.min_arity.to_string()
-        } else {
-            format!("{} to {}", b.min_arity, b.max_arity)
-        };
-        return Err(RuntimeError::new(
-            format!(
-                "wrong number of arguments: {} expects {expected}, got {argc}",
-                b.name
-            ),
-            site,
-        )
+        return Err(ErrorKind::WrongArity {
+            name: b.name.into(),
+            expects: Arity {
+                min: b.min_arity,
+                max: b.max_arity,
+            },
+            got: argc,
+        }
+        .at(site)
         .into());
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    result.map_err(|m| RuntimeError::new(m, site).into())
+    result.map_err(|e| e.at(site).into())
 }
 
 /// Calls built-in `b` on `args`, which it takes; their count is the caller's to check.
@@ -351,7 +343,7 @@ pub fn call_builtin_with<const N: usize>(
     for v in args {
         discard(v);
     }
-    result.map_err(|m| RuntimeError::new(m, site).into())
+    result.map_err(|e| e.at(site).into())
 }
 
 #[cfg(test)]
