@@ -9,9 +9,10 @@
 
 use std::rc::Rc;
 
+use super::failure::{err, offered};
 use super::operands::Operand;
 use super::operators::arith_slow;
-use super::{CodeOf, Compiler, Special, err};
+use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::{
@@ -131,7 +132,10 @@ impl Compiler<'_> {
             return Box::new(move |ctx, _| {
                 let v = match (ctx.local(slot), delta) {
                     (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => Value::Int(x + d),
-                    (x, _) => arith_slow(op, x, k, aspan)?,
+                    (x, _) => {
+                        let r = arith_slow(op, x, k, aspan);
+                        offered(ctx, r)?
+                    }
                 };
                 ctx.stack.push(v);
                 invoke(ctx, defined(&cell, span)?, 1, span)

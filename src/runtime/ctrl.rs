@@ -219,14 +219,18 @@ mod tests {
 
     #[test]
     fn a_ctrl_carries_its_reason_to_whoever_takes_it() {
-        let c: Ctrl = ErrorKind::Failed("boom".to_string()).at(Span::default()).into();
+        let c: Ctrl = ErrorKind::Failed("boom".to_string())
+            .at(Span::default())
+            .into();
         assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message() == "boom"));
         // A return ends at the call it leaves; an error passes on, recording the call.
         assert!(matches!(
             Ctrl::ret(Value::Int(3)).leave_call(|_| {}),
             Ok(Value::Int(3))
         ));
-        let c: Ctrl = ErrorKind::Failed("deep".to_string()).at(Span::default()).into();
+        let c: Ctrl = ErrorKind::Failed("deep".to_string())
+            .at(Span::default())
+            .into();
         let c = c.leave_call(|e| e.site = Span::new(1, 2)).err().unwrap();
         assert!(matches!(c.kind(), CtrlKind::Error(e) if e.site == Span::new(1, 2)));
         // An escape passes through untouched.
@@ -258,12 +262,16 @@ mod tests {
         let recorded = std::cell::Cell::new(0);
         let record = |_: &mut RuntimeError| recorded.set(recorded.get() + 1);
         // An abort raised after an abandoned error passes calls without recording them.
-        let _abandoned: Ctrl = ErrorKind::Failed("old".to_string()).at(Span::default()).into();
+        let _abandoned: Ctrl = ErrorKind::Failed("old".to_string())
+            .at(Span::default())
+            .into();
         let c = Ctrl::abort().leave_call(record).err().unwrap();
         assert_eq!(recorded.get(), 0);
         assert!(matches!(c.kind(), CtrlKind::Abort));
         // An error raised after an abort records every call it leaves.
-        let c: Ctrl = ErrorKind::Failed("new".to_string()).at(Span::default()).into();
+        let c: Ctrl = ErrorKind::Failed("new".to_string())
+            .at(Span::default())
+            .into();
         let c = c.leave_call(record).err().unwrap();
         let c = c.leave_call(record).err().unwrap();
         assert_eq!(recorded.get(), 2);

@@ -22,21 +22,21 @@ use crate::runtime::memory;
 use crate::runtime::value::{ArrayCell, Value, discard};
 
 /// The result of an operator: a value or what went wrong.
-pub type OpResult = Result<Value, ErrorKind>;
+pub type OpResult = Result<Value, Box<ErrorKind>>;
 
 /// The error for an int result out of range.
-fn overflow() -> ErrorKind {
-    ErrorKind::IntegerOverflow
+fn overflow() -> Box<ErrorKind> {
+    Box::new(ErrorKind::IntegerOverflow)
 }
 
 /// The error for applying operator `verb` (e.g. `add`) to operands of kinds it does not
 /// take.
-fn type_error(verb: &'static str, a: &Value, b: &Value) -> ErrorKind {
-    ErrorKind::Operands {
+fn type_error(verb: &'static str, a: &Value, b: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::Operands {
         verb,
         left: a.kind(),
         right: b.kind(),
-    }
+    })
 }
 
 /// Both operands as floats when one is a float and the other a float or an int; `None`
@@ -83,7 +83,7 @@ pub fn mul(a: &Value, b: &Value) -> OpResult {
 /// `a / b`, truncating toward zero on ints.
 pub fn div(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err(ErrorKind::DivisionByZero),
+        (Value::Int(_), Value::Int(0)) => Err(Box::new(ErrorKind::DivisionByZero)),
         (Value::Int(x), Value::Int(y)) => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x / y))
@@ -94,7 +94,7 @@ pub fn div(a: &Value, b: &Value) -> OpResult {
 /// `a % b`, with the sign of `a` on ints.
 pub fn rem(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err(ErrorKind::DivisionByZero),
+        (Value::Int(_), Value::Int(0)) => Err(Box::new(ErrorKind::DivisionByZero)),
         (Value::Int(x), Value::Int(y)) => x.checked_rem(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x % y))
@@ -107,10 +107,10 @@ pub fn neg(a: &Value) -> OpResult {
     match a {
         Value::Int(x) => x.checked_neg().map(Value::Int).ok_or_else(overflow),
         Value::Float(x) => Ok(Value::float(-x.get())),
-        _ => Err(ErrorKind::Operand {
+        _ => Err(Box::new(ErrorKind::Operand {
             verb: "negate",
             kind: a.kind(),
-        }),
+        })),
     }
 }
 
@@ -124,8 +124,8 @@ pub fn not(a: &Value) -> OpResult {
 }
 
 /// The error for a non-boolean where a boolean is needed.
-pub fn expected_bool(v: &Value) -> ErrorKind {
-    ErrorKind::ExpectedBool(v.kind())
+pub fn expected_bool(v: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::ExpectedBool(v.kind()))
 }
 
 /// `a ++ b` on strings or lists.
@@ -135,9 +135,11 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
             let len = x.len() + y.len();
             memory::check("++", len as u64, 1, "bytes")?;
             let mut s = String::new();
-            s.try_reserve_exact(len).map_err(|_| ErrorKind::Function {
-                function: "++",
-                problem: format!("cannot allocate {len} bytes"),
+            s.try_reserve_exact(len).map_err(|_| {
+                Box::new(ErrorKind::Function {
+                    function: "++",
+                    problem: format!("cannot allocate {len} bytes"),
+                })
             })?;
             s.push_str(x);
             s.push_str(y);
@@ -158,7 +160,7 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
 pub fn cons(a: Value, b: Value) -> OpResult {
     match b {
         Value::Nil | Value::Cons(_) => Ok(Value::cons(a, b)),
-        other => Err(ErrorKind::ConsOntoNonList(other.kind())),
+        other => Err(Box::new(ErrorKind::ConsOntoNonList(other.kind()))),
     }
 }
 
@@ -185,13 +187,13 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 }
 
 /// The error for ordering NaN.
-fn nan_order() -> ErrorKind {
-    ErrorKind::Order("cannot order NaN".to_string())
+fn nan_order() -> Box<ErrorKind> {
+    Box::new(ErrorKind::Order("cannot order NaN".to_string()))
 }
 
 /// Orders two values: numbers with numbers (an int and a float exactly, see
 /// [`cmp_int_float`]), strings with strings.
-pub fn compare(a: &Value, b: &Value) -> Result<Ordering, ErrorKind> {
+pub fn compare(a: &Value, b: &Value) -> Result<Ordering, Box<ErrorKind>> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
         (Value::Int(x), Value::Float(y)) => cmp_int_float(*x, y.get()).ok_or_else(nan_order),
@@ -201,11 +203,11 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering, ErrorKind> {
         (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => match float_pair(a, b) {
             Some((x, y)) => x.partial_cmp(&y).ok_or_else(nan_order),
-            None => Err(ErrorKind::Order(format!(
+            None => Err(Box::new(ErrorKind::Order(format!(
                 "cannot compare {} with {}",
                 a.kind(),
                 b.kind()
-            ))),
+            )))),
         },
     }
 }
@@ -240,7 +242,7 @@ pub fn update_value<E>(
     y: &Value,
     op: BinOp,
     fast: impl Fn(i64, i64) -> Option<i64>,
-    error: impl FnOnce(ErrorKind) -> E,
+    error: impl FnOnce(Box<ErrorKind>) -> E,
 ) -> Result<(), E> {
     if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
         && let Some(r) = fast(*i, *j)
@@ -254,13 +256,13 @@ pub fn update_value<E>(
 }
 
 /// The error for an index that is not an int.
-fn index_not_int(i: &Value) -> ErrorKind {
-    ErrorKind::IndexNotInt(i.kind())
+fn index_not_int(i: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::IndexNotInt(i.kind()))
 }
 
 /// The error for index `n` of a sequence of `len` elements, which has none.
-pub fn out_of_range(n: i64, len: usize) -> ErrorKind {
-    ErrorKind::IndexOutOfRange { index: n, len }
+pub fn out_of_range(n: i64, len: usize) -> Box<ErrorKind> {
+    Box::new(ErrorKind::IndexOutOfRange { index: n, len })
 }
 
 /// `a[i]` on arrays and lists.
@@ -281,13 +283,13 @@ pub fn index(a: &Value, i: &Value) -> OpResult {
             .ok()
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| out_of_range(n, a.list_iter().count())),
-        other => Err(ErrorKind::CannotIndex(other.a_kind())),
+        other => Err(Box::new(ErrorKind::CannotIndex(other.a_kind()))),
     }
 }
 
 /// `arr[idx] = val` on an array.
 #[inline(always)]
-pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), ErrorKind> {
+pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), Box<ErrorKind>> {
     match (arr, idx) {
         (Value::Array(items), Value::Int(n)) => {
             let mut items = items.borrow_mut();
@@ -301,13 +303,13 @@ pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), ErrorKind> {
             }
         }
         (Value::Array(_), other) => Err(index_not_int(other)),
-        (other, _) => Err(ErrorKind::CannotAssignElement(other.a_kind())),
+        (other, _) => Err(Box::new(ErrorKind::CannotAssignElement(other.a_kind()))),
     }
 }
 
 /// Structural equality (`==`). Ints and floats compare numerically; functions and
 /// continuations cannot be compared.
-pub fn equal(a: &Value, b: &Value) -> Result<bool, ErrorKind> {
+pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
     // Scalars (and the top level of anything else) are compared without allocating.
     let mut work = Vec::new();
     if !equal_one(&mut work, a, b)? {
@@ -342,13 +344,13 @@ fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> boo
 }
 
 /// Compares the top level of `x` and `y`, pushing their children onto `work`.
-fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, ErrorKind> {
+fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, Box<ErrorKind>> {
     Ok(match (x, y) {
         (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
-            return Err(ErrorKind::Uncomparable("functions"));
+            return Err(Box::new(ErrorKind::Uncomparable("functions")));
         }
         (Value::Cont(_), _) | (_, Value::Cont(_)) => {
-            return Err(ErrorKind::Uncomparable("continuations"));
+            return Err(Box::new(ErrorKind::Uncomparable("continuations")));
         }
         (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
         (Value::True, Value::True) | (Value::False, Value::False) => true,
@@ -386,8 +388,12 @@ mod tests {
         assert!(
             matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m.to_string() == "integer overflow")
         );
-        assert!(matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero"));
-        assert!(matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero"));
+        assert!(
+            matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
+        assert!(
+            matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
         assert!(
             matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m.to_string() == "integer overflow")
         );
@@ -414,11 +420,15 @@ mod tests {
     #[test]
     fn type_errors_name_both_kinds() {
         assert_eq!(
-            add(&Value::Int(1), &Value::str("a")).unwrap_err().to_string(),
+            add(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot add int and string"
         );
         assert_eq!(
-            compare(&Value::Int(1), &Value::str("a")).unwrap_err().to_string(),
+            compare(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot compare int with string"
         );
     }

@@ -14,7 +14,7 @@ const EXACT_FLOAT_DIGITS: u64 = 1074;
 
 /// `str(x)` and the number of spaces that pad it to `width` characters for function `name`
 /// (none when it is as long already).
-fn text_and_padding(name: &'static str, args: &[Value]) -> Result<(String, usize), ErrorKind> {
+fn text_and_padding(name: &'static str, args: &[Value]) -> Result<(String, usize), Box<ErrorKind>> {
     let width = int(name, &args[1])?;
     let text = print::show(&args[0]);
     let length = text.chars().count() as u64;

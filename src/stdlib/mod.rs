@@ -20,17 +20,8 @@ mod strings;
 
 pub use order::order;
 
-use crate::runtime::function::{Builtin, BuiltinFn};
-
-/// The table entry of the library function `name`, which takes exactly `arity` arguments.
-const fn function(name: &'static str, arity: usize, run: BuiltinFn) -> Builtin {
-    Builtin {
-        name,
-        min_arity: arity,
-        max_arity: arity,
-        run,
-    }
-}
+use crate::runtime::builtins::function;
+use crate::runtime::function::Builtin;
 
 /// Every function of the library, by name.
 pub static FUNCTIONS: &[Builtin] = &[

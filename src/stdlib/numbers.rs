@@ -8,8 +8,8 @@ use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, expected, number};
 
 /// The error for an int result out of range.
-fn overflow() -> ErrorKind {
-    ErrorKind::IntegerOverflow
+fn overflow() -> Box<ErrorKind> {
+    Box::new(ErrorKind::IntegerOverflow)
 }
 
 /// `sqrt(x)`: the square root of a number, as a float (IEEE 754: NaN for a negative number).

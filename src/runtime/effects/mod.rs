@@ -74,6 +74,7 @@ mod fast_path;
 mod handle;
 mod handler;
 mod resume;
+mod root;
 mod spawn;
 mod suspend;
 pub(crate) mod transfer;
@@ -84,6 +85,7 @@ pub use handler::{
     BUILTIN_OPERATIONS, ClauseKind, FAIL, HandlerEntry, HandlerValue, OpId, PRINT, READ_LINE,
 };
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
+pub use root::{handled, offer, perform, perform_one, raise};
 pub use spawn::{Body, run_root};
 pub use suspend::suspend;
 pub use transfer::{Args, Transfer};

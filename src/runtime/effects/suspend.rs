@@ -9,11 +9,12 @@ use crate::runtime::effects::continuation::Entries;
 use crate::runtime::effects::fast_path::{
     MAX_FAST_NESTING, clause_stopped, run_fast, run_fast_extended,
 };
+use crate::runtime::effects::root::at_root;
 use crate::runtime::effects::transfer::{Args, Suspension, put};
 use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, ErrorKind, R, Vm};
+use crate::runtime::{Ctrl, Ctx, R, Vm};
 use crate::span::Span;
 use crate::stack::{self, Fiber};
 
@@ -32,7 +33,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         shallow,
     }) = found
     else {
-        return Err(unhandled(ctx, op, argc, site));
+        return at_root(ctx, op, argc, site);
     };
     let fast = ctx.vm.fast_resume && !shallow;
     if kind == ClauseKind::Leaf && fast {
@@ -53,7 +54,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 }
 
 /// The handler found for an operation.
-struct Found {
+pub(super) struct Found {
     /// Its position in the handler stack.
     index: usize,
     /// The clause for the operation.
@@ -67,7 +68,7 @@ struct Found {
 }
 
 /// Finds the handler for `op`.
-fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
+pub(super) fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
@@ -86,20 +87,6 @@ fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
         }
     }
     None
-}
-
-/// The error for an operation no handler handles (its arguments are dropped).
-#[cold]
-fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
-    ctx.stack.truncate(ctx.stack.len() - argc);
-    let name = ctx
-        .vm
-        .effects
-        .borrow()
-        .get(op)
-        .map(|(n, _)| n.clone())
-        .unwrap_or_else(|| "?".into());
-    ErrorKind::UnhandledEffect(name).at(site).into()
 }
 
 /// The slow path: captures the handler stack from `index` up as a continuation and switches
