@@ -3,9 +3,10 @@
 //! Every `tests/programs/**/*.kont` and every `examples/*.kont` is one test. The runner starts
 //! the `kont` binary on the program, with the crate root as the current directory and the
 //! program's path relative to the crate root as its first argument (so diagnostics print
-//! `tests/programs/errors_runtime/overflow.kont:3:9`), stdin closed, and checks what it did
-//! against expectations written in the program itself, after the model of Crafting
-//! Interpreters' test suite.
+//! `tests/programs/errors_runtime/overflow.kont:3:9`), and checks what it did against
+//! expectations written in the program itself, after the model of Crafting Interpreters' test
+//! suite. Its standard input is the program's sibling file `NAME.in` if there is one (piped to
+//! it whole, then closed; for examples too), and empty (`/dev/null`) otherwise.
 //!
 //! # Expectations
 //!
@@ -16,14 +17,17 @@
 //! | `// expect: TEXT` | the next line of stdout is exactly `TEXT` (`// expect:` alone: an empty line) |
 //! | `// expect runtime error: MESSAGE` | exit status 1, and stderr contains `error: MESSAGE` |
 //! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
+//! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
 //!
 //! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
 //!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
 //!   program prints before a runtime error is part of its specification.
-//! - Without an error expectation the exit status must be 0. At most one error expectation
-//!   is allowed.
+//! - Without an error or exit expectation the exit status must be 0. At most one of
+//!   `// expect runtime error:`, `// expect compile error:` and `// expect exit:` is allowed.
+//!   With `// expect exit:` stdout and `// expect stderr:` are checked as usual (and nothing
+//!   else of stderr).
 //! - Instead of `// expect:` lines, a program may have a sibling file with the same name and
 //!   the extension `.out` holding the exact expected stdout (useful for long outputs, or for
 //!   a program that must print nothing: an empty `.out`). Using both is an error.
@@ -57,9 +61,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -230,6 +234,13 @@ fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), St
         None
     };
 
+    let in_path = path.with_extension("in");
+    let stdin = if in_path.is_file() {
+        Some(fs::read(&in_path).map_err(|e| format!("cannot read {}: {e}", in_path.display()))?)
+    } else {
+        None
+    };
+
     let expected = if program.example {
         example_expectations(&spec, out_file).map_err(|e| {
             format!(
@@ -241,9 +252,9 @@ fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), St
         expectations(spec, out_file)?
     };
 
-    let outcome = run_kont(root, &program.rel, &expected.args, slow_path)?;
+    let outcome = run_kont(root, &program.rel, &expected.args, stdin, slow_path)?;
     let command = format!(
-        "{}kont {}{}",
+        "{}kont {}{}{}",
         if slow_path {
             format!("{FAST_RESUME_VAR}=0 ")
         } else {
@@ -254,16 +265,26 @@ fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), St
             .args
             .iter()
             .map(|a| format!(" {a}"))
-            .collect::<String>()
+            .collect::<String>(),
+        if in_path.is_file() {
+            format!(" < {}", sibling_name(&program.rel, "in"))
+        } else {
+            String::new()
+        }
     );
     check(&expected, &outcome).map_err(|report| format!("$ {command}\n{report}"))
 }
 
 /// The expected-output file of the program `rel`: its `.kont` replaced by `.out`.
 fn out_name(rel: &str) -> String {
+    sibling_name(rel, "out")
+}
+
+/// The sibling file of the program `rel` with extension `ext`: `.kont` replaced by `.ext`.
+fn sibling_name(rel: &str, ext: &str) -> String {
     match rel.strip_suffix(".kont") {
-        Some(stem) => format!("{stem}.out"),
-        None => format!("{rel}.out"),
+        Some(stem) => format!("{stem}.{ext}"),
+        None => format!("{rel}.{ext}"),
     }
 }
 
@@ -275,7 +296,8 @@ fn out_name(rel: &str) -> String {
 struct Spec {
     /// `// expect: TEXT` lines, in order.
     stdout: Vec<String>,
-    /// `// expect runtime error:` / `// expect compile error:` directives, in order.
+    /// `// expect runtime error:` / `// expect compile error:` / `// expect exit:`
+    /// directives, in order.
     errors: Vec<ExpectedExit>,
     /// `// expect stderr: TEXT` lines.
     stderr: Vec<String>,
@@ -294,6 +316,8 @@ enum ExpectedExit {
     RuntimeError(String),
     /// Exit status 2 and `error: MESSAGE` on stderr.
     CompileError(String),
+    /// This exit status (`// expect exit: N`).
+    Status(i32),
 }
 
 impl ExpectedExit {
@@ -303,6 +327,7 @@ impl ExpectedExit {
             ExpectedExit::Success => 0,
             ExpectedExit::RuntimeError(_) => 1,
             ExpectedExit::CompileError(_) => 2,
+            ExpectedExit::Status(code) => *code,
         }
     }
 }
@@ -321,10 +346,11 @@ struct Expected {
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 5] = [
+const DIRECTIVES: [&str; 6] = [
     "// expect runtime error:",
     "// expect compile error:",
     "// expect stderr:",
+    "// expect exit:",
     "// expect:",
     "// args:",
 ];
@@ -365,6 +391,12 @@ fn parse_spec(source: &str) -> Spec {
             "// args:" => spec
                 .args
                 .extend(text.split_whitespace().map(str::to_string)),
+            "// expect exit:" => match text.trim().parse::<u8>() {
+                Ok(code) => spec.errors.push(ExpectedExit::Status(i32::from(code))),
+                Err(_) => spec.malformed.push(format!(
+                    "line {line_no}: `// expect exit:` needs a status from 0 to 255"
+                )),
+            },
             error => {
                 if text.trim().is_empty() {
                     spec.malformed.push(format!(
@@ -413,7 +445,9 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         ));
     }
     if spec.errors.len() > 1 {
-        return Err("more than one `// expect … error:` directive".to_string());
+        return Err(
+            "more than one `// expect … error:` or `// expect exit:` directive".to_string(),
+        );
     }
     if spec.stdout.is_empty()
         && spec.errors.is_empty()
@@ -518,15 +552,40 @@ fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
 }
 
-/// Runs `kont REL ARGS…` in `root`, with the fast path on or off.
-fn run_kont(root: &Path, rel: &str, args: &[String], slow_path: bool) -> Result<Outcome, String> {
+/// Runs `kont REL ARGS…` in `root`, with the fast path on or off, and `stdin` piped to it
+/// (then closed) if given.
+fn run_kont(
+    root: &Path,
+    rel: &str,
+    args: &[String],
+    stdin: Option<Vec<u8>>,
+    slow_path: bool,
+) -> Result<Outcome, String> {
     let mut command = kont_command(slow_path);
     command.current_dir(root).arg(rel).args(args);
+    run_command(command, stdin)
+}
+
+/// Runs `command`, its stdout and stderr collected, with `stdin` piped to it (then closed)
+/// if given (else with the stdin `command` has), for at most [`TIMEOUT`].
+fn run_command(mut command: Command, stdin: Option<Vec<u8>>) -> Result<Outcome, String> {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
 
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot start kont: {e}"))?;
+        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
+    // Written from a thread of its own, so that a program that prints before it reads
+    // cannot block on a full stdout pipe; a program that stops reading early closes the pipe
+    // (the failed write is not an error of the test).
+    let feeder = child.stdin.take().zip(stdin).map(|(mut pipe, bytes)| {
+        thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
     let stdout = child
         .stdout
         .take()
@@ -547,10 +606,13 @@ fn run_kont(root: &Path, rel: &str, args: &[String], slow_path: bool) -> Result<
         Err(e) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("cannot wait for kont: {e}"));
+            return Err(format!("cannot wait for {:?}: {e}", command.get_program()));
         }
     };
     let elapsed = started.elapsed();
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
 
     let join = |handle: Option<thread::JoinHandle<(Vec<u8>, bool)>>| match handle {
         Some(handle) => handle.join().unwrap_or_else(|_| (Vec::new(), false)),
@@ -614,6 +676,7 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
                 ExpectedExit::Success => "success",
                 ExpectedExit::RuntimeError(_) => "runtime error",
                 ExpectedExit::CompileError(_) => "compile error",
+                ExpectedExit::Status(_) => "`// expect exit:`",
             }
         )),
         Some(Status::Code(_)) => {}
@@ -891,6 +954,50 @@ fn self_tests() -> Vec<Trial> {
         trial("two error expectations fail", || {
             let spec = parse_spec("// expect runtime error: a\n// expect compile error: b\n");
             expect_err(expectations(spec, None), "more than one")
+        }),
+        trial("an exit expectation sets the status", || {
+            let spec = parse_spec("println(1) // expect: 1\n// expect exit: 3\n");
+            assert_eq!(spec.errors, [ExpectedExit::Status(3)]);
+            let expected = expectations(spec, None)?;
+            check(&expected, &outcome(3, b"1\n", "bye\n"))?;
+            expect_err(check(&expected, &outcome(0, b"1\n", "")), "exit status 0")?;
+            expect_err(check(&expected, &outcome(3, b"", "")), "stdout differs")?;
+            let expected = expectations(
+                parse_spec("// expect exit: 0\n// expect stderr: warning\n"),
+                None,
+            )?;
+            check(&expected, &outcome(0, b"", "warning: x"))?;
+            expect_err(check(&expected, &outcome(0, b"", "")), "does not contain")
+        }),
+        trial("an exit expectation combines with no other", || {
+            for source in [
+                "// expect exit: 3\n// expect runtime error: a\n",
+                "// expect compile error: a\n// expect exit: 2\n",
+                "// expect exit: 3\n// expect exit: 3\n",
+            ] {
+                expect_err(expectations(parse_spec(source), None), "more than one")?;
+            }
+            for status in ["256", "-1", "x", "", "3 4"] {
+                let source = format!("// expect exit: {status}\n");
+                expect_err(
+                    expectations(parse_spec(&source), None),
+                    "needs a status from 0 to 255",
+                )?;
+            }
+            Ok(())
+        }),
+        trial("input is piped to the program, then closed", || {
+            let input: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+            let echoed = run_command(Command::new("cat"), Some(input.clone()))?;
+            if echoed.status != Some(Status::Code(0)) || echoed.stdout != input {
+                return Err(format!("cat gave back {} bytes", echoed.stdout.len()));
+            }
+            // A program that reads none of it ends all the same.
+            let ignored = run_command(Command::new("true"), Some(input))?;
+            if ignored.status != Some(Status::Code(0)) {
+                return Err(format!("true ended with {:?}", ignored.status));
+            }
+            Ok(())
         }),
         trial("stdout is compared exactly", || {
             let expected = expectations(parse_spec("// expect: 1\n// expect: 2\n"), None)?;
