@@ -10,8 +10,7 @@ use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use crate::operator::BinOp;
-// The runtime owns operation ids; the resolver and the compiler still name them here.
-pub use crate::runtime::effects::OpId;
+use crate::runtime::effects::OpId;
 use crate::runtime::function::{Builtin, Closure};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;

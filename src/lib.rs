@@ -74,6 +74,37 @@ impl Failure {
     }
 }
 
+/// How a session compiles and runs programs. The CLI builds it from its flags and
+/// environment; the library reads no setting of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Compile every construct to its general closure only, none of the specialised
+    /// closures of the common shapes (see [`compile::compile_unit`]): slower, with the same
+    /// results, which the tests check by running programs both ways. `kont --generic`, or
+    /// `KONT_GENERIC=1`.
+    pub generic: bool,
+    /// Run tail-resumptive handler clauses without switching stacks (the fast path; see
+    /// `docs/effects.md`). Off, they take the slow path, with the same results, which the
+    /// tests check. On by default; `KONT_FAST_RESUME=0` turns it off.
+    pub fast_resume: bool,
+    /// The address space reserved for each native stack, in MiB (1 MiB when `None`; see
+    /// [`stack::set_stack_mb`]). The size is fixed once per process, by the first session
+    /// that runs a program: a later session's setting, or one out of range, is ignored.
+    /// `KONT_STACK_MB`.
+    pub stack_mb: Option<usize>,
+}
+
+impl Default for Options {
+    /// The specialised closures, the fast path, 1 MiB stacks.
+    fn default() -> Options {
+        Options {
+            generic: false,
+            fast_resume: true,
+            stack_mb: None,
+        }
+    }
+}
+
 /// A kont session: the definitions made so far and where output goes. A script is one
 /// session with one evaluation; the REPL evaluates each entry in the same session.
 pub struct Session {
@@ -85,26 +116,23 @@ pub struct Session {
     vm: Rc<Vm>,
     /// Every source text evaluated in the session, by id, for error reports.
     sources: SourceMap,
+    /// How the session compiles programs.
+    options: Options,
 }
 
 impl Session {
-    /// A session printing to `out`, whose `args()` are `args`.
-    pub fn new(out: Box<dyn Write>, args: Vec<String>) -> Session {
-        // The runtime's settings from the environment, read here until the session's
-        // options carry them: `KONT_FAST_RESUME=0` turns the fast path off; `KONT_STACK_MB`
-        // sizes the native stacks (once per process, before the first stack is made).
-        let fast_resume = std::env::var("KONT_FAST_RESUME").map_or(true, |v| v != "0");
-        if let Some(mb) = std::env::var("KONT_STACK_MB")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
+    /// A session printing to `out`, whose `args()` are `args`, compiling and running
+    /// programs as `options` says.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, options: Options) -> Session {
+        if let Some(mb) = options.stack_mb {
             // Out of range, or too late: the stacks keep the size they have.
             let _ = stack::set_stack_mb(mb);
         }
         Session {
             env: resolve::Env::default(),
-            vm: Rc::new(Vm::new(out, args, fast_resume)),
+            vm: Rc::new(Vm::new(out, args, options.fast_resume)),
             sources: SourceMap::default(),
+            options,
         }
     }
 
@@ -134,7 +162,7 @@ impl Session {
                 .render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
-        let main = compile::compile_unit(&unit, source);
+        let main = compile::compile_unit(&unit, source, self.options.generic);
         let result = runtime::effects::run_root(
             &self.vm,
             Closure::new(main, runtime::value::Values::default()),
@@ -176,9 +204,9 @@ impl Session {
             Some(runtime::TraceFrame::Call { source, span, .. }) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report = self
-            .sources
-            .render(&e.message, src, span, e.hint.as_deref(), &e.trace);
+        let mut report =
+            self.sources
+                .render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
@@ -189,7 +217,7 @@ impl Session {
     /// [`FailureKind::OutputClosed`]; any other failure is a runtime one reported as `error:
     /// cannot write output: REASON`.
     pub fn flush(&self) -> Result<(), Failure> {
-        stdlib::io::flush_output(&self.vm).map_err(|message| {
+        stdlib::io::flush_output(&self.vm).map_err(|kind| {
             if self.vm.output_closed.get() {
                 Failure {
                     kind: FailureKind::OutputClosed,
@@ -198,7 +226,7 @@ impl Session {
             } else {
                 Failure {
                     kind: FailureKind::Runtime,
-                    report: format!("error: {message}\n"),
+                    report: format!("error: {kind}\n"),
                 }
             }
         })
@@ -233,7 +261,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        Session::new(Box::new(std::io::sink()), Vec::new())
+        Session::new(Box::new(std::io::sink()), Vec::new(), Options::default())
     }
 
     #[test]
@@ -276,7 +304,8 @@ mod tests {
             let r = s.eval("<test>", unknown);
             assert_eq!(r.unwrap_err().kind, FailureKind::Compile, "{unknown}");
         }
-        assert_eq!(s.completions("F"), Vec::<String>::new());
+        // F is gone; the built-in Fail stays.
+        assert_eq!(s.completions("F"), ["Fail"]);
         // The operation ids the failed entry took are given back: G gets F's.
         s.eval(
             "<test>",
@@ -300,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_failed_final_flush_is_reported_and_a_closed_pipe_is_quiet() {
-        let mut full = Session::new(Box::new(FailingFlush(28)), Vec::new());
+        let mut full = Session::new(Box::new(FailingFlush(28)), Vec::new(), Options::default());
         let failure = full.eval("<test>", "println(1)").unwrap_err();
         assert_eq!(failure.kind, FailureKind::Runtime);
         assert_eq!(
@@ -315,7 +344,7 @@ mod tests {
                 .report
                 .ends_with("error: cannot write output: No space left on device\n")
         );
-        let mut closed = Session::new(Box::new(FailingFlush(32)), Vec::new());
+        let mut closed = Session::new(Box::new(FailingFlush(32)), Vec::new(), Options::default());
         let failure = closed.eval("<test>", "println(1)").unwrap_err();
         assert_eq!(
             (failure.kind, failure.exit_status()),

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kont::Session;
 use kont::interrupt::{self, Mode};
+use kont::{Options, Session};
 
 mod repl;
 
@@ -36,6 +36,37 @@ struct Cli {
     // (`kont script.kont --help` passes `--help` to the script).
     #[arg(value_name = "FILE [ARGS]", trailing_var_arg = true)]
     script: Vec<OsString>,
+    /// Compile every construct to its general code only, without the specialised code of
+    /// common shapes: slower, with the same results (for testing kont; also KONT_GENERIC=1).
+    #[arg(long)]
+    generic: bool,
+}
+
+/// The environment variable that turns the generic path on (`KONT_GENERIC=1`), as
+/// `--generic` does.
+const GENERIC_VAR: &str = "KONT_GENERIC";
+
+/// The environment variable that turns the tail-resumptive fast path off (`KONT_FAST_RESUME=0`).
+const FAST_RESUME_VAR: &str = "KONT_FAST_RESUME";
+
+/// The environment variable that sets the native stacks' size in MiB (`KONT_STACK_MB=8`).
+const STACK_MB_VAR: &str = "KONT_STACK_MB";
+
+/// The session's options: those the flags give, and those the environment sets.
+fn options(cli: &Cli) -> Options {
+    Options {
+        generic: cli.generic || is_on(std::env::var_os(GENERIC_VAR)),
+        fast_resume: std::env::var_os(FAST_RESUME_VAR).is_none_or(|v| v != "0"),
+        stack_mb: std::env::var(STACK_MB_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok()),
+    }
+}
+
+/// Whether a switch in the environment with value `value` is on: set, and neither empty nor
+/// `0`.
+fn is_on(value: Option<OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The stack of the thread that parses, resolves and compiles (programs run on stacks of
@@ -75,6 +106,7 @@ fn main() -> ExitCode {
 /// The command proper, run on the front-end thread: runs a script or a `-e` string, or
 /// opens the REPL; returns the exit status.
 fn run(cli: Cli) -> ExitCode {
+    let options = options(&cli);
     let mut positional = cli.script.into_iter();
     let file = if cli.eval.is_some() {
         None
@@ -90,9 +122,9 @@ fn run(cli: Cli) -> ExitCode {
             Ok(text) => (path.display().to_string(), text, args),
             Err(message) => return fail(&message),
         },
-        (None, None) => return repl::run(),
+        (None, None) => return repl::run(options),
     };
-    let mut session = Session::new(kont::stdio::program_output(), args);
+    let mut session = Session::new(kont::stdio::program_output(), args, options);
     // The evaluation flushes the output at its end, whatever the outcome.
     match session.eval(&name, &text) {
         Ok(_) => ExitCode::SUCCESS,
@@ -107,4 +139,26 @@ fn run(cli: Cli) -> ExitCode {
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_switch_in_the_environment_is_on_unless_unset_empty_or_0() {
+        assert!(is_on(Some("1".into())));
+        assert!(is_on(Some("yes".into())));
+        for off in [None, Some(""), Some("0")] {
+            assert!(!is_on(off.map(OsString::from)), "{off:?}");
+        }
+    }
+
+    #[test]
+    fn the_generic_flag_turns_the_generic_path_on() {
+        let cli = Cli::parse_from(["kont", "--generic", "-e", "1"]);
+        assert!(options(&cli).generic);
+        let cli = Cli::parse_from(["kont", "prog.kont", "--generic"]);
+        assert!(!cli.generic, "a flag after the script belongs to args()");
+    }
 }

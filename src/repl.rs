@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use kont::{FailureKind, Session};
+use kont::{FailureKind, Options, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -138,8 +138,8 @@ fn history_path() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".kont_history"))
 }
 
-/// Runs the REPL until the user leaves.
-pub fn run() -> ExitCode {
+/// Runs the REPL, compiling and running entries as `options` says, until the user leaves.
+pub fn run(options: Options) -> ExitCode {
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .build();
@@ -154,7 +154,11 @@ pub fn run() -> ExitCode {
     let out = ProgramOut {
         at_line_start: at_line_start.clone(),
     };
-    let session = Rc::new(RefCell::new(Session::new(Box::new(out), Vec::new())));
+    let session = Rc::new(RefCell::new(Session::new(
+        Box::new(out),
+        Vec::new(),
+        options,
+    )));
     editor.set_helper(Some(Completion {
         session: session.clone(),
         files: FilenameCompleter::new(),

@@ -34,6 +34,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::interrupt;
+use crate::runtime::ErrorKind;
 
 /// The size of the program's output buffer when standard output is not a terminal.
 const BLOCK_BUFFER: usize = 1 << 16;
@@ -58,18 +59,6 @@ pub fn program_output() -> Box<dyn Write> {
     }
 }
 
-/// Why [`read_line`] gave no line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    /// A signal (Ctrl-C or SIGTERM) arrived while the program waited for input: the program
-    /// is to stop with the runtime error `interrupted`, which no handler catches.
-    Interrupted,
-    /// The message of a runtime error: reading failed (`read_line: cannot read standard
-    /// input: REASON`), the line is not UTF-8 (`read_line: standard input is not valid
-    /// UTF-8`), or flushing the output first failed (`cannot write output: REASON`).
-    Failed(String),
-}
-
 /// How many bytes Rust's `Stdin` buffer holds after the last line [`read_line`] took (none
 /// at the start): while there are some, the next line needs no wait.
 static BUFFERED: AtomicUsize = AtomicUsize::new(0);
@@ -88,9 +77,13 @@ pub fn share_with_line_editor() {
 /// The next line of standard input without its line end (`\n` or `\r\n`), `None` at the end
 /// of input. `flush` runs before every read that may wait for the system: it flushes the
 /// program's output (its error ends the read).
+/// A read fails with the runtime error [`ErrorKind::Interrupted`] when a signal (Ctrl-C or
+/// SIGTERM) arrives while it waits (no handler may catch it), with `read_line: cannot read
+/// standard input: REASON` when the system fails, and with `read_line: standard input is
+/// not valid UTF-8` for such a line (which is taken all the same).
 pub fn read_line(
-    flush: impl FnMut() -> Result<(), ReadError>,
-) -> Result<Option<String>, ReadError> {
+    flush: impl FnMut() -> Result<(), ErrorKind>,
+) -> Result<Option<String>, ErrorKind> {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut buffered = if SHARED.load(Ordering::Relaxed) {
@@ -110,9 +103,9 @@ pub fn read_line(
 fn next_line<R: BufRead>(
     input: &mut R,
     buffered: &mut Option<usize>,
-    mut flush: impl FnMut() -> Result<(), ReadError>,
-    mut wait: impl FnMut() -> Result<(), ReadError>,
-) -> Result<Option<String>, ReadError> {
+    mut flush: impl FnMut() -> Result<(), ErrorKind>,
+    mut wait: impl FnMut() -> Result<(), ErrorKind>,
+) -> Result<Option<String>, ErrorKind> {
     let mut line = Vec::new();
     loop {
         if *buffered == Some(0) || buffered.is_none() {
@@ -126,8 +119,8 @@ fn next_line<R: BufRead>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 *buffered = Some(0);
-                return Err(ReadError::Failed(format!(
-                    "read_line: cannot read standard input: {}",
+                return Err(read_line_error(format!(
+                    "cannot read standard input: {}",
                     crate::stdlib::io::os_reason(&e)
                 )));
             }
@@ -153,21 +146,29 @@ fn next_line<R: BufRead>(
 
 /// A line read, without its `\n` (`ended`: it had one), as a string: a `\r` before the `\n`
 /// is dropped, and bytes that are not UTF-8 are an error.
-fn finish(mut line: Vec<u8>, ended: bool) -> Result<String, ReadError> {
+fn finish(mut line: Vec<u8>, ended: bool) -> Result<String, ErrorKind> {
     if ended && line.last() == Some(&b'\r') {
         line.pop();
     }
     String::from_utf8(line)
-        .map_err(|_| ReadError::Failed("read_line: standard input is not valid UTF-8".into()))
+        .map_err(|_| read_line_error("standard input is not valid UTF-8".to_string()))
+}
+
+/// The runtime error `read_line: PROBLEM`.
+fn read_line_error(problem: String) -> ErrorKind {
+    ErrorKind::Function {
+        function: "read_line",
+        problem,
+    }
 }
 
 /// Waits until standard input is readable (or at its end, or in error: the read that follows
-/// says which); fails with [`ReadError::Interrupted`] if a signal is waiting or arrives first.
-fn wait_for_input() -> Result<(), ReadError> {
+/// says which); fails with [`ErrorKind::Interrupted`] if a signal is waiting or arrives first.
+fn wait_for_input() -> Result<(), ErrorKind> {
     let stdin = io::stdin();
     loop {
         if interrupt::pending() {
-            return Err(ReadError::Interrupted);
+            return Err(ErrorKind::Interrupted);
         }
         let mut fds = vec![PollFd::new(stdin.as_fd(), PollFlags::POLLIN)];
         if let Some(wake) = interrupt::wake_fd() {
@@ -217,7 +218,7 @@ mod tests {
         bytes: &[u8],
         chunk: usize,
         capacity: usize,
-    ) -> (Vec<Result<Option<String>, ReadError>>, usize) {
+    ) -> (Vec<Result<Option<String>, ErrorKind>>, usize) {
         let mut input = io::BufReader::with_capacity(capacity, Chunked { rest: bytes, chunk });
         let mut buffered = Some(0);
         let mut waits = 0;
@@ -240,7 +241,7 @@ mod tests {
         }
     }
 
-    fn some(text: &str) -> Result<Option<String>, ReadError> {
+    fn some(text: &str) -> Result<Option<String>, ErrorKind> {
         Ok(Some(text.to_string()))
     }
 
@@ -276,8 +277,8 @@ mod tests {
             results,
             [
                 some("ok"),
-                Err(ReadError::Failed(
-                    "read_line: standard input is not valid UTF-8".to_string()
+                Err(read_line_error(
+                    "standard input is not valid UTF-8".to_string()
                 ))
             ]
         );
@@ -325,10 +326,10 @@ mod tests {
             &mut input,
             &mut buffered,
             || Ok(()),
-            || Err(ReadError::Interrupted),
+            || Err(ErrorKind::Interrupted),
         );
-        assert_eq!(line, Err(ReadError::Interrupted));
-        let failed = ReadError::Failed("cannot write output: Broken pipe".to_string());
+        assert_eq!(line, Err(ErrorKind::Interrupted));
+        let failed = ErrorKind::CannotWrite("Broken pipe".to_string());
         let line = next_line(&mut input, &mut buffered, || Err(failed.clone()), || Ok(()));
         assert_eq!(line, Err(failed));
         // Nothing was taken: the line is still there.

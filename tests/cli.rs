@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{kont_command, kont_path, set_up};
+use common::{Paths, kont_command, kont_path, set_up};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -106,7 +106,10 @@ fn command(dir: &Path, args: &[&OsStr]) -> Command {
 
 /// [`command`] with the fast path for tail-resumptive clauses off if `slow_path`.
 fn command_on_path(dir: &Path, args: &[&OsStr], slow_path: bool) -> Command {
-    let mut cmd = kont_command(slow_path);
+    let mut cmd = kont_command(Paths {
+        slow: slow_path,
+        ..Paths::default()
+    });
     cmd.args(args).current_dir(dir);
     cmd
 }
@@ -154,7 +157,7 @@ fn run_capped(dir: &Path, gib: u64, args: &[&str]) -> Run {
         .arg(kont_path())
         .args(args)
         .current_dir(dir);
-    set_up(&mut cmd, false);
+    set_up(&mut cmd, Paths::default());
     finish(cmd.spawn().expect("cannot start bash"))
 }
 
@@ -637,7 +640,7 @@ fn a_reader_that_takes_one_line_stops_kont_quietly() {
     ])
     .arg(kont_path())
     .current_dir(dir.path());
-    set_up(&mut cmd, false);
+    set_up(&mut cmd, Paths::default());
     let run = finish(cmd.spawn().unwrap());
     assert_eq!(run.stdout, "0\n", "{run:#?}");
     assert_eq!(run.stderr, "kont: 141\n", "{run:#?}");

@@ -1,15 +1,18 @@
-//! Differential property test for effect handlers: the fast path against the slow path.
+//! Differential property test: the fast path against the slow path, and the specialised
+//! closures against the generic path.
 //!
 //! kont runs a tail-resumptive handler clause (`Op(x), k => { …; resume k(e) }`, `k` used
 //! nowhere else) and a clause that drops `k` as a plain call on the suspending stack, without
-//! capturing a continuation. `KONT_FAST_RESUME=0` turns that fast path off. Both must give the
-//! same results, so this test generates random, well-formed, terminating programs that use
-//! effects heavily and runs each one twice with the built binary: once with
-//! `KONT_FAST_RESUME` removed from the environment and once with `KONT_FAST_RESUME=0`. The
-//! two runs must have identical stdout, stderr (error messages and backtraces) and exit
-//! status, and neither may crash (a signal, an exit status other than 0, 1 or 2, a Rust panic
-//! or an `internal error` on stderr) or hang (a program that runs too long in both runs is
-//! skipped instead, see [`too_slow`]). Exit status 2 (a compile error) also fails: the
+//! capturing a continuation. `KONT_FAST_RESUME=0` turns that fast path off. Its compiler makes
+//! specialised closures for common shapes of calls, operators, updates and matches;
+//! `KONT_GENERIC=1` makes it compile every construct to its general closure instead. All
+//! must give the same results, so this test generates random, well-formed, terminating
+//! programs that use effects heavily and runs each one three times with the built binary: on
+//! the default path (both variables removed from the environment), with
+//! `KONT_FAST_RESUME=0`, and with `KONT_GENERIC=1`. The runs must have identical stdout,
+//! stderr (error messages and backtraces) and exit status, and none may crash (a signal, an
+//! exit status other than 0, 1 or 2, a Rust panic or an `internal error` on stderr) or hang
+//! (a program that runs too long in every run is skipped instead, see [`too_slow`]). Exit status 2 (a compile error) also fails: the
 //! generator only writes well-formed programs, so a compile error is a bug of the
 //! generator's or of kont's parser.
 //!
@@ -26,20 +29,20 @@
 //! bounded, functions only call functions defined before them (or themselves with a
 //! decreasing depth), and continuations are one-shot, so every program terminates. Most run
 //! to completion; some end in a runtime error (`continuation already resumed`, rarely
-//! `unhandled effect`), which is fine as long as both runs agree. The test also checks that
+//! `unhandled effect`), which is fine as long as the runs agree. The test also checks that
 //! at least half of the programs exit with status 0, so that the generator cannot silently
 //! rot into producing only errors.
 //!
 //! # Running
 //!
-//! `cargo test --test differential` runs [`DEFAULT_CASES`] programs (about 10 s). Run it
+//! `cargo test --test differential` runs [`DEFAULT_CASES`] programs (about 15 s). Run it
 //! longer with an optimised build (about 4 ms a program on 2 cores):
 //!
 //! ```text
 //! KONT_DIFF_CASES=20000 cargo test --release --test differential
 //! ```
 //!
-//! A failure prints the seed, the program, and both runs' outputs, and saves the program in
+//! A failure prints the seed, the program, and every run's output, and saves the program in
 //! `$CARGO_TARGET_TMPDIR/differential/failure-SEED.kont`. No shrinking is done (a seed does
 //! not shrink meaningfully): minimise a failing program by hand. Other knobs:
 //!
@@ -48,7 +51,7 @@
 //! | `KONT_DIFF_CASES=N` | check N programs |
 //! | `KONT_DIFF_SEED=SEED` | check only the program of SEED (hex, as printed) |
 //! | `KONT_DIFF_SHOW=1` | print every program and its exit status |
-//! | `KONT_DIFF_IGNORE='TEXT\|TEXT2'` | pass a program whose runs both print one of the texts on stderr (a known bug, while hunting for others) |
+//! | `KONT_DIFF_IGNORE='TEXT\|TEXT2'` | pass a program whose runs all print one of the texts on stderr (a known bug, while hunting for others) |
 
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -64,7 +67,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{FAST_RESUME_VAR, kont_command};
+use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
 
 /// How many programs `cargo test` checks without `KONT_DIFF_CASES`.
 const DEFAULT_CASES: u32 = 2000;
@@ -83,7 +86,7 @@ const SHOWN: usize = 3000;
 // The test
 
 #[test]
-fn fast_and_slow_paths_agree() {
+fn fast_slow_and_generic_paths_agree() {
     let show = std::env::var_os("KONT_DIFF_SHOW").is_some();
     let stats = Stats::default();
     if let Ok(seed) = std::env::var("KONT_DIFF_SEED") {
@@ -146,7 +149,7 @@ fn env_number(name: &str) -> Option<u32> {
     )
 }
 
-/// Generates the program for `seed`, runs it both ways and compares; the error is a report.
+/// Generates the program for `seed`, runs it each way and compares; the error is a report.
 fn check_seed(seed: u64, stats: &Stats, show: bool) -> Result<(), String> {
     let program = Gen::new(seed).program();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential");
@@ -155,86 +158,112 @@ fn check_seed(seed: u64, stats: &Stats, show: bool) -> Result<(), String> {
     let path = dir.join(format!("case-{}.kont", std::process::id()));
     fs::write(&path, &program).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
 
-    // The two runs are independent: run them side by side.
-    let (fast, slow) = thread::scope(|s| {
-        let fast = s.spawn(|| run_kont(&path, false));
-        let slow = run_kont(&path, true);
-        (fast.join().expect("run thread"), slow)
+    // The runs are independent: run them side by side.
+    let ways = [
+        ("default (fast path on)".to_string(), Paths::default()),
+        (
+            format!("{FAST_RESUME_VAR}=0 (slow path)"),
+            Paths {
+                slow: true,
+                ..Paths::default()
+            },
+        ),
+        (
+            format!("{GENERIC_VAR}=1 (generic path)"),
+            Paths {
+                generic: true,
+                ..Paths::default()
+            },
+        ),
+    ];
+    let runs: Vec<Outcome> = thread::scope(|s| {
+        let threads: Vec<_> = ways
+            .iter()
+            .map(|(_, paths)| s.spawn(|| run_kont(&path, *paths)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("run thread"))
+            .collect()
     });
     if show {
-        eprintln!("--- seed {seed:016x}: {:?}\n{program}", fast.status);
+        eprintln!("--- seed {seed:016x}: {:?}\n{program}", runs[0].status);
     }
     stats.total.set(stats.total.get() + 1);
-    if fast.status == Some(Exit::Code(0)) {
+    if runs[0].status == Some(Exit::Code(0)) {
         stats.succeeded.set(stats.succeeded.get() + 1);
     }
 
-    if too_slow(&fast, &slow) {
+    if too_slow(&runs) {
         stats.too_slow.set(stats.too_slow.get() + 1);
         let _ = fs::remove_file(&path);
         return Ok(());
     }
-    let problems = problems(&fast, &slow);
-    if problems.is_empty() || known_bug(&fast, &slow) {
+    let named: Vec<(&str, &Outcome)> = ways.iter().map(|(n, _)| n.as_str()).zip(&runs).collect();
+    let problems = problems(&named);
+    if problems.is_empty() || known_bug(&runs) {
         let _ = fs::remove_file(&path);
         return Ok(());
     }
     let saved = dir.join(format!("failure-{seed:016x}.kont"));
     let _ = fs::write(&saved, &program);
-    Err(format!(
+    let mut report = format!(
         "seed {seed:016x} (rerun with KONT_DIFF_SEED={seed:016x}): {}\n\
-         program (saved as {}):\n{program}\n\
-         === default (fast path on) ===\n{}\n\
-         === {FAST_RESUME_VAR}=0 (slow path) ===\n{}",
+         program (saved as {}):\n{program}",
         problems.join("; "),
         saved.display(),
-        fast.describe(),
-        slow.describe(),
-    ))
+    );
+    for (name, run) in named {
+        let _ = write!(report, "\n=== {name} ===\n{}", run.describe());
+    }
+    Err(report)
 }
 
-/// Whether the program ran too long in both runs, so that they cannot be compared: both
-/// timed out, or one did and the other came near the limit. Programs that do a lot of work
-/// are rare but possible: a clause that resumes in non-tail position wraps the rest of the
-/// computation, and each further operation reaching it nests one more clause, whose own
-/// operations may then pass through all of them.
-fn too_slow(fast: &Outcome, slow: &Outcome) -> bool {
+/// Whether the program ran too long in every run, so that they cannot be compared: one
+/// timed out, and each other timed out too or came near the limit. Programs that do a lot
+/// of work are rare but possible: a clause that resumes in non-tail position wraps the rest
+/// of the computation, and each further operation reaching it nests one more clause, whose
+/// own operations may then pass through all of them.
+fn too_slow(runs: &[Outcome]) -> bool {
     let slow_enough = |run: &Outcome| run.status.is_none() || run.elapsed > TIMEOUT / 2;
-    (fast.status.is_none() || slow.status.is_none()) && slow_enough(fast) && slow_enough(slow)
+    runs.iter().any(|run| run.status.is_none()) && runs.iter().all(slow_enough)
 }
 
-/// Whether both runs' stderr contain one of the `|`-separated texts of `KONT_DIFF_IGNORE`
-/// (a known bug, so that a long run can look for others meanwhile).
-fn known_bug(fast: &Outcome, slow: &Outcome) -> bool {
+/// Whether every run's stderr contains one of the `|`-separated texts of
+/// `KONT_DIFF_IGNORE` (a known bug, so that a long run can look for others meanwhile).
+fn known_bug(runs: &[Outcome]) -> bool {
     let Ok(texts) = std::env::var("KONT_DIFF_IGNORE") else {
         return false;
     };
     texts.split('|').filter(|t| !t.is_empty()).any(|text| {
-        [fast, slow]
-            .iter()
+        runs.iter()
             .all(|run| String::from_utf8_lossy(&run.stderr).contains(text))
     })
 }
 
-/// What is wrong with a pair of runs; empty when they agree and neither crashed.
-fn problems(fast: &Outcome, slow: &Outcome) -> Vec<String> {
+/// What is wrong with the runs, each named: empty when every run agrees with the first and
+/// none crashed.
+fn problems(runs: &[(&str, &Outcome)]) -> Vec<String> {
     let mut found = Vec::new();
-    for (name, run) in [("default run", fast), ("slow-path run", slow)] {
+    for (name, run) in runs {
         if let Some(crash) = run.crash() {
             found.push(format!("{name}: {crash}"));
         }
     }
-    if fast.status != slow.status {
-        found.push(format!(
-            "exit differs: {:?} vs {:?}",
-            fast.status, slow.status
-        ));
-    }
-    if fast.stdout != slow.stdout {
-        found.push("stdout differs".to_string());
-    }
-    if fast.stderr != slow.stderr {
-        found.push("stderr differs".to_string());
+    let (first_name, first) = runs[0];
+    for (name, run) in &runs[1..] {
+        if first.status != run.status {
+            found.push(format!(
+                "exit differs: {:?} ({first_name}) vs {:?} ({name})",
+                first.status, run.status
+            ));
+        }
+        if first.stdout != run.stdout {
+            found.push(format!("stdout differs: {first_name} vs {name}"));
+        }
+        if first.stderr != run.stderr {
+            found.push(format!("stderr differs: {first_name} vs {name}"));
+        }
     }
     found
 }
@@ -306,9 +335,9 @@ fn shown(bytes: &[u8]) -> String {
     format!("[… {} characters before]\n{tail}", count - SHOWN)
 }
 
-/// Runs the binary on `path`, with the fast path off if `slow_path`, killing it on timeout.
-fn run_kont(path: &Path, slow_path: bool) -> Outcome {
-    let mut command = kont_command(slow_path);
+/// Runs the binary on `path`, on `paths`, killing it on timeout.
+fn run_kont(path: &Path, paths: Paths) -> Outcome {
+    let mut command = kont_command(paths);
     command.arg(path);
     let started = Instant::now();
     let mut child = command.spawn().expect("cannot start kont");
@@ -997,7 +1026,7 @@ impl Gen {
     }
 
     /// `suspend Op(…)` of an operation handled here; very rarely of any operation, which
-    /// may be an `unhandled effect` error (both runs must report it the same way).
+    /// may be an `unhandled effect` error (every run must report it the same way).
     fn suspend(&mut self, cx: &Ctx) -> String {
         let set = if cx.avail != 0 && !self.rng.chance(1) {
             cx.avail

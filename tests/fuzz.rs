@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use kont::Session;
+use kont::{Options, Session};
 use proptest::prelude::*;
 
 const TOKENS: &[&str] = &[
@@ -101,7 +101,11 @@ fn eval_bounded(src: &str) {
         kont::interrupt::raise();
     });
     kont::interrupt::clear();
-    let mut session = Session::new(Box::new(std::io::sink()), vec!["5".into()]);
+    let mut session = Session::new(
+        Box::new(std::io::sink()),
+        vec!["5".into()],
+        Options::default(),
+    );
     let outcome = session.eval("<fuzz>", src);
     done.store(true, Ordering::Relaxed);
     watchdog.join().expect("watchdog thread");

@@ -42,13 +42,21 @@
 //!   killed), if the process dies from a signal, or if stderr shows a Rust panic
 //!   (`panicked at`): no input may crash the interpreter.
 //!
-//! # Slow path
+//! # Slow path and generic path
 //!
 //! Every program under `tests/programs/effects*/` and every example runs a second time with
 //! the environment variable `KONT_FAST_RESUME=0`, which turns off the interpreter's fast path
 //! for tail-resumptive handlers; that trial's name ends in ` [slow path]` and its
-//! expectations are the same. (The first run has `KONT_FAST_RESUME` removed from its
-//! environment, so it always takes the default path.)
+//! expectations are the same.
+//!
+//! Every program and every example also runs with `KONT_GENERIC=1`, under which the compiler
+//! makes the general closure of every construct and none of its specialised ones (calls of
+//! known functions, int fast paths of operators, updates in place, shape matches, …); that
+//! trial's name ends in ` [generic]` and its expectations are the same, so each golden
+//! program checks that the specialisations it meets change nothing but speed.
+//!
+//! (The default run has both variables removed from its environment, and each other run the
+//! one it does not set, so that every run takes the path its name says.)
 //!
 //! # Running
 //!
@@ -71,13 +79,16 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{FAST_RESUME_VAR, kont_command};
+use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
 
 /// How long one run of the interpreter may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Suffix of the name of the second trial of a program, run with the fast path off.
+/// Suffix of the name of the trial of a program run with the fast path off.
 const SLOW_PATH_SUFFIX: &str = " [slow path]";
+
+/// Suffix of the name of the trial of a program run on the generic path.
+const GENERIC_SUFFIX: &str = " [generic]";
 
 /// At most this many bytes of each output stream are kept (the rest is drained and dropped).
 const OUTPUT_CAP: usize = 64 << 20;
@@ -95,11 +106,19 @@ fn main() {
 
     match discover(root) {
         Ok(programs) => {
+            let generic = Paths {
+                generic: true,
+                ..Paths::default()
+            };
             for program in programs {
-                let slow_path = program.slow_path;
-                trials.push(program_trial(root, program.clone(), false));
-                if slow_path {
-                    trials.push(program_trial(root, program, true));
+                trials.push(program_trial(root, program.clone(), Paths::default()));
+                trials.push(program_trial(root, program.clone(), generic));
+                if program.slow_path {
+                    let slow = Paths {
+                        slow: true,
+                        ..Paths::default()
+                    };
+                    trials.push(program_trial(root, program, slow));
                 }
             }
         }
@@ -208,21 +227,22 @@ fn relative(root: &Path, path: &Path) -> Result<String, String> {
     }
 }
 
-/// The libtest trial for one run of `program`.
-fn program_trial(root: &Path, program: Program, slow_path: bool) -> Trial {
-    let name = if slow_path {
-        format!("{}{SLOW_PATH_SUFFIX}", program.rel)
-    } else {
-        program.rel.clone()
-    };
+/// The libtest trial for one run of `program`, on `paths`.
+fn program_trial(root: &Path, program: Program, paths: Paths) -> Trial {
+    let name = format!(
+        "{}{}{}",
+        program.rel,
+        if paths.slow { SLOW_PATH_SUFFIX } else { "" },
+        if paths.generic { GENERIC_SUFFIX } else { "" }
+    );
     let root = root.to_path_buf();
     Trial::test(name, move || {
-        run_program(&root, &program, slow_path).map_err(Failed::from)
+        run_program(&root, &program, paths).map_err(Failed::from)
     })
 }
 
-/// Reads `program`'s expectations, runs it once and checks the outcome.
-fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), String> {
+/// Reads `program`'s expectations, runs it once on `paths` and checks the outcome.
+fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), String> {
     let path = root.join(&program.rel);
     let source = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", program.rel))?;
     let spec = parse_spec(&String::from_utf8_lossy(&source));
@@ -252,11 +272,16 @@ fn run_program(root: &Path, program: &Program, slow_path: bool) -> Result<(), St
         expectations(spec, out_file)?
     };
 
-    let outcome = run_kont(root, &program.rel, &expected.args, stdin, slow_path)?;
+    let outcome = run_kont(root, &program.rel, &expected.args, stdin, paths)?;
     let command = format!(
-        "{}kont {}{}{}",
-        if slow_path {
+        "{}{}kont {}{}{}",
+        if paths.slow {
             format!("{FAST_RESUME_VAR}=0 ")
+        } else {
+            String::new()
+        },
+        if paths.generic {
+            format!("{GENERIC_VAR}=1 ")
         } else {
             String::new()
         },
@@ -552,16 +577,16 @@ fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
 }
 
-/// Runs `kont REL ARGS…` in `root`, with the fast path on or off, and `stdin` piped to it
-/// (then closed) if given.
+/// Runs `kont REL ARGS…` in `root`, on `paths`, with `stdin` piped to it (then closed) if
+/// given.
 fn run_kont(
     root: &Path,
     rel: &str,
     args: &[String],
     stdin: Option<Vec<u8>>,
-    slow_path: bool,
+    paths: Paths,
 ) -> Result<Outcome, String> {
-    let mut command = kont_command(slow_path);
+    let mut command = kont_command(paths);
     command.current_dir(root).arg(rel).args(args);
     run_command(command, stdin)
 }

@@ -422,7 +422,7 @@ fn effects_and_handlers_persist_between_entries() {
     repl.silent("fn ask() { suspend Get() }");
     repl.silent("fn with_get(f) { handle f() with { Get(), k => resume k(10) } }");
     repl.check("with_get(fn() => ask() + 1)", "11");
-    // The example of LANGUAGE.md, one definition per entry.
+    // The example of the language reference (docs/language.md), one definition per entry.
     repl.silent("effect Yield(value)");
     repl.enter_more("fn range_gen(a, b) {");
     repl.enter_more("  var i = a;");

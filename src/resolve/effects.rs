@@ -8,7 +8,8 @@ use std::rc::Rc;
 use super::functions::{FnBody, FnKind};
 use super::{CompileErrorKind, OpId, Res, Resolver};
 use crate::ir::{HandlerIr, Ir, VarId};
-use crate::syntax::ast::{self, Expr, ExprKind, Span};
+use crate::span::Span;
+use crate::syntax::ast::{self, Expr, ExprKind};
 
 /// What is learnt about a handler clause's use of its continuation.
 pub(super) struct ClauseFacts {

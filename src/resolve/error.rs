@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::{MAX_NESTING, MAX_PATTERN_NESTING};
-use crate::syntax::ast::Span;
+use crate::span::Span;
 
 /// A compile error, and where it is.
 #[derive(Debug, Clone)]

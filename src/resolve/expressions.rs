@@ -7,9 +7,11 @@ use super::functions::{FnBody, FnKind};
 use super::patterns::{bind_depth, check_pattern_depth};
 use super::{CompileErrorKind, MAX_NESTING, Res, Resolver};
 use crate::ir::{Ir, Place};
+use crate::operator::{BinOp, UnOp};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;
-use crate::syntax::ast::{self, BinOp, BindPat, Block, Expr, ExprKind, Span};
+use crate::span::Span;
+use crate::syntax::ast::{self, BindPat, Block, Expr, ExprKind};
 
 impl Resolver<'_> {
     /// Resolves each of `es`, none of them in tail position.
@@ -139,8 +141,8 @@ impl Resolver<'_> {
                     _ => Ir::Binary(*op, a, b, span),
                 }
             }
-            ExprKind::Unary(ast::UnOp::Neg, a) => Ir::Neg(self.boxed(a)?, span),
-            ExprKind::Unary(ast::UnOp::Not, a) => Ir::Not(self.boxed(a)?, span),
+            ExprKind::Unary(UnOp::Neg, a) => Ir::Neg(self.boxed(a)?, span),
+            ExprKind::Unary(UnOp::Not, a) => Ir::Not(self.boxed(a)?, span),
             ExprKind::Index(a, i) => Ir::Index(self.boxed(a)?, self.boxed(i)?, span),
             ExprKind::While(c, body) => {
                 self.cur().loops += 1;

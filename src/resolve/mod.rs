@@ -41,7 +41,8 @@ mod scopes;
 #[cfg(test)]
 mod tests;
 
-use crate::ir::{FnIr, Ir, OpId, Unit, VarInfo};
+use crate::ir::{FnIr, Ir, Unit, VarInfo};
+use crate::runtime::effects::OpId;
 use crate::syntax::ast;
 
 pub use env::Env;

@@ -8,7 +8,8 @@ use super::{CompileErrorKind, Res, Resolver};
 use crate::ir::{Arm, Part, Pat, VarId};
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::Value;
-use crate::syntax::ast::{self, BindPat, Pattern, Span};
+use crate::span::Span;
+use crate::syntax::ast::{self, BindPat, Pattern};
 
 /// How deeply patterns (and the names and tuples of `let` and `for`) may nest, a list
 /// pattern `[p, q, …]` counting a level per element. Matching one recurses natively once

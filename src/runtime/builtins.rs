@@ -7,11 +7,11 @@ use std::cmp::Ordering;
 use std::io::Write;
 use std::rc::Rc;
 
-use crate::runtime::Vm;
 use crate::runtime::function::Builtin;
 use crate::runtime::print;
 use crate::runtime::value::ConsCell;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, Vm};
 use crate::runtime::{memory, ops};
 
 /// Every built-in, by name.
@@ -124,8 +124,8 @@ pub fn lookup(name: &str) -> Option<&'static Builtin> {
     all().find(|b| b.name == name)
 }
 
-/// What a built-in returns: its value, or an error message (the caller adds the location).
-type Res = Result<Value, String>;
+/// What a built-in returns: its value, or what went wrong (the caller adds the location).
+type Res = Result<Value, ErrorKind>;
 
 /// Writes `text` to the session's output. A failed write is an error; a closed pipe is also
 /// recorded in [`Vm::output_closed`].
@@ -137,7 +137,7 @@ fn write_out(vm: &Vm, text: &str) -> Res {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 vm.output_closed.set(true);
             }
-            format!("cannot write output: {e}")
+            ErrorKind::CannotWrite(e.to_string())
         })?;
     Ok(Value::Unit)
 }
@@ -173,18 +173,25 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
             if t.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
                 Ok(Value::Int(t as i64))
             } else {
-                Err(format!("int: {} is out of range", print::show(&args[0])))
+                Err(ErrorKind::Function {
+                    function: "int",
+                    problem: format!("{} is out of range", print::show(&args[0])),
+                })
             }
         }
         Value::Str(s) => s
             .trim()
             .parse::<i64>()
             .map(Value::Int)
-            .map_err(|_| format!("int: cannot parse {:?}", s.as_str())),
-        v => Err(format!(
-            "type error: int expects a number or a string, got {}",
-            v.kind()
-        )),
+            .map_err(|_| ErrorKind::Function {
+                function: "int",
+                problem: format!("cannot parse {:?}", s.as_str()),
+            }),
+        v => Err(ErrorKind::Expects {
+            name: "int",
+            what: "a number or a string",
+            got: v.kind(),
+        }),
     }
 }
 
@@ -194,15 +201,20 @@ fn float_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::float(*i as f64)),
         Value::Float(f) => Ok(Value::Float(*f)),
-        Value::Str(s) => s
-            .trim()
-            .parse::<f64>()
-            .map(Value::float)
-            .map_err(|_| format!("float: cannot parse {:?}", s.as_str())),
-        v => Err(format!(
-            "type error: float expects a number or a string, got {}",
-            v.kind()
-        )),
+        Value::Str(s) => {
+            s.trim()
+                .parse::<f64>()
+                .map(Value::float)
+                .map_err(|_| ErrorKind::Function {
+                    function: "float",
+                    problem: format!("cannot parse {:?}", s.as_str()),
+                })
+        }
+        v => Err(ErrorKind::Expects {
+            name: "float",
+            what: "a number or a string",
+            got: v.kind(),
+        }),
     }
 }
 
@@ -213,10 +225,11 @@ fn len_(_: &Vm, args: &mut [Value]) -> Res {
         Value::Nil | Value::Cons(_) => args[0].list_iter().count(),
         Value::Array(a) => a.borrow().len(),
         v => {
-            return Err(format!(
-                "type error: len expects a string, list or array, got {}",
-                v.kind()
-            ));
+            return Err(ErrorKind::Expects {
+                name: "len",
+                what: "a string, list or array",
+                got: v.kind(),
+            });
         }
     };
     Ok(Value::Int(n as i64))
@@ -226,8 +239,12 @@ fn len_(_: &Vm, args: &mut [Value]) -> Res {
 fn head_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.head.clone()),
-        Value::Nil => Err("head of empty list".to_string()),
-        v => Err(format!("type error: head expects a list, got {}", v.kind())),
+        Value::Nil => Err(ErrorKind::EmptyList("head")),
+        v => Err(ErrorKind::Expects {
+            name: "head",
+            what: "a list",
+            got: v.kind(),
+        }),
     }
 }
 
@@ -235,19 +252,24 @@ fn head_(_: &Vm, args: &mut [Value]) -> Res {
 fn tail_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.tail.clone()),
-        Value::Nil => Err("tail of empty list".to_string()),
-        v => Err(format!("type error: tail expects a list, got {}", v.kind())),
+        Value::Nil => Err(ErrorKind::EmptyList("tail")),
+        v => Err(ErrorKind::Expects {
+            name: "tail",
+            what: "a list",
+            got: v.kind(),
+        }),
     }
 }
 
 /// The int `v` holds; a type error naming the built-in `what` for anything else.
-fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
+fn int_arg(v: &Value, what: &'static str) -> Result<i64, ErrorKind> {
     match v {
         Value::Int(i) => Ok(*i),
-        v => Err(format!(
-            "type error: {what} expects an int, got {}",
-            v.kind()
-        )),
+        v => Err(ErrorKind::Expects {
+            name: what,
+            what: "an int",
+            got: v.kind(),
+        }),
     }
 }
 
@@ -256,14 +278,23 @@ fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
 fn array_(_: &Vm, args: &mut [Value]) -> Res {
     let n = int_arg(&args[0], "array")?;
     if n < 0 {
-        return Err(format!("array: negative length {n}"));
+        return Err(ErrorKind::Function {
+            function: "array",
+            problem: format!("negative length {n}"),
+        });
     }
     memory::check("array", n as u64, size_of::<Value>() as u64, "elements")?;
-    let n = usize::try_from(n).map_err(|_| format!("array: length {n} is too large"))?;
+    let n = usize::try_from(n).map_err(|_| ErrorKind::Function {
+        function: "array",
+        problem: format!("length {n} is too large"),
+    })?;
     let mut items = Vec::new();
     items
         .try_reserve_exact(n)
-        .map_err(|_| format!("array: cannot allocate {n} elements"))?;
+        .map_err(|_| ErrorKind::Function {
+            function: "array",
+            problem: format!("cannot allocate {n} elements"),
+        })?;
     items.resize(n, std::mem::take(&mut args[1]));
     Ok(Value::array(items))
 }
@@ -293,12 +324,13 @@ fn abs_(_: &Vm, args: &mut [Value]) -> Res {
         Value::Int(i) => i
             .checked_abs()
             .map(Value::Int)
-            .ok_or_else(|| "integer overflow".to_string()),
+            .ok_or(ErrorKind::IntegerOverflow),
         Value::Float(f) => Ok(Value::float(f.get().abs())),
-        v => Err(format!(
-            "type error: abs expects a number, got {}",
-            v.kind()
-        )),
+        v => Err(ErrorKind::Expects {
+            name: "abs",
+            what: "a number",
+            got: v.kind(),
+        }),
     }
 }
 
@@ -319,10 +351,7 @@ fn max_(_: &Vm, args: &mut [Value]) -> Res {
 fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::True => Ok(Value::Unit),
-        Value::False => Err(match args.get(1) {
-            Some(m) => format!("assertion failed: {}", print::show(m)),
-            None => "assertion failed".to_string(),
-        }),
+        Value::False => Err(ErrorKind::AssertionFailed(args.get(1).map(print::show))),
         v => Err(ops::expected_bool(v)),
     }
 }
@@ -331,7 +360,10 @@ fn assert_(_: &Vm, args: &mut [Value]) -> Res {
 fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| format!("time_ms: {e}"))?;
+        .map_err(|e| ErrorKind::Function {
+            function: "time_ms",
+            problem: e.to_string(),
+        })?;
     Ok(Value::Int(now.as_millis() as i64))
 }
 

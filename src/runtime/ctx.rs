@@ -5,7 +5,7 @@ use std::rc::Rc;
 use crate::runtime::effects;
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, RuntimeError, Vm};
+use crate::runtime::{Ctrl, ErrorKind, Vm};
 use crate::span::Span;
 
 /// The capacity, in values, a new value stack starts with.
@@ -90,7 +90,7 @@ impl Ctx {
     #[inline(always)]
     pub fn poll(&self, site: Span) -> Result<(), Ctrl> {
         if crate::interrupt::pending() {
-            Err(RuntimeError::new("interrupted", site).into())
+            Err(ErrorKind::Interrupted.at(site).into())
         } else {
             Ok(())
         }

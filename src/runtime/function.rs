@@ -8,15 +8,20 @@
 //! caller left it before pushing the arguments.
 //!
 //! A call in tail position does not nest: it moves its arguments into the current frame's
-//! first slots, leaves the callee in [`Ctx::tail_callee`] and returns; [`invoke`]'s loop
-//! then runs the callee in the same frame. Self tail calls therefore run in constant native and value stack.
+//! first slots ([`tail_call`], [`tail_call_in_place`]), leaves the callee in
+//! [`Ctx::tail_callee`] and returns; [`invoke`]'s loop then runs the callee in the same
+//! frame. Self tail calls therefore run in constant native and value stack.
+//!
+//! A built-in takes its arguments as a slice: those on top of the value stack
+//! ([`call_builtin`]), or an array on the native stack when the compiler knows their count
+//! ([`call_builtin_with`]).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use crate::runtime::extension::extend_stack;
-use crate::runtime::value::{Value, Values, discard, truncate_stack};
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
+use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack;
 
@@ -100,12 +105,12 @@ impl Closure {
 }
 
 /// The signature of a built-in function's implementation: it gets the shared VM state and its
-/// arguments (which it may take). Errors are messages; the call site adds the location.
-pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, String>;
+/// arguments (which it may take). An error is its kind; the call site adds the location.
+pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, ErrorKind>;
 
 /// A built-in function.
 pub struct Builtin {
-    /// Its name, as in LANGUAGE.md.
+    /// Its name, as in the language reference (`docs/language.md`).
     pub name: &'static str,
     /// The smallest number of arguments it takes.
     pub min_arity: usize,
@@ -113,11 +118,6 @@ pub struct Builtin {
     pub max_arity: usize,
     /// Its implementation.
     pub run: BuiltinFn,
-}
-
-/// The error for a call with the wrong number of arguments.
-pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
-    format!("wrong number of arguments: {name} expects {expected}, got {got}")
 }
 
 /// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
@@ -157,6 +157,42 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     result
 }
 
+/// A call in tail position: moves the `argc` arguments on top of the value stack into the
+/// frame's first slots and leaves the call to the caller's `invoke`, which reuses the frame.
+/// Returns what the calling body returns meanwhile, `()`.
+#[inline(always)]
+pub fn tail_call(ctx: &mut Ctx, f: Rc<Closure>, argc: usize) -> Value {
+    let top = ctx.stack.len() - argc;
+    let base = ctx.base;
+    for i in 0..argc {
+        ctx.stack.swap(base + i, top + i);
+    }
+    ctx.tail_argc = argc;
+    ctx.tail_callee = Some(f);
+    Value::Unit
+}
+
+/// A tail call with the arguments `args`, already evaluated: they replace the frame's
+/// first slots (a frame smaller than that grows by the rest), where [`tail_call`] pushes
+/// them and then swaps them down.
+#[inline(always)]
+pub fn tail_call_in_place<const N: usize>(
+    ctx: &mut Ctx,
+    f: Rc<Closure>,
+    args: [Value; N],
+) -> Value {
+    for (i, v) in args.into_iter().enumerate() {
+        if ctx.stack.len() > ctx.base + i {
+            overwrite(ctx.local_mut(i), v);
+        } else {
+            ctx.stack.push(v);
+        }
+    }
+    ctx.tail_argc = N;
+    ctx.tail_callee = Some(f);
+    Value::Unit
+}
+
 /// Adds `n` slots holding `()` for a frame's locals: up to two inline, more by a call.
 #[inline(always)]
 fn open_frame(stack: &mut Vec<Value>, n: usize) {
@@ -174,8 +210,7 @@ fn open_frame(stack: &mut Vec<Value>, n: usize) {
 /// Adds `n` slots holding `()` for the frame's locals (`open_frame` adds up to two): three
 /// or four at once, more four at a time. Each extension by an array is one capacity check
 /// and plain writes; a push each would check the capacity each time, and an iterator of
-/// known length or `Vec::resize` took two to three times the instructions for three slots
-/// (generator −1.2%).
+/// known length or `Vec::resize` took more instructions (see benches/README.md).
 #[inline(never)]
 fn grow_frame(stack: &mut Vec<Value>, n: usize) {
     match n {
@@ -235,7 +270,13 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
 #[cold]
 fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into()
+    ErrorKind::WrongArity {
+        name: proto.name.clone(),
+        expects: Arity::exactly(proto.arity),
+        got: argc,
+    }
+    .at(site)
+    .into()
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -264,15 +305,9 @@ pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
 #[inline(never)]
 fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> Ctrl {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(
-        format!(
-            "not a function: {} is {}",
-            crate::runtime::print::show(other),
-            other.a_kind()
-        ),
-        site,
-    )
-    .into()
+    ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())))
+        .at(site)
+        .into()
 }
 
 /// Calls a built-in on the `argc` arguments on top of the value stack.
@@ -280,23 +315,35 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
-        let expected = if b.min_arity == b.max_arity {
-            b.min_arity.to_string()
-        } else {
-            format!("{} to {}", b.min_arity, b.max_arity)
-        };
-        return Err(RuntimeError::new(
-            format!(
-                "wrong number of arguments: {} expects {expected}, got {argc}",
-                b.name
-            ),
-            site,
-        )
+        return Err(ErrorKind::WrongArity {
+            name: b.name.into(),
+            expects: Arity {
+                min: b.min_arity,
+                max: b.max_arity,
+            },
+            got: argc,
+        }
+        .at(site)
         .into());
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    result.map_err(|m| RuntimeError::new(m, site).into())
+    result.map_err(|e| e.at(site).into())
+}
+
+/// Calls built-in `b` on `args`, which it takes; their count is the caller's to check.
+#[inline(always)]
+pub fn call_builtin_with<const N: usize>(
+    ctx: &Ctx,
+    b: &Builtin,
+    mut args: [Value; N],
+    site: Span,
+) -> R {
+    let result = (b.run)(&ctx.vm, &mut args);
+    for v in args {
+        discard(v);
+    }
+    result.map_err(|e| e.at(site).into())
 }
 
 #[cfg(test)]

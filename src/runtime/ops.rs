@@ -1,4 +1,5 @@
-//! The operators: arithmetic, comparison, equality, concatenation and cons.
+//! The operators: arithmetic, comparison, equality, concatenation and cons, an update in
+//! place (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -16,21 +17,26 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::operator::BinOp;
+use crate::runtime::error::ErrorKind;
 use crate::runtime::memory;
-use crate::runtime::value::{ArrayCell, Value};
+use crate::runtime::value::{ArrayCell, Value, discard};
 
-/// The result of an operator: a value or an error message.
-pub type OpResult = Result<Value, String>;
+/// The result of an operator: a value or what went wrong.
+pub type OpResult = Result<Value, ErrorKind>;
 
-/// The message for an int result out of range.
-fn overflow() -> String {
-    "integer overflow".to_string()
+/// The error for an int result out of range.
+fn overflow() -> ErrorKind {
+    ErrorKind::IntegerOverflow
 }
 
-/// The message for applying operator `verb` (e.g. `add`) to operands of kinds it does not
+/// The error for applying operator `verb` (e.g. `add`) to operands of kinds it does not
 /// take.
-fn type_error(verb: &str, a: &Value, b: &Value) -> String {
-    format!("type error: cannot {verb} {} and {}", a.kind(), b.kind())
+fn type_error(verb: &'static str, a: &Value, b: &Value) -> ErrorKind {
+    ErrorKind::Operands {
+        verb,
+        left: a.kind(),
+        right: b.kind(),
+    }
 }
 
 /// Both operands as floats when one is a float and the other a float or an int; `None`
@@ -77,7 +83,7 @@ pub fn mul(a: &Value, b: &Value) -> OpResult {
 /// `a / b`, truncating toward zero on ints.
 pub fn div(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(_), Value::Int(0)) => Err(ErrorKind::DivisionByZero),
         (Value::Int(x), Value::Int(y)) => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x / y))
@@ -88,7 +94,7 @@ pub fn div(a: &Value, b: &Value) -> OpResult {
 /// `a % b`, with the sign of `a` on ints.
 pub fn rem(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(_), Value::Int(0)) => Err(ErrorKind::DivisionByZero),
         (Value::Int(x), Value::Int(y)) => x.checked_rem(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x % y))
@@ -101,7 +107,10 @@ pub fn neg(a: &Value) -> OpResult {
     match a {
         Value::Int(x) => x.checked_neg().map(Value::Int).ok_or_else(overflow),
         Value::Float(x) => Ok(Value::float(-x.get())),
-        _ => Err(format!("type error: cannot negate {}", a.kind())),
+        _ => Err(ErrorKind::Operand {
+            verb: "negate",
+            kind: a.kind(),
+        }),
     }
 }
 
@@ -114,9 +123,9 @@ pub fn not(a: &Value) -> OpResult {
     }
 }
 
-/// The message for a non-boolean where a boolean is needed.
-pub fn expected_bool(v: &Value) -> String {
-    format!("type error: expected bool, got {}", v.kind())
+/// The error for a non-boolean where a boolean is needed.
+pub fn expected_bool(v: &Value) -> ErrorKind {
+    ErrorKind::ExpectedBool(v.kind())
 }
 
 /// `a ++ b` on strings or lists.
@@ -126,8 +135,10 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
             let len = x.len() + y.len();
             memory::check("++", len as u64, 1, "bytes")?;
             let mut s = String::new();
-            s.try_reserve_exact(len)
-                .map_err(|_| format!("++: cannot allocate {len} bytes"))?;
+            s.try_reserve_exact(len).map_err(|_| ErrorKind::Function {
+                function: "++",
+                problem: format!("cannot allocate {len} bytes"),
+            })?;
             s.push_str(x);
             s.push_str(y);
             Ok(Value::Str(Rc::new(s)))
@@ -147,10 +158,7 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
 pub fn cons(a: Value, b: Value) -> OpResult {
     match b {
         Value::Nil | Value::Cons(_) => Ok(Value::cons(a, b)),
-        other => Err(format!(
-            "type error: the right side of `::` must be a list, got {}",
-            other.kind()
-        )),
+        other => Err(ErrorKind::ConsOntoNonList(other.kind())),
     }
 }
 
@@ -177,13 +185,13 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 }
 
 /// The error for ordering NaN.
-fn nan_order() -> String {
-    "type error: cannot order NaN".to_string()
+fn nan_order() -> ErrorKind {
+    ErrorKind::Order("cannot order NaN".to_string())
 }
 
 /// Orders two values: numbers with numbers (an int and a float exactly, see
 /// [`cmp_int_float`]), strings with strings.
-pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
+pub fn compare(a: &Value, b: &Value) -> Result<Ordering, ErrorKind> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
         (Value::Int(x), Value::Float(y)) => cmp_int_float(*x, y.get()).ok_or_else(nan_order),
@@ -193,11 +201,11 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
         (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => match float_pair(a, b) {
             Some((x, y)) => x.partial_cmp(&y).ok_or_else(nan_order),
-            None => Err(format!(
-                "type error: cannot compare {} with {}",
+            None => Err(ErrorKind::Order(format!(
+                "cannot compare {} with {}",
                 a.kind(),
                 b.kind()
-            )),
+            ))),
         },
     }
 }
@@ -222,12 +230,94 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     }
 }
 
+/// `x = x op y` in place, for an arithmetic operator `op` whose checked int operation is
+/// `fast` (`None` on overflow): ints by `fast` (nothing to drop), anything else, or an
+/// overflow, by [`binary`]. An error is `error` of the message (the compiled code adds the
+/// location), made where it arises so that the common path returns at once.
+#[inline(always)]
+pub fn update_value<E>(
+    x: &mut Value,
+    y: &Value,
+    op: BinOp,
+    fast: impl Fn(i64, i64) -> Option<i64>,
+    error: impl FnOnce(ErrorKind) -> E,
+) -> Result<(), E> {
+    if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
+        && let Some(r) = fast(*i, *j)
+    {
+        *i = r;
+        return Ok(());
+    }
+    let r = binary(op, x, y).map_err(error)?;
+    discard(std::mem::replace(x, r));
+    Ok(())
+}
+
+/// The error for an index that is not an int.
+fn index_not_int(i: &Value) -> ErrorKind {
+    ErrorKind::IndexNotInt(i.kind())
+}
+
+/// The error for index `n` of a sequence of `len` elements, which has none.
+pub fn out_of_range(n: i64, len: usize) -> ErrorKind {
+    ErrorKind::IndexOutOfRange { index: n, len }
+}
+
+/// `a[i]` on arrays and lists.
+pub fn index(a: &Value, i: &Value) -> OpResult {
+    let n = match i {
+        Value::Int(n) => *n,
+        other => return Err(index_not_int(other)),
+    };
+    match a {
+        Value::Array(items) => {
+            let items = items.borrow();
+            usize::try_from(n)
+                .ok()
+                .and_then(|k| items.get(k).cloned())
+                .ok_or_else(|| out_of_range(n, items.len()))
+        }
+        Value::Nil | Value::Cons(_) => usize::try_from(n)
+            .ok()
+            .and_then(|k| a.list_iter().nth(k).cloned())
+            .ok_or_else(|| out_of_range(n, a.list_iter().count())),
+        other => Err(ErrorKind::CannotIndex(other.a_kind())),
+    }
+}
+
+/// `arr[idx] = val` on an array.
+#[inline(always)]
+pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), ErrorKind> {
+    match (arr, idx) {
+        (Value::Array(items), Value::Int(n)) => {
+            let mut items = items.borrow_mut();
+            let len = items.len();
+            match usize::try_from(*n).ok().filter(|&n| n < len) {
+                Some(n) => {
+                    discard(std::mem::replace(&mut items[n], val));
+                    Ok(())
+                }
+                None => Err(out_of_range(*n, len)),
+            }
+        }
+        (Value::Array(_), other) => Err(index_not_int(other)),
+        (other, _) => Err(ErrorKind::CannotAssignElement(other.a_kind())),
+    }
+}
+
 /// Structural equality (`==`). Ints and floats compare numerically; functions and
 /// continuations cannot be compared.
-pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
-    let mut work = vec![(a.clone(), b.clone())];
+pub fn equal(a: &Value, b: &Value) -> Result<bool, ErrorKind> {
+    // Scalars (and the top level of anything else) are compared without allocating.
+    let mut work = Vec::new();
+    if !equal_one(&mut work, a, b)? {
+        return Ok(false);
+    }
     // The pairs of arrays whose elements are compared already (or are on `work`).
     let mut compared = HashSet::new();
+    if let (Value::Array(p), Value::Array(q)) = (a, b) {
+        compared.insert((ArrayCell::id(p), ArrayCell::id(q)));
+    }
     while let Some((x, y)) = work.pop() {
         if let (Value::Array(p), Value::Array(q)) = (&x, &y)
             && !compared.insert((ArrayCell::id(p), ArrayCell::id(q)))
@@ -252,13 +342,13 @@ fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> boo
 }
 
 /// Compares the top level of `x` and `y`, pushing their children onto `work`.
-fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, String> {
+fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, ErrorKind> {
     Ok(match (x, y) {
         (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
-            return Err("cannot compare functions".to_string());
+            return Err(ErrorKind::Uncomparable("functions"));
         }
         (Value::Cont(_), _) | (_, Value::Cont(_)) => {
-            return Err("cannot compare continuations".to_string());
+            return Err(ErrorKind::Uncomparable("continuations"));
         }
         (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
         (Value::True, Value::True) | (Value::False, Value::False) => true,
@@ -294,12 +384,16 @@ mod tests {
     #[test]
     fn int_arithmetic_checks_overflow_and_zero() {
         assert!(
-            matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m == "integer overflow")
+            matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m.to_string() == "integer overflow")
         );
-        assert!(matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
-        assert!(matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
         assert!(
-            matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m == "integer overflow")
+            matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
+        assert!(
+            matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
+        assert!(
+            matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m.to_string() == "integer overflow")
         );
         assert!(matches!(
             div(&Value::Int(-7), &Value::Int(2)),
@@ -324,11 +418,15 @@ mod tests {
     #[test]
     fn type_errors_name_both_kinds() {
         assert_eq!(
-            add(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            add(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot add int and string"
         );
         assert_eq!(
-            compare(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            compare(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot compare int with string"
         );
     }

@@ -14,9 +14,6 @@ use crate::runtime::value::{ArrayCell, Value};
 use std::collections::HashSet;
 use std::fmt::Write;
 
-/// Equality, in `ops.rs`; named here for the compiler, which still finds it in this module.
-pub use crate::runtime::ops::equal;
-
 /// The text `print(v)` writes: strings unquoted at top level.
 pub fn show(v: &Value) -> String {
     let mut out = String::new();

@@ -5,31 +5,35 @@
 
 use std::cell::Ref;
 
-use crate::runtime::memory;
 use crate::runtime::print;
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::{ListIter, Value};
+use crate::runtime::{ErrorKind, memory};
 
-/// What a library function returns: its value, or an error message (the caller adds the
+/// What a library function returns: its value, or what went wrong (the caller adds the
 /// location).
-pub type Res = Result<Value, String>;
+pub type Res = Result<Value, ErrorKind>;
 
 /// At most this many characters of a value are shown in an argument error; a longer one is
 /// cut there and ends in `...`.
 const SHOWN_CHARS: usize = 200;
 
 /// The error of function `name` given `got` where it needs `what` (`a string`, `an int`).
-pub fn expected(name: &str, what: &str, got: &Value) -> String {
+pub fn expected(name: &'static str, what: &'static str, got: &Value) -> ErrorKind {
     let mut shown = print::repr(got);
     if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
         shown.truncate(cut);
         shown.push_str("...");
     }
-    format!("{name}: expected {what}, got {shown}")
+    ErrorKind::Argument {
+        function: name,
+        expected: what,
+        got: shown,
+    }
 }
 
 /// The string `v` holds, for function `name`.
-pub fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, String> {
+pub fn string<'v>(name: &'static str, v: &'v Value) -> Result<&'v str, ErrorKind> {
     match v {
         Value::Str(s) => Ok(s),
         v => Err(expected(name, "a string", v)),
@@ -37,7 +41,7 @@ pub fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, String> {
 }
 
 /// The int `v` holds, for function `name`.
-pub fn int(name: &str, v: &Value) -> Result<i64, String> {
+pub fn int(name: &'static str, v: &Value) -> Result<i64, ErrorKind> {
     match v {
         Value::Int(i) => Ok(*i),
         v => Err(expected(name, "an int", v)),
@@ -45,7 +49,7 @@ pub fn int(name: &str, v: &Value) -> Result<i64, String> {
 }
 
 /// The non-negative int `v` holds, for function `name`, as a count.
-pub fn count(name: &str, v: &Value) -> Result<u64, String> {
+pub fn count(name: &'static str, v: &Value) -> Result<u64, ErrorKind> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(i.unsigned_abs()),
         v => Err(expected(name, "a non-negative int", v)),
@@ -53,7 +57,7 @@ pub fn count(name: &str, v: &Value) -> Result<u64, String> {
 }
 
 /// The number `v` holds (an int or a float) as a float, for function `name`.
-pub fn number(name: &str, v: &Value) -> Result<f64, String> {
+pub fn number(name: &'static str, v: &Value) -> Result<f64, ErrorKind> {
     match v {
         Value::Int(i) => Ok(*i as f64),
         Value::Float(f) => Ok(f.get()),
@@ -116,7 +120,7 @@ impl<'v> Iterator for Items<'v> {
 }
 
 /// The list or array `v` holds, for function `name`.
-pub fn sequence<'v>(name: &str, v: &'v Value) -> Result<Sequence<'v>, String> {
+pub fn sequence<'v>(name: &'static str, v: &'v Value) -> Result<Sequence<'v>, ErrorKind> {
     match v {
         Value::Nil | Value::Cons(_) => Ok(Sequence::List(v)),
         Value::Array(a) => Ok(Sequence::Array(a.borrow())),
@@ -146,11 +150,14 @@ pub fn option(v: Option<Value>) -> Value {
 
 /// Checks that function `name` may make a string of `bytes` bytes (`None`: more than a `u64`
 /// counts): that it fits in memory (see [`memory::check`]) and in a Rust string.
-pub fn check_string_size(name: &str, bytes: Option<u64>) -> Result<usize, String> {
+pub fn check_string_size(name: &'static str, bytes: Option<u64>) -> Result<usize, ErrorKind> {
     let bytes = bytes.unwrap_or(u64::MAX);
     memory::check(name, bytes, 1, "bytes")?;
     usize::try_from(bytes)
         .ok()
         .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(|| format!("{name}: a string of {bytes} bytes is too long"))
+        .ok_or_else(|| ErrorKind::Function {
+            function: name,
+            problem: format!("a string of {bytes} bytes is too long"),
+        })
 }

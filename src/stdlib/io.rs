@@ -10,10 +10,10 @@
 
 use std::io::{self, Write};
 
-use crate::runtime::Vm;
 use crate::runtime::print;
 use crate::runtime::value::Value;
-use crate::stdio::{self, ReadError};
+use crate::runtime::{ErrorKind, Vm};
+use crate::stdio;
 use crate::stdlib::args::{Res, option, string};
 
 /// What the system says of `e`, without the ` (os error N)` that Rust adds to its own
@@ -28,17 +28,17 @@ pub fn os_reason(e: &io::Error) -> String {
     }
 }
 
-/// The message of a failed write or flush of the program's output, `cannot write output:
+/// The error of a failed write or flush of the program's output, `cannot write output:
 /// REASON`; a closed pipe is also recorded in [`Vm::output_closed`].
-pub fn output_error(vm: &Vm, e: &io::Error) -> String {
+pub fn output_error(vm: &Vm, e: &io::Error) -> ErrorKind {
     if e.kind() == io::ErrorKind::BrokenPipe {
         vm.output_closed.set(true);
     }
-    format!("cannot write output: {}", os_reason(e))
+    ErrorKind::CannotWrite(os_reason(e))
 }
 
 /// Writes out what the program's output holds (see [`output_error`] for a failure).
-pub fn flush_output(vm: &Vm) -> Result<(), String> {
+pub fn flush_output(vm: &Vm) -> Result<(), ErrorKind> {
     vm.out
         .borrow_mut()
         .flush()
@@ -46,17 +46,21 @@ pub fn flush_output(vm: &Vm) -> Result<(), String> {
 }
 
 /// The next line of standard input for `read_line()`, without its line end, or `None` at
-/// the end of input; the program's output is flushed before the read waits for input. See
-/// [`ReadError`] for what a failure means ([`ReadError::Interrupted`] is the uncatchable
-/// `interrupted`).
-pub fn read_stdin_line(vm: &Vm) -> Result<Option<String>, ReadError> {
-    stdio::read_line(|| flush_output(vm).map_err(ReadError::Failed))
+/// the end of input; the program's output is flushed before the read waits for input. A
+/// failure is the runtime error to raise: [`ErrorKind::Interrupted`] (not catchable) when a
+/// signal came while it waited, `read_line: …` or `cannot write output: …` otherwise (see
+/// [`stdio::read_line`]).
+pub fn read_stdin_line(vm: &Vm) -> Result<Option<String>, ErrorKind> {
+    stdio::read_line(|| flush_output(vm))
 }
 
 /// `read_file(path)`: the text of the file at `path`, which must be UTF-8.
 pub fn read_file(_: &Vm, args: &mut [Value]) -> Res {
     let path = string("read_file", &args[0])?;
-    let cannot = |reason: String| format!("read_file: cannot read {path}: {reason}");
+    let cannot = |reason: String| ErrorKind::Function {
+        function: "read_file",
+        problem: format!("cannot read {path}: {reason}"),
+    };
     let bytes = std::fs::read(path).map_err(|e| cannot(os_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|_| cannot("not valid UTF-8".to_string()))?;
     Ok(Value::str(text))
@@ -67,8 +71,10 @@ pub fn read_file(_: &Vm, args: &mut [Value]) -> Res {
 pub fn write_file(_: &Vm, args: &mut [Value]) -> Res {
     let path = string("write_file", &args[0])?;
     let text = string("write_file", &args[1])?;
-    std::fs::write(path, text)
-        .map_err(|e| format!("write_file: cannot write {path}: {}", os_reason(&e)))?;
+    std::fs::write(path, text).map_err(|e| ErrorKind::Function {
+        function: "write_file",
+        problem: format!("cannot write {path}: {}", os_reason(&e)),
+    })?;
     Ok(Value::Unit)
 }
 
@@ -85,12 +91,15 @@ pub fn eprintln(vm: &Vm, args: &mut [Value]) -> Res {
 }
 
 /// Writes `text` to standard error (unbuffered, in one write) for function `name`.
-fn write_error(vm: &Vm, name: &str, text: &str) -> Res {
+fn write_error(vm: &Vm, name: &'static str, text: &str) -> Res {
     io::stderr().write_all(text.as_bytes()).map_err(|e| {
         if e.kind() == io::ErrorKind::BrokenPipe {
             vm.output_closed.set(true);
         }
-        format!("{name}: cannot write to standard error: {}", os_reason(&e))
+        ErrorKind::Function {
+            function: name,
+            problem: format!("cannot write to standard error: {}", os_reason(&e)),
+        }
     })?;
     Ok(Value::Unit)
 }
@@ -116,11 +125,11 @@ pub fn env(_: &Vm, args: &mut [Value]) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Session;
+    use crate::{Options, Session};
 
     /// The first line of the report of `program`'s failure (a runtime error is expected).
     fn error_of(program: &str) -> String {
-        let mut session = Session::new(Box::new(io::sink()), Vec::new());
+        let mut session = Session::new(Box::new(io::sink()), Vec::new(), Options::default());
         match session.eval("<test>", program) {
             Ok(_) => panic!("{program}: no error"),
             Err(failure) => failure.report.lines().next().unwrap_or("").to_string(),
@@ -173,13 +182,13 @@ mod tests {
         let vm = Vm::new(Box::new(io::sink()), Vec::new(), true);
         let full = io::Error::from_raw_os_error(28);
         assert_eq!(
-            output_error(&vm, &full),
+            output_error(&vm, &full).to_string(),
             "cannot write output: No space left on device"
         );
         assert!(!vm.output_closed.get());
         let closed = io::Error::from_raw_os_error(32);
         assert_eq!(
-            output_error(&vm, &closed),
+            output_error(&vm, &closed).to_string(),
             "cannot write output: Broken pipe"
         );
         assert!(vm.output_closed.get());

@@ -1,5 +1,5 @@
-//! The standard library of LANGUAGE.md ("Standard library (v1)"): the functions that take no
-//! callback, as built-ins.
+//! The standard library of the language reference (`docs/language.md`, "Standard library
+//! (v1)"): the functions that take no callback, as built-ins.
 //!
 //! Each function is a [`Builtin`] like those of [`crate::runtime::builtins`], whose `lookup`
 //! finds the ones of [`FUNCTIONS`] too: a program's own binding of a library name shadows it
@@ -7,7 +7,7 @@
 //!
 //! Argument errors read `NAME: expected a KIND, got VALUE`, the value as it prints inside
 //! data (`args::expected`). Positions and lengths of strings count Unicode scalar values.
-//! The choices where LANGUAGE.md is silent are listed in `docs/semantics.md`, "Standard
+//! The choices where the reference is silent are listed in `docs/semantics.md`, "Standard
 //! library".
 
 mod args;

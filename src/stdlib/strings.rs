@@ -3,8 +3,8 @@
 //!
 //! Positions and lengths count Unicode scalar values (Rust's `char`s), never bytes.
 
-use crate::runtime::Vm;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{
     Res, check_string_size, count, expected, int, list, option, sequence, string,
 };
@@ -46,7 +46,10 @@ pub fn split(_: &Vm, args: &mut [Value]) -> Res {
     let s = string("split", &args[0])?;
     let sep = string("split", &args[1])?;
     if sep.is_empty() {
-        return Err("split: empty separator".to_string());
+        return Err(ErrorKind::Function {
+            function: "split",
+            problem: "empty separator".to_string(),
+        });
     }
     Ok(list(s.split(sep).map(Value::str).collect()))
 }
@@ -69,7 +72,7 @@ pub fn join(_: &Vm, args: &mut [Value]) -> Res {
             Value::Str(s) => Ok(s.as_str()),
             _ => Err(not_strings()),
         })
-        .collect::<Result<Vec<&str>, String>>()?;
+        .collect::<Result<Vec<&str>, ErrorKind>>()?;
     let sep = string("join", &args[1])?;
     let seps = (sep.len() as u64).checked_mul(parts.len().saturating_sub(1) as u64);
     let bytes = seps.and_then(|seps| {
@@ -97,7 +100,7 @@ pub fn lower(_: &Vm, args: &mut [Value]) -> Res {
 }
 
 /// The two string arguments of function `name`.
-fn two_strings<'v>(name: &str, args: &'v [Value]) -> Result<(&'v str, &'v str), String> {
+fn two_strings<'v>(name: &'static str, args: &'v [Value]) -> Result<(&'v str, &'v str), ErrorKind> {
     Ok((string(name, &args[0])?, string(name, &args[1])?))
 }
 

@@ -25,7 +25,7 @@ impl Write for Captured {
 /// What `program` prints; it must run without error.
 fn output(program: &str) -> String {
     let out = Captured::default();
-    let mut session = Session::new(Box::new(out.clone()), Vec::new());
+    let mut session = Session::new(Box::new(out.clone()), Vec::new(), crate::Options::default());
     if let Err(failure) = session.eval("<test>", program) {
         panic!("{program}: {}", failure.report);
     }
@@ -40,7 +40,11 @@ fn shown(expression: &str) -> String {
 
 /// The message of the runtime error that evaluating `expression` ends in.
 fn error(expression: &str) -> String {
-    let mut session = Session::new(Box::new(std::io::sink()), Vec::new());
+    let mut session = Session::new(
+        Box::new(std::io::sink()),
+        Vec::new(),
+        crate::Options::default(),
+    );
     let failure = match session.eval("<test>", expression) {
         Ok(v) => panic!("{expression} gave {v:?}, not an error"),
         Err(failure) => failure,

@@ -5,10 +5,8 @@
 //! about names or scopes; that is the resolver's job (`crate::resolve`). Nothing walks this
 //! tree at run time: the resolver and the closure compiler consume it once.
 
-// Leaf modules every layer uses; the parser, the resolver and the compiler still name
-// them here.
-pub use crate::operator::{BinOp, UnOp};
-pub use crate::span::Span;
+use crate::operator::{BinOp, UnOp};
+use crate::span::Span;
 
 /// A name as written in the source, with where it was written.
 #[derive(Clone, Debug, PartialEq)]

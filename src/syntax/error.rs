@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use crate::syntax::ast::Span;
+use crate::span::Span;
 
 /// A syntax error: the first one in the source, and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -32,7 +32,7 @@
 use logos::{Logos, Skip};
 use std::ops::Range;
 
-use crate::syntax::ast::Span;
+use crate::span::Span;
 use crate::syntax::error::{ParseError, ParseErrorKind};
 
 /// The keywords, in alphabetical order: what the REPL completes besides names.

@@ -11,9 +11,9 @@
 //! Nothing here recurses over the input, and the generated parser keeps its stack on the
 //! heap, so deeply nested input cannot overflow the native stack.
 
-use crate::syntax::ast::{
-    self, BinOp, Expr, ExprKind, Handler, OpClause, Param, ReturnClause, Span, Stmt, UnOp,
-};
+use crate::operator::{BinOp, UnOp};
+use crate::span::Span;
+use crate::syntax::ast::{self, Expr, ExprKind, Handler, OpClause, Param, ReturnClause, Stmt};
 use crate::syntax::error::{ParseError, ParseErrorKind, ParseHint};
 use crate::syntax::lexer::{Lexer, Tok};
 

@@ -5,12 +5,24 @@ use std::process::{Command, Stdio};
 /// The environment variable that turns the tail-resumptive fast path off when set to `0`.
 pub const FAST_RESUME_VAR: &str = "KONT_FAST_RESUME";
 
-/// A command that runs the built `kont` with no input and its output piped: with the fast
-/// path off if `slow_path`, else with [`FAST_RESUME_VAR`] removed from its environment, so
-/// that it takes the default path whatever the test's environment says.
-pub fn kont_command(slow_path: bool) -> Command {
+/// The environment variable that turns the generic path on when set to `1`: every construct
+/// compiled to its general closure, none of the specialised ones.
+pub const GENERIC_VAR: &str = "KONT_GENERIC";
+
+/// Which of kont's paths a run takes, chosen through its environment: by default the fast
+/// path and the specialised closures, whatever the test's own environment says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Paths {
+    /// The tail-resumptive fast path off ([`FAST_RESUME_VAR`]`=0`).
+    pub slow: bool,
+    /// The generic path on ([`GENERIC_VAR`]`=1`).
+    pub generic: bool,
+}
+
+/// A command that runs the built `kont` with no input and its output piped, on `paths`.
+pub fn kont_command(paths: Paths) -> Command {
     let mut command = Command::new(kont_path());
-    set_up(&mut command, slow_path);
+    set_up(&mut command, paths);
     command
 }
 
@@ -19,16 +31,22 @@ pub fn kont_path() -> &'static str {
     env!("CARGO_BIN_EXE_kont")
 }
 
-/// Gives `command` (kont, or a command that runs it) no input, piped output and the fast
-/// path's environment variable as [`kont_command`] describes.
-pub fn set_up(command: &mut Command, slow_path: bool) {
+/// Gives `command` (kont, or a command that runs it) no input, piped output and the
+/// environment that makes kont take `paths`: each variable set for a path that is not the
+/// default, removed otherwise.
+pub fn set_up(command: &mut Command, paths: Paths) {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if slow_path {
-        command.env(FAST_RESUME_VAR, "0");
-    } else {
-        command.env_remove(FAST_RESUME_VAR);
+    for (var, on, value) in [
+        (FAST_RESUME_VAR, paths.slow, "0"),
+        (GENERIC_VAR, paths.generic, "1"),
+    ] {
+        if on {
+            command.env(var, value);
+        } else {
+            command.env_remove(var);
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::runtime::effects::transfer::{Args, Suspension, put};
 use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack::{self, Fiber};
 
@@ -99,9 +99,7 @@ fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
         .get(op)
         .map(|(n, _)| n.clone())
         .unwrap_or_else(|| "?".into());
-    RuntimeError::new(format!("unhandled effect {name}"), site)
-        .with_hint(format!("no enclosing `handle` has a clause for {name}"))
-        .into()
+    ErrorKind::UnhandledEffect(name).at(site).into()
 }
 
 /// The slow path: captures the handler stack from `index` up as a continuation and switches

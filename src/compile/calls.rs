@@ -1,0 +1,210 @@
+//! Calls.
+//!
+//! A call evaluates its callee, then its arguments left to right, and runs the callee on
+//! them (see [`function`](crate::runtime::function) for the protocol); a call in tail
+//! position leaves the callee to the caller's `invoke`, which reuses the frame. Calls of
+//! built-ins, of top-level functions and of the function itself get closures of their own
+//! ([`Special::Call`], [`Special::BuiltinArgs`]), which build no callee value (reading one
+//! has no effect, so the order is kept).
+
+use std::rc::Rc;
+
+use super::operands::Operand;
+use super::operators::arith_slow;
+use super::{CodeOf, Compiler, Special, err};
+use crate::ir::{FnCell, Ir, Place};
+use crate::operator::BinOp;
+use crate::runtime::function::{
+    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
+    tail_call_in_place,
+};
+use crate::runtime::value::{Value, discard};
+use crate::runtime::{Ctrl, ErrorKind};
+use crate::span::Span;
+
+/// The error for calling a top-level function that is not defined yet.
+#[cold]
+#[inline(never)]
+fn no_function(span: Span) -> Ctrl {
+    err(ErrorKind::NotAFunction(None), span)
+}
+
+/// The closure of the top-level function of `cell`, called at `span`.
+#[inline(always)]
+fn defined(cell: &FnCell, span: Span) -> Result<&Rc<Closure>, Ctrl> {
+    cell.get().ok_or_else(|| no_function(span))
+}
+
+impl Compiler<'_> {
+    /// A call; `tail` when it is in tail position (a call of a function then reuses the
+    /// caller's frame). Built-ins, top-level functions and self-calls get closures of their
+    /// own. Each closure compiles the arguments once (compiling them twice would make the
+    /// compile time of nested calls exponential in their depth).
+    pub(super) fn call(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
+        let argc = args.len();
+        match callee {
+            Ir::Get(Place::Builtin(b))
+                if (1..=2).contains(&argc)
+                    && (b.min_arity..=b.max_arity).contains(&argc)
+                    && self.specialising(Special::BuiltinArgs) =>
+            {
+                self.builtin_with_args(b, args, span)
+            }
+            Ir::Get(Place::Builtin(b)) if self.specialising(Special::Call) => {
+                let (b, push_args) = (*b, self.pusher(args));
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo)?;
+                    call_builtin(ctx, b, argc, span)
+                })
+            }
+            Ir::Get(Place::GlobalFn(cell, _)) if self.specialising(Special::Call) => {
+                if tail {
+                    self.tail_call_global(cell.clone(), args, span)
+                } else {
+                    self.call_global(cell.clone(), args, span)
+                }
+            }
+            Ir::Get(Place::SelfFn) if !tail && self.specialising(Special::Call) => {
+                let push_args = self.pusher(args);
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo)?;
+                    invoke(ctx, clo, argc, span)
+                })
+            }
+            _ => self.call_general(callee, args, tail, span),
+        }
+    }
+
+    /// Code that pushes the values of `args` on the value stack.
+    fn pusher(&self, args: &[Ir]) -> CodeOf<()> {
+        self.args_pusher(args.iter().map(|a| self.arg(a)).collect())
+    }
+
+    /// A call of built-in `b` with one or two arguments, which it takes: `abs(x)`,
+    /// `str(v)`, `max(a, b)`. The arguments are passed in an array on the native stack, not
+    /// pushed on the value stack and truncated off it again, and their count was checked
+    /// here.
+    fn builtin_with_args(&self, b: &'static Builtin, args: &[Ir], span: Span) -> Code {
+        if let [x] = args {
+            let x = self.arg(x);
+            return Box::new(move |ctx, clo| {
+                let v = x.value(ctx, clo)?;
+                call_builtin_with(ctx, b, [v], span)
+            });
+        }
+        let (x, y) = (self.arg(&args[0]), self.arg(&args[1]));
+        Box::new(move |ctx, clo| {
+            let v = x.value(ctx, clo)?;
+            let w = match y.value(ctx, clo) {
+                Ok(w) => w,
+                Err(c) => {
+                    discard(v);
+                    return Err(c);
+                }
+            };
+            call_builtin_with(ctx, b, [v, w], span)
+        })
+    }
+
+    /// A call of the top-level function of `cell`, not in tail position.
+    fn call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
+        let [arg] = args else {
+            let (argc, push_args) = (args.len(), self.pusher(args));
+            return Box::new(move |ctx, clo| {
+                push_args(ctx, clo)?;
+                invoke(ctx, defined(&cell, span)?, argc, span)
+            });
+        };
+        // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
+        // and, for `local ± constant`, with the argument computed inline.
+        if let Ir::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, aspan) = arg
+            && let (Some(Operand::Local(slot)), Some(Operand::Int(k))) =
+                (self.simple_operand(a), self.simple_operand(b))
+        {
+            let (op, aspan) = (*op, *aspan);
+            // `n - k` as `n + (-k)`, unless `-k` overflows (then the general path).
+            let delta = if op == BinOp::Sub {
+                k.checked_neg()
+            } else {
+                Some(k)
+            };
+            return Box::new(move |ctx, _| {
+                let v = match (ctx.local(slot), delta) {
+                    (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => Value::Int(x + d),
+                    (x, _) => arith_slow(op, x, k, aspan)?,
+                };
+                ctx.stack.push(v);
+                invoke(ctx, defined(&cell, span)?, 1, span)
+            });
+        }
+        let arg = self.arg(arg);
+        Box::new(move |ctx, clo| {
+            arg.push(ctx, clo)?;
+            invoke(ctx, defined(&cell, span)?, 1, span)
+        })
+    }
+
+    /// A call of the top-level function of `cell` in tail position: no callee value is
+    /// built. One and two arguments (`loop(i + 1)`, `go(i + 1, acc + i)`) are evaluated, then
+    /// written straight over the frame's first slots; they are written out, as one closure
+    /// generic over `[Arg; N]` (filling a `[Value; N]` in a loop) took more instructions
+    /// (see benches/README.md). Their callee is matched where the arguments are moved, not
+    /// taken by [`defined`] first: its early return, which drops the arguments, took more
+    /// instructions.
+    fn tail_call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
+        match args {
+            [a] => {
+                let a = self.arg(a);
+                Box::new(move |ctx, clo| {
+                    let v = a.value(ctx, clo)?;
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [v])),
+                        None => Err(no_function(span)),
+                    }
+                })
+            }
+            [a, b] => {
+                let (a, b) = (self.arg(a), self.arg(b));
+                Box::new(move |ctx, clo| {
+                    let x = a.value(ctx, clo)?;
+                    let y = b.value(ctx, clo)?;
+                    match cell.get() {
+                        Some(f) => Ok(tail_call_in_place(ctx, f.clone(), [x, y])),
+                        None => Err(no_function(span)),
+                    }
+                })
+            }
+            _ => {
+                let (argc, push_args) = (args.len(), self.pusher(args));
+                Box::new(move |ctx, clo| {
+                    push_args(ctx, clo)?;
+                    Ok(tail_call(ctx, defined(&cell, span)?.clone(), argc))
+                })
+            }
+        }
+    }
+
+    /// A call as the language defines it, whatever the callee: the callee's value, then
+    /// the arguments, then the call of the value (a tail call when it is a function in tail
+    /// position).
+    fn call_general(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
+        let (argc, callee, push_args) = (args.len(), self.expr(callee), self.pusher(args));
+        if tail {
+            return Box::new(move |ctx, clo| {
+                let f = callee(ctx, clo)?;
+                push_args(ctx, clo)?;
+                match f {
+                    Value::Func(f) => Ok(tail_call(ctx, f, argc)),
+                    other => call_value(ctx, &other, argc, span),
+                }
+            });
+        }
+        Box::new(move |ctx, clo| {
+            let f = callee(ctx, clo)?;
+            push_args(ctx, clo)?;
+            let result = call_value(ctx, &f, argc, span);
+            discard(f);
+            result
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! Variables: reading, assigning, binding (`let`, `for`, destructuring), updating in place
+//! (`x = x + y`), and assigning an element (`a[i] = v`).
+//!
+//! A variable lives in a frame slot, in the closure's environment (captured), or in a
+//! global cell; a variable that is shared and assigned (a captured `var`) is *boxed*: its
+//! slot or environment entry holds a [`Value::Cell`]. A pattern's name may instead be a
+//! *part* of its scrutinee, read from the scrutinee's slot (see [`Place::Part`]).
+
+use std::rc::Rc;
+
+use super::functions::self_value;
+use super::operands::{Operand, copy_value, read_local};
+use super::operators::by_arithmetic;
+use super::{Binder, Compiler, Special, Stmt, err};
+use crate::ir::{Bind, Ir, Part, Place};
+use crate::operator::BinOp;
+use crate::runtime::function::Code;
+use crate::runtime::value::{Value, discard, overwrite};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, R, ops, print};
+use crate::span::Span;
+
+/// Stores `v` in frame slot `slot`, dropping the old value cheaply.
+#[inline(always)]
+pub(super) fn set_slot(ctx: &mut Ctx, slot: usize, v: Value) {
+    overwrite(ctx.local_mut(slot), v);
+}
+
+/// `arr[idx] = val` (see [`ops::store`]), an error located at `span`: one call from either
+/// closure of `a[i] = v`, whose one-word result comes back in a register (the message of
+/// `ops::store`'s would come back through memory).
+fn store_at(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl> {
+    ops::store(arr, idx, val).map_err(|m| err(m, span))
+}
+
+/// Reads a variable's storage: the content of a cell, or the value itself.
+#[inline(always)]
+pub(super) fn read_cell(v: &Value) -> Value {
+    match v {
+        Value::Cell(c) => c.borrow().clone(),
+        other => other.clone(),
+    }
+}
+
+/// Writes a boxed variable's cell (or, for an unboxed slot, the slot itself).
+#[inline(always)]
+pub(super) fn write_cell(slot: &mut Value, v: Value) {
+    let old = match slot {
+        Value::Cell(c) => std::mem::replace(&mut *c.borrow_mut(), v),
+        other => std::mem::replace(other, v),
+    };
+    discard(old);
+}
+
+/// The `part` of a matched value `v` (see [`Place::Part`]), if it has it.
+#[inline(always)]
+fn part_of(v: &Value, part: Part) -> Option<&Value> {
+    match (v, part) {
+        (Value::Ctor(c), Part::Field(i)) => c.fields.get(i),
+        (Value::Cons(cell), Part::Head) => Some(&cell.head),
+        (Value::Cons(cell), Part::Tail) => Some(&cell.tail),
+        _ => None,
+    }
+}
+
+/// `part` of the scrutinee `v` holds (see [`Place::Part`]), if it has it.
+#[inline(always)]
+pub(super) fn part_value(v: &Value, part: Part) -> Option<Value> {
+    match part_of(v, part) {
+        Some(v) => Some(copy_value(v)),
+        None => boxed_part(v, part),
+    }
+}
+
+/// Reads `part` of local `slot` (see [`Place::Part`]).
+#[inline(always)]
+fn read_part(ctx: &Ctx, slot: usize, part: Part) -> R {
+    part_value(ctx.local(slot), part).ok_or_else(part_missing)
+}
+
+/// `part` of the value in the cell `v` holds: the scrutinee of a part may be a boxed `let`
+/// (one captured by a function declared before it), whose cell is written only when
+/// the `let` runs.
+#[cold]
+fn boxed_part(v: &Value, part: Part) -> Option<Value> {
+    match v {
+        Value::Cell(c) => part_of(&c.borrow(), part).cloned(),
+        _ => None,
+    }
+}
+
+/// The error for a pattern's name read where its scrutinee lacks the part: never, as the
+/// arm that names it runs only on a value that has it, and nothing can assign the
+/// scrutinee's slot meanwhile.
+#[cold]
+fn part_missing() -> Ctrl {
+    ErrorKind::Internal("a pattern's name was read from a value without it".to_string())
+        .at(Span::default())
+        .into()
+}
+
+impl Compiler<'_> {
+    /// Code that reads a variable where it lives.
+    pub(super) fn get(&self, place: &Place) -> Code {
+        match place.clone() {
+            Place::Local(v) => {
+                let slot = self.slot(v);
+                if self.boxed(v) {
+                    Box::new(move |ctx, _| Ok(read_cell(ctx.local(slot))))
+                } else {
+                    Box::new(move |ctx, _| read_local(ctx, slot))
+                }
+            }
+            Place::Part(v) => match self.unit.vars[v].alias {
+                Some((of, part)) => {
+                    let slot = self.slot(of);
+                    Box::new(move |ctx, _| read_part(ctx, slot, part))
+                }
+                None => {
+                    let slot = self.slot(v);
+                    Box::new(move |ctx, _| read_local(ctx, slot))
+                }
+            },
+            Place::Capture(i, v) => {
+                if self.boxed(v) {
+                    Box::new(move |_, clo| Ok(read_cell(clo.env.at(i))))
+                } else {
+                    Box::new(move |_, clo| Ok(clo.env.at(i).clone()))
+                }
+            }
+            Place::Global(cell) => Box::new(move |_, _| Ok(cell.borrow().clone())),
+            Place::GlobalFn(cell, _) => Box::new(move |_, _| {
+                Ok(match cell.get() {
+                    Some(c) => Value::Func(c.clone()),
+                    None => Value::Unit,
+                })
+            }),
+            Place::SelfFn => Box::new(|_, clo| Ok(self_value(clo))),
+            Place::Builtin(b) => Box::new(move |_, _| Ok(Value::Builtin(b))),
+        }
+    }
+
+    /// Code that assigns the value of `e` to a variable: a local or captured `var`, or a
+    /// global. Nothing else can be assigned (the resolver rejects it).
+    pub(super) fn set(&self, place: &Place, e: Code) -> Stmt {
+        match place.clone() {
+            Place::Local(v) => {
+                let slot = self.slot(v);
+                Box::new(move |ctx, clo| {
+                    let val = e(ctx, clo)?;
+                    write_cell(ctx.local_mut(slot), val);
+                    Ok(())
+                })
+            }
+            Place::Capture(i, _) => Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                if let Value::Cell(c) = clo.env.at(i) {
+                    discard(std::mem::replace(&mut *c.borrow_mut(), val));
+                }
+                Ok(())
+            }),
+            Place::Global(cell) => Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                discard(std::mem::replace(&mut *cell.borrow_mut(), val));
+                Ok(())
+            }),
+            Place::GlobalFn(..) | Place::SelfFn | Place::Builtin(_) | Place::Part(..) => {
+                unreachable!("the resolver rejects assignments to functions and pattern names")
+            }
+        }
+    }
+
+    /// Code that binds `bind` to a value (for `let`, `for` and destructuring).
+    pub(super) fn binder(&self, bind: &Bind) -> Binder {
+        match bind {
+            Bind::Wild => Rc::new(|_, _| Ok(())),
+            Bind::Var(v) => {
+                let slot = self.slot(*v);
+                if self.boxed(*v) {
+                    Rc::new(move |ctx, val| {
+                        write_cell(ctx.local_mut(slot), val);
+                        Ok(())
+                    })
+                } else {
+                    Rc::new(move |ctx, val| {
+                        set_slot(ctx, slot, val);
+                        Ok(())
+                    })
+                }
+            }
+            Bind::Tuple(items, span) => {
+                let items: Vec<_> = items.iter().map(|b| self.binder(b)).collect();
+                let span = *span;
+                Rc::new(move |ctx, val| match &val {
+                    Value::Tuple(fields) if fields.0.len() == items.len() => {
+                        for (b, f) in items.iter().zip(fields.0.iter()) {
+                            b(ctx, f.clone())?;
+                        }
+                        Ok(())
+                    }
+                    other => Err(err(
+                        ErrorKind::TupleMismatch {
+                            value: print::show(other),
+                            size: items.len(),
+                        },
+                        span,
+                    )),
+                })
+            }
+        }
+    }
+
+    /// Code for `let`/`var`: evaluates `e` and binds it; an unboxed variable gets it
+    /// straight in its slot.
+    pub(super) fn let_(&self, bind: &Bind, e: Code) -> Stmt {
+        if let Bind::Var(v) = bind
+            && !self.boxed(*v)
+            && self.specialising(Special::Statement)
+        {
+            let slot = self.slot(*v);
+            return Box::new(move |ctx, clo| {
+                let val = e(ctx, clo)?;
+                set_slot(ctx, slot, val);
+                Ok(())
+            });
+        }
+        let b = self.binder(bind);
+        Box::new(move |ctx, clo| {
+            let val = e(ctx, clo)?;
+            b(ctx, val)?;
+            Ok(())
+        })
+    }
+
+    /// `x = x + y`, `x = x - y`, `x = x * y` for a local or captured variable `x` and a local
+    /// or constant `y`: updated in place, without reading `x` out and writing it back. `None`
+    /// for any other assignment.
+    pub(super) fn update(&self, place: &Place, e: &Ir) -> Option<Stmt> {
+        let Ir::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y, span) = e else {
+            return None;
+        };
+        let same = match (place, &**x) {
+            (Place::Local(v), Ir::Get(Place::Local(w))) => v == w,
+            (Place::Capture(i, _), Ir::Get(Place::Capture(j, _))) => i == j,
+            _ => false,
+        };
+        let y = self.simple_operand(y).filter(|_| same)?;
+        if !self.specialising(Special::Update) {
+            return None;
+        }
+        let (op, span) = (*op, *span);
+        Some(by_arithmetic!(op, fast => self.update_with(place, y, op, span, fast)))
+    }
+
+    /// The closure of [`Compiler::update`] for the shapes of the variable (a local or a
+    /// captured variable) and the operand (a simple one); `fast` is the checked integer
+    /// operation of `op`.
+    fn update_with(
+        &self,
+        place: &Place,
+        y: Operand,
+        op: BinOp,
+        span: Span,
+        fast: impl Fn(i64, i64) -> Option<i64> + Copy + 'static,
+    ) -> Stmt {
+        let apply =
+            move |x: &mut Value, y: &Value| ops::update_value(x, y, op, fast, |m| err(m, span));
+        let simple = "an update's operand is simple";
+        match (place, y) {
+            (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
+                let (s, k) = (self.slot(*v), Value::Int(k));
+                Box::new(move |ctx, _| apply(ctx.local_mut(s), &k))
+            }
+            (Place::Local(v), Operand::Local(t)) if !self.boxed(*v) => {
+                let s = self.slot(*v);
+                Box::new(move |ctx, _| {
+                    let y = ctx.local(t).clone();
+                    let done = apply(ctx.local_mut(s), &y);
+                    discard(y);
+                    done
+                })
+            }
+            (Place::Local(v), y) => {
+                let (s, y) = (self.slot(*v), y.source().expect(simple));
+                Box::new(move |ctx, clo| {
+                    let y = y.read(ctx, clo).clone();
+                    let done = match ctx.local(s) {
+                        Value::Cell(c) => apply(&mut c.borrow_mut(), &y),
+                        _ => apply(ctx.local_mut(s), &y),
+                    };
+                    discard(y);
+                    done
+                })
+            }
+            (Place::Capture(i, _), y) => {
+                let (i, y) = (*i, y.source().expect(simple));
+                Box::new(move |ctx, clo| match clo.env.at(i) {
+                    Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
+                    _ => Err(err(
+                        ErrorKind::Internal("assigning a captured constant".to_string()),
+                        span,
+                    )),
+                })
+            }
+            _ => unreachable!("an update is of a local or a captured variable"),
+        }
+    }
+
+    /// Code for `a[i] = v`; when the array is a local and the index and value are simple
+    /// operands, all are read in place.
+    pub(super) fn set_index(&self, a: &Ir, i: &Ir, v: &Ir, span: Span) -> Stmt {
+        if let (Some(Operand::Local(s)), Some(i), Some(v)) =
+            (self.simple_operand(a), self.source(i), self.source(v))
+            && self.specialising(Special::Element)
+        {
+            // Only simple operands: nothing is evaluated but reads, so they are read in
+            // place and the array is written in place.
+            return Box::new(move |ctx, clo| {
+                let val = v.read(ctx, clo).clone();
+                store_at(ctx.local(s), i.read(ctx, clo), val, span)
+            });
+        }
+        let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
+        Box::new(move |ctx, clo| {
+            let arr = a(ctx, clo)?;
+            let idx = i(ctx, clo)?;
+            let val = v(ctx, clo)?;
+            store_at(&arr, &idx, val, span)
+        })
+    }
+}
