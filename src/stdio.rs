@@ -77,6 +77,7 @@ pub fn share_with_line_editor() {
 /// The next line of standard input without its line end (`\n` or `\r\n`), `None` at the end
 /// of input. `flush` runs before every read that may wait for the system: it flushes the
 /// program's output (its error ends the read).
+///
 /// A read fails with the runtime error [`ErrorKind::Interrupted`] when a signal (Ctrl-C or
 /// SIGTERM) arrives while it waits (no handler may catch it), with `read_line: cannot read
 /// standard input: REASON` when the system fails, and with `read_line: standard input is
