@@ -12,6 +12,7 @@
 
 mod args;
 mod format;
+pub mod io;
 mod lists;
 mod numbers;
 pub mod order;
@@ -65,6 +66,12 @@ pub static FUNCTIONS: &[Builtin] = &[
     function("random", 1, random::random),
     function("random_float", 0, random::random_float),
     function("seed", 1, random::seed),
+    function("read_file", 1, io::read_file),
+    function("write_file", 2, io::write_file),
+    function("eprint", 1, io::eprint),
+    function("eprintln", 1, io::eprintln),
+    function("flush", 0, io::flush),
+    function("env", 1, io::env),
 ];
 
 #[cfg(test)]
