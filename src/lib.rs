@@ -18,7 +18,6 @@ pub mod runtime;
 pub mod source_file;
 pub mod span;
 pub mod stack;
-pub mod stdio;
 pub mod stdlib;
 pub mod syntax;
 
@@ -46,6 +45,9 @@ pub enum FailureKind {
     /// SIGTERM stopped the program: its output was flushed; an empty report and exit status
     /// 143 (128 + SIGTERM).
     Terminated,
+    /// The program called `exit(code)`: its output was flushed; an empty report and that
+    /// exit status.
+    Exit(u8),
     /// The program's output was closed by its reader (`kont prog.kont | head -1`): the
     /// program stopped quietly, with an empty report and exit status 141 (128 + SIGPIPE, what
     /// a shell shows for a command that a closed pipe stopped).
@@ -70,6 +72,7 @@ impl Failure {
             FailureKind::Interrupted => 130,
             FailureKind::OutputClosed => 141,
             FailureKind::Terminated => 143,
+            FailureKind::Exit(code) => i32::from(code),
         }
     }
 }
@@ -177,7 +180,13 @@ impl Session {
         }
         match result {
             Ok(v) => flushed.map(|()| unit.has_value.then_some(v)),
-            Err(e) => Err(self.runtime_failure(&e, source, flushed.err())),
+            Err(e) => match (&e.kind, flushed) {
+                (&runtime::ErrorKind::Exit(code), Ok(())) => Err(Failure {
+                    kind: FailureKind::Exit(code),
+                    report: String::new(),
+                }),
+                (_, flushed) => Err(self.runtime_failure(&e, source, flushed.err())),
+            },
         }
     }
 
@@ -217,7 +226,7 @@ impl Session {
     /// [`FailureKind::OutputClosed`]; any other failure is a runtime one reported as `error:
     /// cannot write output: REASON`.
     pub fn flush(&self) -> Result<(), Failure> {
-        stdlib::io::flush_output(&self.vm).map_err(|kind| {
+        runtime::stdio::flush_output(&self.vm).map_err(|kind| {
             if self.vm.output_closed.get() {
                 Failure {
                     kind: FailureKind::OutputClosed,

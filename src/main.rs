@@ -124,7 +124,7 @@ fn run(cli: Cli) -> ExitCode {
         },
         (None, None) => return repl::run(options),
     };
-    let mut session = Session::new(kont::stdio::program_output(), args, options);
+    let mut session = Session::new(kont::runtime::stdio::program_output(), args, options);
     // The evaluation flushes the output at its end, whatever the outcome.
     match session.eval(&name, &text) {
         Ok(_) => ExitCode::SUCCESS,

@@ -65,6 +65,7 @@ pub static BUILTINS: &[Builtin] = &[
     },
     function("time_ms", 0, time_ms_),
     function("args", 0, args_),
+    function("exit", 1, exit_),
 ];
 
 /// Every built-in: those above and the standard library's.
@@ -321,4 +322,17 @@ fn args_(vm: &Vm, _: &mut [Value]) -> Res {
     Ok(Value::list(
         vm.args.iter().map(|a| Value::Str(Rc::new(a.clone()))),
     ))
+}
+
+/// `exit(code)`: ends the program with status `code` (0 to 255), its output flushed, from
+/// any depth of handlers and continuations: it unwinds as an error no handler can catch.
+fn exit_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Int(code) if (0..=255).contains(code) => Err(Box::new(ErrorKind::Exit(*code as u8))),
+        v => Err(Box::new(ErrorKind::Argument {
+            function: "exit",
+            expected: "an int from 0 to 255",
+            got: print::repr(v),
+        })),
+    }
 }

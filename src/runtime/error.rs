@@ -145,6 +145,9 @@ pub enum ErrorKind {
     Failed(String),
     /// A bug in kont: what went wrong.
     Internal(String),
+    /// `exit(code)`: not an error, but it ends the program the way one does, from any
+    /// depth of handlers and continuations, with no handler able to stop it.
+    Exit(u8),
 }
 
 /// How many arguments a function takes.
@@ -248,6 +251,7 @@ impl fmt::Display for ErrorKind {
             CannotWrite(reason) => write!(f, "cannot write output: {reason}"),
             Failed(message) => write!(f, "{message}"),
             Internal(what) => write!(f, "internal error: {what}"),
+            Exit(code) => write!(f, "exit({code})"),
         }
     }
 }
@@ -271,7 +275,7 @@ impl ErrorKind {
     }
 
     /// Whether a `Fail` handler may catch it: every error but running out of stack or
-    /// memory, an interrupt and kont's own bugs (those end the program wherever they
+    /// memory, an interrupt, kont's own bugs and `exit` (those end the program wherever they
     /// happen; see `docs/language.md`, "Built-in effects").
     pub fn catchable(&self) -> bool {
         !matches!(
@@ -280,6 +284,7 @@ impl ErrorKind {
                 | ErrorKind::OutOfMemory(_)
                 | ErrorKind::Interrupted
                 | ErrorKind::Internal(_)
+                | ErrorKind::Exit(_)
         )
     }
 

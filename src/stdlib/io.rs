@@ -1,6 +1,5 @@
 //! Input, output and the process: `read_file`, `write_file`, `eprint`, `eprintln`, `flush`
-//! and `env`, and for the root handler of the built-in effect `ReadLine`, the reading of a
-//! line of standard input ([`read_stdin_line`]).
+//! and `env`.
 //!
 //! Failures of the system read `NAME: cannot read PATH: REASON` with REASON as the system
 //! says it ([`os_reason`]: `No such file or directory`, without Rust's ` (os error 2)`).
@@ -11,48 +10,10 @@
 use std::io::{self, Write};
 
 use crate::runtime::print;
+use crate::runtime::stdio::{flush_output, os_reason};
 use crate::runtime::value::Value;
 use crate::runtime::{ErrorKind, Vm};
-use crate::stdio;
-use crate::stdlib::args::{Res, option, string};
-
-/// What the system says of `e`, without the ` (os error N)` that Rust adds to its own
-/// rendering: `No such file or directory`.
-pub fn os_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match e.raw_os_error() {
-        Some(code) => text
-            .strip_suffix(&format!(" (os error {code})"))
-            .map_or_else(|| text.clone(), str::to_string),
-        None => text,
-    }
-}
-
-/// The error of a failed write or flush of the program's output, `cannot write output:
-/// REASON`; a closed pipe is also recorded in [`Vm::output_closed`].
-pub fn output_error(vm: &Vm, e: &io::Error) -> ErrorKind {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        vm.output_closed.set(true);
-    }
-    ErrorKind::CannotWrite(os_reason(e))
-}
-
-/// Writes out what the program's output holds (see [`output_error`] for a failure).
-pub fn flush_output(vm: &Vm) -> Result<(), ErrorKind> {
-    vm.out
-        .borrow_mut()
-        .flush()
-        .map_err(|e| output_error(vm, &e))
-}
-
-/// The next line of standard input for `read_line()`, without its line end, or `None` at
-/// the end of input; the program's output is flushed before the read waits for input. A
-/// failure is the runtime error to raise: [`ErrorKind::Interrupted`] (not catchable) when a
-/// signal came while it waited, `read_line: …` or `cannot write output: …` otherwise (see
-/// [`stdio::read_line`]).
-pub fn read_stdin_line(vm: &Vm) -> Result<Option<String>, ErrorKind> {
-    stdio::read_line(|| flush_output(vm))
-}
+use crate::stdlib::args::{Res, string};
 
 /// `read_file(path)`: the text of the file at `path`, which must be UTF-8.
 pub fn read_file(_: &Vm, args: &mut [Value]) -> Res {
@@ -116,15 +77,16 @@ pub fn flush(vm: &Vm, _: &mut [Value]) -> Res {
 pub fn env(_: &Vm, args: &mut [Value]) -> Res {
     let name = string("env", &args[0])?;
     if name.is_empty() || name.contains(['=', '\0']) {
-        return Ok(option(None));
+        return Ok(Value::option(None));
     }
     let value = std::env::var_os(name).map(|v| Value::str(v.to_string_lossy().into_owned()));
-    Ok(option(value))
+    Ok(Value::option(value))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::stdio::output_error;
     use crate::{Options, Session};
 
     /// The first line of the report of `program`'s failure (a runtime error is expected).

@@ -16,12 +16,13 @@
 //! program that handles no `Fail` pays nothing. `stack overflow`, running out of memory and
 //! `interrupted` are never offered to a handler ([`ErrorKind::catchable`]).
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
+use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
 use crate::runtime::effects::suspend::{find_handler, suspend};
 use crate::runtime::effects::{FAIL, OpId, PRINT, READ_LINE};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, Vm, print};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, NO_LEAF_CLAUSE, R, Vm, print, stdio};
 use crate::span::Span;
 
 /// Whether a handler of the program's, where the computation runs now, catches `op`.
@@ -34,7 +35,25 @@ pub fn handled(vm: &Vm, op: OpId) -> bool {
 #[cold]
 #[inline(never)]
 pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
-    if kind.catchable() && handled(&ctx.vm, FAIL) {
+    if !kind.catchable() {
+        return Err(kind.at(site).into());
+    }
+    let index = ctx.leaf_clause;
+    if index != NO_LEAF_CLAUSE {
+        // A leaf clause runs without the mask other fast-path clauses run behind: only the
+        // handlers outside its own may catch its error, and they see it behind a mask.
+        if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
+            return Err(kind.at(site).into());
+        }
+        ctx.leaf_clause = NO_LEAF_CLAUSE;
+        mask_handlers(ctx, index);
+        ctx.stack.push(Value::str(kind.to_string()));
+        let raised = perform(ctx, FAIL, 1, site);
+        let result = unmask_handlers(ctx, raised, site);
+        ctx.leaf_clause = index;
+        return result;
+    }
+    if handled(&ctx.vm, FAIL) {
         ctx.stack.push(Value::str(kind.to_string()));
         return perform(ctx, FAIL, 1, site);
     }
@@ -74,6 +93,7 @@ pub fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 /// The root handler's clause for `op`, with its `argc` arguments on top of the value stack:
 /// an operation no handler of the program's catches.
 #[cold]
+#[inline(never)]
 pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let start = ctx.stack.len() - argc;
     let arg = (argc == 1).then(|| ctx.stack.pop().unwrap_or_default());
@@ -83,7 +103,7 @@ pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
             Ok(()) => Ok(Value::Unit),
             Err(kind) => raise(ctx, kind, site),
         },
-        (READ_LINE, None) => match read_line(&ctx.vm) {
+        (READ_LINE, None) => match stdio::read_stdin_line(&ctx.vm) {
             Ok(line) => Ok(Value::option(line.map(Value::str))),
             Err(kind) => raise(ctx, kind, site),
         },
@@ -97,43 +117,11 @@ pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 }
 
 /// Writes `text` (a string as it is, anything else as `print` shows it) to the program's
-/// output. A closed pipe is also recorded in [`Vm::output_closed`].
+/// output.
 fn write_out(vm: &Vm, text: &Value) -> Result<(), ErrorKind> {
     let written = match text {
         Value::Str(s) => vm.out.borrow_mut().write_all(s.as_bytes()),
         other => vm.out.borrow_mut().write_all(print::show(other).as_bytes()),
     };
-    written.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            vm.output_closed.set(true);
-        }
-        ErrorKind::CannotWrite(e.to_string())
-    })
-}
-
-/// The next line of standard input without its line end, or `None` at its end; the
-/// program's output is flushed first, so that a prompt shows.
-fn read_line(vm: &Vm) -> Result<Option<String>, ErrorKind> {
-    vm.out
-        .borrow_mut()
-        .flush()
-        .map_err(|e| ErrorKind::CannotWrite(e.to_string()))?;
-    let mut line = String::new();
-    let read = std::io::stdin().lock().read_line(&mut line);
-    match read {
-        Ok(0) => Ok(None),
-        Ok(_) => {
-            if line.ends_with('\n') {
-                line.pop();
-                if line.ends_with('\r') {
-                    line.pop();
-                }
-            }
-            Ok(Some(line))
-        }
-        Err(e) => Err(ErrorKind::Function {
-            function: "read_line",
-            problem: format!("cannot read standard input: {e}"),
-        }),
-    }
+    written.map_err(|e| stdio::output_error(vm, &e))
 }

@@ -34,7 +34,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::interrupt;
-use crate::runtime::ErrorKind;
+use crate::runtime::{ErrorKind, Vm};
 
 /// The size of the program's output buffer when standard output is not a terminal.
 const BLOCK_BUFFER: usize = 1 << 16;
@@ -122,7 +122,7 @@ fn next_line<R: BufRead>(
                 *buffered = Some(0);
                 return Err(read_line_error(format!(
                     "cannot read standard input: {}",
-                    crate::stdlib::io::os_reason(&e)
+                    os_reason(&e)
                 )));
             }
         };
@@ -190,6 +190,44 @@ fn wait_for_input() -> Result<(), ErrorKind> {
         }
         interrupt::drain_wake();
     }
+}
+
+/// What the system says of `e`, without the ` (os error N)` that Rust adds to its own
+/// rendering: `No such file or directory`.
+pub fn os_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| text.clone(), str::to_string),
+        None => text,
+    }
+}
+
+/// The error of a failed write or flush of the program's output, `cannot write output:
+/// REASON`; a closed pipe is also recorded in [`Vm::output_closed`].
+pub fn output_error(vm: &Vm, e: &io::Error) -> ErrorKind {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        vm.output_closed.set(true);
+    }
+    ErrorKind::CannotWrite(os_reason(e))
+}
+
+/// Writes out what the program's output holds (see [`output_error`] for a failure).
+pub fn flush_output(vm: &Vm) -> Result<(), ErrorKind> {
+    vm.out
+        .borrow_mut()
+        .flush()
+        .map_err(|e| output_error(vm, &e))
+}
+
+/// The next line of standard input for `read_line()`, without its line end, or `None` at
+/// the end of input; the program's output is flushed before the read waits for input. A
+/// failure is the runtime error to raise: [`ErrorKind::Interrupted`] (not catchable) when a
+/// signal came while it waited, `read_line: …` or `cannot write output: …` otherwise (see
+/// [`read_line`]).
+pub fn read_stdin_line(vm: &Vm) -> Result<Option<String>, ErrorKind> {
+    read_line(|| flush_output(vm))
 }
 
 #[cfg(test)]
