@@ -11,6 +11,7 @@
 //! library".
 
 mod args;
+pub mod callbacks;
 mod format;
 pub mod io;
 mod lists;
