@@ -289,6 +289,8 @@ impl Ir {
             | Ir::List(args)
             | Ir::Tuple(args)
             | Ir::Ctor(_, args) => args.iter().any(Ir::calls_out),
+            // Destructuring may fail: the error performs `Fail`.
+            Ir::Let(Bind::Tuple(..), _) => true,
             Ir::Set(_, e)
             | Ir::Let(_, e)
             | Ir::Not(e, _)

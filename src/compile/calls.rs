@@ -129,12 +129,12 @@ impl Compiler<'_> {
             } else {
                 Some(k)
             };
-            return Box::new(move |ctx, _| {
+            return Box::new(move |ctx, clo| {
                 let v = match (ctx.local(slot), delta) {
                     (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => Value::Int(x + d),
                     (x, _) => {
                         let r = arith_slow(op, x, k, aspan);
-                        offered(ctx, r)?
+                        offered(ctx, clo, r)?
                     }
                 };
                 ctx.stack.push(v);

@@ -116,7 +116,7 @@ impl Compiler<'_> {
                     Value::Int(x) => test(*x, k),
                     other => {
                         let r = compare_slow(op, other, k, cspan);
-                        offered(ctx, r)?
+                        offered(ctx, clo, r)?
                     }
                 };
                 if holds { t(ctx, clo) } else { run_or_nothing(&e, ctx, clo) }
@@ -155,7 +155,7 @@ impl Compiler<'_> {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
                 (x, y) => {
                     let e = err(ErrorKind::RangeNeedsInts(x.kind(), y.kind()), span);
-                    return offered(ctx, Err(e));
+                    return offered(ctx, clo, Err(e));
                 }
             };
             let mut i = lo;
@@ -198,7 +198,11 @@ impl Compiler<'_> {
                 }
                 Ok(())
             }
-            other => offered(ctx, Err(err(ErrorKind::CannotIterate(other.kind()), span))),
+            other => offered(
+                ctx,
+                clo,
+                Err(err(ErrorKind::CannotIterate(other.kind()), span)),
+            ),
         })
     }
 }

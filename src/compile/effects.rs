@@ -53,7 +53,7 @@ impl Compiler<'_> {
         Box::new(move |ctx, clo| {
             let f = f(ctx, clo)?;
             let r = effects::make_cont(f, span);
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 
@@ -64,7 +64,7 @@ impl Compiler<'_> {
             let k = k(ctx, clo)?;
             let r = effects::discontinue(&k, span);
             drop(k);
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 

@@ -14,7 +14,8 @@
 //! handler that was not around the failure catch it (one masked while a fast-path clause
 //! ran, say).
 
-use crate::runtime::effects::raise;
+use crate::runtime::effects::raise_in;
+use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind};
 use crate::span::Span;
@@ -31,22 +32,26 @@ pub(super) fn err(kind: impl Into<Box<ErrorKind>>, span: Span) -> Ctrl {
 /// `r`, the result of an operation, with its error offered to a `Fail` handler: the handler's
 /// resume value, converted to the result's type, is then the result.
 #[inline(always)]
-pub(super) fn offered<T: ViaValue>(ctx: &mut Ctx, r: Result<T, Ctrl>) -> Result<T, Ctrl> {
+pub(super) fn offered<T: ViaValue>(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    r: Result<T, Ctrl>,
+) -> Result<T, Ctrl> {
     match r {
         Ok(v) => Ok(v),
-        Err(c) => offer(ctx, c),
+        Err(c) => offer(ctx, clo, c),
     }
 }
 
 /// Offers the error `c` unwinds with to a `Fail` handler (anything else unwinds on).
 #[cold]
 #[inline(never)]
-fn offer<T: ViaValue>(ctx: &mut Ctx, c: Ctrl) -> Result<T, Ctrl> {
+fn offer<T: ViaValue>(ctx: &mut Ctx, clo: &Closure, c: Ctrl) -> Result<T, Ctrl> {
     match c.kind() {
         CtrlKind::Error(e) if e.trace.is_empty() => {
             let site = e.site;
-            let v = raise(ctx, e.kind, site)?;
-            T::from_resumed(ctx, v, site)
+            let v = raise_in(ctx, clo, e.kind, site)?;
+            T::from_resumed(ctx, clo, v, site)
         }
         other => Err(Ctrl::raise(other)),
     }
@@ -54,10 +59,19 @@ fn offer<T: ViaValue>(ctx: &mut Ctx, c: Ctrl) -> Result<T, Ctrl> {
 
 /// The boolean `v` is; a type error at `span` for anything else, itself offered to a `Fail`
 /// handler.
-pub(super) fn resumed_bool(ctx: &mut Ctx, v: Value, span: Span) -> Result<bool, Ctrl> {
+pub(super) fn resumed_bool(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    v: Value,
+    span: Span,
+) -> Result<bool, Ctrl> {
     match v {
         Value::True => Ok(true),
         Value::False => Ok(false),
-        other => offered(ctx, Err(err(ErrorKind::ExpectedBool(other.kind()), span))),
+        other => offered(
+            ctx,
+            clo,
+            Err(err(ErrorKind::ExpectedBool(other.kind()), span)),
+        ),
     }
 }

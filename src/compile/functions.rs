@@ -95,6 +95,7 @@ impl Compiler<'_> {
             body,
             deep,
             source: self.unit.source,
+            leaf_clause: f.tail_resumptive && !f.body.calls_out(),
         })
     }
 

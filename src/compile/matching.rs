@@ -130,7 +130,7 @@ impl Compiler<'_> {
             }
             let e = no_match(&v, span);
             drop(v);
-            offered(ctx, Err(e))
+            offered(ctx, clo, Err(e))
         })
     }
 
@@ -172,7 +172,7 @@ impl Compiler<'_> {
                             b1(ctx, clo)
                         } else {
                             let e = no_match(v, span);
-                            offered(ctx, Err(e))
+                            offered(ctx, clo, Err(e))
                         }
                     }));
                 }
@@ -181,7 +181,7 @@ impl Compiler<'_> {
                 let v = ctx.local(slot);
                 let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(v)) else {
                     let e = no_match(v, span);
-                    return offered(ctx, Err(e));
+                    return offered(ctx, clo, Err(e));
                 };
                 shape.bind_local(ctx, slot);
                 body(ctx, clo)
@@ -193,7 +193,7 @@ impl Compiler<'_> {
             let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(&v)) else {
                 let e = no_match(&v, span);
                 discard(v);
-                return offered(ctx, Err(e));
+                return offered(ctx, clo, Err(e));
             };
             shape.bind(ctx, &v);
             discard(v);

@@ -34,7 +34,7 @@ pub(super) trait ViaValue: Sized + 'static {
     fn from_value(v: Value) -> Self;
     /// The result a failed operation has when a `Fail` handler resumes it with `v` (see
     /// `failure`): a condition's `v` must be a boolean.
-    fn from_resumed(ctx: &mut Ctx, v: Value, span: Span) -> Result<Self, Ctrl>;
+    fn from_resumed(ctx: &mut Ctx, clo: &Closure, v: Value, span: Span) -> Result<Self, Ctrl>;
 }
 
 impl ViaValue for Value {
@@ -44,7 +44,7 @@ impl ViaValue for Value {
     fn from_value(v: Value) -> Value {
         v
     }
-    fn from_resumed(_: &mut Ctx, v: Value, _: Span) -> Result<Value, Ctrl> {
+    fn from_resumed(_: &mut Ctx, _: &Closure, v: Value, _: Span) -> Result<Value, Ctrl> {
         Ok(v)
     }
 }
@@ -56,8 +56,8 @@ impl ViaValue for bool {
     fn from_value(v: Value) -> bool {
         matches!(v, Value::True)
     }
-    fn from_resumed(ctx: &mut Ctx, v: Value, span: Span) -> Result<bool, Ctrl> {
-        resumed_bool(ctx, v, span)
+    fn from_resumed(ctx: &mut Ctx, clo: &Closure, v: Value, span: Span) -> Result<bool, Ctrl> {
+        resumed_bool(ctx, clo, v, span)
     }
 }
 
@@ -66,7 +66,7 @@ impl ViaValue for () {
         Value::Unit
     }
     fn from_value(_: Value) {}
-    fn from_resumed(_: &mut Ctx, v: Value, _: Span) -> Result<(), Ctrl> {
+    fn from_resumed(_: &mut Ctx, _: &Closure, v: Value, _: Span) -> Result<(), Ctrl> {
         discard(v);
         Ok(())
     }

@@ -14,7 +14,7 @@ use super::vars::read_cell;
 use super::{CodeOf, Compiler, Cond, Special};
 use crate::ir::Ir;
 use crate::operator::BinOp;
-use crate::runtime::function::Code;
+use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, Ctx, R, ops};
 use crate::span::Span;
@@ -32,6 +32,7 @@ fn forget_int(r: R) {
 #[inline(always)]
 fn ints_then<T: ViaValue>(
     ctx: &mut Ctx,
+    clo: &Closure,
     i: i64,
     y: R,
     fast: impl Fn(i64, i64) -> Option<T>,
@@ -43,13 +44,13 @@ fn ints_then<T: ViaValue>(
             Some(v) => Ok(v),
             None => {
                 let r = slow(&Value::Int(i), &Value::Int(j));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             }
         };
     }
     let y = y?;
     let r = slow(&Value::Int(i), &y);
-    offered(ctx, r)
+    offered(ctx, clo, r)
 }
 
 /// The comparison `x op k` of a non-int `x` (kept out of line: the inline int test is the
@@ -86,7 +87,7 @@ impl Compiler<'_> {
         let a = self.expr(a);
         Box::new(move |ctx, clo| {
             let r = op(&a(ctx, clo)?).map_err(|m| err(m, span));
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 
@@ -98,7 +99,7 @@ impl Compiler<'_> {
         {
             return Box::new(move |ctx, clo| {
                 let r = ops::index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             });
         }
         let (a, i) = (self.expr(a), self.expr(i));
@@ -106,7 +107,7 @@ impl Compiler<'_> {
             let a = a(ctx, clo)?;
             let i = i(ctx, clo)?;
             let r = ops::index(&a, &i).map_err(|m| err(m, span));
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 
@@ -155,14 +156,14 @@ impl Compiler<'_> {
                 let x = a(ctx, clo)?;
                 let y = b(ctx, clo)?;
                 let r = ops::cons(x, y).map_err(|m| err(m, span));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             });
         }
         Box::new(move |ctx, clo| {
             let x = a(ctx, clo)?;
             let y = b(ctx, clo)?;
             let r = ops::binary(op, &x, &y).map_err(|m| err(m, span));
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 
@@ -198,11 +199,11 @@ impl Compiler<'_> {
                     return Ok(v);
                 }
                 let r = slow(&read_cell(storage), y.read(ctx, clo));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             });
         }
         match (self.operand(a), self.operand(b)) {
-            (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, _| {
+            (Operand::Local(s), Operand::Int(k)) => Box::new(move |ctx, clo| {
                 let x = ctx.local(s);
                 if let Value::Int(i) = x
                     && let Some(v) = fast(*i, k)
@@ -210,9 +211,9 @@ impl Compiler<'_> {
                     return Ok(v);
                 }
                 let r = slow(x, &Value::Int(k));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             }),
-            (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
+            (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, clo| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
                 if let (Value::Int(i), Value::Int(j)) = (x, y)
                     && let Some(v) = fast(*i, *j)
@@ -220,7 +221,7 @@ impl Compiler<'_> {
                     return Ok(v);
                 }
                 let r = slow(x, y);
-                offered(ctx, r)
+                offered(ctx, clo, r)
             }),
             (a, b) if let (Some(x), Some(y)) = (a.source(), b.source()) => {
                 // Any other pair of locals, captured constants and ints: read in place.
@@ -232,7 +233,7 @@ impl Compiler<'_> {
                         return Ok(v);
                     }
                     let r = slow(x, y);
-                    offered(ctx, r)
+                    offered(ctx, clo, r)
                 })
             }
             // Computed operands: `discard` tells the compiler that ints leave nothing to
@@ -246,7 +247,7 @@ impl Compiler<'_> {
                     return Ok(v);
                 }
                 let r = slow(&x, &Value::Int(k));
-                offered(ctx, r)
+                offered(ctx, clo, r)
             }),
             (a, Operand::Code(b)) if let Some(x) = a.source() => Box::new(move |ctx, clo| {
                 // `n * f(…)`: the simple operand is read (copied first: `b` may assign it).
@@ -254,10 +255,10 @@ impl Compiler<'_> {
                     let x = x.read(ctx, clo).clone();
                     let y = b(ctx, clo)?;
                     let r = slow(&x, &y);
-                    return offered(ctx, r);
+                    return offered(ctx, clo, r);
                 };
                 let y = b(ctx, clo);
-                ints_then(ctx, i, y, fast, slow)
+                ints_then(ctx, clo, i, y, fast, slow)
             }),
             (a, b) => {
                 let a = self.operand_code(a);
@@ -270,12 +271,12 @@ impl Compiler<'_> {
                     if let Ok(Value::Int(i)) = x {
                         forget_int(x);
                         let y = b(ctx, clo);
-                        return ints_then(ctx, i, y, fast, slow);
+                        return ints_then(ctx, clo, i, y, fast, slow);
                     }
                     let x = x?;
                     let y = b(ctx, clo)?;
                     let r = slow(&x, &y);
-                    offered(ctx, r)
+                    offered(ctx, clo, r)
                 })
             }
         }
@@ -312,7 +313,7 @@ impl Compiler<'_> {
                 let e = self.expr(other);
                 Box::new(move |ctx, clo| {
                     let r = expect_bool(e(ctx, clo)?, span);
-                    offered(ctx, r)
+                    offered(ctx, clo, r)
                 })
             }
         }

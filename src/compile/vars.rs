@@ -15,6 +15,7 @@ use super::operators::by_arithmetic;
 use super::{Binder, Compiler, Special, Stmt};
 use crate::ir::{Bind, Ir, Part, Place};
 use crate::operator::BinOp;
+use crate::runtime::effects::raise;
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::{Value, discard, overwrite};
 use crate::runtime::{Ctrl, Ctx, ErrorKind, R, ops, print};
@@ -33,7 +34,7 @@ fn store_at(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl
     ops::store(arr, idx, val).map_err(|m| err(m, span))
 }
 
-/// The variable an update in place (`x = x + y`) wrote: a frame slot (holding the value, or
+/// The variable an update in place (`x = x + y`) writes: a frame slot (holding the value, or
 /// the cell of a shared variable) or a captured variable's cell.
 #[derive(Clone, Copy)]
 enum Updated {
@@ -43,31 +44,56 @@ enum Updated {
     Capture(usize),
 }
 
-/// What an update in place did: nothing more if it succeeded; if its operation failed, the
-/// error offered to a `Fail` handler, whose resume value the variable then holds, as if the
-/// operation had made it.
-#[inline(always)]
-fn updated(ctx: &mut Ctx, clo: &Closure, at: Updated, done: Result<(), Ctrl>) -> Result<(), Ctrl> {
-    match done {
-        Ok(()) => Ok(()),
-        Err(c) => update_failed(ctx, clo, at, c),
+/// `f` of the storage of the variable at `at`: the slot, or the content of its cell.
+fn with_variable<T>(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    at: Updated,
+    f: impl FnOnce(&mut Value) -> T,
+) -> Option<T> {
+    match at {
+        Updated::Slot(s) => match ctx.local_mut(s) {
+            Value::Cell(cell) => Some(f(&mut cell.borrow_mut())),
+            slot => Some(f(slot)),
+        },
+        Updated::Capture(i) => match clo.env.at(i) {
+            Value::Cell(cell) => Some(f(&mut cell.borrow_mut())),
+            _ => None,
+        },
     }
 }
 
-/// [`updated`] of a failed update.
+/// `x = x op y` for the variable at `at` when it is not the int–int case: by [`ops::binary`].
+/// If the operation fails, its error is offered to a `Fail` handler, and the variable then
+/// holds the handler's resume value, as if the operation had made it.
 #[cold]
 #[inline(never)]
-fn update_failed(ctx: &mut Ctx, clo: &Closure, at: Updated, c: Ctrl) -> Result<(), Ctrl> {
-    let v: Value = offered(ctx, Err(c))?;
-    match at {
-        Updated::Slot(s) => match ctx.local_mut(s) {
-            Value::Cell(cell) => write_cell(&mut cell.borrow_mut(), v),
-            slot => overwrite(slot, v),
-        },
-        Updated::Capture(i) => match clo.env.at(i) {
-            Value::Cell(cell) => write_cell(&mut cell.borrow_mut(), v),
-            _ => discard(v),
-        },
+fn update_slow(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    at: Updated,
+    y: &Value,
+    op: BinOp,
+    span: Span,
+) -> Result<(), Ctrl> {
+    let done = with_variable(ctx, clo, at, |x| match ops::binary(op, x, y) {
+        Ok(r) => {
+            discard(std::mem::replace(x, r));
+            Ok(())
+        }
+        Err(kind) => Err(kind),
+    });
+    let failed = match done {
+        Some(Ok(())) => return Ok(()),
+        Some(Err(kind)) => err(kind, span),
+        None => err(
+            ErrorKind::Internal("assigning a captured constant".to_string()),
+            span,
+        ),
+    };
+    let v: Value = offered(ctx, clo, Err(failed))?;
+    if let Some(old) = with_variable(ctx, clo, at, |x| std::mem::replace(x, v)) {
+        discard(old);
     }
     Ok(())
 }
@@ -246,7 +272,8 @@ impl Compiler<'_> {
                                     value: print::show(other),
                                     size: items.len(),
                                 };
-                                val = offered(ctx, Err(err(kind, span)))?;
+                                // (Never in a leaf clause: see `Ir::calls_out`.)
+                                val = raise(ctx, kind, span)?;
                             }
                         }
                     }
@@ -308,49 +335,70 @@ impl Compiler<'_> {
         span: Span,
         fast: impl Fn(i64, i64) -> Option<i64> + Copy + 'static,
     ) -> Stmt {
-        let apply =
-            move |x: &mut Value, y: &Value| ops::update_value(x, y, op, fast, |m| err(m, span));
+        // The int–int case in place; anything else, an overflow included, out of line.
+        let ints = move |x: &mut Value, y: &Value| {
+            if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
+                && let Some(r) = fast(*i, *j)
+            {
+                *i = r;
+                return true;
+            }
+            false
+        };
         let simple = "an update's operand is simple";
         match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
                 let (s, k) = (self.slot(*v), Value::Int(k));
                 Box::new(move |ctx, clo| {
-                    let done = apply(ctx.local_mut(s), &k);
-                    updated(ctx, clo, Updated::Slot(s), done)
+                    if ints(ctx.local_mut(s), &k) {
+                        return Ok(());
+                    }
+                    update_slow(ctx, clo, Updated::Slot(s), &k, op, span)
                 })
             }
             (Place::Local(v), Operand::Local(t)) if !self.boxed(*v) => {
                 let s = self.slot(*v);
                 Box::new(move |ctx, clo| {
+                    if let Value::Int(j) = *ctx.local(t)
+                        && ints(ctx.local_mut(s), &Value::Int(j))
+                    {
+                        return Ok(());
+                    }
                     let y = ctx.local(t).clone();
-                    let done = apply(ctx.local_mut(s), &y);
+                    let done = update_slow(ctx, clo, Updated::Slot(s), &y, op, span);
                     discard(y);
-                    updated(ctx, clo, Updated::Slot(s), done)
+                    done
                 })
             }
             (Place::Local(v), y) => {
                 let (s, y) = (self.slot(*v), y.source().expect(simple));
                 Box::new(move |ctx, clo| {
-                    let y = y.read(ctx, clo).clone();
-                    let done = match ctx.local(s) {
-                        Value::Cell(c) => apply(&mut c.borrow_mut(), &y),
-                        _ => apply(ctx.local_mut(s), &y),
+                    let done = match (ctx.local(s), y.read(ctx, clo)) {
+                        (Value::Cell(c), y) => ints(&mut c.borrow_mut(), y),
+                        (_, &Value::Int(j)) => ints(ctx.local_mut(s), &Value::Int(j)),
+                        _ => false,
                     };
+                    if done {
+                        return Ok(());
+                    }
+                    let y = y.read(ctx, clo).clone();
+                    let done = update_slow(ctx, clo, Updated::Slot(s), &y, op, span);
                     discard(y);
-                    updated(ctx, clo, Updated::Slot(s), done)
+                    done
                 })
             }
             (Place::Capture(i, _), y) => {
                 let (i, y) = (*i, y.source().expect(simple));
                 Box::new(move |ctx, clo| {
-                    let done = match clo.env.at(i) {
-                        Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
-                        _ => Err(err(
-                            ErrorKind::Internal("assigning a captured constant".to_string()),
-                            span,
-                        )),
-                    };
-                    updated(ctx, clo, Updated::Capture(i), done)
+                    if let Value::Cell(c) = clo.env.at(i)
+                        && ints(&mut c.borrow_mut(), y.read(ctx, clo))
+                    {
+                        return Ok(());
+                    }
+                    let y = y.read(ctx, clo).clone();
+                    let done = update_slow(ctx, clo, Updated::Capture(i), &y, op, span);
+                    discard(y);
+                    done
                 })
             }
             _ => unreachable!("an update is of a local or a captured variable"),
@@ -369,7 +417,7 @@ impl Compiler<'_> {
             return Box::new(move |ctx, clo| {
                 let val = v.read(ctx, clo).clone();
                 let r = store_at(ctx.local(s), i.read(ctx, clo), val, span);
-                offered(ctx, r)
+                offered(ctx, clo, r)
             });
         }
         let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
@@ -378,7 +426,7 @@ impl Compiler<'_> {
             let idx = i(ctx, clo)?;
             let val = v(ctx, clo)?;
             let r = store_at(&arr, &idx, val, span);
-            offered(ctx, r)
+            offered(ctx, clo, r)
         })
     }
 }

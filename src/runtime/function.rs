@@ -45,6 +45,10 @@ pub struct Proto {
     pub deep: bool,
     /// Which source text the function comes from (an index into the session's source map).
     pub source: u32,
+    /// Whether it is a handler clause that runs as a *leaf* (see
+    /// [`ClauseKind::Leaf`](crate::runtime::effects::ClauseKind)): without a mask, so that
+    /// an error it raises must find its handler to go past it (`effects::raise`).
+    pub leaf_clause: bool,
 }
 
 thread_local! {

@@ -45,7 +45,7 @@ pub mod value;
 mod vm;
 
 pub use ctrl::{Ctrl, CtrlKind, Escaping, R};
-pub use ctx::{Ctx, INITIAL_STACK, NO_LEAF_CLAUSE};
+pub use ctx::{Ctx, INITIAL_STACK};
 pub use error::{Arity, ErrorKind, Overflow, RuntimeError, TraceFrame};
 pub use spares::Spares;
 pub use vm::{SPARE_STACK_VALUES, Vm};

@@ -1,5 +1,5 @@
-//! The operators: arithmetic, comparison, equality, concatenation and cons, an update in
-//! place (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`).
+//! The operators: arithmetic, comparison, equality, concatenation and cons, and reading and
+//! writing an element (`a[i]`, `a[i] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -230,29 +230,6 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
         BinOp::Cons => cons(a.clone(), b.clone()),
         BinOp::And | BinOp::Or => unreachable!("short-circuit operators are compiled separately"),
     }
-}
-
-/// `x = x op y` in place, for an arithmetic operator `op` whose checked int operation is
-/// `fast` (`None` on overflow): ints by `fast` (nothing to drop), anything else, or an
-/// overflow, by [`binary`]. An error is `error` of the message (the compiled code adds the
-/// location), made where it arises so that the common path returns at once.
-#[inline(always)]
-pub fn update_value<E>(
-    x: &mut Value,
-    y: &Value,
-    op: BinOp,
-    fast: impl Fn(i64, i64) -> Option<i64>,
-    error: impl FnOnce(Box<ErrorKind>) -> E,
-) -> Result<(), E> {
-    if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
-        && let Some(r) = fast(*i, *j)
-    {
-        *i = r;
-        return Ok(());
-    }
-    let r = binary(op, x, y).map_err(error)?;
-    discard(std::mem::replace(x, r));
-    Ok(())
 }
 
 /// The error for an index that is not an int.

@@ -85,7 +85,7 @@ pub use handler::{
     BUILTIN_OPERATIONS, ClauseKind, FAIL, HandlerEntry, HandlerValue, OpId, PRINT, READ_LINE,
 };
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
-pub use root::{handled, offer, perform, perform_one, raise};
+pub use root::{handled, offer, perform, perform_one, raise, raise_in};
 pub use spawn::{Body, run_root};
 pub use suspend::suspend;
 pub use transfer::{Args, Transfer};

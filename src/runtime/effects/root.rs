@@ -20,9 +20,10 @@ use std::io::Write;
 
 use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
 use crate::runtime::effects::suspend::{find_handler, suspend};
-use crate::runtime::effects::{FAIL, OpId, PRINT, READ_LINE};
+use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
+use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, NO_LEAF_CLAUSE, R, Vm, print, stdio};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, Vm, print, stdio};
 use crate::span::Span;
 
 /// Whether a handler of the program's, where the computation runs now, catches `op`.
@@ -35,29 +36,55 @@ pub fn handled(vm: &Vm, op: OpId) -> bool {
 #[cold]
 #[inline(never)]
 pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
-    if !kind.catchable() {
-        return Err(kind.at(site).into());
-    }
-    let index = ctx.leaf_clause;
-    if index != NO_LEAF_CLAUSE {
-        // A leaf clause runs without the mask other fast-path clauses run behind: only the
-        // handlers outside its own may catch its error, and they see it behind a mask.
-        if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
-            return Err(kind.at(site).into());
-        }
-        ctx.leaf_clause = NO_LEAF_CLAUSE;
-        mask_handlers(ctx, index);
-        ctx.stack.push(Value::str(kind.to_string()));
-        let raised = perform(ctx, FAIL, 1, site);
-        let result = unmask_handlers(ctx, raised, site);
-        ctx.leaf_clause = index;
-        return result;
-    }
-    if handled(&ctx.vm, FAIL) {
+    if kind.catchable() && handled(&ctx.vm, FAIL) {
         ctx.stack.push(Value::str(kind.to_string()));
         return perform(ctx, FAIL, 1, site);
     }
     Err(kind.at(site).into())
+}
+
+/// [`raise`] in the code of function `clo`. A *leaf* clause runs without the mask other
+/// fast-path clauses run behind (nothing else it does can search the handler stack): only
+/// the handlers outside its own may catch its error, so the error masks its handler first.
+#[cold]
+#[inline(never)]
+pub fn raise_in(ctx: &mut Ctx, clo: &Closure, kind: ErrorKind, site: Span) -> R {
+    if !clo.proto.leaf_clause || !kind.catchable() {
+        return raise(ctx, kind, site);
+    }
+    let Some(index) = handler_of(&ctx.vm.handlers.borrow(), clo) else {
+        return raise(ctx, kind, site);
+    };
+    if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
+        return Err(kind.at(site).into());
+    }
+    mask_handlers(ctx, index);
+    ctx.stack.push(Value::str(kind.to_string()));
+    let raised = perform(ctx, FAIL, 1, site);
+    unmask_handlers(ctx, raised, site)
+}
+
+/// The position of the handler whose clause `clause` is, searched as the handler of an
+/// operation is (from the top, stepping over masked entries): the handler the running leaf
+/// clause was found in.
+fn handler_of(hs: &[HandlerEntry], clause: &Closure) -> Option<usize> {
+    let mut i = hs.len();
+    while i > 0 {
+        i -= 1;
+        match &hs[i] {
+            HandlerEntry::Mask { skip } => i -= skip,
+            HandlerEntry::Handler { handler, .. } => {
+                if handler
+                    .ops
+                    .iter()
+                    .any(|(_, c, _)| std::ptr::eq(&**c, clause))
+                {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Offers the error the operation that returned `c` raised itself (so none has offered it

@@ -38,11 +38,8 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
     let fast = ctx.vm.fast_resume && !shallow;
     if kind == ClauseKind::Leaf && fast {
         // Nothing but an error it raises can search the handler stack while it runs: no
-        // mask needed, but where it is, for such an error (see `raise`).
-        let outer = std::mem::replace(&mut ctx.leaf_clause, index);
-        let result = invoke(ctx, &clause, argc, site);
-        ctx.leaf_clause = outer;
-        match result {
+        // mask needed (such an error finds the clause's handler: see `raise_in`).
+        match invoke(ctx, &clause, argc, site) {
             Ok(v) => Ok(v),
             Err(c) => clause_stopped(c, &ctx.vm.handlers.borrow()[index], site),
         }
