@@ -5,7 +5,6 @@
 
 use std::cmp::Ordering;
 use std::io::Write;
-use std::rc::Rc;
 
 use crate::runtime::Vm;
 use crate::runtime::function::Builtin;
@@ -206,15 +205,17 @@ fn float_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
-/// `len(x)`: the number of characters of a string, or of elements of a list or array.
+/// `len(x)`: the number of characters of a string, of elements of a list or array, or of
+/// entries of a dictionary.
 fn len_(_: &Vm, args: &mut [Value]) -> Res {
     let n = match &args[0] {
-        Value::Str(s) => s.chars().count(),
+        Value::Str(s) => s.char_count(),
         Value::Nil | Value::Cons(_) => args[0].list_iter().count(),
         Value::Array(a) => a.borrow().len(),
+        Value::Dict(d) => d.borrow().len(),
         v => {
             return Err(format!(
-                "type error: len expects a string, list or array, got {}",
+                "type error: len expects a string, list, array or dictionary, got {}",
                 v.kind()
             ));
         }
@@ -337,7 +338,5 @@ fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
 
 /// `args()`: the program's command-line arguments, as a list of strings.
 fn args_(vm: &Vm, _: &mut [Value]) -> Res {
-    Ok(Value::list(
-        vm.args.iter().map(|a| Value::Str(Rc::new(a.clone()))),
-    ))
+    Ok(Value::list(vm.args.iter().map(|a| Value::str(a.as_str()))))
 }

@@ -1,5 +1,6 @@
 //! The operators: arithmetic, comparison, equality, concatenation and cons, an update in
-//! place (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`).
+//! place (`x = x + y`), and reading and writing an element (`a[i]`, `a[i] = v`) of an array,
+//! a list or a string (reading only), or a dictionary (`d[k]`, `d[k] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -7,18 +8,24 @@
 //!
 //! Equality walks user data of any size, so it is iterative: an explicit work list replaces
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is
-//! compared without exhausting a native stack. Arrays are the only data that can contain
-//! itself (`a[0] = a`), so it tracks arrays: two arrays already being compared are not
-//! compared again (so `==` on cyclic data ends; it is `true` when walking both finds no
-//! difference).
+//! compared without exhausting a native stack. Arrays and dictionaries are the only data
+//! that can contain itself (`a[0] = a`), so it tracks them: two arrays (or dictionaries)
+//! already being compared are not compared again (so `==` on cyclic data ends; it is `true`
+//! when walking both finds no difference). Dictionaries are equal when they have the same
+//! keys with equal values, whatever their order.
+//!
+//! Ordering (`<`, `min`, `max`) is the language's, [`order`]: the one `sort` uses.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use crate::operator::BinOp;
+use crate::runtime::dict::{DictCell, Key};
 use crate::runtime::memory;
+use crate::runtime::print;
+use crate::runtime::string::{Str, char_value};
 use crate::runtime::value::{ArrayCell, Value, discard};
+use crate::stdlib::order;
 
 /// The result of an operator: a value or an error message.
 pub type OpResult = Result<Value, String>;
@@ -131,7 +138,7 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
                 .map_err(|_| format!("++: cannot allocate {len} bytes"))?;
             s.push_str(x);
             s.push_str(y);
-            Ok(Value::Str(Rc::new(s)))
+            Ok(Value::str(s))
         }
         (Value::Nil | Value::Cons(_), Value::Nil | Value::Cons(_)) => {
             let items: Vec<Value> = a.list_iter().cloned().collect();
@@ -177,30 +184,11 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     }
 }
 
-/// The error for ordering NaN.
-fn nan_order() -> String {
-    "type error: cannot order NaN".to_string()
-}
-
-/// Orders two values: numbers with numbers (an int and a float exactly, see
-/// [`cmp_int_float`]), strings with strings.
+/// Orders two values by the language's ordering ([`order`]: numbers, an int and a float
+/// exactly; strings; tuples and lists lexicographically); anything else is a type error
+/// (`type error: cannot compare bool with bool`, `type error: cannot order NaN`).
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-        (Value::Int(x), Value::Float(y)) => cmp_int_float(*x, y.get()).ok_or_else(nan_order),
-        (Value::Float(x), Value::Int(y)) => cmp_int_float(*y, x.get())
-            .map(Ordering::reverse)
-            .ok_or_else(nan_order),
-        (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
-        _ => match float_pair(a, b) {
-            Some((x, y)) => x.partial_cmp(&y).ok_or_else(nan_order),
-            None => Err(format!(
-                "type error: cannot compare {} with {}",
-                a.kind(),
-                b.kind()
-            )),
-        },
-    }
+    order(a, b).map_err(|e| format!("type error: {e}"))
 }
 
 /// A comparison or arithmetic operator applied to two values (not `and`/`or`/`::`).
@@ -256,8 +244,12 @@ fn out_of_range(n: i64, len: usize) -> String {
     format!("index out of range: {n} (length {len})")
 }
 
-/// `a[i]` on arrays and lists.
+/// `a[i]` on arrays, lists and strings (a one-character string), and `d[k]` on
+/// dictionaries.
 pub fn index(a: &Value, i: &Value) -> OpResult {
+    if let Value::Dict(d) = a {
+        return dict_get(d, i);
+    }
     let n = match i {
         Value::Int(n) => *n,
         other => return Err(index_not_int(other)),
@@ -274,8 +266,46 @@ pub fn index(a: &Value, i: &Value) -> OpResult {
             .ok()
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| out_of_range(n, a.list_iter().count())),
+        Value::Str(s) => string_char(s, n),
         other => Err(format!("type error: cannot index {}", other.a_kind())),
     }
+}
+
+/// `s[n]`: the character at position `n` of `s` as a string (O(1) on an ASCII string).
+/// Out of line, as [`dict_get`]: inlined, either would make [`index`] save and restore
+/// registers on every array read.
+#[inline(never)]
+fn string_char(s: &Str, n: i64) -> OpResult {
+    usize::try_from(n)
+        .ok()
+        .and_then(|k| s.char_at(k))
+        .map(char_value)
+        .ok_or_else(|| out_of_range(n, s.char_count()))
+}
+
+/// The message for a value that cannot be a dictionary key, in `d[k]` or `d[k] = v`.
+fn invalid_key(k: &Value) -> String {
+    format!("invalid dictionary key: {}", print::repr_cut(k))
+}
+
+/// `d[k]`: the value of key `k` in `d`.
+#[inline(never)]
+fn dict_get(d: &DictCell, k: &Value) -> OpResult {
+    let key = Key::new(k).ok_or_else(|| invalid_key(k))?;
+    d.borrow()
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| format!("key not found: {}", print::repr_cut(k)))
+}
+
+/// `d[k] = v`: sets key `k` of `d` to `v` (in place if it is there, at the end if not).
+#[inline(never)]
+fn dict_store(d: &DictCell, k: &Value, v: Value) -> Result<(), String> {
+    let key = Key::new(k).ok_or_else(|| invalid_key(k))?;
+    let old = d.borrow_mut().insert(&key, v)?;
+    // Dropped once the dictionary is no longer borrowed.
+    drop(old);
+    Ok(())
 }
 
 /// `arr[idx] = val` on an array.
@@ -294,6 +324,7 @@ pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
             }
         }
         (Value::Array(_), other) => Err(index_not_int(other)),
+        (Value::Dict(d), k) => dict_store(d, k, val),
         (other, _) => Err(format!(
             "type error: cannot assign to an element of {}",
             other.a_kind()
@@ -309,14 +340,15 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
     if !equal_one(&mut work, a, b)? {
         return Ok(false);
     }
-    // The pairs of arrays whose elements are compared already (or are on `work`).
+    // The pairs of arrays (or dictionaries) whose elements are compared already (or are on
+    // `work`).
     let mut compared = HashSet::new();
-    if let (Value::Array(p), Value::Array(q)) = (a, b) {
-        compared.insert((ArrayCell::id(p), ArrayCell::id(q)));
+    if let Some(ids) = mutable_pair(a, b) {
+        compared.insert(ids);
     }
     while let Some((x, y)) = work.pop() {
-        if let (Value::Array(p), Value::Array(q)) = (&x, &y)
-            && !compared.insert((ArrayCell::id(p), ArrayCell::id(q)))
+        if let Some(ids) = mutable_pair(&x, &y)
+            && !compared.insert(ids)
         {
             continue;
         }
@@ -325,6 +357,16 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
         }
     }
     Ok(true)
+}
+
+/// The addresses of `x` and `y` when both are arrays or both are dictionaries: the data
+/// that may contain itself, which equality tracks.
+fn mutable_pair(x: &Value, y: &Value) -> Option<(usize, usize)> {
+    match (x, y) {
+        (Value::Array(p), Value::Array(q)) => Some((ArrayCell::id(p), ArrayCell::id(q))),
+        (Value::Dict(p), Value::Dict(q)) => Some((DictCell::id(p), DictCell::id(q))),
+        _ => None,
+    }
 }
 
 /// Pushes the pairs of corresponding elements of `xs` and `ys` onto `work`; `false`,
@@ -368,6 +410,13 @@ fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<boo
             let (p, q) = (p.borrow().clone(), q.borrow().clone());
             push_pairs(work, &p, &q)
         }
+        (Value::Dict(p), Value::Dict(q)) => match p.borrow().paired_values(&q.borrow()) {
+            Some(pairs) => {
+                work.extend(pairs);
+                true
+            }
+            None => false,
+        },
         _ => false,
     })
 }

@@ -14,24 +14,16 @@ use crate::runtime::value::{ListIter, Value};
 /// location).
 pub type Res = Result<Value, String>;
 
-/// At most this many characters of a value are shown in an argument error; a longer one is
-/// cut there and ends in `...`.
-const SHOWN_CHARS: usize = 200;
-
-/// The error of function `name` given `got` where it needs `what` (`a string`, `an int`).
+/// The error of function `name` given `got` where it needs `what` (`a string`, `an int`);
+/// a long value is cut ([`print::repr_cut`]).
 pub fn expected(name: &str, what: &str, got: &Value) -> String {
-    let mut shown = print::repr(got);
-    if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
-        shown.truncate(cut);
-        shown.push_str("...");
-    }
-    format!("{name}: expected {what}, got {shown}")
+    format!("{name}: expected {what}, got {}", print::repr_cut(got))
 }
 
 /// The string `v` holds, for function `name`.
 pub fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, String> {
     match v {
-        Value::Str(s) => Ok(s),
+        Value::Str(s) => Ok(s.as_str()),
         v => Err(expected(name, "a string", v)),
     }
 }
