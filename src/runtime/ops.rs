@@ -14,7 +14,7 @@
 //! when walking both finds no difference). Dictionaries are equal when they have the same
 //! keys with equal values, whatever their order.
 //!
-//! Ordering (`<`, `min`, `max`) is the language's, [`order`]: the one `sort` uses.
+//! Ordering (`<`, `min`, `max`) is the language's, [`order()`]: the one `sort` uses.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -184,7 +184,7 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     }
 }
 
-/// Orders two values by the language's ordering ([`order`]: numbers, an int and a float
+/// Orders two values by the language's ordering ([`order()`]: numbers, an int and a float
 /// exactly; strings; tuples and lists lexicographically); anything else is a type error
 /// (`type error: cannot compare bool with bool`, `type error: cannot order NaN`).
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {

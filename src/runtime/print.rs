@@ -34,7 +34,7 @@ pub fn repr(v: &Value) -> String {
 /// cut there and ends in `...`.
 const SHOWN_CHARS: usize = 200;
 
-/// [`repr`] of `v` for an error message: cut after [`SHOWN_CHARS`] characters.
+/// [`repr`] of `v` for an error message: cut after 200 characters (`SHOWN_CHARS`).
 pub fn repr_cut(v: &Value) -> String {
     let mut shown = repr(v);
     if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
