@@ -2,12 +2,13 @@
 # kont's benchmarks, measured in one run against the peers installed on this
 # machine (see benches/README.md).
 #
-#   benches/run.sh                       # everything: core, suite, effects, scale
+#   benches/run.sh                       # everything: core, suite, effects, scale, io
 #   benches/run.sh core                  # fib, loop, list: kont against Lua 5.4
 #   benches/run.sh suite                 # the 8 effect-handlers-bench programs
 #   benches/run.sh suite generator ...   # some of them only
 #   benches/run.sh effects               # ns per operation, KiB per continuation
 #   benches/run.sh scale                 # 100,000 and 1,000,000 continuations
+#   benches/run.sh io                    # 1,000,000 lines printed to a file
 #
 # Timing: whole-process wall time (bash `time`, TIMEFORMAT=%3R, the method of
 # the peers' scripts), median of RUNS runs. Every output is checked; a kont
@@ -75,6 +76,11 @@ EFFECTS=(
   "gen_loop          10000000 ns  40"
   "handler_lifecycle 1000000  ns  100"
   "suspended_100k    100000   KiB 6"
+)
+# io: name, N (benches/io/NAME.kont, NAME.lua with print, NAME_write.lua with
+# io.write; each prints N lines "line I", I from 0, to a file)
+IO=(
+  "print_lines 1000000"
 )
 # the expected output of an effects or scale program for N
 expected_of() {
@@ -222,7 +228,7 @@ if ((have_lua)) && [[ -f $PEERS/lua/run.sh ]]; then have_lua_suite=1
 elif ((have_lua)); then say "note: no $PEERS/lua/run.sh, Lua suite column skipped"; fi
 
 # rows of the main table: program N kont_s r_native r_bytecode r_lua native_s bytecode_s lua_s
-ROWS=() SUITE_ROWS=() NOTES=() EFFECT_ROWS=() SCALE_ROWS=()
+ROWS=() SUITE_ROWS=() NOTES=() EFFECT_ROWS=() SCALE_ROWS=() IO_ROWS=()
 row() { printf '%-20s %10s %8s %10s %10s %8s %9s %9s %8s' "$@"; }
 
 # ---------------------------------------------------------------- core
@@ -391,15 +397,44 @@ run_scale() {
   done
 }
 
+# ---------------------------------------------------------------- io
+# io_run PROGRAM FILE N: measures PROGRAM FILE N (stdout to a file) and checks
+# the file's checksum against N lines "line I"; sets T ("wrong" if it differs)
+io_run() {
+  local prog=$1 file=$2 n=$3 want got
+  say "$(basename "$prog") ${file#"$here"/} $n"
+  measure "$prog" "$file" "$n"
+  if ! is_num "$T"; then say "FAIL ${file#"$here"/} $n: $T"; fail=1; return 0; fi
+  want=$(awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) print "line " i }' | cksum)
+  got=$(cksum < "$work/out")
+  check "${file#"$here"/} $n (checksum)" "$got" "$want" || T=wrong
+}
+
+run_io() {
+  local c p n kt lp lw
+  for c in "${IO[@]}"; do
+    read -r p n <<< "$c"
+    io_run "$KONT" "$here/io/$p.kont" "$n"; kt=$T
+    lp=- lw=-
+    if ((have_lua)); then
+      io_run "$LUA" "$here/io/$p.lua" "$n"; lp=$T
+      io_run "$LUA" "$here/io/${p}_write.lua" "$n"; lw=$T
+    fi
+    IO_ROWS+=("$(printf '%-16s %8s %8s %10s %10s %10s %10s' "$p" "$n" "$kt" \
+      "$lp" "$(ratio "$kt" "$lp")" "$lw" "$(ratio "$kt" "$lw")")")
+  done
+}
+
 # ---------------------------------------------------------------- main
 section=${1:-all}; (($#)) && shift
 case $section in
-  all) run_core; run_suite; run_effects; run_scale ;;
+  all) run_core; run_suite; run_effects; run_scale; run_io ;;
   core) run_core ;;
   suite) run_suite "$@" ;;
   effects) run_effects ;;
   scale) run_scale ;;
-  *) say "usage: benches/run.sh [all | core | suite [PROGRAM...] | effects | scale]"; exit 2 ;;
+  io) run_io ;;
+  *) say "usage: benches/run.sh [all | core | suite [PROGRAM...] | effects | scale | io]"; exit 2 ;;
 esac
 
 {
@@ -435,6 +470,14 @@ esac
     printf '%-16s %8s %8s %9s %9s %9s   %8s %9s %9s %9s\n' program N "kont s" ns/cont KiB/cont "RSS KiB" \
       "Lua s" ns/cont KiB/cont "RSS KiB"
     printf '%s\n' "${SCALE_ROWS[@]}"
+  fi
+  if ((${#IO_ROWS[@]})); then
+    echo
+    echo "Output: wall seconds to print N lines to a file (stdout redirected), median of $RUNS;"
+    echo "Lua print flushes every line, Lua io.write is block-buffered as kont is."
+    printf '%-16s %8s %8s %10s %10s %10s %10s\n' program N "kont s" "Lua print" kont/print \
+      "Lua write" kont/write
+    printf '%s\n' "${IO_ROWS[@]}"
   fi
   ((fail == 0)) || echo "SOME CHECKS FAILED (see FAIL lines above)"
 } | tee "$OUT/report.txt"

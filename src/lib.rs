@@ -39,6 +39,15 @@ pub enum FailureKind {
     Compile,
     /// A runtime error (exit status 1).
     Runtime,
+    /// Ctrl-C (SIGINT) stopped the program: the runtime error `interrupted` (exit status
+    /// 130, 128 + SIGINT).
+    Interrupted,
+    /// SIGTERM stopped the program: its output was flushed; an empty report and exit status
+    /// 143 (128 + SIGTERM).
+    Terminated,
+    /// The program called `exit(code)`: its output was flushed; an empty report and that
+    /// exit status.
+    Exit(u8),
     /// The program's output was closed by its reader (`kont prog.kont | head -1`): the
     /// program stopped quietly, with an empty report and exit status 141 (128 + SIGPIPE, what
     /// a shell shows for a command that a closed pipe stopped).
@@ -60,7 +69,10 @@ impl Failure {
         match self.kind {
             FailureKind::Runtime => 1,
             FailureKind::Compile | FailureKind::Incomplete => 2,
+            FailureKind::Interrupted => 130,
             FailureKind::OutputClosed => 141,
+            FailureKind::Terminated => 143,
+            FailureKind::Exit(code) => i32::from(code),
         }
     }
 }
@@ -159,7 +171,7 @@ impl Session {
             Closure::new(main, runtime::value::Values::default()),
         );
         runtime::function::drop_deferred_code();
-        self.flush();
+        let flushed = self.flush();
         if self.vm.output_closed.get() {
             return Err(Failure {
                 kind: FailureKind::OutputClosed,
@@ -167,25 +179,66 @@ impl Session {
             });
         }
         match result {
-            Ok(v) => Ok(unit.has_value.then_some(v)),
-            Err(e) => {
-                let (src, span) = match e.trace.first() {
-                    Some(runtime::TraceFrame::Call { source, span, .. }) => (*source, *span),
-                    _ => (source, e.site),
-                };
-                Err(Failure {
-                    kind: FailureKind::Runtime,
-                    report: self
-                        .sources
-                        .render(&e.message, src, span, e.hint.as_deref(), &e.trace),
-                })
-            }
+            Ok(v) => flushed.map(|()| unit.has_value.then_some(v)),
+            Err(e) => match (&e.kind, flushed) {
+                (&runtime::ErrorKind::Exit(code), Ok(())) => Err(Failure {
+                    kind: FailureKind::Exit(code),
+                    report: String::new(),
+                }),
+                (_, flushed) => Err(self.runtime_failure(&e, source, flushed.err())),
+            },
         }
     }
 
-    /// Flushes buffered program output.
-    pub fn flush(&self) {
-        let _ = self.vm.out.borrow_mut().flush();
+    /// The failure of an evaluation of `source` that stopped with the runtime error `e`,
+    /// after which the output could not be flushed if `unflushed`: a signal that is waiting
+    /// says that it stopped the program ([`interrupt::signal`]).
+    fn runtime_failure(
+        &self,
+        e: &runtime::RuntimeError,
+        source: u32,
+        unflushed: Option<Failure>,
+    ) -> Failure {
+        let kind = match interrupt::signal() {
+            Some(interrupt::Signal::Terminate) => {
+                return Failure {
+                    kind: FailureKind::Terminated,
+                    report: String::new(),
+                };
+            }
+            Some(interrupt::Signal::Interrupt) => FailureKind::Interrupted,
+            None => FailureKind::Runtime,
+        };
+        let (src, span) = match e.trace.first() {
+            Some(runtime::TraceFrame::Call { source, span, .. }) => (*source, *span),
+            _ => (source, e.site),
+        };
+        let mut report =
+            self.sources
+                .render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        if let Some(unflushed) = unflushed {
+            report.push_str(&unflushed.report);
+        }
+        Failure { kind, report }
+    }
+
+    /// Writes out the program's buffered output. A closed pipe is the failure
+    /// [`FailureKind::OutputClosed`]; any other failure is a runtime one reported as `error:
+    /// cannot write output: REASON`.
+    pub fn flush(&self) -> Result<(), Failure> {
+        runtime::stdio::flush_output(&self.vm).map_err(|kind| {
+            if self.vm.output_closed.get() {
+                Failure {
+                    kind: FailureKind::OutputClosed,
+                    report: String::new(),
+                }
+            } else {
+                Failure {
+                    kind: FailureKind::Runtime,
+                    report: format!("error: {kind}\n"),
+                }
+            }
+        })
     }
 
     /// How the REPL shows a value: like data inside a list (strings quoted).
@@ -260,13 +313,53 @@ mod tests {
             let r = s.eval("<test>", unknown);
             assert_eq!(r.unwrap_err().kind, FailureKind::Compile, "{unknown}");
         }
-        assert_eq!(s.completions("F"), Vec::<String>::new());
+        // F is gone; the built-in Fail stays.
+        assert_eq!(s.completions("F"), ["Fail"]);
         // The operation ids the failed entry took are given back: G gets F's.
         s.eval(
             "<test>",
             "effect G() handle suspend G() with { G(), k => 0 }",
         )
         .unwrap();
+    }
+
+    /// Output whose writes succeed and whose flush fails with the OS error `code`.
+    struct FailingFlush(i32);
+
+    impl Write for FailingFlush {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::Error::from_raw_os_error(self.0))
+        }
+    }
+
+    #[test]
+    fn a_failed_final_flush_is_reported_and_a_closed_pipe_is_quiet() {
+        let mut full = Session::new(Box::new(FailingFlush(28)), Vec::new(), Options::default());
+        let failure = full.eval("<test>", "println(1)").unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Runtime);
+        assert_eq!(
+            failure.report,
+            "error: cannot write output: No space left on device\n"
+        );
+        // After a runtime error the failed flush is reported too.
+        let failure = full.eval("<test>", "1 / 0").unwrap_err();
+        assert!(failure.report.starts_with("error: division by zero"));
+        assert!(
+            failure
+                .report
+                .ends_with("error: cannot write output: No space left on device\n")
+        );
+        let mut closed = Session::new(Box::new(FailingFlush(32)), Vec::new(), Options::default());
+        let failure = closed.eval("<test>", "println(1)").unwrap_err();
+        assert_eq!(
+            (failure.kind, failure.exit_status()),
+            (FailureKind::OutputClosed, 141)
+        );
+        assert_eq!(failure.report, "");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The `kont` command: run a script, evaluate a string, or open the REPL.
 
 use std::ffi::OsString;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kont::interrupt::{self, Mode};
 use kont::{Options, Session};
 
 mod repl;
@@ -79,10 +80,22 @@ const FRONT_END_STACK: usize = 1 << 30;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mode = if cli.eval.is_none() && cli.script.is_empty() {
+        Mode::Repl
+    } else {
+        Mode::Script
+    };
+    // Before any other thread starts: the signals are blocked in every thread.
+    if let Err(e) = interrupt::install(mode)
+        && mode == Mode::Repl
+    {
+        eprintln!("warning: Ctrl-C will not interrupt running programs: {e}");
+    }
     let worker = std::thread::Builder::new()
         .name("kont".to_string())
         .stack_size(FRONT_END_STACK)
-        .spawn(run);
+        .spawn(|| run(cli));
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) => ExitCode::from(1),
@@ -92,8 +105,7 @@ fn main() -> ExitCode {
 
 /// The command proper, run on the front-end thread: runs a script or a `-e` string, or
 /// opens the REPL; returns the exit status.
-fn run() -> ExitCode {
-    let cli = Cli::parse();
+fn run(cli: Cli) -> ExitCode {
     let options = options(&cli);
     let mut positional = cli.script.into_iter();
     let file = if cli.eval.is_some() {
@@ -112,12 +124,11 @@ fn run() -> ExitCode {
         },
         (None, None) => return repl::run(options),
     };
-    let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let mut session = Session::new(out, args, options);
+    let mut session = Session::new(kont::runtime::stdio::program_output(), args, options);
+    // The evaluation flushes the output at its end, whatever the outcome.
     match session.eval(&name, &text) {
         Ok(_) => ExitCode::SUCCESS,
         Err(f) => {
-            session.flush();
             let _ = std::io::stderr().write_all(f.report.as_bytes());
             ExitCode::from(f.exit_status() as u8)
         }

@@ -7,7 +7,7 @@
 //! the session's names, the `:` commands, and file names after `:load` ([`Completion`]).
 
 use std::cell::{Cell, RefCell};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -167,8 +167,9 @@ pub fn run(options: Options) -> ExitCode {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    if let Err(e) = kont::interrupt::install() {
-        eprintln!("warning: Ctrl-C will not interrupt running programs: {e}");
+    if !std::io::stdin().is_terminal() {
+        // The line editor then reads through the same buffer as `read_line`.
+        kont::runtime::stdio::share_with_line_editor();
     }
     println!(
         "kont {} — :help for help, Ctrl-D to quit",
@@ -311,6 +312,8 @@ fn evaluate(session: &mut Session, at_line_start: &Cell<bool>, name: &str, text:
         Err(f) if f.kind == FailureKind::Incomplete && name == "<repl>" => return false,
         // Nothing can be shown any more: the REPL's own output is gone.
         Err(f) if f.kind == FailureKind::OutputClosed => std::process::exit(f.exit_status()),
+        // `exit(code)` ends the session with that status.
+        Err(f) if matches!(f.kind, FailureKind::Exit(_)) => std::process::exit(f.exit_status()),
         Err(f) => {
             let _ = std::io::stdout().flush();
             eprint!("{}", f.report);

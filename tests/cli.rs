@@ -2,18 +2,20 @@
 //! statuses, and the shape of error reports on stderr.
 //!
 //! Every run has stdin closed (`kont` never needs it to run a script), a time limit, and must
-//! never print a Rust panic.
+//! never print a Rust panic. The process section checks what happens to the output when the
+//! program is stopped by a signal or its output cannot be written.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use wait_timeout::ChildExt;
 
 mod common;
@@ -554,25 +556,139 @@ fn a_closed_stdout_ends_the_program() {
     assert_eq!(r.stderr, "", "{r:#?}");
 }
 
-#[test]
-fn a_script_is_stopped_by_sigint() {
-    // Scripts keep the default SIGINT behaviour (only the REPL catches Ctrl-C).
-    let dir = TempDir::new("sigint");
-    let mut child = command(dir.path(), &[OsStr::new("-e"), OsStr::new("while true {}")])
+/// Runs `kont -e SOURCE` in `dir` with its stdout redirected to the file `out.txt` there,
+/// waits until the program has made the file `ready` (after printing), and sends it
+/// `signal`; returns the run (stdout empty) and what `out.txt` then holds.
+fn signalled_after_printing(dir: &TempDir, source: &str, signal: Signal) -> (Run, String) {
+    let out = dir.path().join("out.txt");
+    let child = command(dir.path(), &[OsStr::new("-e"), OsStr::new(source)])
+        .stdout(fs::File::create(&out).unwrap())
         .spawn()
         .unwrap();
+    let ready = dir.path().join("ready");
+    let started = Instant::now();
+    while !ready.exists() {
+        assert!(started.elapsed() < TIMEOUT, "the program never got ready");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+    let run = finish(child);
+    (run, fs::read_to_string(&out).unwrap())
+}
+
+/// A script that prints a line and a half (block-buffered: nothing is written yet), says it
+/// is ready, and loops forever.
+const PRINT_THEN_LOOP: &str =
+    "println(\"kept 1\"); print(\"kept 2\"); write_file(\"ready\", \"\"); while true {}";
+
+#[test]
+fn sigint_stops_a_script_with_interrupted_and_keeps_its_output() {
+    let dir = TempDir::new("sigint");
+    let (run, out) = signalled_after_printing(&dir, PRINT_THEN_LOOP, Signal::SIGINT);
+    run.error(130, "interrupted");
+    assert!(
+        run.stderr.contains("backtrace (innermost first):"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("at <main> (<eval>:1:"), "{run:#?}");
+    assert_eq!(out, "kept 1\nkept 2");
+}
+
+#[test]
+fn sigterm_flushes_and_exits_143_quietly() {
+    let dir = TempDir::new("sigterm");
+    let (run, out) = signalled_after_printing(&dir, PRINT_THEN_LOOP, Signal::SIGTERM);
+    assert_eq!(run.code(), 143, "{run:#?}");
+    assert_eq!(run.stderr, "", "{run:#?}");
+    assert_eq!(out, "kept 1\nkept 2");
+}
+
+#[test]
+fn a_second_sigterm_ends_a_script_that_the_first_could_not_stop() {
+    // Blocked in a write to a pipe nobody reads, the program never reaches a check of the
+    // first signal; the second ends the process at once.
+    let dir = TempDir::new("sigterm_twice");
+    let mut child = command(
+        dir.path(),
+        &[
+            OsStr::new("-e"),
+            OsStr::new("while true { println(\"y\") }"),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let unread = child.stdout.take().unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    // SAFETY: sends a signal to the child we started, which is still ours to wait for.
-    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    assert_eq!(sent, 0);
-    let status = match child.wait_timeout(TIMEOUT).unwrap() {
-        Some(status) => status,
-        None => {
-            let _ = child.kill();
-            panic!("SIGINT did not stop the script");
-        }
-    };
-    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    let pid = Pid::from_raw(child.id() as i32);
+    kill(pid, Signal::SIGTERM).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = kill(pid, Signal::SIGTERM);
+    let run = finish(child);
+    drop(unread);
+    assert_eq!(run.code(), 143, "{run:#?}");
+}
+
+#[test]
+fn a_reader_that_takes_one_line_stops_kont_quietly() {
+    // `kont big.kont | head -1`: no error message, kont's status 141.
+    let dir = TempDir::new("head");
+    dir.write("big.kont", "for i in 0..1000000 { println(i) }\n");
+    let mut cmd = Command::new("bash");
+    cmd.args([
+        "-c",
+        "\"$0\" big.kont | head -1; echo \"kont: ${PIPESTATUS[0]}\" >&2",
+    ])
+    .arg(kont_path())
+    .current_dir(dir.path());
+    set_up(&mut cmd, Paths::default());
+    let run = finish(cmd.spawn().unwrap());
+    assert_eq!(run.stdout, "0\n", "{run:#?}");
+    assert_eq!(run.stderr, "kont: 141\n", "{run:#?}");
+}
+
+#[test]
+fn a_reader_gone_before_the_final_flush_ends_kont_as_a_closed_pipe() {
+    // `kont f.kont | true`: the output is still buffered when the reader has already left.
+    let dir = TempDir::new("reader_gone");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = command(dir.path(), &[OsStr::new("-e"), OsStr::new("println(1)")])
+        .stdout(writer)
+        .spawn()
+        .unwrap();
+    let run = finish(child);
+    assert_eq!(run.code(), 141, "{run:#?}");
+    assert_eq!(run.stderr, "", "{run:#?}");
+}
+
+#[test]
+fn a_full_device_is_reported_as_cannot_write_output() {
+    let dir = TempDir::new("dev_full");
+    for source in ["println(1)", "print(\"no line end\")"] {
+        // The failure comes at the final flush: no location.
+        let child = command(dir.path(), &[OsStr::new("-e"), OsStr::new(source)])
+            .stdout(fs::File::create("/dev/full").unwrap())
+            .spawn()
+            .unwrap();
+        let run = finish(child);
+        assert_eq!(run.code(), 1, "{run:#?}");
+        assert_eq!(
+            run.stderr, "error: cannot write output: No space left on device\n",
+            "{run:#?}"
+        );
+    }
+    // More than the buffer holds: the failure comes at a `println`, a runtime error there.
+    let child = command(
+        dir.path(),
+        &[
+            OsStr::new("-e"),
+            OsStr::new("for i in 0..100000 { println(i) }"),
+        ],
+    )
+    .stdout(fs::File::create("/dev/full").unwrap())
+    .spawn()
+    .unwrap();
+    finish(child).error(1, "cannot write output: No space left on device");
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //! Every `tests/programs/**/*.kont` and every `examples/*.kont` is one test. The runner starts
 //! the `kont` binary on the program, with the crate root as the current directory and the
 //! program's path relative to the crate root as its first argument (so diagnostics print
-//! `tests/programs/errors_runtime/overflow.kont:3:9`), stdin closed, and checks what it did
-//! against expectations written in the program itself, after the model of Crafting
-//! Interpreters' test suite.
+//! `tests/programs/errors_runtime/overflow.kont:3:9`), and checks what it did against
+//! expectations written in the program itself, after the model of Crafting Interpreters' test
+//! suite. Its standard input is the program's sibling file `NAME.in` if there is one (piped to
+//! it whole, then closed; for examples too), and empty (`/dev/null`) otherwise.
 //!
 //! # Expectations
 //!
@@ -16,14 +17,17 @@
 //! | `// expect: TEXT` | the next line of stdout is exactly `TEXT` (`// expect:` alone: an empty line) |
 //! | `// expect runtime error: MESSAGE` | exit status 1, and stderr contains `error: MESSAGE` |
 //! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
+//! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
 //!
 //! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
 //!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
 //!   program prints before a runtime error is part of its specification.
-//! - Without an error expectation the exit status must be 0. At most one error expectation
-//!   is allowed.
+//! - Without an error or exit expectation the exit status must be 0. At most one of
+//!   `// expect runtime error:`, `// expect compile error:` and `// expect exit:` is allowed.
+//!   With `// expect exit:` stdout and `// expect stderr:` are checked as usual (and nothing
+//!   else of stderr).
 //! - Instead of `// expect:` lines, a program may have a sibling file with the same name and
 //!   the extension `.out` holding the exact expected stdout (useful for long outputs, or for
 //!   a program that must print nothing: an empty `.out`). Using both is an error.
@@ -59,15 +63,15 @@
 //! `cargo test --test golden` runs everything; `cargo test --test golden -- PATTERN` runs the
 //! trials whose name (the program's path, e.g. `tests/programs/match/guards.kont`) contains
 //! `PATTERN` (one filter; `--skip PATTERN` may be repeated); `-- --exact NAME` runs one. The
-//! runner also has a few `runner self-test: …` trials that check the expectation parser and
-//! checker themselves.
+//! runner also has a few `runner self-test: …` trials that check the expectation parser,
+//! the checker and the piping of input themselves (`tests/golden_self_tests/mod.rs`).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -75,6 +79,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use wait_timeout::ChildExt;
 
 mod common;
+mod golden_self_tests;
 use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
 
 /// How long one run of the interpreter may take before it counts as a hang.
@@ -122,7 +127,7 @@ fn main() {
             Err(Failed::from(message))
         })),
     }
-    trials.extend(self_tests());
+    trials.extend(golden_self_tests::self_tests());
 
     libtest_mimic::run(&args, trials).exit();
 }
@@ -250,6 +255,13 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
         None
     };
 
+    let in_path = path.with_extension("in");
+    let stdin = if in_path.is_file() {
+        Some(fs::read(&in_path).map_err(|e| format!("cannot read {}: {e}", in_path.display()))?)
+    } else {
+        None
+    };
+
     let expected = if program.example {
         example_expectations(&spec, out_file).map_err(|e| {
             format!(
@@ -261,9 +273,9 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
         expectations(spec, out_file)?
     };
 
-    let outcome = run_kont(root, &program.rel, &expected.args, paths)?;
+    let outcome = run_kont(root, &program.rel, &expected.args, stdin, paths)?;
     let command = format!(
-        "{}{}kont {}{}",
+        "{}{}kont {}{}{}",
         if paths.slow {
             format!("{FAST_RESUME_VAR}=0 ")
         } else {
@@ -279,16 +291,26 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
             .args
             .iter()
             .map(|a| format!(" {a}"))
-            .collect::<String>()
+            .collect::<String>(),
+        if in_path.is_file() {
+            format!(" < {}", sibling_name(&program.rel, "in"))
+        } else {
+            String::new()
+        }
     );
     check(&expected, &outcome).map_err(|report| format!("$ {command}\n{report}"))
 }
 
 /// The expected-output file of the program `rel`: its `.kont` replaced by `.out`.
 fn out_name(rel: &str) -> String {
+    sibling_name(rel, "out")
+}
+
+/// The sibling file of the program `rel` with extension `ext`: `.kont` replaced by `.ext`.
+fn sibling_name(rel: &str, ext: &str) -> String {
     match rel.strip_suffix(".kont") {
-        Some(stem) => format!("{stem}.out"),
-        None => format!("{rel}.out"),
+        Some(stem) => format!("{stem}.{ext}"),
+        None => format!("{rel}.{ext}"),
     }
 }
 
@@ -300,7 +322,8 @@ fn out_name(rel: &str) -> String {
 struct Spec {
     /// `// expect: TEXT` lines, in order.
     stdout: Vec<String>,
-    /// `// expect runtime error:` / `// expect compile error:` directives, in order.
+    /// `// expect runtime error:` / `// expect compile error:` / `// expect exit:`
+    /// directives, in order.
     errors: Vec<ExpectedExit>,
     /// `// expect stderr: TEXT` lines.
     stderr: Vec<String>,
@@ -319,6 +342,8 @@ enum ExpectedExit {
     RuntimeError(String),
     /// Exit status 2 and `error: MESSAGE` on stderr.
     CompileError(String),
+    /// This exit status (`// expect exit: N`).
+    Status(i32),
 }
 
 impl ExpectedExit {
@@ -328,6 +353,7 @@ impl ExpectedExit {
             ExpectedExit::Success => 0,
             ExpectedExit::RuntimeError(_) => 1,
             ExpectedExit::CompileError(_) => 2,
+            ExpectedExit::Status(code) => *code,
         }
     }
 }
@@ -346,10 +372,11 @@ struct Expected {
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 5] = [
+const DIRECTIVES: [&str; 6] = [
     "// expect runtime error:",
     "// expect compile error:",
     "// expect stderr:",
+    "// expect exit:",
     "// expect:",
     "// args:",
 ];
@@ -390,6 +417,12 @@ fn parse_spec(source: &str) -> Spec {
             "// args:" => spec
                 .args
                 .extend(text.split_whitespace().map(str::to_string)),
+            "// expect exit:" => match text.trim().parse::<u8>() {
+                Ok(code) => spec.errors.push(ExpectedExit::Status(i32::from(code))),
+                Err(_) => spec.malformed.push(format!(
+                    "line {line_no}: `// expect exit:` needs a status from 0 to 255"
+                )),
+            },
             error => {
                 if text.trim().is_empty() {
                     spec.malformed.push(format!(
@@ -438,7 +471,9 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         ));
     }
     if spec.errors.len() > 1 {
-        return Err("more than one `// expect … error:` directive".to_string());
+        return Err(
+            "more than one `// expect … error:` or `// expect exit:` directive".to_string(),
+        );
     }
     if spec.stdout.is_empty()
         && spec.errors.is_empty()
@@ -543,15 +578,40 @@ fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
 }
 
-/// Runs `kont REL ARGS…` in `root`, on `paths`.
-fn run_kont(root: &Path, rel: &str, args: &[String], paths: Paths) -> Result<Outcome, String> {
+/// Runs `kont REL ARGS…` in `root`, on `paths`, with `stdin` piped to it (then closed) if
+/// given.
+fn run_kont(
+    root: &Path,
+    rel: &str,
+    args: &[String],
+    stdin: Option<Vec<u8>>,
+    paths: Paths,
+) -> Result<Outcome, String> {
     let mut command = kont_command(paths);
     command.current_dir(root).arg(rel).args(args);
+    run_command(command, stdin)
+}
+
+/// Runs `command`, its stdout and stderr collected, with `stdin` piped to it (then closed)
+/// if given (else with the stdin `command` has), for at most [`TIMEOUT`].
+fn run_command(mut command: Command, stdin: Option<Vec<u8>>) -> Result<Outcome, String> {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
 
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot start kont: {e}"))?;
+        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
+    // Written from a thread of its own, so that a program that prints before it reads
+    // cannot block on a full stdout pipe; a program that stops reading early closes the pipe
+    // (the failed write is not an error of the test).
+    let feeder = child.stdin.take().zip(stdin).map(|(mut pipe, bytes)| {
+        thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
     let stdout = child
         .stdout
         .take()
@@ -572,10 +632,13 @@ fn run_kont(root: &Path, rel: &str, args: &[String], paths: Paths) -> Result<Out
         Err(e) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("cannot wait for kont: {e}"));
+            return Err(format!("cannot wait for {:?}: {e}", command.get_program()));
         }
     };
     let elapsed = started.elapsed();
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
 
     let join = |handle: Option<thread::JoinHandle<(Vec<u8>, bool)>>| match handle {
         Some(handle) => handle.join().unwrap_or_else(|_| (Vec::new(), false)),
@@ -639,6 +702,7 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
                 ExpectedExit::Success => "success",
                 ExpectedExit::RuntimeError(_) => "runtime error",
                 ExpectedExit::CompileError(_) => "compile error",
+                ExpectedExit::Status(_) => "`// expect exit:`",
             }
         )),
         Some(Status::Code(_)) => {}
@@ -830,149 +894,4 @@ fn lcs_diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(char, &'a str)> {
         }
     }
     out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Self-tests of the runner (no interpreter needed)
-
-/// The runner's tests of itself, which need no interpreter, as trials.
-fn self_tests() -> Vec<Trial> {
-    fn trial(name: &str, test: fn() -> Result<(), String>) -> Trial {
-        Trial::test(format!("runner self-test: {name}"), move || {
-            test().map_err(Failed::from)
-        })
-    }
-    fn outcome(code: i32, stdout: &[u8], stderr: &str) -> Outcome {
-        Outcome {
-            status: Some(Status::Code(code)),
-            stdout: stdout.to_vec(),
-            stderr: stderr.as_bytes().to_vec(),
-            truncated: false,
-            elapsed: Duration::ZERO,
-        }
-    }
-    fn expect_err<T: std::fmt::Debug>(
-        result: Result<T, String>,
-        needle: &str,
-    ) -> Result<(), String> {
-        match result {
-            Err(message) if message.contains(needle) => Ok(()),
-            Err(message) => Err(format!("wrong failure: expected `{needle}` in:\n{message}")),
-            Ok(value) => Err(format!("should have failed with `{needle}`, got {value:?}")),
-        }
-    }
-
-    vec![
-        trial("a program without expectations fails", || {
-            expect_err(
-                expectations(parse_spec("println(1)\n// just a comment\n"), None),
-                "no expectations",
-            )
-        }),
-        trial("an empty .out file is an expectation", || {
-            let expected = expectations(parse_spec("let x = 1;\n"), Some(Vec::new()))?;
-            check(&expected, &outcome(0, b"", ""))?;
-            expect_err(check(&expected, &outcome(0, b"1\n", "")), "stdout differs")
-        }),
-        trial("an example without a .out file fails", || {
-            expect_err(
-                example_expectations(&parse_spec("println(1) // expect: 1\n"), None),
-                "missing .out",
-            )
-        }),
-        trial("directives are parsed", || {
-            let source = "// checks things\n\
-                          println(1); // expect: 1\n\
-                          // expect:\n\
-                          // expect:   two spaces\r\n\
-                          // args: a  b\tc\n\
-                          // expect stderr: t.kont:3:5\n\
-                          // expect runtime error: division by zero\n\
-                          let s = \"// not a directive\"; // the expected value\n";
-            let spec = parse_spec(source);
-            let wanted = Spec {
-                stdout: vec!["1".into(), "".into(), "  two spaces".into()],
-                errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
-                stderr: vec!["t.kont:3:5".into()],
-                args: vec!["a".into(), "b".into(), "c".into()],
-                malformed: vec![],
-            };
-            if spec == wanted {
-                Ok(())
-            } else {
-                Err(format!("got {spec:#?}"))
-            }
-        }),
-        trial("a misspelt directive fails", || {
-            expect_err(
-                expectations(parse_spec("1 // expect error: boom\n"), None),
-                "unknown directive",
-            )?;
-            expect_err(
-                expectations(parse_spec("// expected: 1\n"), None),
-                "unknown directive",
-            )
-        }),
-        trial("two error expectations fail", || {
-            let spec = parse_spec("// expect runtime error: a\n// expect compile error: b\n");
-            expect_err(expectations(spec, None), "more than one")
-        }),
-        trial("stdout is compared exactly", || {
-            let expected = expectations(parse_spec("// expect: 1\n// expect: 2\n"), None)?;
-            check(&expected, &outcome(0, b"1\n2\n", ""))?;
-            expect_err(
-                check(&expected, &outcome(0, b"1\n2", "")),
-                "does not end with a newline",
-            )?;
-            expect_err(check(&expected, &outcome(0, b"1\n3\n", "")), "+ 3")?;
-            expect_err(
-                check(&expected, &outcome(0, b"1\n2\n\n", "")),
-                "stdout differs",
-            )?;
-            expect_err(
-                check(&expected, &outcome(0, b"1\n\xff\n", "")),
-                "not valid UTF-8",
-            )
-        }),
-        trial("exit status and error message are checked", || {
-            let expected = expectations(
-                parse_spec("// expect runtime error: no pattern matched\n"),
-                None,
-            )?;
-            check(
-                &expected,
-                &outcome(1, b"", "error: no pattern matched\n  at f (x.kont:1:1)\n"),
-            )?;
-            expect_err(
-                check(&expected, &outcome(2, b"", "error: no pattern matched")),
-                "exit status 2",
-            )?;
-            expect_err(
-                check(&expected, &outcome(1, b"", "error: stack overflow")),
-                "does not contain",
-            )?;
-            let expected = expectations(
-                parse_spec("// expect compile error: unknown name x\n"),
-                None,
-            )?;
-            check(&expected, &outcome(2, b"", "error: unknown name x\n"))?;
-            expect_err(check(&expected, &outcome(0, b"", "")), "exit status 0")
-        }),
-        trial("crashes, hangs and panics fail", || {
-            let expected = expectations(parse_spec("// expect: 1\n"), None)?;
-            let mut crashed = outcome(0, b"1\n", "");
-            crashed.status = Some(Status::Signal(Some(11)));
-            expect_err(check(&expected, &crashed), "signal 11")?;
-            let mut hung = outcome(0, b"1\n", "");
-            hung.status = None;
-            expect_err(check(&expected, &hung), "timed out")?;
-            expect_err(
-                check(
-                    &expected,
-                    &outcome(0, b"1\n", "thread 'main' panicked at src/x.rs:1:1"),
-                ),
-                "Rust panic",
-            )
-        }),
-    ]
 }

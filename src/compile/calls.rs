@@ -9,24 +9,25 @@
 
 use std::rc::Rc;
 
+use super::failure::{err, offered};
 use super::operands::Operand;
 use super::operators::arith_slow;
-use super::{CodeOf, Compiler, Special, err};
+use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
-use crate::runtime::Ctrl;
 use crate::runtime::function::{
     Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
     tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
+use crate::runtime::{Ctrl, ErrorKind};
 use crate::span::Span;
 
 /// The error for calling a top-level function that is not defined yet.
 #[cold]
 #[inline(never)]
 fn no_function(span: Span) -> Ctrl {
-    err("not a function: ()".to_string(), span)
+    err(ErrorKind::NotAFunction(None), span)
 }
 
 /// The closure of the top-level function of `cell`, called at `span`.
@@ -131,7 +132,10 @@ impl Compiler<'_> {
             return Box::new(move |ctx, _| {
                 let v = match (ctx.local(slot), delta) {
                     (Value::Int(x), Some(d)) if x.checked_add(d).is_some() => Value::Int(x + d),
-                    (x, _) => arith_slow(op, x, k, aspan)?,
+                    (x, _) => {
+                        let r = arith_slow(op, x, k, aspan);
+                        offered(ctx, r)?
+                    }
                 };
                 ctx.stack.push(v);
                 invoke(ctx, defined(&cell, span)?, 1, span)

@@ -7,15 +7,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::failure::{err, offered};
 use super::operands::Operand;
 use super::operators::{by_comparison, compare_slow, is_comparison};
 use super::vars::write_cell;
-use super::{CodeOf, Compiler, Outcome, Special, Stmt, err, run_or_nothing};
+use super::{CodeOf, Compiler, Outcome, Special, Stmt, run_or_nothing};
 use crate::ir::{Bind, FnIr, Ir};
 use crate::operator::BinOp;
-use crate::runtime::Ctx;
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
+use crate::runtime::{Ctx, ErrorKind};
 use crate::span::Span;
 
 /// Code that makes a closure in the current frame.
@@ -113,7 +114,10 @@ impl Compiler<'_> {
             return by_comparison!(op, test => Box::new(move |ctx, clo| {
                 let holds = match ctx.local(slot) {
                     Value::Int(x) => test(*x, k),
-                    other => compare_slow(op, other, k, cspan)?,
+                    other => {
+                        let r = compare_slow(op, other, k, cspan);
+                        offered(ctx, r)?
+                    }
                 };
                 if holds { t(ctx, clo) } else { run_or_nothing(&e, ctx, clo) }
             }));
@@ -150,14 +154,8 @@ impl Compiler<'_> {
             let (lo, hi) = match (a(ctx, clo)?, z(ctx, clo)?) {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
                 (x, y) => {
-                    return Err(err(
-                        format!(
-                            "type error: a range needs ints, got {} and {}",
-                            x.kind(),
-                            y.kind()
-                        ),
-                        span,
-                    ));
+                    let e = err(ErrorKind::RangeNeedsInts(x.kind(), y.kind()), span);
+                    return offered(ctx, Err(e));
                 }
             };
             let mut i = lo;
@@ -210,10 +208,7 @@ impl Compiler<'_> {
                 }
                 Ok(())
             }
-            other => Err(err(
-                format!("type error: cannot iterate over {}", other.kind()),
-                span,
-            )),
+            other => offered(ctx, Err(err(ErrorKind::CannotIterate(other.kind()), span))),
         })
     }
 }

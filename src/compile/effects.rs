@@ -8,6 +8,7 @@
 
 use std::rc::Rc;
 
+use super::failure::offered;
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir};
@@ -51,7 +52,8 @@ impl Compiler<'_> {
         let f = self.expr(f);
         Box::new(move |ctx, clo| {
             let f = f(ctx, clo)?;
-            effects::make_cont(f, span)
+            let r = effects::make_cont(f, span);
+            offered(ctx, r)
         })
     }
 
@@ -60,7 +62,9 @@ impl Compiler<'_> {
         let k = self.expr(k);
         Box::new(move |ctx, clo| {
             let k = k(ctx, clo)?;
-            effects::discontinue(&k, span)
+            let r = effects::discontinue(&k, span);
+            drop(k);
+            offered(ctx, r)
         })
     }
 

@@ -7,14 +7,15 @@
 //! pattern fitted and bound its names, and a name that is a part of the scrutinee (see
 //! [`Place::Part`](crate::ir::Place::Part)) is bound nowhere.
 
+use super::failure::{err, offered};
 use super::operands::Operand;
 use super::vars::set_slot;
-use super::{Compiler, Special, err};
+use super::{Compiler, Special};
 use crate::ir::{Arm, Ir, Pat};
 use crate::runtime::function::Code;
 use crate::runtime::symbol::Symbol;
 use crate::runtime::value::{ConsCell, Value, discard};
-use crate::runtime::{Ctrl, Ctx, ops, print};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, ops, print};
 use crate::span::Span;
 
 /// Code that tests a pattern against a value, binding its variables.
@@ -23,7 +24,7 @@ type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 /// The error for a `match` none of whose arms fits `v`.
 #[cold]
 fn no_match(v: &Value, span: Span) -> Ctrl {
-    err(format!("no pattern matched {}", print::show(v)), span)
+    err(ErrorKind::NoMatch(print::show(v)), span)
 }
 
 impl Compiler<'_> {
@@ -127,7 +128,9 @@ impl Compiler<'_> {
                 drop(v);
                 return body(ctx, clo);
             }
-            Err(no_match(&v, span))
+            let e = no_match(&v, span);
+            drop(v);
+            offered(ctx, Err(e))
         })
     }
 
@@ -168,7 +171,8 @@ impl Compiler<'_> {
                             s1.bind_local(ctx, slot);
                             b1(ctx, clo)
                         } else {
-                            Err(no_match(v, span))
+                            let e = no_match(v, span);
+                            offered(ctx, Err(e))
                         }
                     }));
                 }
@@ -176,7 +180,8 @@ impl Compiler<'_> {
             return Some(Box::new(move |ctx, clo| {
                 let v = ctx.local(slot);
                 let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(v)) else {
-                    return Err(no_match(v, span));
+                    let e = no_match(v, span);
+                    return offered(ctx, Err(e));
                 };
                 shape.bind_local(ctx, slot);
                 body(ctx, clo)
@@ -186,7 +191,9 @@ impl Compiler<'_> {
         Some(Box::new(move |ctx, clo| {
             let v = scrut(ctx, clo)?;
             let Some((shape, body)) = arms.iter().find(|(shape, _)| shape.fits(&v)) else {
-                return Err(no_match(&v, span));
+                let e = no_match(&v, span);
+                discard(v);
+                return offered(ctx, Err(e));
             };
             shape.bind(ctx, &v);
             discard(v);

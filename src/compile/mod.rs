@@ -31,7 +31,8 @@
 //! - `matching`: `match` and its patterns;
 //! - `calls`: calls, with the shapes of call that get closures of their own;
 //! - `operators`: operators, `a[i]` and conditions;
-//! - `effects`: `suspend`, `handle`, `resume` and continuations.
+//! - `effects`: `suspend`, `handle`, `resume` and continuations;
+//! - `failure`: runtime errors the compiled code raises, offered to `Fail` handlers.
 //!
 //! What an operator, an index or a store does to values is the runtime's
 //! ([`ops`]); how a call or a tail call moves its arguments is the call
@@ -41,6 +42,7 @@
 mod calls;
 mod control;
 mod effects;
+mod failure;
 mod functions;
 mod matching;
 mod nesting;
@@ -59,7 +61,7 @@ use vars::set_slot;
 use crate::ir::{Bind, Ir, Unit, VarInfo};
 use crate::runtime::function::{Closure, Code, Proto};
 use crate::runtime::value::{Value, Values, discard};
-use crate::runtime::{Ctrl, Ctx, RuntimeError, ops};
+use crate::runtime::{Ctrl, Ctx, ops};
 use crate::span::Span;
 
 /// Compiles a resolved unit that comes from source text `source`; returns its top level as
@@ -217,11 +219,6 @@ struct Compiler<'u> {
     /// nesting of its expressions, counting in the code of the functions it contains that is
     /// dropped with it (see [`Compiler::function`]).
     code_depth: Cell<usize>,
-}
-
-/// A runtime error with `message` at `span`.
-fn err(message: String, span: Span) -> Ctrl {
-    RuntimeError::new(message, span).into()
 }
 
 impl<'u> Compiler<'u> {

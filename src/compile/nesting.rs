@@ -11,11 +11,12 @@
 
 use std::rc::Rc;
 
+use super::failure::resumed_bool;
 use super::{CodeOf, Compiler};
 use crate::ir::Ir;
 use crate::runtime::extension;
 use crate::runtime::function::Closure;
-use crate::runtime::value::Value;
+use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, Ctx};
 use crate::span::Span;
 
@@ -31,6 +32,9 @@ pub(super) trait ViaValue: Sized + 'static {
     fn into_value(self) -> Value;
     /// The result back from the value [`ViaValue::into_value`] made.
     fn from_value(v: Value) -> Self;
+    /// The result a failed operation has when a `Fail` handler resumes it with `v` (see
+    /// `failure`): a condition's `v` must be a boolean.
+    fn from_resumed(ctx: &mut Ctx, v: Value, span: Span) -> Result<Self, Ctrl>;
 }
 
 impl ViaValue for Value {
@@ -39,6 +43,9 @@ impl ViaValue for Value {
     }
     fn from_value(v: Value) -> Value {
         v
+    }
+    fn from_resumed(_: &mut Ctx, v: Value, _: Span) -> Result<Value, Ctrl> {
+        Ok(v)
     }
 }
 
@@ -49,6 +56,9 @@ impl ViaValue for bool {
     fn from_value(v: Value) -> bool {
         matches!(v, Value::True)
     }
+    fn from_resumed(ctx: &mut Ctx, v: Value, span: Span) -> Result<bool, Ctrl> {
+        resumed_bool(ctx, v, span)
+    }
 }
 
 impl ViaValue for () {
@@ -56,6 +66,10 @@ impl ViaValue for () {
         Value::Unit
     }
     fn from_value(_: Value) {}
+    fn from_resumed(_: &mut Ctx, v: Value, _: Span) -> Result<(), Ctrl> {
+        discard(v);
+        Ok(())
+    }
 }
 
 /// Compiled code of result type `T`, shared with a stack extension.

@@ -7,14 +7,16 @@
 //! code producing a `bool` directly. Invariant: a fast path gives what [`ops::binary`] would
 //! on the same ints, or `None` to let it decide.
 
+use super::failure::{err, offered};
+use super::nesting::ViaValue;
 use super::operands::Operand;
 use super::vars::read_cell;
-use super::{CodeOf, Compiler, Cond, Special, err};
+use super::{CodeOf, Compiler, Cond, Special};
 use crate::ir::Ir;
 use crate::operator::BinOp;
 use crate::runtime::function::Code;
 use crate::runtime::value::{Value, discard};
-use crate::runtime::{Ctrl, R, ops};
+use crate::runtime::{Ctrl, Ctx, R, ops};
 use crate::span::Span;
 
 /// Drops a result known to be `Ok` of an int: nothing to drop, which a plain drop (a call
@@ -25,9 +27,11 @@ fn forget_int(r: R) {
     std::mem::forget(r);
 }
 
-/// The operator on the int `i` and the result `y` of the second operand's code.
+/// The operator on the int `i` and the result `y` of the second operand's code (whose
+/// error passes on as it is; the operator's own is offered to a `Fail` handler).
 #[inline(always)]
-fn ints_then<T>(
+fn ints_then<T: ViaValue>(
+    ctx: &mut Ctx,
     i: i64,
     y: R,
     fast: impl Fn(i64, i64) -> Option<T>,
@@ -37,10 +41,15 @@ fn ints_then<T>(
         forget_int(y);
         return match fast(i, j) {
             Some(v) => Ok(v),
-            None => slow(&Value::Int(i), &Value::Int(j)),
+            None => {
+                let r = slow(&Value::Int(i), &Value::Int(j));
+                offered(ctx, r)
+            }
         };
     }
-    slow(&Value::Int(i), &y?)
+    let y = y?;
+    let r = slow(&Value::Int(i), &y);
+    offered(ctx, r)
 }
 
 /// The comparison `x op k` of a non-int `x` (kept out of line: the inline int test is the
@@ -75,7 +84,10 @@ impl Compiler<'_> {
     /// A unary operator (`not`, `-`): `op` of the operand's value.
     pub(super) fn unary(&self, op: fn(&Value) -> ops::OpResult, a: &Ir, span: Span) -> Code {
         let a = self.expr(a);
-        Box::new(move |ctx, clo| op(&a(ctx, clo)?).map_err(|m| err(m, span)))
+        Box::new(move |ctx, clo| {
+            let r = op(&a(ctx, clo)?).map_err(|m| err(m, span));
+            offered(ctx, r)
+        })
     }
 
     /// `a[i]`: reads the array in place when the array and the index are simple operands
@@ -85,14 +97,16 @@ impl Compiler<'_> {
             && self.specialising(Special::Element)
         {
             return Box::new(move |ctx, clo| {
-                ops::index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span))
+                let r = ops::index(a.read(ctx, clo), i.read(ctx, clo)).map_err(|m| err(m, span));
+                offered(ctx, r)
             });
         }
         let (a, i) = (self.expr(a), self.expr(i));
         Box::new(move |ctx, clo| {
             let a = a(ctx, clo)?;
             let i = i(ctx, clo)?;
-            ops::index(&a, &i).map_err(|m| err(m, span))
+            let r = ops::index(&a, &i).map_err(|m| err(m, span));
+            offered(ctx, r)
         })
     }
 
@@ -140,13 +154,15 @@ impl Compiler<'_> {
             return Box::new(move |ctx, clo| {
                 let x = a(ctx, clo)?;
                 let y = b(ctx, clo)?;
-                ops::cons(x, y).map_err(|m| err(m, span))
+                let r = ops::cons(x, y).map_err(|m| err(m, span));
+                offered(ctx, r)
             });
         }
         Box::new(move |ctx, clo| {
             let x = a(ctx, clo)?;
             let y = b(ctx, clo)?;
-            ops::binary(op, &x, &y).map_err(|m| err(m, span))
+            let r = ops::binary(op, &x, &y).map_err(|m| err(m, span));
+            offered(ctx, r)
         })
     }
 
@@ -154,7 +170,7 @@ impl Compiler<'_> {
     /// general path then reports) and closures specialised to the operands' shapes. `finish`
     /// turns the general path's value into the result type (a value, or a boolean for a
     /// condition).
-    fn specialise<T: 'static>(
+    fn specialise<T: ViaValue>(
         &self,
         op: BinOp,
         a: &Ir,
@@ -181,7 +197,8 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                slow(&read_cell(storage), y.read(ctx, clo))
+                let r = slow(&read_cell(storage), y.read(ctx, clo));
+                offered(ctx, r)
             });
         }
         match (self.operand(a), self.operand(b)) {
@@ -192,7 +209,8 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                slow(x, &Value::Int(k))
+                let r = slow(x, &Value::Int(k));
+                offered(ctx, r)
             }),
             (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, _| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
@@ -201,7 +219,8 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                slow(x, y)
+                let r = slow(x, y);
+                offered(ctx, r)
             }),
             (a, b) if let (Some(x), Some(y)) = (a.source(), b.source()) => {
                 // Any other pair of locals, captured constants and ints: read in place.
@@ -212,7 +231,8 @@ impl Compiler<'_> {
                     {
                         return Ok(v);
                     }
-                    slow(x, y)
+                    let r = slow(x, y);
+                    offered(ctx, r)
                 })
             }
             // Computed operands: `discard` tells the compiler that ints leave nothing to
@@ -225,16 +245,19 @@ impl Compiler<'_> {
                     discard(x);
                     return Ok(v);
                 }
-                slow(&x, &Value::Int(k))
+                let r = slow(&x, &Value::Int(k));
+                offered(ctx, r)
             }),
             (a, Operand::Code(b)) if let Some(x) = a.source() => Box::new(move |ctx, clo| {
                 // `n * f(…)`: the simple operand is read (copied first: `b` may assign it).
                 let Value::Int(i) = *x.read(ctx, clo) else {
                     let x = x.read(ctx, clo).clone();
                     let y = b(ctx, clo)?;
-                    return slow(&x, &y);
+                    let r = slow(&x, &y);
+                    return offered(ctx, r);
                 };
-                ints_then(i, b(ctx, clo), fast, slow)
+                let y = b(ctx, clo);
+                ints_then(ctx, i, y, fast, slow)
             }),
             (a, b) => {
                 let a = self.operand_code(a);
@@ -246,11 +269,13 @@ impl Compiler<'_> {
                     let x = a(ctx, clo);
                     if let Ok(Value::Int(i)) = x {
                         forget_int(x);
-                        return ints_then(i, b(ctx, clo), fast, slow);
+                        let y = b(ctx, clo);
+                        return ints_then(ctx, i, y, fast, slow);
                     }
                     let x = x?;
                     let y = b(ctx, clo)?;
-                    slow(&x, &y)
+                    let r = slow(&x, &y);
+                    offered(ctx, r)
                 })
             }
         }
@@ -285,7 +310,10 @@ impl Compiler<'_> {
             }
             other => {
                 let e = self.expr(other);
-                Box::new(move |ctx, clo| expect_bool(e(ctx, clo)?, span))
+                Box::new(move |ctx, clo| {
+                    let r = expect_bool(e(ctx, clo)?, span);
+                    offered(ctx, r)
+                })
             }
         }
     }

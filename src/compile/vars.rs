@@ -8,15 +8,16 @@
 
 use std::rc::Rc;
 
+use super::failure::{err, offered};
 use super::functions::self_value;
 use super::operands::{Operand, copy_value, read_local};
 use super::operators::by_arithmetic;
-use super::{Binder, Compiler, Special, Stmt, err};
+use super::{Binder, Compiler, Special, Stmt};
 use crate::ir::{Bind, Ir, Part, Place};
 use crate::operator::BinOp;
-use crate::runtime::function::Code;
+use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::{Value, discard, overwrite};
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, ops, print};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, R, ops, print};
 use crate::span::Span;
 
 /// Stores `v` in frame slot `slot`, dropping the old value cheaply.
@@ -30,6 +31,45 @@ pub(super) fn set_slot(ctx: &mut Ctx, slot: usize, v: Value) {
 /// `ops::store`'s would come back through memory).
 fn store_at(arr: &Value, idx: &Value, val: Value, span: Span) -> Result<(), Ctrl> {
     ops::store(arr, idx, val).map_err(|m| err(m, span))
+}
+
+/// The variable an update in place (`x = x + y`) wrote: a frame slot (holding the value, or
+/// the cell of a shared variable) or a captured variable's cell.
+#[derive(Clone, Copy)]
+enum Updated {
+    /// Frame slot `n`.
+    Slot(usize),
+    /// Captured variable `n` of the running closure.
+    Capture(usize),
+}
+
+/// What an update in place did: nothing more if it succeeded; if its operation failed, the
+/// error offered to a `Fail` handler, whose resume value the variable then holds, as if the
+/// operation had made it.
+#[inline(always)]
+fn updated(ctx: &mut Ctx, clo: &Closure, at: Updated, done: Result<(), Ctrl>) -> Result<(), Ctrl> {
+    match done {
+        Ok(()) => Ok(()),
+        Err(c) => update_failed(ctx, clo, at, c),
+    }
+}
+
+/// [`updated`] of a failed update.
+#[cold]
+#[inline(never)]
+fn update_failed(ctx: &mut Ctx, clo: &Closure, at: Updated, c: Ctrl) -> Result<(), Ctrl> {
+    let v: Value = offered(ctx, Err(c))?;
+    match at {
+        Updated::Slot(s) => match ctx.local_mut(s) {
+            Value::Cell(cell) => write_cell(&mut cell.borrow_mut(), v),
+            slot => overwrite(slot, v),
+        },
+        Updated::Capture(i) => match clo.env.at(i) {
+            Value::Cell(cell) => write_cell(&mut cell.borrow_mut(), v),
+            _ => discard(v),
+        },
+    }
+    Ok(())
 }
 
 /// Reads a variable's storage: the content of a cell, or the value itself.
@@ -93,11 +133,9 @@ fn boxed_part(v: &Value, part: Part) -> Option<Value> {
 /// scrutinee's slot meanwhile.
 #[cold]
 fn part_missing() -> Ctrl {
-    RuntimeError::new(
-        "internal error: a pattern's name was read from a value without it",
-        Span::default(),
-    )
-    .into()
+    ErrorKind::Internal("a pattern's name was read from a value without it".to_string())
+        .at(Span::default())
+        .into()
 }
 
 impl Compiler<'_> {
@@ -192,21 +230,26 @@ impl Compiler<'_> {
             Bind::Tuple(items, span) => {
                 let items: Vec<_> = items.iter().map(|b| self.binder(b)).collect();
                 let span = *span;
-                Rc::new(move |ctx, val| match &val {
-                    Value::Tuple(fields) if fields.0.len() == items.len() => {
-                        for (b, f) in items.iter().zip(fields.0.iter()) {
-                            b(ctx, f.clone())?;
+                // A value that does not fit is a runtime error; a `Fail` handler's resume
+                // value is bound instead.
+                Rc::new(move |ctx, mut val| {
+                    loop {
+                        match &val {
+                            Value::Tuple(fields) if fields.0.len() == items.len() => {
+                                for (b, f) in items.iter().zip(fields.0.iter()) {
+                                    b(ctx, f.clone())?;
+                                }
+                                return Ok(());
+                            }
+                            other => {
+                                let kind = ErrorKind::TupleMismatch {
+                                    value: print::show(other),
+                                    size: items.len(),
+                                };
+                                val = offered(ctx, Err(err(kind, span)))?;
+                            }
                         }
-                        Ok(())
                     }
-                    other => Err(err(
-                        format!(
-                            "no pattern matched: cannot bind {} to a tuple of {} elements",
-                            print::show(other),
-                            items.len()
-                        ),
-                        span,
-                    )),
                 })
             }
         }
@@ -271,15 +314,18 @@ impl Compiler<'_> {
         match (place, y) {
             (Place::Local(v), Operand::Int(k)) if !self.boxed(*v) => {
                 let (s, k) = (self.slot(*v), Value::Int(k));
-                Box::new(move |ctx, _| apply(ctx.local_mut(s), &k))
+                Box::new(move |ctx, clo| {
+                    let done = apply(ctx.local_mut(s), &k);
+                    updated(ctx, clo, Updated::Slot(s), done)
+                })
             }
             (Place::Local(v), Operand::Local(t)) if !self.boxed(*v) => {
                 let s = self.slot(*v);
-                Box::new(move |ctx, _| {
+                Box::new(move |ctx, clo| {
                     let y = ctx.local(t).clone();
                     let done = apply(ctx.local_mut(s), &y);
                     discard(y);
-                    done
+                    updated(ctx, clo, Updated::Slot(s), done)
                 })
             }
             (Place::Local(v), y) => {
@@ -291,17 +337,20 @@ impl Compiler<'_> {
                         _ => apply(ctx.local_mut(s), &y),
                     };
                     discard(y);
-                    done
+                    updated(ctx, clo, Updated::Slot(s), done)
                 })
             }
             (Place::Capture(i, _), y) => {
                 let (i, y) = (*i, y.source().expect(simple));
-                Box::new(move |ctx, clo| match clo.env.at(i) {
-                    Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
-                    _ => Err(err(
-                        "internal error: assigning a captured constant".into(),
-                        span,
-                    )),
+                Box::new(move |ctx, clo| {
+                    let done = match clo.env.at(i) {
+                        Value::Cell(c) => apply(&mut c.borrow_mut(), y.read(ctx, clo)),
+                        _ => Err(err(
+                            ErrorKind::Internal("assigning a captured constant".to_string()),
+                            span,
+                        )),
+                    };
+                    updated(ctx, clo, Updated::Capture(i), done)
                 })
             }
             _ => unreachable!("an update is of a local or a captured variable"),
@@ -319,7 +368,8 @@ impl Compiler<'_> {
             // place and the array is written in place.
             return Box::new(move |ctx, clo| {
                 let val = v.read(ctx, clo).clone();
-                store_at(ctx.local(s), i.read(ctx, clo), val, span)
+                let r = store_at(ctx.local(s), i.read(ctx, clo), val, span);
+                offered(ctx, r)
             });
         }
         let (a, i, v) = (self.expr(a), self.expr(i), self.expr(v));
@@ -327,7 +377,8 @@ impl Compiler<'_> {
             let arr = a(ctx, clo)?;
             let idx = i(ctx, clo)?;
             let val = v(ctx, clo)?;
-            store_at(&arr, &idx, val, span)
+            let r = store_at(&arr, &idx, val, span);
+            offered(ctx, r)
         })
     }
 }

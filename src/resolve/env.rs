@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use super::OpId;
 use crate::ir::{FnCell, GlobalCell};
+use crate::runtime::effects::BUILTIN_OPERATIONS;
 
 /// A global binding.
 #[derive(Clone)]
@@ -26,7 +27,6 @@ pub(super) enum Global {
 }
 
 /// Names that persist across the units of one session (the REPL's definitions).
-#[derive(Default)]
 pub struct Env {
     /// The top-level `let`s, `var`s and `fn`s, by name.
     pub(super) globals: HashMap<String, Global>,
@@ -45,9 +45,28 @@ pub struct Env {
 enum Undo {
     /// A global was defined; it had the binding given, or none.
     Global(String, Option<Global>),
-    /// An operation was declared; it had the id and arity given, or was new (its id the
-    /// last of `op_names`).
-    Effect(String, Option<(OpId, usize)>),
+    /// An operation was declared: the name had the id and arity given, or none; whether
+    /// the declaration took a new id (then the last of `op_names`).
+    Effect(String, Option<(OpId, usize)>, bool),
+}
+
+impl Default for Env {
+    /// An environment with no definitions but the built-in operations (`Print`, `ReadLine`,
+    /// `Fail`), whose ids are the runtime's [`BUILTIN_OPERATIONS`] indexes.
+    fn default() -> Env {
+        let mut env = Env {
+            globals: HashMap::new(),
+            effects: HashMap::new(),
+            op_names: Vec::new(),
+            undo: Vec::new(),
+        };
+        for (name, arity) in BUILTIN_OPERATIONS {
+            env.op_names.push((name.into(), arity));
+            env.effects
+                .insert(name.to_string(), (env.op_names.len() - 1, arity));
+        }
+        env
+    }
 }
 
 impl Env {
@@ -58,21 +77,23 @@ impl Env {
     }
 
     /// Declares the operation `name` with `arity` parameters: a new one gets the next
-    /// [`OpId`]; one declared again keeps its id and takes the new arity.
+    /// [`OpId`]; one declared again keeps its id and takes the new arity, except a built-in
+    /// operation, which the program's own declaration shadows with a new one (`print` and
+    /// runtime errors keep performing the built-in one).
     pub(super) fn declare_effect(&mut self, name: &str, arity: usize) {
         let old = self.effects.get(name).copied();
-        let id = match old {
-            Some((id, _)) => {
+        let (id, new) = match old {
+            Some((id, _)) if id >= BUILTIN_OPERATIONS.len() => {
                 self.op_names[id].1 = arity;
-                id
+                (id, false)
             }
-            None => {
+            _ => {
                 self.op_names.push((name.into(), arity));
-                self.op_names.len() - 1
+                (self.op_names.len() - 1, true)
             }
         };
         self.effects.insert(name.to_string(), (id, arity));
-        self.undo.push(Undo::Effect(name.to_string(), old));
+        self.undo.push(Undo::Effect(name.to_string(), old, new));
     }
 
     /// Ends the unit being resolved: keeps its changes if it `succeeded`, else undoes them.
@@ -93,13 +114,19 @@ impl Env {
                 Undo::Global(name, None) => {
                     self.globals.remove(&name);
                 }
-                Undo::Effect(name, Some((id, arity))) => {
-                    self.op_names[id].1 = arity;
-                    self.effects.insert(name, (id, arity));
-                }
-                Undo::Effect(name, None) => {
-                    self.op_names.pop();
-                    self.effects.remove(&name);
+                Undo::Effect(name, old, new) => {
+                    if new {
+                        self.op_names.pop();
+                    }
+                    match old {
+                        Some((id, arity)) => {
+                            self.op_names[id].1 = arity;
+                            self.effects.insert(name, (id, arity));
+                        }
+                        None => {
+                            self.effects.remove(&name);
+                        }
+                    }
                 }
             }
         }

@@ -2,115 +2,69 @@
 //!
 //! Built-ins are plain Rust functions over values; none of them calls back into kont code, so
 //! no built-in is ever on a native stack that a continuation captures (see `docs/effects.md`).
+//! Those that do I/O through the language's operations (`print`, `println`, `read_line`)
+//! only make the operation's argument: the call then performs it (see
+//! [`Builtin::performs`]), so that a handler of the program's can catch it.
 
 use std::cmp::Ordering;
-use std::io::Write;
 
-use crate::runtime::Vm;
-use crate::runtime::function::Builtin;
+use crate::runtime::effects::{OpId, PRINT, READ_LINE};
+use crate::runtime::function::{Builtin, BuiltinFn};
 use crate::runtime::print;
 use crate::runtime::value::ConsCell;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, Vm};
 use crate::runtime::{memory, ops};
+
+/// The table entry of the built-in `name`, which takes exactly `arity` arguments.
+pub const fn function(name: &'static str, arity: usize, run: BuiltinFn) -> Builtin {
+    Builtin {
+        name,
+        min_arity: arity,
+        max_arity: arity,
+        run,
+        performs: None,
+    }
+}
+
+/// The table entry of the built-in `name`, which performs `op` with what `run` makes of its
+/// arguments (a `print` of `x` performs `Print` of the text of `x`).
+const fn performing(name: &'static str, run: BuiltinFn, op: OpId) -> Builtin {
+    Builtin {
+        name,
+        min_arity: if op == READ_LINE { 0 } else { 1 },
+        max_arity: if op == READ_LINE { 0 } else { 1 },
+        run,
+        performs: Some(op),
+    }
+}
 
 /// Every built-in, by name.
 pub static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "print",
-        min_arity: 1,
-        max_arity: 1,
-        run: print_,
-    },
-    Builtin {
-        name: "println",
-        min_arity: 1,
-        max_arity: 1,
-        run: println_,
-    },
-    Builtin {
-        name: "str",
-        min_arity: 1,
-        max_arity: 1,
-        run: str_,
-    },
-    Builtin {
-        name: "int",
-        min_arity: 1,
-        max_arity: 1,
-        run: int_,
-    },
-    Builtin {
-        name: "float",
-        min_arity: 1,
-        max_arity: 1,
-        run: float_,
-    },
-    Builtin {
-        name: "len",
-        min_arity: 1,
-        max_arity: 1,
-        run: len_,
-    },
-    Builtin {
-        name: "head",
-        min_arity: 1,
-        max_arity: 1,
-        run: head_,
-    },
-    Builtin {
-        name: "tail",
-        min_arity: 1,
-        max_arity: 1,
-        run: tail_,
-    },
-    Builtin {
-        name: "array",
-        min_arity: 2,
-        max_arity: 2,
-        run: array_,
-    },
-    Builtin {
-        name: "range",
-        min_arity: 2,
-        max_arity: 2,
-        run: range_,
-    },
-    Builtin {
-        name: "abs",
-        min_arity: 1,
-        max_arity: 1,
-        run: abs_,
-    },
-    Builtin {
-        name: "min",
-        min_arity: 2,
-        max_arity: 2,
-        run: min_,
-    },
-    Builtin {
-        name: "max",
-        min_arity: 2,
-        max_arity: 2,
-        run: max_,
-    },
+    performing("print", print_, PRINT),
+    performing("println", println_, PRINT),
+    performing("read_line", read_line_, READ_LINE),
+    function("str", 1, str_),
+    function("int", 1, int_),
+    function("float", 1, float_),
+    function("len", 1, len_),
+    function("head", 1, head_),
+    function("tail", 1, tail_),
+    function("array", 2, array_),
+    function("range", 2, range_),
+    function("abs", 1, abs_),
+    function("min", 2, min_),
+    function("max", 2, max_),
     Builtin {
         name: "assert",
         min_arity: 1,
         max_arity: 2,
         run: assert_,
+        performs: None,
     },
-    Builtin {
-        name: "time_ms",
-        min_arity: 0,
-        max_arity: 0,
-        run: time_ms_,
-    },
-    Builtin {
-        name: "args",
-        min_arity: 0,
-        max_arity: 0,
-        run: args_,
-    },
+    function("time_ms", 0, time_ms_),
+    function("args", 0, args_),
+    function("exit", 1, exit_),
 ];
 
 /// Every built-in: those above and the standard library's.
@@ -123,35 +77,30 @@ pub fn lookup(name: &str) -> Option<&'static Builtin> {
     all().find(|b| b.name == name)
 }
 
-/// What a built-in returns: its value, or an error message (the caller adds the location).
-type Res = Result<Value, String>;
+/// What a built-in returns: its value, or what went wrong (the caller adds the location).
+type Res = Result<Value, Box<ErrorKind>>;
 
-/// Writes `text` to the session's output. A failed write is an error; a closed pipe is also
-/// recorded in [`Vm::output_closed`].
-fn write_out(vm: &Vm, text: &str) -> Res {
-    vm.out
-        .borrow_mut()
-        .write_all(text.as_bytes())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                vm.output_closed.set(true);
-            }
-            format!("cannot write output: {e}")
-        })?;
-    Ok(Value::Unit)
+/// `print(v)`: performs `Print` of the text of `v` as [`print::show`] shows it (a string
+/// without quotes), with no newline; the handler around the program writes it.
+fn print_(_: &Vm, args: &mut [Value]) -> Res {
+    Ok(match std::mem::take(&mut args[0]) {
+        Value::Str(s) => Value::Str(s),
+        v => Value::str(print::show(&v)),
+    })
 }
 
-/// `print(v)`: writes `v` as [`print::show`] shows it (a string without quotes), with no
-/// newline.
-fn print_(vm: &Vm, args: &mut [Value]) -> Res {
-    write_out(vm, &print::show(&args[0]))
-}
-
-/// `println(v)`: writes `v` as `print` does, then a newline.
-fn println_(vm: &Vm, args: &mut [Value]) -> Res {
+/// `println(v)`: performs `Print` of the text `print` would write, then a newline, in one
+/// text.
+fn println_(_: &Vm, args: &mut [Value]) -> Res {
     let mut text = print::show(&args[0]);
     text.push('\n');
-    write_out(vm, &text)
+    Ok(Value::str(text))
+}
+
+/// `read_line()`: performs `ReadLine()`; the handler around the program reads the next line
+/// of standard input.
+fn read_line_(_: &Vm, _: &mut [Value]) -> Res {
+    Ok(Value::Unit)
 }
 
 /// `str(v)`: `v` as `print` shows it; a string is returned as it is.
@@ -172,18 +121,23 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
             if t.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
                 Ok(Value::Int(t as i64))
             } else {
-                Err(format!("int: {} is out of range", print::show(&args[0])))
+                Err(Box::new(ErrorKind::Function {
+                    function: "int",
+                    problem: format!("{} is out of range", print::show(&args[0])),
+                }))
             }
         }
-        Value::Str(s) => s
-            .trim()
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| format!("int: cannot parse {:?}", s.as_str())),
-        v => Err(format!(
-            "type error: int expects a number or a string, got {}",
-            v.kind()
-        )),
+        Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+            Box::new(ErrorKind::Function {
+                function: "int",
+                problem: format!("cannot parse {:?}", s.as_str()),
+            })
+        }),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: "int",
+            what: "a number or a string",
+            got: v.kind(),
+        })),
     }
 }
 
@@ -193,15 +147,17 @@ fn float_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::float(*i as f64)),
         Value::Float(f) => Ok(Value::Float(*f)),
-        Value::Str(s) => s
-            .trim()
-            .parse::<f64>()
-            .map(Value::float)
-            .map_err(|_| format!("float: cannot parse {:?}", s.as_str())),
-        v => Err(format!(
-            "type error: float expects a number or a string, got {}",
-            v.kind()
-        )),
+        Value::Str(s) => s.trim().parse::<f64>().map(Value::float).map_err(|_| {
+            Box::new(ErrorKind::Function {
+                function: "float",
+                problem: format!("cannot parse {:?}", s.as_str()),
+            })
+        }),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: "float",
+            what: "a number or a string",
+            got: v.kind(),
+        })),
     }
 }
 
@@ -214,10 +170,11 @@ fn len_(_: &Vm, args: &mut [Value]) -> Res {
         Value::Array(a) => a.borrow().len(),
         Value::Dict(d) => d.borrow().len(),
         v => {
-            return Err(format!(
-                "type error: len expects a string, list, array or dictionary, got {}",
-                v.kind()
-            ));
+            return Err(Box::new(ErrorKind::Expects {
+                name: "len",
+                what: "a string, list, array or dictionary",
+                got: v.kind(),
+            }));
         }
     };
     Ok(Value::Int(n as i64))
@@ -227,8 +184,12 @@ fn len_(_: &Vm, args: &mut [Value]) -> Res {
 fn head_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.head.clone()),
-        Value::Nil => Err("head of empty list".to_string()),
-        v => Err(format!("type error: head expects a list, got {}", v.kind())),
+        Value::Nil => Err(Box::new(ErrorKind::EmptyList("head"))),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: "head",
+            what: "a list",
+            got: v.kind(),
+        })),
     }
 }
 
@@ -236,19 +197,24 @@ fn head_(_: &Vm, args: &mut [Value]) -> Res {
 fn tail_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Cons(c) => Ok(c.tail.clone()),
-        Value::Nil => Err("tail of empty list".to_string()),
-        v => Err(format!("type error: tail expects a list, got {}", v.kind())),
+        Value::Nil => Err(Box::new(ErrorKind::EmptyList("tail"))),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: "tail",
+            what: "a list",
+            got: v.kind(),
+        })),
     }
 }
 
 /// The int `v` holds; a type error naming the built-in `what` for anything else.
-fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
+fn int_arg(v: &Value, what: &'static str) -> Result<i64, Box<ErrorKind>> {
     match v {
         Value::Int(i) => Ok(*i),
-        v => Err(format!(
-            "type error: {what} expects an int, got {}",
-            v.kind()
-        )),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: what,
+            what: "an int",
+            got: v.kind(),
+        })),
     }
 }
 
@@ -257,14 +223,25 @@ fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
 fn array_(_: &Vm, args: &mut [Value]) -> Res {
     let n = int_arg(&args[0], "array")?;
     if n < 0 {
-        return Err(format!("array: negative length {n}"));
+        return Err(Box::new(ErrorKind::Function {
+            function: "array",
+            problem: format!("negative length {n}"),
+        }));
     }
     memory::check("array", n as u64, size_of::<Value>() as u64, "elements")?;
-    let n = usize::try_from(n).map_err(|_| format!("array: length {n} is too large"))?;
+    let n = usize::try_from(n).map_err(|_| {
+        Box::new(ErrorKind::Function {
+            function: "array",
+            problem: format!("length {n} is too large"),
+        })
+    })?;
     let mut items = Vec::new();
-    items
-        .try_reserve_exact(n)
-        .map_err(|_| format!("array: cannot allocate {n} elements"))?;
+    items.try_reserve_exact(n).map_err(|_| {
+        Box::new(ErrorKind::Function {
+            function: "array",
+            problem: format!("cannot allocate {n} elements"),
+        })
+    })?;
     items.resize(n, std::mem::take(&mut args[1]));
     Ok(Value::array(items))
 }
@@ -294,12 +271,13 @@ fn abs_(_: &Vm, args: &mut [Value]) -> Res {
         Value::Int(i) => i
             .checked_abs()
             .map(Value::Int)
-            .ok_or_else(|| "integer overflow".to_string()),
+            .ok_or_else(|| Box::new(ErrorKind::IntegerOverflow)),
         Value::Float(f) => Ok(Value::float(f.get().abs())),
-        v => Err(format!(
-            "type error: abs expects a number, got {}",
-            v.kind()
-        )),
+        v => Err(Box::new(ErrorKind::Expects {
+            name: "abs",
+            what: "a number",
+            got: v.kind(),
+        })),
     }
 }
 
@@ -320,10 +298,9 @@ fn max_(_: &Vm, args: &mut [Value]) -> Res {
 fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::True => Ok(Value::Unit),
-        Value::False => Err(match args.get(1) {
-            Some(m) => format!("assertion failed: {}", print::show(m)),
-            None => "assertion failed".to_string(),
-        }),
+        Value::False => Err(Box::new(ErrorKind::AssertionFailed(
+            args.get(1).map(print::show),
+        ))),
         v => Err(ops::expected_bool(v)),
     }
 }
@@ -332,11 +309,29 @@ fn assert_(_: &Vm, args: &mut [Value]) -> Res {
 fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| format!("time_ms: {e}"))?;
+        .map_err(|e| {
+            Box::new(ErrorKind::Function {
+                function: "time_ms",
+                problem: e.to_string(),
+            })
+        })?;
     Ok(Value::Int(now.as_millis() as i64))
 }
 
 /// `args()`: the program's command-line arguments, as a list of strings.
 fn args_(vm: &Vm, _: &mut [Value]) -> Res {
     Ok(Value::list(vm.args.iter().map(|a| Value::str(a.as_str()))))
+}
+
+/// `exit(code)`: ends the program with status `code` (0 to 255), its output flushed, from
+/// any depth of handlers and continuations: it unwinds as an error no handler can catch.
+fn exit_(_: &Vm, args: &mut [Value]) -> Res {
+    match &args[0] {
+        Value::Int(code) if (0..=255).contains(code) => Err(Box::new(ErrorKind::Exit(*code as u8))),
+        v => Err(Box::new(ErrorKind::Argument {
+            function: "exit",
+            expected: "an int from 0 to 255",
+            got: print::repr(v),
+        })),
+    }
 }

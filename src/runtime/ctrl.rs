@@ -9,8 +9,8 @@
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
-use crate::runtime::RuntimeError;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, RuntimeError};
 use crate::span::Span;
 
 /// The result of running compiled code.
@@ -165,10 +165,10 @@ impl Ctrl {
     #[cold]
     pub fn kind(self) -> CtrlKind {
         with_pending(Option::take).unwrap_or_else(|| {
-            CtrlKind::Error(RuntimeError::new(
-                "internal error: the reason for unwinding was lost",
-                Span::default(),
-            ))
+            CtrlKind::Error(
+                ErrorKind::Internal("the reason for unwinding was lost".to_string())
+                    .at(Span::default()),
+            )
         })
     }
 
@@ -214,21 +214,25 @@ impl From<RuntimeError> for Ctrl {
 #[cfg(test)]
 mod tests {
     use super::{Ctrl, CtrlKind, Value};
-    use crate::runtime::RuntimeError;
+    use crate::runtime::{ErrorKind, RuntimeError};
     use crate::span::Span;
 
     #[test]
     fn a_ctrl_carries_its_reason_to_whoever_takes_it() {
-        let c: Ctrl = RuntimeError::new("boom", Span::default()).into();
-        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "boom"));
+        let c: Ctrl = ErrorKind::Failed("boom".to_string())
+            .at(Span::default())
+            .into();
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message() == "boom"));
         // A return ends at the call it leaves; an error passes on, recording the call.
         assert!(matches!(
             Ctrl::ret(Value::Int(3)).leave_call(|_| {}),
             Ok(Value::Int(3))
         ));
-        let c: Ctrl = RuntimeError::new("deep", Span::default()).into();
-        let c = c.leave_call(|e| e.message.push_str(" down")).err().unwrap();
-        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "deep down"));
+        let c: Ctrl = ErrorKind::Failed("deep".to_string())
+            .at(Span::default())
+            .into();
+        let c = c.leave_call(|e| e.site = Span::new(1, 2)).err().unwrap();
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.site == Span::new(1, 2)));
         // An escape passes through untouched.
         let c = Ctrl::escape(Value::Int(1))
             .leave_call(|_| {})
@@ -250,7 +254,7 @@ mod tests {
         // Taken twice: the second finds nothing, and says so instead of failing.
         let c = Ctrl::abort();
         let _ = Ctrl::abort().kind();
-        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message.contains("lost")));
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message().contains("lost")));
     }
 
     #[test]
@@ -258,16 +262,20 @@ mod tests {
         let recorded = std::cell::Cell::new(0);
         let record = |_: &mut RuntimeError| recorded.set(recorded.get() + 1);
         // An abort raised after an abandoned error passes calls without recording them.
-        let _abandoned: Ctrl = RuntimeError::new("old", Span::default()).into();
+        let _abandoned: Ctrl = ErrorKind::Failed("old".to_string())
+            .at(Span::default())
+            .into();
         let c = Ctrl::abort().leave_call(record).err().unwrap();
         assert_eq!(recorded.get(), 0);
         assert!(matches!(c.kind(), CtrlKind::Abort));
         // An error raised after an abort records every call it leaves.
-        let c: Ctrl = RuntimeError::new("new", Span::default()).into();
+        let c: Ctrl = ErrorKind::Failed("new".to_string())
+            .at(Span::default())
+            .into();
         let c = c.leave_call(record).err().unwrap();
         let c = c.leave_call(record).err().unwrap();
         assert_eq!(recorded.get(), 2);
-        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message == "new"));
+        assert!(matches!(c.kind(), CtrlKind::Error(e) if e.message() == "new"));
         // A return after an escape still ends at the first call.
         let _ = Ctrl::escape(Value::Unit).kind();
         assert!(matches!(

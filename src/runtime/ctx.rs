@@ -5,8 +5,11 @@ use std::rc::Rc;
 use crate::runtime::effects;
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, RuntimeError, Vm};
+use crate::runtime::{Ctrl, ErrorKind, Vm};
 use crate::span::Span;
+
+/// [`Ctx::leaf_clause`] when no leaf clause runs.
+pub const NO_LEAF_CLAUSE: usize = usize::MAX;
 
 /// The capacity, in values, a new value stack starts with.
 pub const INITIAL_STACK: usize = 64;
@@ -33,6 +36,10 @@ pub struct Ctx {
     /// How many fast-path handler clauses are running nested on this stack (see
     /// `effects/fast_path.rs`).
     pub fast_nesting: u32,
+    /// The position in the handler stack of the handler whose *leaf* clause is running on
+    /// this stack, or [`NO_LEAF_CLAUSE`]: a leaf clause runs without a mask, so an error it
+    /// raises masks its handler only then (see `effects::raise`).
+    pub leaf_clause: usize,
     /// How many stack extensions deep calls have grown this continuation's stack by (see
     /// [`extend_stack`](crate::runtime::extension::extend_stack); the extensions nested handler clauses run on do not
     /// count).
@@ -69,6 +76,7 @@ impl Ctx {
             tail_argc: 0,
             tail_resume: None,
             fast_nesting: 0,
+            leaf_clause: NO_LEAF_CLAUSE,
             extensions: 0,
             vm,
         }
@@ -90,7 +98,7 @@ impl Ctx {
     #[inline(always)]
     pub fn poll(&self, site: Span) -> Result<(), Ctrl> {
         if crate::interrupt::pending() {
-            Err(RuntimeError::new("interrupted", site).into())
+            Err(ErrorKind::Interrupted.at(site).into())
         } else {
             Ok(())
         }

@@ -31,6 +31,7 @@ use std::sync::LazyLock;
 
 use hashbrown::HashTable;
 
+use crate::runtime::error::ErrorKind;
 use crate::runtime::value::{Value, drop_nodes, is_node};
 
 /// The storage of a dictionary.
@@ -140,8 +141,8 @@ impl Dict {
     }
 
     /// Sets `key` to `value`: in place if the key is there (its old value is returned), at
-    /// the end if not. An error if the dictionary cannot grow.
-    pub fn insert(&mut self, key: &Key, value: Value) -> Result<Option<Value>, String> {
+    /// the end if not. `out of memory` if the dictionary cannot grow.
+    pub fn insert(&mut self, key: &Key, value: Value) -> Result<Option<Value>, Box<ErrorKind>> {
         if let Some(i) = self.position(key) {
             let entry = self.entries[i].as_mut().expect(LIVE);
             return Ok(Some(std::mem::replace(&mut entry.value, value)));
@@ -149,10 +150,10 @@ impl Dict {
         let entries = &self.entries;
         let table_grown = self.table.try_reserve(1, |&i| hash_at(entries, i)).is_ok();
         if !table_grown || self.entries.try_reserve(1).is_err() {
-            return Err(format!(
-                "cannot grow a dictionary of {} entries",
+            return Err(Box::new(ErrorKind::OutOfMemory(format!(
+                "a dictionary of {} entries cannot grow",
                 self.len()
-            ));
+            ))));
         }
         let at = self.entries.len();
         self.entries.push(Some(Entry {

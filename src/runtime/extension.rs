@@ -20,7 +20,7 @@ use crate::runtime::effects::internal;
 use crate::runtime::effects::transfer::{Outcome, put};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Values;
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError};
+use crate::runtime::{Ctrl, Ctx, ErrorKind, Overflow, R};
 use crate::span::Span;
 use crate::stack::{self, Event, Fiber};
 
@@ -92,10 +92,7 @@ pub(crate) fn on_extension(
         0
     })
     .map_err(|e| {
-        RuntimeError::new(
-            format!("out of memory: cannot create a stack extension ({e})"),
-            site,
-        )
+        ErrorKind::OutOfMemory(format!("cannot create a stack extension ({e})")).at(site)
     })?;
     match (fiber.resume(0), vm.transfer.finished.take()) {
         (Ok(Event::Returned(_)), Outcome::Extended(back, result)) => Ok((back, result)),
@@ -106,8 +103,8 @@ pub(crate) fn on_extension(
 
 /// The error for a call beyond [`MAX_NATIVE_STACK`].
 fn stack_overflow(site: Span) -> Ctrl {
-    RuntimeError::new("stack overflow", site)
-        .with_hint("the recursion is too deep; a tail call (the call as the last action of a function) runs in constant stack")
+    ErrorKind::StackOverflow(Overflow::NativeStack)
+        .at(site)
         .into()
 }
 
@@ -147,9 +144,7 @@ pub(crate) fn check_nesting(site: Span) -> Result<(), Ctrl> {
 #[cold]
 #[inline(never)]
 fn too_many_nested(site: Span) -> Ctrl {
-    RuntimeError::new("stack overflow", site)
-        .with_hint(format!(
-            "more than {MAX_NESTED_CONTINUATIONS} continuations (handle bodies, conts) run nested; the recursion through `handle` or `cont` is too deep"
-        ))
+    ErrorKind::StackOverflow(Overflow::NestedContinuations)
+        .at(site)
         .into()
 }

@@ -19,9 +19,10 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use crate::runtime::effects::{OpId, READ_LINE, perform, perform_one, raise};
 use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack;
 
@@ -105,8 +106,8 @@ impl Closure {
 }
 
 /// The signature of a built-in function's implementation: it gets the shared VM state and its
-/// arguments (which it may take). Errors are messages; the call site adds the location.
-pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, String>;
+/// arguments (which it may take). An error is its kind; the call site adds the location.
+pub type BuiltinFn = fn(&Vm, &mut [Value]) -> Result<Value, Box<ErrorKind>>;
 
 /// A built-in function.
 pub struct Builtin {
@@ -118,11 +119,9 @@ pub struct Builtin {
     pub max_arity: usize,
     /// Its implementation.
     pub run: BuiltinFn,
-}
-
-/// The error for a call with the wrong number of arguments.
-pub fn arity_error(name: &str, expected: usize, got: usize) -> String {
-    format!("wrong number of arguments: {name} expects {expected}, got {got}")
+    /// The operation it performs with what `run` gives, if it performs one (`print`, a
+    /// `Print` of its text): its value is then what that operation gives.
+    pub performs: Option<OpId>,
 }
 
 /// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
@@ -237,7 +236,7 @@ fn grow_frame(stack: &mut Vec<Value>, n: usize) {
 #[inline(never)]
 fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
     if argc != clo.proto.arity {
-        return Err(arity_mismatch(ctx, &clo.proto, argc, site));
+        return arity_mismatch(ctx, &clo.proto, argc, site);
     }
     extend_stack(ctx, clo, argc, site)
 }
@@ -251,7 +250,7 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
         truncate_stack(&mut ctx.stack, base + argc);
         let proto = &*next.proto;
         if argc != proto.arity {
-            return Err(arity_mismatch(ctx, proto, argc, site));
+            return arity_mismatch(ctx, proto, argc, site);
         }
         ctx.poll(site)?;
         open_frame(&mut ctx.stack, proto.nslots - argc);
@@ -273,9 +272,14 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
 
 /// The error for calling `proto` with `argc` arguments (which it drops from the stack).
 #[cold]
-fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> Ctrl {
+fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(arity_error(&proto.name, proto.arity, argc), site).into()
+    let kind = ErrorKind::WrongArity {
+        name: proto.name.clone(),
+        expects: Arity::exactly(proto.arity),
+        got: argc,
+    };
+    raise(ctx, kind, site)
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -295,24 +299,17 @@ pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
     match callee {
         Value::Func(clo) => invoke(ctx, clo, argc, site),
         Value::Builtin(b) => call_builtin(ctx, b, argc, site),
-        other => Err(not_callable(ctx, other, argc, site)),
+        other => not_callable(ctx, other, argc, site),
     }
 }
 
 /// The error for calling `other`, which is not a function (its arguments are dropped).
 #[cold]
 #[inline(never)]
-fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> Ctrl {
+fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    RuntimeError::new(
-        format!(
-            "not a function: {} is {}",
-            crate::runtime::print::show(other),
-            other.a_kind()
-        ),
-        site,
-    )
-    .into()
+    let kind = ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())));
+    raise(ctx, kind, site)
 }
 
 /// Calls a built-in on the `argc` arguments on top of the value stack.
@@ -320,29 +317,25 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
-        let expected = if b.min_arity == b.max_arity {
-            b.min_arity.to_string()
-        } else {
-            format!("{} to {}", b.min_arity, b.max_arity)
+        let kind = ErrorKind::WrongArity {
+            name: b.name.into(),
+            expects: Arity {
+                min: b.min_arity,
+                max: b.max_arity,
+            },
+            got: argc,
         };
-        return Err(RuntimeError::new(
-            format!(
-                "wrong number of arguments: {} expects {expected}, got {argc}",
-                b.name
-            ),
-            site,
-        )
-        .into());
+        return raise(ctx, kind, site);
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    result.map_err(|m| RuntimeError::new(m, site).into())
+    builtin_done(ctx, b, result, site)
 }
 
 /// Calls built-in `b` on `args`, which it takes; their count is the caller's to check.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     b: &Builtin,
     mut args: [Value; N],
     site: Span,
@@ -351,7 +344,34 @@ pub fn call_builtin_with<const N: usize>(
     for v in args {
         discard(v);
     }
-    result.map_err(|m| RuntimeError::new(m, site).into())
+    builtin_done(ctx, b, result, site)
+}
+
+/// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that
+/// performs an operation, what that operation gives; or its error, raised at `site`.
+#[inline(always)]
+fn builtin_done(
+    ctx: &mut Ctx,
+    b: &Builtin,
+    result: Result<Value, Box<ErrorKind>>,
+    site: Span,
+) -> R {
+    match (result, b.performs) {
+        (Ok(v), None) => Ok(v),
+        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, site),
+        (Err(kind), _) => raise(ctx, *kind, site),
+    }
+}
+
+/// Performs the operation of a built-in that performs one (`print`: `Print(text)`), with the
+/// argument its run gave (`()` for none).
+#[inline(never)]
+fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, site: Span) -> R {
+    if op == READ_LINE {
+        perform(ctx, op, 0, site)
+    } else {
+        perform_one(ctx, op, v, site)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 
 use std::sync::OnceLock;
 
+use crate::runtime::error::ErrorKind;
+
 /// Requests below this many bytes are not compared with the address space left (that takes
 /// a read of `/proc/self/status`).
 const SMALL_REQUEST: u64 = 64 << 20;
@@ -46,28 +48,28 @@ fn address_space_used() -> Option<u64> {
 /// what is left of the process's address-space limit, if it has one; the error names `what`
 /// was asked for, e.g. `array: 100000000000 elements need 1490 GiB, more than this machine's
 /// 23 GiB of memory`.
-pub fn check(what: &str, count: u64, item_bytes: u64, unit: &str) -> Result<(), String> {
+pub fn check(what: &str, count: u64, item_bytes: u64, unit: &str) -> Result<(), Box<ErrorKind>> {
     let need = count.saturating_mul(item_bytes);
     if let Some(total) = physical_memory()
         && need > total
     {
-        return Err(format!(
+        return Err(Box::new(ErrorKind::TooLarge(format!(
             "{what}: {count} {unit} need {}, more than this machine's {} of memory",
             size(need),
             size(total)
-        ));
+        ))));
     }
     if need >= SMALL_REQUEST
         && let Some(limit) = address_space_limit()
     {
         let left = limit.saturating_sub(address_space_used().unwrap_or(0));
         if need > left {
-            return Err(format!(
+            return Err(Box::new(ErrorKind::TooLarge(format!(
                 "{what}: {count} {unit} need {}, more than the {} of address space left to this process (its limit is {}, see ulimit -v)",
                 size(need),
                 size(left),
                 size(limit)
-            ));
+            ))));
         }
     }
     Ok(())
@@ -97,7 +99,9 @@ mod tests {
             return;
         };
         let count = total / 16 + 1;
-        let err = check("array", count, 16, "elements").unwrap_err();
+        let err = check("array", count, 16, "elements")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with(&format!("array: {count} elements need ")),
             "{err}"

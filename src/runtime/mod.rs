@@ -42,13 +42,14 @@ pub mod memory;
 pub mod ops;
 pub mod print;
 mod spares;
+pub mod stdio;
 pub mod string;
 pub mod symbol;
 pub mod value;
 mod vm;
 
 pub use ctrl::{Ctrl, CtrlKind, Escaping, R};
-pub use ctx::{Ctx, INITIAL_STACK};
-pub use error::{RuntimeError, TraceFrame};
+pub use ctx::{Ctx, INITIAL_STACK, NO_LEAF_CLAUSE};
+pub use error::{Arity, ErrorKind, Overflow, RuntimeError, TraceFrame};
 pub use spares::Spares;
 pub use vm::{SPARE_STACK_VALUES, Vm};

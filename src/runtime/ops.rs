@@ -21,24 +21,29 @@ use std::collections::HashSet;
 
 use crate::operator::BinOp;
 use crate::runtime::dict::{DictCell, Key};
+use crate::runtime::error::ErrorKind;
 use crate::runtime::memory;
 use crate::runtime::print;
 use crate::runtime::string::{Str, char_value};
 use crate::runtime::value::{ArrayCell, Value, discard};
 use crate::stdlib::order;
 
-/// The result of an operator: a value or an error message.
-pub type OpResult = Result<Value, String>;
+/// The result of an operator: a value or what went wrong.
+pub type OpResult = Result<Value, Box<ErrorKind>>;
 
-/// The message for an int result out of range.
-fn overflow() -> String {
-    "integer overflow".to_string()
+/// The error for an int result out of range.
+fn overflow() -> Box<ErrorKind> {
+    Box::new(ErrorKind::IntegerOverflow)
 }
 
-/// The message for applying operator `verb` (e.g. `add`) to operands of kinds it does not
+/// The error for applying operator `verb` (e.g. `add`) to operands of kinds it does not
 /// take.
-fn type_error(verb: &str, a: &Value, b: &Value) -> String {
-    format!("type error: cannot {verb} {} and {}", a.kind(), b.kind())
+fn type_error(verb: &'static str, a: &Value, b: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::Operands {
+        verb,
+        left: a.kind(),
+        right: b.kind(),
+    })
 }
 
 /// Both operands as floats when one is a float and the other a float or an int; `None`
@@ -85,7 +90,7 @@ pub fn mul(a: &Value, b: &Value) -> OpResult {
 /// `a / b`, truncating toward zero on ints.
 pub fn div(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(_), Value::Int(0)) => Err(Box::new(ErrorKind::DivisionByZero)),
         (Value::Int(x), Value::Int(y)) => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x / y))
@@ -96,7 +101,7 @@ pub fn div(a: &Value, b: &Value) -> OpResult {
 /// `a % b`, with the sign of `a` on ints.
 pub fn rem(a: &Value, b: &Value) -> OpResult {
     match (a, b) {
-        (Value::Int(_), Value::Int(0)) => Err("division by zero".to_string()),
+        (Value::Int(_), Value::Int(0)) => Err(Box::new(ErrorKind::DivisionByZero)),
         (Value::Int(x), Value::Int(y)) => x.checked_rem(*y).map(Value::Int).ok_or_else(overflow),
         _ => float_pair(a, b)
             .map(|(x, y)| Value::float(x % y))
@@ -109,7 +114,10 @@ pub fn neg(a: &Value) -> OpResult {
     match a {
         Value::Int(x) => x.checked_neg().map(Value::Int).ok_or_else(overflow),
         Value::Float(x) => Ok(Value::float(-x.get())),
-        _ => Err(format!("type error: cannot negate {}", a.kind())),
+        _ => Err(Box::new(ErrorKind::Operand {
+            verb: "negate",
+            kind: a.kind(),
+        })),
     }
 }
 
@@ -122,9 +130,9 @@ pub fn not(a: &Value) -> OpResult {
     }
 }
 
-/// The message for a non-boolean where a boolean is needed.
-pub fn expected_bool(v: &Value) -> String {
-    format!("type error: expected bool, got {}", v.kind())
+/// The error for a non-boolean where a boolean is needed.
+pub fn expected_bool(v: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::ExpectedBool(v.kind()))
 }
 
 /// `a ++ b` on strings or lists.
@@ -134,8 +142,12 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
             let len = x.len() + y.len();
             memory::check("++", len as u64, 1, "bytes")?;
             let mut s = String::new();
-            s.try_reserve_exact(len)
-                .map_err(|_| format!("++: cannot allocate {len} bytes"))?;
+            s.try_reserve_exact(len).map_err(|_| {
+                Box::new(ErrorKind::Function {
+                    function: "++",
+                    problem: format!("cannot allocate {len} bytes"),
+                })
+            })?;
             s.push_str(x);
             s.push_str(y);
             Ok(Value::str(s))
@@ -155,10 +167,7 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
 pub fn cons(a: Value, b: Value) -> OpResult {
     match b {
         Value::Nil | Value::Cons(_) => Ok(Value::cons(a, b)),
-        other => Err(format!(
-            "type error: the right side of `::` must be a list, got {}",
-            other.kind()
-        )),
+        other => Err(Box::new(ErrorKind::ConsOntoNonList(other.kind()))),
     }
 }
 
@@ -187,8 +196,8 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 /// Orders two values by the language's ordering ([`order()`]: numbers, an int and a float
 /// exactly; strings; tuples and lists lexicographically); anything else is a type error
 /// (`type error: cannot compare bool with bool`, `type error: cannot order NaN`).
-pub fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
-    order(a, b).map_err(|e| format!("type error: {e}"))
+pub fn compare(a: &Value, b: &Value) -> Result<Ordering, Box<ErrorKind>> {
+    order(a, b).map_err(|problem| Box::new(ErrorKind::Order(problem)))
 }
 
 /// A comparison or arithmetic operator applied to two values (not `and`/`or`/`::`).
@@ -221,7 +230,7 @@ pub fn update_value<E>(
     y: &Value,
     op: BinOp,
     fast: impl Fn(i64, i64) -> Option<i64>,
-    error: impl FnOnce(String) -> E,
+    error: impl FnOnce(Box<ErrorKind>) -> E,
 ) -> Result<(), E> {
     if let (Value::Int(i), Value::Int(j)) = (&mut *x, y)
         && let Some(r) = fast(*i, *j)
@@ -234,14 +243,14 @@ pub fn update_value<E>(
     Ok(())
 }
 
-/// The message for an index that is not an int.
-fn index_not_int(i: &Value) -> String {
-    format!("type error: an index must be an int, got {}", i.kind())
+/// The error for an index that is not an int.
+fn index_not_int(i: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::IndexNotInt(i.kind()))
 }
 
-/// The message for index `n` of a sequence of `len` elements, which has none.
-fn out_of_range(n: i64, len: usize) -> String {
-    format!("index out of range: {n} (length {len})")
+/// The error for index `n` of a sequence of `len` elements, which has none.
+pub fn out_of_range(n: i64, len: usize) -> Box<ErrorKind> {
+    Box::new(ErrorKind::IndexOutOfRange { index: n, len })
 }
 
 /// `a[i]` on arrays, lists and strings (a one-character string), and `d[k]` on
@@ -267,7 +276,7 @@ pub fn index(a: &Value, i: &Value) -> OpResult {
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| out_of_range(n, a.list_iter().count())),
         Value::Str(s) => string_char(s, n),
-        other => Err(format!("type error: cannot index {}", other.a_kind())),
+        other => Err(Box::new(ErrorKind::CannotIndex(other.a_kind()))),
     }
 }
 
@@ -283,9 +292,9 @@ fn string_char(s: &Str, n: i64) -> OpResult {
         .ok_or_else(|| out_of_range(n, s.char_count()))
 }
 
-/// The message for a value that cannot be a dictionary key, in `d[k]` or `d[k] = v`.
-fn invalid_key(k: &Value) -> String {
-    format!("invalid dictionary key: {}", print::repr_cut(k))
+/// The error for a value that cannot be a dictionary key, in `d[k]` or `d[k] = v`.
+fn invalid_key(k: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::InvalidKey(print::repr_cut(k)))
 }
 
 /// `d[k]`: the value of key `k` in `d`.
@@ -295,12 +304,12 @@ fn dict_get(d: &DictCell, k: &Value) -> OpResult {
     d.borrow()
         .get(&key)
         .cloned()
-        .ok_or_else(|| format!("key not found: {}", print::repr_cut(k)))
+        .ok_or_else(|| Box::new(ErrorKind::KeyNotFound(print::repr_cut(k))))
 }
 
 /// `d[k] = v`: sets key `k` of `d` to `v` (in place if it is there, at the end if not).
 #[inline(never)]
-fn dict_store(d: &DictCell, k: &Value, v: Value) -> Result<(), String> {
+fn dict_store(d: &DictCell, k: &Value, v: Value) -> Result<(), Box<ErrorKind>> {
     let key = Key::new(k).ok_or_else(|| invalid_key(k))?;
     let old = d.borrow_mut().insert(&key, v)?;
     // Dropped once the dictionary is no longer borrowed.
@@ -310,7 +319,7 @@ fn dict_store(d: &DictCell, k: &Value, v: Value) -> Result<(), String> {
 
 /// `arr[idx] = val` on an array.
 #[inline(always)]
-pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
+pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), Box<ErrorKind>> {
     match (arr, idx) {
         (Value::Array(items), Value::Int(n)) => {
             let mut items = items.borrow_mut();
@@ -325,16 +334,13 @@ pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), String> {
         }
         (Value::Array(_), other) => Err(index_not_int(other)),
         (Value::Dict(d), k) => dict_store(d, k, val),
-        (other, _) => Err(format!(
-            "type error: cannot assign to an element of {}",
-            other.a_kind()
-        )),
+        (other, _) => Err(Box::new(ErrorKind::CannotAssignElement(other.a_kind()))),
     }
 }
 
 /// Structural equality (`==`). Ints and floats compare numerically; functions and
 /// continuations cannot be compared.
-pub fn equal(a: &Value, b: &Value) -> Result<bool, String> {
+pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
     // Scalars (and the top level of anything else) are compared without allocating.
     let mut work = Vec::new();
     if !equal_one(&mut work, a, b)? {
@@ -380,13 +386,13 @@ fn push_pairs(work: &mut Vec<(Value, Value)>, xs: &[Value], ys: &[Value]) -> boo
 }
 
 /// Compares the top level of `x` and `y`, pushing their children onto `work`.
-fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, String> {
+fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<bool, Box<ErrorKind>> {
     Ok(match (x, y) {
         (Value::Func(_) | Value::Builtin(_), _) | (_, Value::Func(_) | Value::Builtin(_)) => {
-            return Err("cannot compare functions".to_string());
+            return Err(Box::new(ErrorKind::Uncomparable("functions")));
         }
         (Value::Cont(_), _) | (_, Value::Cont(_)) => {
-            return Err("cannot compare continuations".to_string());
+            return Err(Box::new(ErrorKind::Uncomparable("continuations")));
         }
         (Value::Unit, Value::Unit) | (Value::Nil, Value::Nil) => true,
         (Value::True, Value::True) | (Value::False, Value::False) => true,
@@ -429,12 +435,16 @@ mod tests {
     #[test]
     fn int_arithmetic_checks_overflow_and_zero() {
         assert!(
-            matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m == "integer overflow")
+            matches!(add(&Value::Int(i64::MAX), &Value::Int(1)), Err(m) if m.to_string() == "integer overflow")
         );
-        assert!(matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
-        assert!(matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m == "division by zero"));
         assert!(
-            matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m == "integer overflow")
+            matches!(div(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
+        assert!(
+            matches!(rem(&Value::Int(1), &Value::Int(0)), Err(m) if m.to_string() == "division by zero")
+        );
+        assert!(
+            matches!(div(&Value::Int(i64::MIN), &Value::Int(-1)), Err(m) if m.to_string() == "integer overflow")
         );
         assert!(matches!(
             div(&Value::Int(-7), &Value::Int(2)),
@@ -459,11 +469,15 @@ mod tests {
     #[test]
     fn type_errors_name_both_kinds() {
         assert_eq!(
-            add(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            add(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot add int and string"
         );
         assert_eq!(
-            compare(&Value::Int(1), &Value::str("a")).unwrap_err(),
+            compare(&Value::Int(1), &Value::str("a"))
+                .unwrap_err()
+                .to_string(),
             "type error: cannot compare int with string"
         );
     }

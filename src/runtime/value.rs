@@ -316,6 +316,15 @@ impl Value {
         Value::Tuple(Rc::new(Fields(items.into())))
     }
 
+    /// `Some(v)` for `Some(v)`, `None` for `None`: what the library's searches and reads
+    /// give.
+    pub fn option(v: Option<Value>) -> Value {
+        match v {
+            Some(v) => Value::ctor(Symbol::intern("Some"), vec![v]),
+            None => Value::Atom(Symbol::intern("None")),
+        }
+    }
+
     /// A constructor value: an atom when there are no arguments.
     pub fn ctor(name: Symbol, fields: impl Into<Values>) -> Value {
         let fields = fields.into();

@@ -5,23 +5,26 @@
 
 use std::cell::Ref;
 
-use crate::runtime::memory;
 use crate::runtime::print;
-use crate::runtime::symbol::Symbol;
 use crate::runtime::value::{ListIter, Value};
+use crate::runtime::{ErrorKind, memory};
 
-/// What a library function returns: its value, or an error message (the caller adds the
+/// What a library function returns: its value, or what went wrong (the caller adds the
 /// location).
-pub type Res = Result<Value, String>;
+pub type Res = Result<Value, Box<ErrorKind>>;
 
 /// The error of function `name` given `got` where it needs `what` (`a string`, `an int`);
 /// a long value is cut ([`print::repr_cut`]).
-pub fn expected(name: &str, what: &str, got: &Value) -> String {
-    format!("{name}: expected {what}, got {}", print::repr_cut(got))
+pub fn expected(name: &'static str, what: &'static str, got: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::Argument {
+        function: name,
+        expected: what,
+        got: print::repr_cut(got),
+    })
 }
 
 /// The string `v` holds, for function `name`.
-pub fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, String> {
+pub fn string<'v>(name: &'static str, v: &'v Value) -> Result<&'v str, Box<ErrorKind>> {
     match v {
         Value::Str(s) => Ok(s.as_str()),
         v => Err(expected(name, "a string", v)),
@@ -29,7 +32,7 @@ pub fn string<'v>(name: &str, v: &'v Value) -> Result<&'v str, String> {
 }
 
 /// The int `v` holds, for function `name`.
-pub fn int(name: &str, v: &Value) -> Result<i64, String> {
+pub fn int(name: &'static str, v: &Value) -> Result<i64, Box<ErrorKind>> {
     match v {
         Value::Int(i) => Ok(*i),
         v => Err(expected(name, "an int", v)),
@@ -37,7 +40,7 @@ pub fn int(name: &str, v: &Value) -> Result<i64, String> {
 }
 
 /// The non-negative int `v` holds, for function `name`, as a count.
-pub fn count(name: &str, v: &Value) -> Result<u64, String> {
+pub fn count(name: &'static str, v: &Value) -> Result<u64, Box<ErrorKind>> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(i.unsigned_abs()),
         v => Err(expected(name, "a non-negative int", v)),
@@ -45,7 +48,7 @@ pub fn count(name: &str, v: &Value) -> Result<u64, String> {
 }
 
 /// The number `v` holds (an int or a float) as a float, for function `name`.
-pub fn number(name: &str, v: &Value) -> Result<f64, String> {
+pub fn number(name: &'static str, v: &Value) -> Result<f64, Box<ErrorKind>> {
     match v {
         Value::Int(i) => Ok(*i as f64),
         Value::Float(f) => Ok(f.get()),
@@ -108,7 +111,7 @@ impl<'v> Iterator for Items<'v> {
 }
 
 /// The list or array `v` holds, for function `name`.
-pub fn sequence<'v>(name: &str, v: &'v Value) -> Result<Sequence<'v>, String> {
+pub fn sequence<'v>(name: &'static str, v: &'v Value) -> Result<Sequence<'v>, Box<ErrorKind>> {
     match v {
         Value::Nil | Value::Cons(_) => Ok(Sequence::List(v)),
         Value::Array(a) => Ok(Sequence::Array(a.borrow())),
@@ -121,28 +124,18 @@ pub fn list(items: Vec<Value>) -> Value {
     Value::list(items.into_iter())
 }
 
-/// `Some(v)`.
-pub fn some(v: Value) -> Value {
-    Value::ctor(Symbol::intern("Some"), vec![v])
-}
-
-/// `None`.
-pub fn none() -> Value {
-    Value::Atom(Symbol::intern("None"))
-}
-
-/// `Some(v)` for `Some(v)`, `None` for `None`.
-pub fn option(v: Option<Value>) -> Value {
-    v.map_or_else(none, some)
-}
-
 /// Checks that function `name` may make a string of `bytes` bytes (`None`: more than a `u64`
 /// counts): that it fits in memory (see [`memory::check`]) and in a Rust string.
-pub fn check_string_size(name: &str, bytes: Option<u64>) -> Result<usize, String> {
+pub fn check_string_size(name: &'static str, bytes: Option<u64>) -> Result<usize, Box<ErrorKind>> {
     let bytes = bytes.unwrap_or(u64::MAX);
     memory::check(name, bytes, 1, "bytes")?;
     usize::try_from(bytes)
         .ok()
         .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(|| format!("{name}: a string of {bytes} bytes is too long"))
+        .ok_or_else(|| {
+            Box::new(ErrorKind::Function {
+                function: name,
+                problem: format!("a string of {bytes} bytes is too long"),
+            })
+        })
 }

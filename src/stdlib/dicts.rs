@@ -7,13 +7,13 @@
 //! A value that cannot be a key is the argument error `NAME: expected a dictionary key, got
 //! VALUE` (`d[k]` says `invalid dictionary key: VALUE` instead).
 
-use crate::runtime::Vm;
 use crate::runtime::dict::{Dict, DictCell, Key};
 use crate::runtime::value::Value;
-use crate::stdlib::args::{Res, expected, list, option, sequence};
+use crate::runtime::{ErrorKind, Vm};
+use crate::stdlib::args::{Res, expected, list, sequence};
 
 /// The dictionary `v` is, for function `name`.
-fn dictionary<'v>(name: &str, v: &'v Value) -> Result<&'v DictCell, String> {
+fn dictionary<'v>(name: &'static str, v: &'v Value) -> Result<&'v DictCell, Box<ErrorKind>> {
     match v {
         Value::Dict(d) => Ok(d),
         v => Err(expected(name, "a dictionary", v)),
@@ -21,7 +21,7 @@ fn dictionary<'v>(name: &str, v: &'v Value) -> Result<&'v DictCell, String> {
 }
 
 /// `v` as a dictionary key, for function `name`.
-fn key<'v>(name: &str, v: &'v Value) -> Result<Key<'v>, String> {
+fn key<'v>(name: &'static str, v: &'v Value) -> Result<Key<'v>, Box<ErrorKind>> {
     Key::new(v).ok_or_else(|| expected(name, "a dictionary key", v))
 }
 
@@ -40,9 +40,7 @@ pub fn dict(_: &Vm, args: &mut [Value]) -> Res {
             let [k, v] = &pair.0[..] else {
                 return Err(not_pairs());
             };
-            let old = dict
-                .insert(&key("dict", k)?, v.clone())
-                .map_err(|e| format!("dict: {e}"))?;
+            let old = dict.insert(&key("dict", k)?, v.clone())?;
             drop(old);
         }
     }
@@ -53,7 +51,7 @@ pub fn dict(_: &Vm, args: &mut [Value]) -> Res {
 pub fn get(_: &Vm, args: &mut [Value]) -> Res {
     let d = dictionary("get", &args[0])?;
     let k = key("get", &args[1])?;
-    Ok(option(d.borrow().get(&k).cloned()))
+    Ok(Value::option(d.borrow().get(&k).cloned()))
 }
 
 /// `has(d, k)`: whether `d` has the key `k`.
@@ -69,7 +67,7 @@ pub fn remove(_: &Vm, args: &mut [Value]) -> Res {
     let d = dictionary("remove", &args[0])?;
     let k = key("remove", &args[1])?;
     let removed = d.borrow_mut().remove(&k);
-    Ok(option(removed))
+    Ok(Value::option(removed))
 }
 
 /// `keys(d)`: the list of the keys of `d`, in insertion order.

@@ -3,9 +3,9 @@
 //! Rust's `format!` takes widths and precisions up to `u16::MAX` only (and panics past it),
 //! so padding and the digits past a float's exact value are added here by hand.
 
-use crate::runtime::Vm;
 use crate::runtime::print;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, check_string_size, count, expected, int};
 
 /// The most digits after the point that the exact value of a float can have (that of the
@@ -14,7 +14,7 @@ const EXACT_FLOAT_DIGITS: u64 = 1074;
 
 /// `str(x)` and the number of spaces that pad it to `width` characters for function `name`
 /// (none when it is as long already).
-fn text_and_padding(name: &str, args: &[Value]) -> Result<(String, usize), String> {
+fn text_and_padding(name: &'static str, args: &[Value]) -> Result<(String, usize), Box<ErrorKind>> {
     let width = int(name, &args[1])?;
     let text = print::show(&args[0]);
     let length = text.chars().count() as u64;

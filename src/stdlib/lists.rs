@@ -6,10 +6,10 @@
 
 use std::rc::Rc;
 
-use crate::runtime::Vm;
 use crate::runtime::ops;
 use crate::runtime::value::Value;
-use crate::stdlib::args::{Res, Sequence, expected, int, list as list_of, option, sequence};
+use crate::runtime::{ErrorKind, Vm};
+use crate::stdlib::args::{Res, Sequence, expected, int, list as list_of, sequence};
 use crate::stdlib::order;
 use crate::stdlib::strings::char_list;
 
@@ -29,7 +29,12 @@ pub fn reverse(_: &Vm, args: &mut [Value]) -> Res {
 /// for a list and a new array for an array.
 pub fn sort(_: &Vm, args: &mut [Value]) -> Res {
     let items = sequence("sort", &args[0])?;
-    let sorted = order::sort(items.to_vec()).map_err(|e| format!("sort: {e}"))?;
+    let sorted = order::sort(items.to_vec()).map_err(|problem| {
+        Box::new(ErrorKind::Function {
+            function: "sort",
+            problem,
+        })
+    })?;
     Ok(items.same_kind(sorted))
 }
 
@@ -77,10 +82,7 @@ pub fn nth(_: &Vm, args: &mut [Value]) -> Res {
     let found = usize::try_from(i).ok().and_then(|i| items.iter().nth(i));
     match found {
         Some(x) => Ok(x.clone()),
-        None => Err(format!(
-            "index out of range: {i} (length {})",
-            items.iter().count()
-        )),
+        None => Err(ops::out_of_range(i, items.iter().count())),
     }
 }
 
@@ -110,9 +112,12 @@ pub fn push(_: &Vm, args: &mut [Value]) -> Res {
         return Err(expected("push", "an array", array));
     };
     let mut items = items.borrow_mut();
-    items
-        .try_reserve(1)
-        .map_err(|_| format!("push: cannot grow an array of {} elements", items.len()))?;
+    items.try_reserve(1).map_err(|_| {
+        Box::new(ErrorKind::Function {
+            function: "push",
+            problem: format!("cannot grow an array of {} elements", items.len()),
+        })
+    })?;
     items.push(std::mem::take(v));
     Ok(Value::Unit)
 }
@@ -121,7 +126,7 @@ pub fn push(_: &Vm, args: &mut [Value]) -> Res {
 /// when `a` is empty.
 pub fn pop(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
-        Value::Array(items) => Ok(option(items.borrow_mut().pop())),
+        Value::Array(items) => Ok(Value::option(items.borrow_mut().pop())),
         v => Err(expected("pop", "an array", v)),
     }
 }

@@ -13,6 +13,7 @@
 mod args;
 mod dicts;
 mod format;
+pub mod io;
 mod lists;
 mod numbers;
 pub mod order;
@@ -21,17 +22,8 @@ mod strings;
 
 pub use order::order;
 
-use crate::runtime::function::{Builtin, BuiltinFn};
-
-/// The table entry of the library function `name`, which takes exactly `arity` arguments.
-const fn function(name: &'static str, arity: usize, run: BuiltinFn) -> Builtin {
-    Builtin {
-        name,
-        min_arity: arity,
-        max_arity: arity,
-        run,
-    }
-}
+use crate::runtime::builtins::function;
+use crate::runtime::function::Builtin;
 
 /// Every function of the library, by name.
 pub static FUNCTIONS: &[Builtin] = &[
@@ -72,6 +64,7 @@ pub static FUNCTIONS: &[Builtin] = &[
         min_arity: 0,
         max_arity: 1,
         run: dicts::dict,
+        performs: None,
     },
     function("get", 2, dicts::get),
     function("has", 2, dicts::has),
@@ -86,6 +79,12 @@ pub static FUNCTIONS: &[Builtin] = &[
     function("random", 1, random::random),
     function("random_float", 0, random::random_float),
     function("seed", 1, random::seed),
+    function("read_file", 1, io::read_file),
+    function("write_file", 2, io::write_file),
+    function("eprint", 1, io::eprint),
+    function("eprintln", 1, io::eprintln),
+    function("flush", 0, io::flush),
+    function("env", 1, io::env),
 ];
 
 #[cfg(test)]

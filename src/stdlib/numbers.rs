@@ -3,13 +3,13 @@
 //! `floor`, `ceil` and `round` give ints (an int argument as it is); a result outside the
 //! int range, an infinity or NaN included, is `integer overflow`, as int arithmetic's is.
 
-use crate::runtime::Vm;
 use crate::runtime::value::Value;
+use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, expected, number};
 
-/// The message for an int result out of range.
-fn overflow() -> String {
-    "integer overflow".to_string()
+/// The error for an int result out of range.
+fn overflow() -> Box<ErrorKind> {
+    Box::new(ErrorKind::IntegerOverflow)
 }
 
 /// `sqrt(x)`: the square root of a number, as a float (IEEE 754: NaN for a negative number).
@@ -31,7 +31,7 @@ fn whole_to_int(f: f64) -> Res {
 
 /// A number rounded to an int by `to_whole` (which keeps whole floats as they are), for
 /// function `name`: an int as it is.
-fn to_int(name: &str, v: &Value, to_whole: fn(f64) -> f64) -> Res {
+fn to_int(name: &'static str, v: &Value, to_whole: fn(f64) -> f64) -> Res {
     match v {
         Value::Int(i) => Ok(Value::Int(*i)),
         Value::Float(f) => whole_to_int(to_whole(f.get())),

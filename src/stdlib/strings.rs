@@ -3,12 +3,10 @@
 //!
 //! Positions and lengths count Unicode scalar values (Rust's `char`s), never bytes.
 
-use crate::runtime::Vm;
 use crate::runtime::string::char_value;
 use crate::runtime::value::Value;
-use crate::stdlib::args::{
-    Res, check_string_size, count, expected, int, list, option, sequence, string,
-};
+use crate::runtime::{ErrorKind, Vm};
+use crate::stdlib::args::{Res, check_string_size, count, expected, int, list, sequence, string};
 
 /// The byte offset in `s` of the character at position `i`, clamped to the string: 0 for a
 /// negative `i`, the end of `s` for one past its last character.
@@ -48,7 +46,10 @@ pub fn split(_: &Vm, args: &mut [Value]) -> Res {
     let s = string("split", &args[0])?;
     let sep = string("split", &args[1])?;
     if sep.is_empty() {
-        return Err("split: empty separator".to_string());
+        return Err(Box::new(ErrorKind::Function {
+            function: "split",
+            problem: "empty separator".to_string(),
+        }));
     }
     Ok(list(s.split(sep).map(Value::str).collect()))
 }
@@ -71,7 +72,7 @@ pub fn join(_: &Vm, args: &mut [Value]) -> Res {
             Value::Str(s) => Ok(s.as_str()),
             _ => Err(not_strings()),
         })
-        .collect::<Result<Vec<&str>, String>>()?;
+        .collect::<Result<Vec<&str>, Box<ErrorKind>>>()?;
     let sep = string("join", &args[1])?;
     let seps = (sep.len() as u64).checked_mul(parts.len().saturating_sub(1) as u64);
     let bytes = seps.and_then(|seps| {
@@ -99,7 +100,10 @@ pub fn lower(_: &Vm, args: &mut [Value]) -> Res {
 }
 
 /// The two string arguments of function `name`.
-fn two_strings<'v>(name: &str, args: &'v [Value]) -> Result<(&'v str, &'v str), String> {
+fn two_strings<'v>(
+    name: &'static str,
+    args: &'v [Value],
+) -> Result<(&'v str, &'v str), Box<ErrorKind>> {
     Ok((string(name, &args[0])?, string(name, &args[1])?))
 }
 
@@ -126,7 +130,7 @@ pub fn ends_with(_: &Vm, args: &mut [Value]) -> Res {
 pub fn find(_: &Vm, args: &mut [Value]) -> Res {
     let (s, sub) = two_strings("find", args)?;
     let position = s.find(sub).map(|at| s[..at].chars().count() as i64);
-    Ok(option(position.map(Value::Int)))
+    Ok(Value::option(position.map(Value::Int)))
 }
 
 /// `replace(s, from, to)`: `s` with every occurrence of `from` replaced by `to`, left to
@@ -189,12 +193,14 @@ pub fn chr(_: &Vm, args: &mut [Value]) -> Res {
 /// `None` where it fails.
 pub fn parse_int(_: &Vm, args: &mut [Value]) -> Res {
     let s = string("parse_int", &args[0])?;
-    Ok(option(s.trim().parse::<i64>().ok().map(Value::Int)))
+    Ok(Value::option(s.trim().parse::<i64>().ok().map(Value::Int)))
 }
 
 /// `parse_float(s)`: `Some(x)` where `float(s)` gives `x` (surrounding white space
 /// ignored), `None` where it fails.
 pub fn parse_float(_: &Vm, args: &mut [Value]) -> Res {
     let s = string("parse_float", &args[0])?;
-    Ok(option(s.trim().parse::<f64>().ok().map(Value::float)))
+    Ok(Value::option(
+        s.trim().parse::<f64>().ok().map(Value::float),
+    ))
 }

@@ -14,7 +14,7 @@ use crate::runtime::effects::{HandlerEntry, internal};
 use crate::runtime::extension::check_nesting;
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, R, RuntimeError, Vm};
+use crate::runtime::{Arity, Ctrl, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack::Fiber;
 
@@ -119,19 +119,13 @@ thread_local! {
 pub fn make_cont(f: Value, site: Span) -> R {
     match f {
         Value::Func(f) => Ok(Value::Cont(Continuation::fresh(f))),
-        Value::Builtin(b) => Err(RuntimeError::new(
-            format!(
-                "type error: cont expects a function written in kont, got the built-in {}",
-                b.name
-            ),
-            site,
-        )
-        .with_hint(format!("wrap it in one: cont (fn(x) => {}(x))", b.name))
-        .into()),
-        other => Err(RuntimeError::new(
-            format!("type error: cont expects a function, got {}", other.kind()),
-            site,
-        )
+        Value::Builtin(b) => Err(ErrorKind::ContOfBuiltin(b.name).at(site).into()),
+        other => Err(ErrorKind::Expects {
+            name: "cont",
+            what: "a function",
+            got: other.kind(),
+        }
+        .at(site)
         .into()),
     }
 }
@@ -205,14 +199,13 @@ fn take_fiber(k: &Continuation, site: Span) -> Result<Fiber, Ctrl> {
 /// The error for resuming or discontinuing `k`, which is not a continuation.
 #[cold]
 #[inline(never)]
-fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
-    RuntimeError::new(
-        format!(
-            "type error: {what} expects a continuation, got {}",
-            k.kind()
-        ),
-        site,
-    )
+fn not_a_continuation(k: &Value, what: &'static str, site: Span) -> Ctrl {
+    ErrorKind::Expects {
+        name: what,
+        what: "a continuation",
+        got: k.kind(),
+    }
+    .at(site)
     .into()
 }
 
@@ -221,17 +214,17 @@ fn not_a_continuation(k: &Value, what: &str, site: Span) -> Ctrl {
 #[cold]
 #[inline(never)]
 fn wrong_resume_arity(name: &str, expected: usize, argc: usize, site: Span) -> Ctrl {
-    RuntimeError::new(
-        format!("wrong number of arguments: {name} expects {expected}, got {argc}"),
-        site,
-    )
+    ErrorKind::WrongArity {
+        name: name.into(),
+        expects: Arity::exactly(expected),
+        got: argc,
+    }
+    .at(site)
     .into()
 }
 
 /// The error for resuming or discontinuing a continuation that was already resumed.
 #[cold]
 fn already_resumed(site: Span) -> Ctrl {
-    RuntimeError::new("continuation already resumed", site)
-        .with_hint("a continuation is one-shot: it can be resumed or discontinued once")
-        .into()
+    ErrorKind::AlreadyResumed.at(site).into()
 }

@@ -56,7 +56,7 @@ pub(super) fn run_fast(
 /// entries down to the handler move into the continuation together) and resumes it later
 /// at another depth of the handler stack, or never.
 #[inline(always)]
-fn mask_handlers(ctx: &mut Ctx, index: usize) {
+pub(super) fn mask_handlers(ctx: &mut Ctx, index: usize) {
     ctx.fast_nesting += 1;
     let mut hs = ctx.vm.handlers.borrow_mut();
     let depth = hs.len();
@@ -79,7 +79,7 @@ fn mask_handlers(ctx: &mut Ctx, index: usize) {
 /// went with the continuation's other entries: the handler stack is its canceller's and is
 /// left alone.
 #[inline(always)]
-fn unmask_handlers(ctx: &mut Ctx, result: R, site: Span) -> R {
+pub(super) fn unmask_handlers(ctx: &mut Ctx, result: R, site: Span) -> R {
     ctx.fast_nesting -= 1;
     let Ok(v) = result else {
         return unmask_unusual(ctx, result, site);

@@ -11,6 +11,18 @@ use crate::stack::Fiber;
 /// and what a handler's clauses and a `suspend` name it by.
 pub type OpId = usize;
 
+/// `Print(text)`, declared by the language itself: `print` and `println` perform it.
+pub const PRINT: OpId = 0;
+/// `ReadLine()`, declared by the language itself: `read_line` performs it.
+pub const READ_LINE: OpId = 1;
+/// `Fail(message)`, declared by the language itself: recoverable runtime errors perform it.
+pub const FAIL: OpId = 2;
+
+/// The operations every program starts with, by [`OpId`]: their names and arities. A
+/// program that declares an operation of one of these names gets a new one (see
+/// `docs/language.md`, "Built-in effects").
+pub const BUILTIN_OPERATIONS: [(&str, usize); 3] = [("Print", 1), ("ReadLine", 0), ("Fail", 1)];
+
 /// How an operation clause may run.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ClauseKind {

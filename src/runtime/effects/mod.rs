@@ -74,23 +74,27 @@ mod fast_path;
 mod handle;
 mod handler;
 mod resume;
+mod root;
 mod spawn;
 mod suspend;
 pub(crate) mod transfer;
 
 pub use continuation::{Continuation, discontinue, make_cont};
 pub use handle::handle;
-pub use handler::{ClauseKind, HandlerEntry, HandlerValue, OpId};
+pub use handler::{
+    BUILTIN_OPERATIONS, ClauseKind, FAIL, HandlerEntry, HandlerValue, OpId, PRINT, READ_LINE,
+};
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
+pub use root::{handled, offer, perform, perform_one, raise};
 pub use spawn::{Body, run_root};
 pub use suspend::suspend;
 pub use transfer::{Args, Transfer};
 
-use crate::runtime::{Ctrl, RuntimeError};
+use crate::runtime::{Ctrl, ErrorKind};
 use crate::span::Span;
 
 /// An internal error (a broken invariant of the effects machinery, reported rather than
 /// panicking).
 pub(crate) fn internal(message: impl std::fmt::Display, site: Span) -> Ctrl {
-    RuntimeError::new(format!("internal error: {message}"), site).into()
+    ErrorKind::Internal(message.to_string()).at(site).into()
 }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::runtime::effects::continuation::{Entries, take_for_resume};
 use crate::runtime::effects::handle::{drive, handle};
+use crate::runtime::effects::root::offer;
 use crate::runtime::effects::spawn::Body;
 use crate::runtime::effects::transfer::{Args, Outcome, Suspension, put};
 use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, HandlerValue, internal};
@@ -93,7 +94,7 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
     } = p;
     let (fiber, entries) = match take_for_resume(&ctx.vm, k, args.len(), site) {
         Ok(parts) => parts,
-        Err(c) => return Step::Done(Err(c)),
+        Err(c) => return Step::Done(offer(ctx, c)),
     };
     if WITH
         && let Some(handler) = &shallow

@@ -9,7 +9,7 @@ use crate::runtime::effects::resume::run_wrapped;
 use crate::runtime::effects::transfer::{Args, Outcome, put};
 use crate::runtime::function::{Closure, Proto, invoke};
 use crate::runtime::value::{Value, Values};
-use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, RuntimeError, Vm};
 use crate::span::Span;
 use crate::stack::{Event, Fiber};
 
@@ -68,7 +68,7 @@ pub(super) fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
                 value,
             }) => Outcome::Escaped(target, value),
             Err(CtrlKind::Escape { target: None, .. }) => Outcome::Failed(Box::new(
-                RuntimeError::new("internal error: a clause value escaped no handler", site),
+                ErrorKind::Internal("a clause value escaped no handler".to_string()).at(site),
             )),
         };
         put(&vm.transfer.finished, outcome, |o| {
@@ -77,11 +77,9 @@ pub(super) fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
         0
     })
     .map_err(|e| {
-        RuntimeError::new(
-            format!("out of memory: cannot create a continuation ({e})"),
-            site,
-        )
-        .into()
+        ErrorKind::OutOfMemory(format!("cannot create a continuation ({e})"))
+            .at(site)
+            .into()
     })
 }
 
@@ -89,7 +87,9 @@ pub(super) fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
 pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeError>> {
     let fiber = spawn(vm, Body::Shared(main), Span::default()).map_err(|c| match c.kind() {
         CtrlKind::Error(e) => Box::new(e),
-        _ => Box::new(RuntimeError::new("internal error", Span::default())),
+        _ => Box::new(
+            ErrorKind::Internal("the program could not start".to_string()).at(Span::default()),
+        ),
     })?;
     put(&vm.transfer.resume, Args::None, |a| matches!(a, Args::None));
     let event = fiber.resume(0);
@@ -98,13 +98,12 @@ pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeErro
     match (event, outcome) {
         (Ok(Event::Returned(_)), Outcome::Returned(v)) => Ok(v),
         (Ok(Event::Returned(_)), Outcome::Failed(e)) => Err(e),
-        (Ok(Event::Panicked(msg)), _) => Err(Box::new(RuntimeError::new(
-            format!("internal error: {msg}"),
-            Span::default(),
-        ))),
-        _ => Err(Box::new(RuntimeError::new(
-            "internal error: the program's root continuation did not finish",
-            Span::default(),
-        ))),
+        (Ok(Event::Panicked(msg)), _) => Err(Box::new(
+            ErrorKind::Internal(msg.to_string()).at(Span::default()),
+        )),
+        _ => Err(Box::new(
+            ErrorKind::Internal("the program's root continuation did not finish".to_string())
+                .at(Span::default()),
+        )),
     }
 }

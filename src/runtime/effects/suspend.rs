@@ -9,11 +9,12 @@ use crate::runtime::effects::continuation::Entries;
 use crate::runtime::effects::fast_path::{
     MAX_FAST_NESTING, clause_stopped, run_fast, run_fast_extended,
 };
+use crate::runtime::effects::root::at_root;
 use crate::runtime::effects::transfer::{Args, Suspension, put};
 use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, Ctx, R, Vm};
 use crate::span::Span;
 use crate::stack::{self, Fiber};
 
@@ -32,12 +33,16 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         shallow,
     }) = found
     else {
-        return Err(unhandled(ctx, op, argc, site));
+        return at_root(ctx, op, argc, site);
     };
     let fast = ctx.vm.fast_resume && !shallow;
     if kind == ClauseKind::Leaf && fast {
-        // Nothing can search the handler stack while it runs: no mask needed.
-        match invoke(ctx, &clause, argc, site) {
+        // Nothing but an error it raises can search the handler stack while it runs: no
+        // mask needed, but where it is, for such an error (see `raise`).
+        let outer = std::mem::replace(&mut ctx.leaf_clause, index);
+        let result = invoke(ctx, &clause, argc, site);
+        ctx.leaf_clause = outer;
+        match result {
             Ok(v) => Ok(v),
             Err(c) => clause_stopped(c, &ctx.vm.handlers.borrow()[index], site),
         }
@@ -53,7 +58,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
 }
 
 /// The handler found for an operation.
-struct Found {
+pub(super) struct Found {
     /// Its position in the handler stack.
     index: usize,
     /// The clause for the operation.
@@ -67,7 +72,7 @@ struct Found {
 }
 
 /// Finds the handler for `op`.
-fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
+pub(super) fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
@@ -86,22 +91,6 @@ fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
         }
     }
     None
-}
-
-/// The error for an operation no handler handles (its arguments are dropped).
-#[cold]
-fn unhandled(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> Ctrl {
-    ctx.stack.truncate(ctx.stack.len() - argc);
-    let name = ctx
-        .vm
-        .effects
-        .borrow()
-        .get(op)
-        .map(|(n, _)| n.clone())
-        .unwrap_or_else(|| "?".into());
-    RuntimeError::new(format!("unhandled effect {name}"), site)
-        .with_hint(format!("no enclosing `handle` has a clause for {name}"))
-        .into()
 }
 
 /// The slow path: captures the handler stack from `index` up as a continuation and switches

@@ -1,0 +1,127 @@
+//! The handler around the whole program (and around each REPL entry): the clauses of the
+//! language's own operations, `Print(text)`, `ReadLine()` and `Fail(message)`, which run when
+//! no handler of the program's catches them, and the way a runtime error reaches a `Fail`
+//! handler.
+//!
+//! This handler is not an entry of the handler stack: it is what an operation finds when the
+//! search reaches the bottom ([`at_root`]), so that the program's own handlers, at any depth,
+//! see these operations first, and nothing is searched or pushed for it when a program starts.
+//! Its clauses resume at once (`Print`, `ReadLine`) or end the program with an error
+//! (`Fail`, and any other operation: `unhandled effect Op`).
+//!
+//! A runtime error is *raised* ([`raise`]) where it happens: if a handler with a `Fail`
+//! clause is installed where the computation runs, the error performs `Fail(message)` there,
+//! and the value the clause resumes with becomes the value of the failed operation; if none
+//! is, the error unwinds to the top as it always has (message, backtrace, status 1), so a
+//! program that handles no `Fail` pays nothing. `stack overflow`, running out of memory and
+//! `interrupted` are never offered to a handler ([`ErrorKind::catchable`]).
+
+use std::io::Write;
+
+use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
+use crate::runtime::effects::suspend::{find_handler, suspend};
+use crate::runtime::effects::{FAIL, OpId, PRINT, READ_LINE};
+use crate::runtime::value::Value;
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, NO_LEAF_CLAUSE, R, Vm, print, stdio};
+use crate::span::Span;
+
+/// Whether a handler of the program's, where the computation runs now, catches `op`.
+pub fn handled(vm: &Vm, op: OpId) -> bool {
+    find_handler(&vm.handlers.borrow(), op).is_some()
+}
+
+/// Raises runtime error `kind` at `site`: performs `Fail(message)` if a handler catches it
+/// (its resume value is then the value of the failed operation), else unwinds with it.
+#[cold]
+#[inline(never)]
+pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
+    if !kind.catchable() {
+        return Err(kind.at(site).into());
+    }
+    let index = ctx.leaf_clause;
+    if index != NO_LEAF_CLAUSE {
+        // A leaf clause runs without the mask other fast-path clauses run behind: only the
+        // handlers outside its own may catch its error, and they see it behind a mask.
+        if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
+            return Err(kind.at(site).into());
+        }
+        ctx.leaf_clause = NO_LEAF_CLAUSE;
+        mask_handlers(ctx, index);
+        ctx.stack.push(Value::str(kind.to_string()));
+        let raised = perform(ctx, FAIL, 1, site);
+        let result = unmask_handlers(ctx, raised, site);
+        ctx.leaf_clause = index;
+        return result;
+    }
+    if handled(&ctx.vm, FAIL) {
+        ctx.stack.push(Value::str(kind.to_string()));
+        return perform(ctx, FAIL, 1, site);
+    }
+    Err(kind.at(site).into())
+}
+
+/// Offers the error the operation that returned `c` raised itself (so none has offered it
+/// yet) to a `Fail` handler, as [`raise`] does; anything else `c` stands for unwinds on.
+#[cold]
+#[inline(never)]
+pub fn offer(ctx: &mut Ctx, c: Ctrl) -> R {
+    match c.kind() {
+        CtrlKind::Error(e) if e.trace.is_empty() => raise(ctx, e.kind, e.site),
+        other => Err(Ctrl::raise(other)),
+    }
+}
+
+/// Performs the built-in operation `op` with the one argument `arg` (`print`'s text): a
+/// handler of the program's gets it if there is one; else the root's clause runs at once.
+#[inline(never)]
+pub fn perform_one(ctx: &mut Ctx, op: OpId, arg: Value, site: Span) -> R {
+    ctx.stack.push(arg);
+    if handled(&ctx.vm, op) {
+        perform(ctx, op, 1, site)
+    } else {
+        at_root(ctx, op, 1, site)
+    }
+}
+
+/// `suspend op(args)` with the `argc` arguments on top of the value stack, out of line (the
+/// `suspend` of the program's code is inlined where it is written).
+#[inline(never)]
+pub fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+    suspend(ctx, op, argc, site)
+}
+
+/// The root handler's clause for `op`, with its `argc` arguments on top of the value stack:
+/// an operation no handler of the program's catches.
+#[cold]
+#[inline(never)]
+pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+    let start = ctx.stack.len() - argc;
+    let arg = (argc == 1).then(|| ctx.stack.pop().unwrap_or_default());
+    ctx.stack.truncate(start);
+    match (op, arg) {
+        (PRINT, Some(text)) => match write_out(&ctx.vm, &text) {
+            Ok(()) => Ok(Value::Unit),
+            Err(kind) => raise(ctx, kind, site),
+        },
+        (READ_LINE, None) => match stdio::read_stdin_line(&ctx.vm) {
+            Ok(line) => Ok(Value::option(line.map(Value::str))),
+            Err(kind) => raise(ctx, kind, site),
+        },
+        (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show(&message)).at(site).into()),
+        _ => {
+            let name = ctx.vm.effects.borrow().get(op).map(|(n, _)| n.clone());
+            let name = name.unwrap_or_else(|| "?".into());
+            raise(ctx, ErrorKind::UnhandledEffect(name), site)
+        }
+    }
+}
+
+/// Writes `text` (a string as it is, anything else as `print` shows it) to the program's
+/// output.
+fn write_out(vm: &Vm, text: &Value) -> Result<(), ErrorKind> {
+    let written = match text {
+        Value::Str(s) => vm.out.borrow_mut().write_all(s.as_bytes()),
+        other => vm.out.borrow_mut().write_all(print::show(other).as_bytes()),
+    };
+    written.map_err(|e| stdio::output_error(vm, &e))
+}
