@@ -16,6 +16,8 @@ use crate::span::Span;
 pub struct SourceMap {
     /// The texts and their display names; a text's id is its index here.
     files: SimpleFiles<String, String>,
+    /// The id of the standard library's kont source, if added ([`SourceMap::add_library`]).
+    library: Option<u32>,
 }
 
 impl SourceMap {
@@ -42,8 +44,24 @@ impl SourceMap {
         start..(span.end as usize).clamp(start, len)
     }
 
-    /// `FILE:LINE:COLUMN` (1-based) of a byte offset.
+    /// Adds the standard library's kont source: its locations show as `standard library`,
+    /// not as lines of a text the learner did not write.
+    pub fn add_library(&mut self, text: &str) -> u32 {
+        let id = self.add("standard library", text);
+        self.library = Some(id);
+        id
+    }
+
+    /// Whether `source` is the standard library's.
+    pub fn is_library(&self, source: u32) -> bool {
+        self.library == Some(source)
+    }
+
+    /// `FILE:LINE:COLUMN` (1-based) of a byte offset; `standard library` in the library.
     pub fn location(&self, source: u32, offset: u32) -> String {
+        if self.is_library(source) {
+            return "standard library".to_string();
+        }
         let id = source as usize;
         let name = self
             .files

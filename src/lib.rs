@@ -123,6 +123,10 @@ pub struct Session {
     options: Options,
 }
 
+/// The standard library's functions that take a function, in kont (see
+/// `src/stdlib/prelude.kont`).
+const PRELUDE: &str = include_str!("stdlib/prelude.kont");
+
 impl Session {
     /// A session printing to `out`, whose `args()` are `args`, compiling and running
     /// programs as `options` says.
@@ -131,12 +135,32 @@ impl Session {
             // Out of range, or too late: the stacks keep the size they have.
             let _ = stack::set_stack_mb(mb);
         }
-        Session {
-            env: resolve::Env::default(),
+        let mut session = Session {
+            env: resolve::Env::for_prelude(),
             vm: Rc::new(Vm::new(out, args, options.fast_resume)),
             sources: SourceMap::default(),
             options,
+        };
+        session.load_prelude();
+        session
+    }
+
+    /// Compiles and runs the prelude (which only defines functions), and makes its
+    /// functions the library of the session's environment. The prelude is kont's own and
+    /// always compiles; should running it fail (no memory for a stack), its functions stay
+    /// undefined and calling one is a runtime error, as any evaluation would fail then.
+    fn load_prelude(&mut self) {
+        let source = self.sources.add_library(PRELUDE);
+        if let Ok(program) = syntax::parse_program(PRELUDE)
+            && let Ok(unit) = resolve::resolve_program(&program, &mut self.env)
+        {
+            let main = compile::compile_unit(&unit, source, self.options.generic);
+            let _ = runtime::effects::run_root(
+                &self.vm,
+                Closure::new(main, runtime::value::Values::default()),
+            );
         }
+        self.env = resolve::Env::with_library(&self.env);
     }
 
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
@@ -209,8 +233,21 @@ impl Session {
             Some(interrupt::Signal::Interrupt) => FailureKind::Interrupted,
             None => FailureKind::Runtime,
         };
-        let (src, span) = match e.trace.first() {
-            Some(runtime::TraceFrame::Call { source, span, .. }) => (*source, *span),
+        // The first place in the program's own code: an error in the library is shown
+        // where the program called it.
+        let own = e.trace.iter().find_map(|frame| match frame {
+            runtime::TraceFrame::Call { source, span, .. } if !self.sources.is_library(*source) => {
+                Some((*source, *span))
+            }
+            _ => None,
+        });
+        let (src, span) = match (e.trace.first(), own) {
+            (Some(runtime::TraceFrame::Call { source, .. }), Some(own))
+                if self.sources.is_library(*source) =>
+            {
+                own
+            }
+            (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
         let mut report =

@@ -39,6 +39,12 @@ pub struct Env {
     /// (copying the whole environment per unit made a session of many definitions
     /// quadratic). Empty between units.
     undo: Vec<Undo>,
+    /// The standard library's functions written in kont (the prelude's top-level `fn`s),
+    /// found after the globals: a program's own definition of a name shadows them.
+    pub(super) library: Rc<HashMap<String, Global>>,
+    /// Whether the library's internal built-ins (`__callback_error`, …) resolve: only while
+    /// the prelude itself is resolved.
+    pub(super) internal: bool,
 }
 
 /// One change to an [`Env`], with what it replaced.
@@ -59,6 +65,8 @@ impl Default for Env {
             effects: HashMap::new(),
             op_names: Vec::new(),
             undo: Vec::new(),
+            library: Rc::default(),
+            internal: false,
         };
         for (name, arity) in BUILTIN_OPERATIONS {
             env.op_names.push((name.into(), arity));
@@ -70,6 +78,23 @@ impl Default for Env {
 }
 
 impl Env {
+    /// The environment the prelude is resolved in: its internal built-ins resolve.
+    pub fn for_prelude() -> Env {
+        Env {
+            internal: true,
+            ..Env::default()
+        }
+    }
+
+    /// An environment whose library is what `prelude`, the environment the prelude was
+    /// resolved in, defined.
+    pub fn with_library(prelude: &Env) -> Env {
+        Env {
+            library: Rc::new(prelude.globals.clone()),
+            ..Env::default()
+        }
+    }
+
     /// Defines the global `name`.
     pub(super) fn define(&mut self, name: &str, global: Global) {
         let old = self.globals.insert(name.to_string(), global);
@@ -137,11 +162,13 @@ impl Env {
         &self.op_names
     }
 
-    /// The names defined so far: top-level variables and functions, and operations.
+    /// The names defined so far: top-level variables and functions, operations, and the
+    /// library's functions.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.globals
             .keys()
             .chain(self.effects.keys())
+            .chain(self.library.keys())
             .map(|n| n.as_str())
     }
 }

@@ -122,10 +122,18 @@ impl Resolver<'_> {
                 return Some(self.capture_chain(level, v));
             }
         }
-        match self.env.globals.get(name) {
+        let global = self.env.globals.get(name);
+        match global.or_else(|| self.env.library.get(name)) {
             Some(Global::Value { cell, .. }) => Some(Place::Global(cell.clone())),
             Some(Global::Fn(cell)) => Some(Place::GlobalFn(cell.clone(), name.into())),
-            None => builtins::lookup(name).map(Place::Builtin),
+            None => builtins::lookup(name)
+                .or_else(|| {
+                    self.env
+                        .internal
+                        .then(|| builtins::lookup_internal(name))
+                        .flatten()
+                })
+                .map(Place::Builtin),
         }
     }
 
@@ -193,7 +201,11 @@ impl Resolver<'_> {
             }) => Ok(Place::Global(cell.clone())),
             Some(Global::Value { .. }) => Err(immutable_error(target, false)),
             Some(Global::Fn(_)) => Err(immutable_error(target, true)),
-            None if builtins::lookup(&target.name).is_some() => Err(immutable_error(target, true)),
+            None if builtins::lookup(&target.name).is_some()
+                || self.env.library.contains_key(&target.name) =>
+            {
+                Err(immutable_error(target, true))
+            }
             None => Err(CompileErrorKind::AssignToUnknown(target.name.clone()).at(target.span)),
         }
     }

@@ -11,6 +11,7 @@
 //! library".
 
 mod args;
+pub mod callbacks;
 mod dicts;
 mod format;
 pub mod io;

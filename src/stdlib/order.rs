@@ -106,6 +106,18 @@ pub fn sort(mut items: Vec<Value>) -> Result<Vec<Value>, String> {
         .collect())
 }
 
+/// `items` sorted stably by `keys` (one per item, in the same order) in ascending
+/// [`order`].
+pub fn sort_by_keys(mut items: Vec<Value>, keys: &[Value]) -> Result<Vec<Value>, String> {
+    let positions = sorted_positions(items.len(), |i, j| {
+        Ok(order(&keys[i], &keys[j])? != Ordering::Greater)
+    })?;
+    Ok(positions
+        .into_iter()
+        .map(|i| std::mem::take(&mut items[i]))
+        .collect())
+}
+
 /// The positions `0..n` sorted stably by `not_after` (whether the item at the first position
 /// may come before the one at the second); the first error of `not_after` stops it.
 ///
