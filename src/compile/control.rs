@@ -169,9 +169,10 @@ impl Compiler<'_> {
         })
     }
 
-    /// `for b in e` over an array or a list (anything else is a type error at `span`),
-    /// polling for an interrupt each round. An array is read by index each round, so it
-    /// sees the body's changes to it.
+    /// `for b in e` over an array, a list or a dictionary (anything else is a type error at
+    /// `span`), polling for an interrupt each round. An array is read by index each round,
+    /// so it sees the body's changes to it; a dictionary's `(key, value)` tuples are taken
+    /// when the loop starts, so the body's changes to it are not seen.
     pub(super) fn for_each(&self, b: &Bind, e: &Ir, body: &Ir, span: Span) -> Stmt {
         let (bind, e, body) = (self.binder(b), self.expr(e), self.stmt(body));
         Box::new(move |ctx, clo| match e(ctx, clo)? {
@@ -195,6 +196,15 @@ impl Compiler<'_> {
                     bind(ctx, cell.head.clone())?;
                     body(ctx, clo)?;
                     cur = cell.tail.clone();
+                }
+                Ok(())
+            }
+            Value::Dict(d) => {
+                let pairs = d.borrow().pairs();
+                for pair in pairs {
+                    ctx.poll(span)?;
+                    bind(ctx, pair)?;
+                    body(ctx, clo)?;
                 }
                 Ok(())
             }

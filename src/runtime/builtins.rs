@@ -7,7 +7,6 @@
 //! [`Builtin::performs`]), so that a handler of the program's can catch it.
 
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 use crate::runtime::effects::{OpId, PRINT, READ_LINE};
 use crate::runtime::function::{Builtin, BuiltinFn};
@@ -168,16 +167,18 @@ fn float_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
-/// `len(x)`: the number of characters of a string, or of elements of a list or array.
+/// `len(x)`: the number of characters of a string, of elements of a list or array, or of
+/// entries of a dictionary.
 fn len_(_: &Vm, args: &mut [Value]) -> Res {
     let n = match &args[0] {
-        Value::Str(s) => s.chars().count(),
+        Value::Str(s) => s.char_count(),
         Value::Nil | Value::Cons(_) => args[0].list_iter().count(),
         Value::Array(a) => a.borrow().len(),
+        Value::Dict(d) => d.borrow().len(),
         v => {
             return Err(Box::new(ErrorKind::Expects {
                 name: "len",
-                what: "a string, list or array",
+                what: "a string, list, array or dictionary",
                 got: v.kind(),
             }));
         }
@@ -325,9 +326,7 @@ fn time_ms_(_: &Vm, _: &mut [Value]) -> Res {
 
 /// `args()`: the program's command-line arguments, as a list of strings.
 fn args_(vm: &Vm, _: &mut [Value]) -> Res {
-    Ok(Value::list(
-        vm.args.iter().map(|a| Value::Str(Rc::new(a.clone()))),
-    ))
+    Ok(Value::list(vm.args.iter().map(|a| Value::str(a.as_str()))))
 }
 
 /// `exit(code)`: ends the program with status `code` (0 to 255), its output flushed, from

@@ -60,8 +60,11 @@ pub enum ErrorKind {
     /// Calling a value that is not a function: the value as `print` shows it and its kind
     /// with its article (`an array`), or nothing for a top-level function not defined yet.
     NotAFunction(Option<(String, String)>),
-    /// A dictionary has no such key: the key, as it prints inside data.
+    /// A dictionary has no such key: the key, as it prints inside data (cut if long).
     KeyNotFound(String),
+    /// `d[k]` or `d[k] = v` with a value that cannot be a key: the value, as it prints
+    /// inside data (cut if long).
+    InvalidKey(String),
     /// Ctrl-C while the program ran.
     Interrupted,
     /// An operator applied to operands of kinds it does not take: `cannot add int and
@@ -211,6 +214,7 @@ impl fmt::Display for ErrorKind {
             NotAFunction(Some((shown, kind))) => write!(f, "not a function: {shown} is {kind}"),
             NotAFunction(None) => write!(f, "not a function: ()"),
             KeyNotFound(key) => write!(f, "key not found: {key}"),
+            InvalidKey(key) => write!(f, "invalid dictionary key: {key}"),
             Interrupted => write!(f, "interrupted"),
             Operands { verb, left, right } => {
                 write!(f, "type error: cannot {verb} {left} and {right}")

@@ -11,6 +11,8 @@
 //! | file            | what it holds                                                        |
 //! |-----------------|----------------------------------------------------------------------|
 //! | `value.rs`      | [`Value`](value::Value), 16 bytes; data dropped without recursion    |
+//! | `string.rs`     | [`Str`](string::Str): a string that knows its length in characters   |
+//! | `dict.rs`       | [`Dict`](dict::Dict): dictionaries, hashing and comparing keys       |
 //! | `symbol.rs`     | interned constructor names                                           |
 //! | `ops.rs`        | the operators, equality included                                     |
 //! | `print.rs`      | printing values                                                      |
@@ -31,6 +33,7 @@
 pub mod builtins;
 mod ctrl;
 mod ctx;
+pub mod dict;
 pub mod effects;
 mod error;
 pub mod extension;
@@ -40,6 +43,7 @@ pub mod ops;
 pub mod print;
 mod spares;
 pub mod stdio;
+pub mod string;
 pub mod symbol;
 pub mod value;
 mod vm;

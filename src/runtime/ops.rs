@@ -1,5 +1,6 @@
 //! The operators: arithmetic, comparison, equality, concatenation and cons, and reading and
-//! writing an element (`a[i]`, `a[i] = v`).
+//! writing an element (`a[i]`, `a[i] = v`) of an array, a list or a string (reading only),
+//! or a dictionary (`d[k]`, `d[k] = v`).
 //!
 //! Each function takes operand values and returns the result or an error message; the
 //! compiled code attaches the location. The compiler inlines the int–int fast paths and calls
@@ -7,19 +8,25 @@
 //!
 //! Equality walks user data of any size, so it is iterative: an explicit work list replaces
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is
-//! compared without exhausting a native stack. Arrays are the only data that can contain
-//! itself (`a[0] = a`), so it tracks arrays: two arrays already being compared are not
-//! compared again (so `==` on cyclic data ends; it is `true` when walking both finds no
-//! difference).
+//! compared without exhausting a native stack. Arrays and dictionaries are the only data
+//! that can contain itself (`a[0] = a`), so it tracks them: two arrays (or dictionaries)
+//! already being compared are not compared again (so `==` on cyclic data ends; it is `true`
+//! when walking both finds no difference). Dictionaries are equal when they have the same
+//! keys with equal values, whatever their order.
+//!
+//! Ordering (`<`, `min`, `max`) is the language's, [`order()`]: the one `sort` uses.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use crate::operator::BinOp;
+use crate::runtime::dict::{DictCell, Key};
 use crate::runtime::error::ErrorKind;
 use crate::runtime::memory;
+use crate::runtime::print;
+use crate::runtime::string::{Str, char_value};
 use crate::runtime::value::{ArrayCell, Value, discard};
+use crate::stdlib::order;
 
 /// The result of an operator: a value or what went wrong.
 pub type OpResult = Result<Value, Box<ErrorKind>>;
@@ -143,7 +150,7 @@ pub fn concat(a: &Value, b: &Value) -> OpResult {
             })?;
             s.push_str(x);
             s.push_str(y);
-            Ok(Value::Str(Rc::new(s)))
+            Ok(Value::str(s))
         }
         (Value::Nil | Value::Cons(_), Value::Nil | Value::Cons(_)) => {
             let items: Vec<Value> = a.list_iter().cloned().collect();
@@ -186,30 +193,11 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     }
 }
 
-/// The error for ordering NaN.
-fn nan_order() -> Box<ErrorKind> {
-    Box::new(ErrorKind::Order("cannot order NaN".to_string()))
-}
-
-/// Orders two values: numbers with numbers (an int and a float exactly, see
-/// [`cmp_int_float`]), strings with strings.
+/// Orders two values by the language's ordering ([`order()`]: numbers, an int and a float
+/// exactly; strings; tuples and lists lexicographically); anything else is a type error
+/// (`type error: cannot compare bool with bool`, `type error: cannot order NaN`).
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, Box<ErrorKind>> {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-        (Value::Int(x), Value::Float(y)) => cmp_int_float(*x, y.get()).ok_or_else(nan_order),
-        (Value::Float(x), Value::Int(y)) => cmp_int_float(*y, x.get())
-            .map(Ordering::reverse)
-            .ok_or_else(nan_order),
-        (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
-        _ => match float_pair(a, b) {
-            Some((x, y)) => x.partial_cmp(&y).ok_or_else(nan_order),
-            None => Err(Box::new(ErrorKind::Order(format!(
-                "cannot compare {} with {}",
-                a.kind(),
-                b.kind()
-            )))),
-        },
-    }
+    order(a, b).map_err(|problem| Box::new(ErrorKind::Order(problem)))
 }
 
 /// A comparison or arithmetic operator applied to two values (not `and`/`or`/`::`).
@@ -242,8 +230,12 @@ pub fn out_of_range(n: i64, len: usize) -> Box<ErrorKind> {
     Box::new(ErrorKind::IndexOutOfRange { index: n, len })
 }
 
-/// `a[i]` on arrays and lists.
+/// `a[i]` on arrays, lists and strings (a one-character string), and `d[k]` on
+/// dictionaries.
 pub fn index(a: &Value, i: &Value) -> OpResult {
+    if let Value::Dict(d) = a {
+        return dict_get(d, i);
+    }
     let n = match i {
         Value::Int(n) => *n,
         other => return Err(index_not_int(other)),
@@ -260,8 +252,46 @@ pub fn index(a: &Value, i: &Value) -> OpResult {
             .ok()
             .and_then(|k| a.list_iter().nth(k).cloned())
             .ok_or_else(|| out_of_range(n, a.list_iter().count())),
+        Value::Str(s) => string_char(s, n),
         other => Err(Box::new(ErrorKind::CannotIndex(other.a_kind()))),
     }
+}
+
+/// `s[n]`: the character at position `n` of `s` as a string (O(1) on an ASCII string).
+/// Out of line, as [`dict_get`]: inlined, either would make [`index`] save and restore
+/// registers on every array read.
+#[inline(never)]
+fn string_char(s: &Str, n: i64) -> OpResult {
+    usize::try_from(n)
+        .ok()
+        .and_then(|k| s.char_at(k))
+        .map(char_value)
+        .ok_or_else(|| out_of_range(n, s.char_count()))
+}
+
+/// The error for a value that cannot be a dictionary key, in `d[k]` or `d[k] = v`.
+fn invalid_key(k: &Value) -> Box<ErrorKind> {
+    Box::new(ErrorKind::InvalidKey(print::repr_cut(k)))
+}
+
+/// `d[k]`: the value of key `k` in `d`.
+#[inline(never)]
+fn dict_get(d: &DictCell, k: &Value) -> OpResult {
+    let key = Key::new(k).ok_or_else(|| invalid_key(k))?;
+    d.borrow()
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| Box::new(ErrorKind::KeyNotFound(print::repr_cut(k))))
+}
+
+/// `d[k] = v`: sets key `k` of `d` to `v` (in place if it is there, at the end if not).
+#[inline(never)]
+fn dict_store(d: &DictCell, k: &Value, v: Value) -> Result<(), Box<ErrorKind>> {
+    let key = Key::new(k).ok_or_else(|| invalid_key(k))?;
+    let old = d.borrow_mut().insert(&key, v)?;
+    // Dropped once the dictionary is no longer borrowed.
+    drop(old);
+    Ok(())
 }
 
 /// `arr[idx] = val` on an array.
@@ -280,6 +310,7 @@ pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), Box<ErrorKind>>
             }
         }
         (Value::Array(_), other) => Err(index_not_int(other)),
+        (Value::Dict(d), k) => dict_store(d, k, val),
         (other, _) => Err(Box::new(ErrorKind::CannotAssignElement(other.a_kind()))),
     }
 }
@@ -292,14 +323,15 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
     if !equal_one(&mut work, a, b)? {
         return Ok(false);
     }
-    // The pairs of arrays whose elements are compared already (or are on `work`).
+    // The pairs of arrays (or dictionaries) whose elements are compared already (or are on
+    // `work`).
     let mut compared = HashSet::new();
-    if let (Value::Array(p), Value::Array(q)) = (a, b) {
-        compared.insert((ArrayCell::id(p), ArrayCell::id(q)));
+    if let Some(ids) = mutable_pair(a, b) {
+        compared.insert(ids);
     }
     while let Some((x, y)) = work.pop() {
-        if let (Value::Array(p), Value::Array(q)) = (&x, &y)
-            && !compared.insert((ArrayCell::id(p), ArrayCell::id(q)))
+        if let Some(ids) = mutable_pair(&x, &y)
+            && !compared.insert(ids)
         {
             continue;
         }
@@ -308,6 +340,16 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
         }
     }
     Ok(true)
+}
+
+/// The addresses of `x` and `y` when both are arrays or both are dictionaries: the data
+/// that may contain itself, which equality tracks.
+fn mutable_pair(x: &Value, y: &Value) -> Option<(usize, usize)> {
+    match (x, y) {
+        (Value::Array(p), Value::Array(q)) => Some((ArrayCell::id(p), ArrayCell::id(q))),
+        (Value::Dict(p), Value::Dict(q)) => Some((DictCell::id(p), DictCell::id(q))),
+        _ => None,
+    }
 }
 
 /// Pushes the pairs of corresponding elements of `xs` and `ys` onto `work`; `false`,
@@ -351,6 +393,13 @@ fn equal_one(work: &mut Vec<(Value, Value)>, x: &Value, y: &Value) -> Result<boo
             let (p, q) = (p.borrow().clone(), q.borrow().clone());
             push_pairs(work, &p, &q)
         }
+        (Value::Dict(p), Value::Dict(q)) => match p.borrow().paired_values(&q.borrow()) {
+            Some(pairs) => {
+                work.extend(pairs);
+                true
+            }
+            None => false,
+        },
         _ => false,
     })
 }

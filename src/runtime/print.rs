@@ -4,12 +4,14 @@
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is printed
 //! without exhausting a native stack (equality, in `ops.rs`, walks data the same way).
 //!
-//! Arrays are the only data that can contain itself (`a[0] = a`), so printing tracks arrays:
-//! an array met again inside itself prints as `#[...]`.
+//! Arrays and dictionaries are the only data that can contain itself (`a[0] = a`), so
+//! printing tracks them: an array met again inside itself prints as `#[...]`, a dictionary
+//! as `{...}`. A dictionary prints its entries in insertion order: `{"a": 1, "b": 2}`.
 //!
 //! Printing follows docs/language.md: `println` prints a top-level string without quotes;
 //! inside data strings are quoted and escaped.
 
+use crate::runtime::dict::{Dict, DictCell};
 use crate::runtime::value::{ArrayCell, Value};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -28,6 +30,20 @@ pub fn repr(v: &Value) -> String {
     out
 }
 
+/// At most this many characters of a value are shown in an error message; a longer one is
+/// cut there and ends in `...`.
+const SHOWN_CHARS: usize = 200;
+
+/// [`repr`] of `v` for an error message: cut after 200 characters (`SHOWN_CHARS`).
+pub fn repr_cut(v: &Value) -> String {
+    let mut shown = repr(v);
+    if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
+        shown.truncate(cut);
+        shown.push_str("...");
+    }
+    shown
+}
+
 /// Appends the printed form of `v` to `out`.
 pub fn write_value(out: &mut String, v: &Value) {
     match v {
@@ -44,8 +60,8 @@ enum Item {
     Text(&'static str),
     /// Print `, x` for each remaining element `x` of a list, then `]`.
     ListRest(Value),
-    /// The end of the array with this address: it is no longer being printed.
-    LeaveArray(usize),
+    /// The end of the array or dictionary with this address: it is no longer being printed.
+    Leave(usize),
 }
 
 /// A float as kont prints it: Rust's `Debug` form (`1.0`, `1e20`), or `NaN`, `inf`, `-inf`.
@@ -96,7 +112,7 @@ fn write_data(out: &mut String, v: &Value) {
     while let Some(item) = work.pop() {
         match item {
             Item::Text(t) => out.push_str(t),
-            Item::LeaveArray(id) => {
+            Item::Leave(id) => {
                 open.remove(&id);
             }
             Item::ListRest(rest) => {
@@ -113,8 +129,24 @@ fn write_data(out: &mut String, v: &Value) {
     }
 }
 
-/// Prints `v`, or pushes the work of printing its parts; `open` holds the arrays being
-/// printed.
+/// Pushes `{`, the entries of a dictionary as `key: value` separated by `, `, and `}` onto
+/// the work list (in reverse, so they pop in order).
+fn push_entries(work: &mut Vec<Item>, dict: &Dict) {
+    work.push(Item::Text("}"));
+    let mut entries = dict.iter().rev().peekable();
+    while let Some((key, value)) = entries.next() {
+        work.push(Item::Val(value.clone()));
+        work.push(Item::Text(": "));
+        work.push(Item::Val(key.clone()));
+        if entries.peek().is_some() {
+            work.push(Item::Text(", "));
+        }
+    }
+    work.push(Item::Text("{"));
+}
+
+/// Prints `v`, or pushes the work of printing its parts; `open` holds the arrays and
+/// dictionaries being printed.
 fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, v: &Value) {
     match v {
         Value::Unit => out.push_str("()"),
@@ -140,11 +172,20 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, 
         Value::Array(a) => {
             let id = ArrayCell::id(a);
             if open.insert(id) {
-                work.push(Item::LeaveArray(id));
+                work.push(Item::Leave(id));
                 let items = a.borrow().clone();
                 push_seq(work, "#[", &items, "]");
             } else {
                 out.push_str("#[...]");
+            }
+        }
+        Value::Dict(d) => {
+            let id = DictCell::id(d);
+            if open.insert(id) {
+                work.push(Item::Leave(id));
+                push_entries(work, &d.borrow());
+            } else {
+                out.push_str("{...}");
             }
         }
         Value::Func(c) => {

@@ -2,11 +2,13 @@
 //!
 //! [`Value`] is 16 bytes: immediates (unit, booleans, ints, floats, nullary constructors) sit
 //! inline, everything else lives behind an `Rc`. Cloning an int or reading a local never
-//! allocates. Lists are immutable cons cells; arrays are the only mutable aggregate.
+//! allocates. Lists are immutable cons cells; arrays and dictionaries (`dict.rs`) are the
+//! mutable aggregates. Strings are `string.rs`'s [`Str`], which knows its length in
+//! characters.
 //!
 //! Invariant: dropping a value never recurses deeper than a constant number of native frames,
 //! however long a list or deep a tree is, whatever holds the next level: a list cell, tuple,
-//! constructor, array, closure or shared variable (the *nodes*). Nodes hand the children
+//! constructor, array, dictionary, closure or shared variable (the *nodes*). Nodes hand the children
 //! that they own, or will own once their own other references to them are gone
 //! (`Node(t, v, t)`), to `drop_iteratively`, which empties them with an explicit work list.
 
@@ -14,12 +16,14 @@ use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
+use crate::runtime::dict::{Dict, DictCell};
 use crate::runtime::effects::Continuation;
 use crate::runtime::function::{Builtin, Closure};
+use crate::runtime::string::Str;
 use crate::runtime::symbol::Symbol;
 
 /// A kont value.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub enum Value {
     /// `()`
     #[default]
@@ -34,11 +38,11 @@ pub enum Value {
     Float(F64),
     /// A nullary constructor such as `None` or `Leaf`.
     Atom(Symbol),
-    /// An immutable UTF-8 string (`Rc<String>` rather than `Rc<str>`: a thin pointer keeps
-    /// `Value` at 16 bytes).
-    Str(Rc<String>),
     /// The empty list `[]`.
     Nil,
+    /// An immutable UTF-8 string that knows its length in characters (`Rc<Str>` rather
+    /// than `Rc<str>`: a thin pointer keeps `Value` at 16 bytes).
+    Str(Rc<Str>),
     /// A non-empty list `head :: tail`.
     Cons(Rc<ConsCell>),
     /// A tuple of at least two elements.
@@ -47,15 +51,46 @@ pub enum Value {
     Ctor(Rc<CtorValue>),
     /// A mutable array.
     Array(Rc<ArrayCell>),
+    /// A mutable dictionary, in insertion order.
+    Dict(Rc<DictCell>),
     /// A kont function (closure).
     Func(Rc<Closure>),
-    /// A built-in function.
-    Builtin(&'static Builtin),
     /// A one-shot continuation.
     Cont(Rc<Continuation>),
     /// A mutable variable shared between a frame and the closures that capture it. Never
     /// visible to programs: reading a boxed variable yields its content.
     Cell(Rc<VarCell>),
+    /// A built-in function.
+    Builtin(&'static Builtin),
+}
+
+impl Clone for Value {
+    /// A copy of an immediate, or one more reference to a heap value. Always inlined: it is
+    /// on every hot path (reading a variable, an element, a field), and the derived
+    /// `clone`'s inlining is left to the compiler's size heuristic, which a larger `Value`
+    /// enum tips over into an out-of-line call at most of its uses.
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Unit => Value::Unit,
+            Value::False => Value::False,
+            Value::True => Value::True,
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Atom(name) => Value::Atom(*name),
+            Value::Str(s) => Value::Str(Rc::clone(s)),
+            Value::Nil => Value::Nil,
+            Value::Cons(cell) => Value::Cons(Rc::clone(cell)),
+            Value::Tuple(fields) => Value::Tuple(Rc::clone(fields)),
+            Value::Ctor(c) => Value::Ctor(Rc::clone(c)),
+            Value::Array(a) => Value::Array(Rc::clone(a)),
+            Value::Dict(d) => Value::Dict(Rc::clone(d)),
+            Value::Func(f) => Value::Func(Rc::clone(f)),
+            Value::Builtin(b) => Value::Builtin(b),
+            Value::Cont(k) => Value::Cont(Rc::clone(k)),
+            Value::Cell(c) => Value::Cell(Rc::clone(c)),
+        }
+    }
 }
 
 /// The storage of a captured mutable variable.
@@ -261,7 +296,7 @@ impl Value {
 
     /// A string value.
     pub fn str(s: impl Into<String>) -> Value {
-        Value::Str(Rc::new(s.into()))
+        Value::Str(Rc::new(Str::new(s.into())))
     }
 
     /// The list `head :: tail`.
@@ -348,6 +383,11 @@ impl Value {
         Value::Array(Rc::new(ArrayCell(RefCell::new(items))))
     }
 
+    /// A new mutable dictionary.
+    pub fn dict(entries: Dict) -> Value {
+        Value::Dict(Rc::new(DictCell::new(entries)))
+    }
+
     /// The name of this value's kind, for error messages (`int`, `string`, `list`, …).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -360,6 +400,7 @@ impl Value {
             Value::Nil | Value::Cons(_) => "list",
             Value::Tuple(_) => "tuple",
             Value::Array(_) => "array",
+            Value::Dict(_) => "dictionary",
             Value::Func(_) | Value::Builtin(_) => "function",
             Value::Cont(_) => "continuation",
             Value::Cell(_) => "cell",
@@ -451,14 +492,15 @@ thread_local! {
 }
 
 /// Whether `v` is a node that holds other values that may be nodes (a list cell, tuple,
-/// constructor, array, closure or shared variable): dropping it may reach them.
-fn is_node(v: &Value) -> bool {
+/// constructor, array, dictionary, closure or shared variable): dropping it may reach them.
+pub(super) fn is_node(v: &Value) -> bool {
     matches!(
         v,
         Value::Cons(_)
             | Value::Tuple(_)
             | Value::Ctor(_)
             | Value::Array(_)
+            | Value::Dict(_)
             | Value::Func(_)
             | Value::Cell(_)
     )
@@ -478,6 +520,7 @@ fn holds_children(v: &Value, refs: usize) -> bool {
         Value::Tuple(rc) => Rc::strong_count(rc) <= refs,
         Value::Ctor(rc) => Rc::strong_count(rc) <= refs,
         Value::Array(rc) => Rc::strong_count(rc) <= refs,
+        Value::Dict(rc) => Rc::strong_count(rc) <= refs,
         Value::Func(rc) => Rc::strong_count(rc) <= refs && rc.env.iter().any(is_node),
         Value::Cell(rc) => {
             Rc::strong_count(rc) <= refs && rc.try_borrow().is_ok_and(|v| is_node(&v))
@@ -486,11 +529,11 @@ fn holds_children(v: &Value, refs: usize) -> bool {
     }
 }
 
-/// Drops `values` (the fields of a node, the elements of an array) one by one; from the
-/// first that could own children once this node's references to it are gone
-/// (`Node(t, v, t)`), without native recursion.
+/// Drops `values` (the fields of a node, the elements of an array, the keys and values of a
+/// dictionary) one by one; from the first that could own children once this node's
+/// references to it are gone (`Node(t, v, t)`), without native recursion.
 #[inline(never)]
-fn drop_nodes(values: &mut [Value]) {
+pub(super) fn drop_nodes(values: &mut [Value]) {
     let n = values.len();
     for i in 0..n {
         if holds_children(&values[i], n) {
@@ -574,7 +617,7 @@ mod tests {
 
     #[test]
     fn dropping_a_list_keeps_a_shared_tail_and_frees_the_rest() {
-        let probe = Rc::new(String::from("probe"));
+        let probe = Rc::new(Str::new(String::from("probe")));
         let shared = Value::list((0..3).map(|_| Value::Str(probe.clone())));
         let a = Value::cons(Value::Str(probe.clone()), shared.clone());
         let b = Value::cons(Value::Int(1), shared.clone());
@@ -634,7 +677,7 @@ mod tests {
     #[test]
     fn building_values_stops_at_the_first_error_and_drops_what_it_made() {
         for n in [3, 6] {
-            let probe = Rc::new(String::from("probe"));
+            let probe = Rc::new(Str::new(String::from("probe")));
             let built = Values::try_build(n, |i| match i {
                 1 => Err("stop"),
                 _ => Ok(Value::Str(probe.clone())),
@@ -647,7 +690,7 @@ mod tests {
     #[test]
     fn values_drop_what_they_hold_inline_and_on_the_heap() {
         for n in 0..=6 {
-            let probe = Rc::new(String::from("probe"));
+            let probe = Rc::new(Str::new(String::from("probe")));
             let values = Values::from(vec![Value::Str(probe.clone()); n]);
             assert_eq!(Rc::strong_count(&probe), n + 1);
             drop(values);
@@ -659,7 +702,7 @@ mod tests {
     fn a_constructor_stops_at_the_first_error_and_drops_the_fields_it_made() {
         let name = Symbol::intern("Three");
         for fail_at in 0..3 {
-            let probe = Rc::new(String::from("probe"));
+            let probe = Rc::new(Str::new(String::from("probe")));
             let built = Value::try_ctor(name, 3, |i| {
                 if i == fail_at {
                     Err("stop")
@@ -670,7 +713,7 @@ mod tests {
             assert!(matches!(built, Err("stop")));
             assert_eq!(Rc::strong_count(&probe), 1);
         }
-        let probe = Rc::new(String::from("probe"));
+        let probe = Rc::new(Str::new(String::from("probe")));
         let built = Value::try_ctor(name, 3, |_| Ok::<_, ()>(Value::Str(probe.clone())));
         assert_eq!(Rc::strong_count(&probe), 4);
         drop(built);

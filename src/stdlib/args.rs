@@ -13,28 +13,20 @@ use crate::runtime::{ErrorKind, memory};
 /// location).
 pub type Res = Result<Value, Box<ErrorKind>>;
 
-/// At most this many characters of a value are shown in an argument error; a longer one is
-/// cut there and ends in `...`.
-const SHOWN_CHARS: usize = 200;
-
-/// The error of function `name` given `got` where it needs `what` (`a string`, `an int`).
+/// The error of function `name` given `got` where it needs `what` (`a string`, `an int`);
+/// a long value is cut ([`print::repr_cut`]).
 pub fn expected(name: &'static str, what: &'static str, got: &Value) -> Box<ErrorKind> {
-    let mut shown = print::repr(got);
-    if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
-        shown.truncate(cut);
-        shown.push_str("...");
-    }
     Box::new(ErrorKind::Argument {
         function: name,
         expected: what,
-        got: shown,
+        got: print::repr_cut(got),
     })
 }
 
 /// The string `v` holds, for function `name`.
 pub fn string<'v>(name: &'static str, v: &'v Value) -> Result<&'v str, Box<ErrorKind>> {
     match v {
-        Value::Str(s) => Ok(s),
+        Value::Str(s) => Ok(s.as_str()),
         v => Err(expected(name, "a string", v)),
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Those that take "a list or array" read both alike ([`sequence`]); `reverse` and `sort`
 //! give back the kind they were given (a new array for an array), the others a list.
-//! `push`, `pop` and `same` take arrays (and, once they exist, dictionaries for `same`).
+//! `push` and `pop` take arrays, `same` arrays and dictionaries.
 
 use std::rc::Rc;
 
@@ -86,14 +86,14 @@ pub fn nth(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
-/// `list(x)`: the list of the elements of an array, of the characters of a string, or a
-/// list itself.
+/// `list(x)`: the list of the elements of an array, of the characters of a string, of the
+/// `(key, value)` tuples of a dictionary (in insertion order), or a list itself.
 pub fn list(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Nil | Value::Cons(_) => Ok(std::mem::take(&mut args[0])),
         Value::Array(items) => Ok(Value::list(items.borrow().iter().cloned())),
         Value::Str(s) => Ok(char_list(s)),
-        // A dictionary will give its `(key, value)` pairs, in insertion order.
+        Value::Dict(d) => Ok(list_of(d.borrow().pairs())),
         v => Err(expected("list", "a list, array, string or dictionary", v)),
     }
 }
@@ -131,11 +131,12 @@ pub fn pop(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
-/// `same(a, b)`: whether `a` and `b` are the very same array (`==` compares contents).
+/// `same(a, b)`: whether `a` and `b` are the very same array or dictionary (`==` compares
+/// contents).
 pub fn same(_: &Vm, args: &mut [Value]) -> Res {
     let identity = |v: &Value| match v {
         Value::Array(items) => Ok(Rc::as_ptr(items).cast::<()>()),
-        // A dictionary will be identified by its own allocation, as an array is.
+        Value::Dict(d) => Ok(Rc::as_ptr(d).cast::<()>()),
         v => Err(expected("same", "an array or dictionary", v)),
     };
     Ok(Value::bool(identity(&args[0])? == identity(&args[1])?))

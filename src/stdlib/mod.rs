@@ -12,6 +12,7 @@
 
 mod args;
 pub mod callbacks;
+mod dicts;
 mod format;
 pub mod io;
 mod lists;
@@ -59,6 +60,18 @@ pub static FUNCTIONS: &[Builtin] = &[
     function("push", 2, lists::push),
     function("pop", 1, lists::pop),
     function("same", 2, lists::same),
+    Builtin {
+        name: "dict",
+        min_arity: 0,
+        max_arity: 1,
+        run: dicts::dict,
+        performs: None,
+    },
+    function("get", 2, dicts::get),
+    function("has", 2, dicts::has),
+    function("remove", 2, dicts::remove),
+    function("keys", 1, dicts::keys),
+    function("values", 1, dicts::values),
     function("sqrt", 1, numbers::sqrt),
     function("floor", 1, numbers::floor),
     function("ceil", 1, numbers::ceil),

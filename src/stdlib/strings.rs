@@ -3,6 +3,7 @@
 //!
 //! Positions and lengths count Unicode scalar values (Rust's `char`s), never bytes.
 
+use crate::runtime::string::char_value;
 use crate::runtime::value::Value;
 use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, check_string_size, count, expected, int, list, sequence, string};
@@ -19,9 +20,10 @@ fn byte_offset(s: &str, i: i64) -> usize {
     s.char_indices().nth(i).map_or(s.len(), |(at, _)| at)
 }
 
-/// The list of the characters of `s`, each a one-character string.
+/// The list of the characters of `s`, each a one-character string (shared, for an ASCII
+/// character: [`char_value`]).
 pub fn char_list(s: &str) -> Value {
-    Value::list(s.chars().map(Value::str))
+    Value::list(s.chars().map(char_value))
 }
 
 /// `slice(s, a, b)`: the characters of `s` from position `a` to `b`, `b` excluded, both
