@@ -44,7 +44,8 @@
 //!
 //! # Slow path and generic path
 //!
-//! Every program under `tests/programs/effects*/` and every example runs a second time with
+//! Every program under `tests/programs/effects*/`, `builtin_effects/` and `callbacks/` (the
+//! programs about handlers) and every example runs a second time with
 //! the environment variable `KONT_FAST_RESUME=0`, which turns off the interpreter's fast path
 //! for tail-resumptive handlers; that trial's name ends in ` [slow path]` and its
 //! expectations are the same.
@@ -84,6 +85,10 @@ use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
 
 /// How long one run of the interpreter may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The features (directories under `tests/programs`) whose programs also run on the slow
+/// path: those about handlers.
+const SLOW_PATH_FEATURES: [&str; 3] = ["effects", "builtin_effects", "callbacks"];
 
 /// Suffix of the name of the trial of a program run with the fast path off.
 const SLOW_PATH_SUFFIX: &str = " [slow path]";
@@ -160,7 +165,8 @@ fn discover(root: &Path) -> Result<Vec<Program>, String> {
         let rel = relative(root, &file)?;
         // `tests/programs/<feature>/…`: the feature directory decides the slow path.
         let feature = rel.split('/').nth(2).unwrap_or("");
-        let slow_path = feature.starts_with("effects") && rel.matches('/').count() >= 3;
+        let slow_path = SLOW_PATH_FEATURES.iter().any(|f| feature.starts_with(f))
+            && rel.matches('/').count() >= 3;
         programs.push(Program {
             rel,
             example: false,
