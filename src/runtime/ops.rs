@@ -23,10 +23,10 @@ use crate::operator::BinOp;
 use crate::runtime::dict::{DictCell, Key};
 use crate::runtime::error::ErrorKind;
 use crate::runtime::memory;
+use crate::runtime::order::order;
 use crate::runtime::print;
 use crate::runtime::string::{Str, char_value};
 use crate::runtime::value::{ArrayCell, Value, discard};
-use crate::stdlib::order;
 
 /// The result of an operator: a value or what went wrong.
 pub type OpResult = Result<Value, Box<ErrorKind>>;
