@@ -336,7 +336,8 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
     builtin_done(ctx, b, result, site)
 }
 
-/// Calls built-in `b` on `args`, which it takes; their count is the caller's to check.
+/// Calls built-in `b`, which performs no operation ([`Builtin::performs`]), on `args`, which
+/// it takes; their count is the caller's to check.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
     ctx: &mut Ctx,
@@ -348,7 +349,10 @@ pub fn call_builtin_with<const N: usize>(
     for v in args {
         discard(v);
     }
-    builtin_done(ctx, b, result, site)
+    match result {
+        Ok(v) => Ok(v),
+        Err(kind) => raise(ctx, *kind, site),
+    }
 }
 
 /// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that
