@@ -594,6 +594,17 @@ fn sigint_stops_a_script_with_interrupted_and_keeps_its_output() {
 }
 
 #[test]
+fn a_fail_handler_does_not_catch_an_interrupt() {
+    // `interrupted` is not a recoverable error: a handler that resumes every `Fail` does not
+    // see it, and the program stops as it would without the handler.
+    let dir = TempDir::new("sigint_fail");
+    let source = format!("handle {{ {PRINT_THEN_LOOP} }} with {{ Fail(_), k => resume k(0) }}");
+    let (run, out) = signalled_after_printing(&dir, &source, Signal::SIGINT);
+    run.error(130, "interrupted");
+    assert_eq!(out, "kept 1\nkept 2");
+}
+
+#[test]
 fn sigterm_flushes_and_exits_143_quietly() {
     let dir = TempDir::new("sigterm");
     let (run, out) = signalled_after_printing(&dir, PRINT_THEN_LOOP, Signal::SIGTERM);
