@@ -62,25 +62,41 @@ impl SourceMap {
         if self.is_library(source) {
             return "standard library".to_string();
         }
-        let id = source as usize;
-        let name = self
-            .files
-            .name(id)
-            .map(|n| n.to_string())
-            .unwrap_or_default();
-        let start = self
-            .clamp(
-                source,
-                Span {
-                    start: offset,
-                    end: offset,
-                },
-            )
-            .start;
-        match self.files.location(id, start) {
-            Ok(loc) => format!("{name}:{}:{}", loc.line_number, loc.column_number),
-            Err(_) => name,
+        let name = self.name(source);
+        match self.line_column(source, offset) {
+            Some((line, column)) => format!("{name}:{line}:{column}"),
+            None => name,
         }
+    }
+
+    /// The display name of source `source` (empty when there is no such source).
+    pub fn name(&self, source: u32) -> String {
+        self.files
+            .name(source as usize)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The line and column (1-based; the column counts characters) of a byte offset of
+    /// source `source`, clamped to its text; `None` when there is no such source.
+    pub fn line_column(&self, source: u32, offset: u32) -> Option<(usize, usize)> {
+        let at = Span {
+            start: offset,
+            end: offset,
+        };
+        let start = self.clamp(source, at).start;
+        let loc = self.files.location(source as usize, start).ok()?;
+        Some((loc.line_number, loc.column_number))
+    }
+
+    /// The text of the source last added under `name`, as kept for showing (see
+    /// [`SourceMap::add`]).
+    pub fn text_named(&self, name: &str) -> Option<&str> {
+        (0..)
+            .map_while(|id| self.files.get(id).ok())
+            .filter(|file| file.name() == name)
+            .last()
+            .map(|file| file.source().as_str())
     }
 
     /// Renders an error at `span` of `source`, with an optional hint and backtrace.

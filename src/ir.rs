@@ -155,6 +155,9 @@ pub struct HandlerIr {
     pub ops: Vec<(OpId, FnIr)>,
     /// The `return` clause (one parameter).
     pub ret: Option<FnIr>,
+    /// Where the `return` clause is written (the handler's clauses when it has none): a
+    /// trace names the place of its events by it.
+    pub ret_span: Span,
 }
 
 /// A resolved expression or statement.

@@ -29,6 +29,8 @@ use diagnostic::SourceMap;
 use runtime::function::Closure;
 use runtime::value::Value;
 use runtime::{Vm, print};
+use trace::event::Event;
+use trace::{TraceSettings, Tracer};
 
 /// How an evaluation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,11 @@ pub struct Options {
     /// that runs a program: a later session's setting, or one out of range, is ignored.
     /// `KONT_STACK_MB`.
     pub stack_mb: Option<usize>,
+    /// Trace the effect events of the session's programs, as these settings say (see
+    /// [`trace`] and docs/trace.md): their effect constructs are compiled to traced code.
+    /// `kont --trace`, `--trace=stacks`, `--trace-limit N`; the REPL's `:trace`. `None`
+    /// compiles no traced code at all.
+    pub trace: Option<TraceSettings>,
 }
 
 impl Default for Options {
@@ -105,6 +112,7 @@ impl Default for Options {
             generic: false,
             fast_resume: true,
             stack_mb: None,
+            trace: None,
         }
     }
 }
@@ -116,12 +124,12 @@ pub struct Session {
     /// evaluation.
     env: resolve::Env,
     /// The runtime state every evaluation of the session shares: output, arguments,
-    /// operations.
+    /// operations, and every source text evaluated (for error reports and traces).
     vm: Rc<Vm>,
-    /// Every source text evaluated in the session, by id, for error reports.
-    sources: SourceMap,
     /// How the session compiles programs.
     options: Options,
+    /// The session's tracer, if it traces: then every unit is compiled to traced code.
+    tracer: Option<Tracer>,
 }
 
 /// The standard library's functions that take a function, in kont (see
@@ -136,10 +144,11 @@ impl Session {
             // Out of range, or too late: the stacks keep the size they have.
             let _ = stack::set_stack_mb(mb);
         }
+        let vm = Rc::new(Vm::new(out, args, options.fast_resume));
         let mut session = Session {
             env: resolve::Env::for_prelude(),
-            vm: Rc::new(Vm::new(out, args, options.fast_resume)),
-            sources: SourceMap::default(),
+            tracer: options.trace.map(|t| Tracer::new(t, vm.clone())),
+            vm,
             options,
         };
         session.load_prelude();
@@ -151,11 +160,11 @@ impl Session {
     /// always compiles; should running it fail (no memory for a stack), its functions stay
     /// undefined and calling one is a runtime error, as any evaluation would fail then.
     fn load_prelude(&mut self) {
-        let source = self.sources.add_library(PRELUDE);
+        let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
             && let Ok(unit) = resolve::resolve_program(&program, &mut self.env)
         {
-            let main = compile::compile_unit(&unit, source, self.options.generic);
+            let main = self.compile(&unit, source);
             let _ = runtime::effects::run_root(
                 &self.vm,
                 Closure::new(main, runtime::value::Values::default()),
@@ -182,19 +191,25 @@ impl Session {
                 report: own.render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
             }
         })?;
-        let source = self.sources.add(name, text);
+        let source = self.vm.sources.borrow_mut().add(name, text);
         let unit = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
-            report: self
-                .sources
-                .render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
+            report: self.vm.sources.borrow().render(
+                &e.message(),
+                source,
+                e.span,
+                e.hint().as_deref(),
+                &[],
+            ),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
-        let main = compile::compile_unit(&unit, source, self.options.generic);
+        let main = self.compile(&unit, source);
+        let traced = self.tracer.as_ref().map(Tracer::install);
         let result = runtime::effects::run_root(
             &self.vm,
             Closure::new(main, runtime::value::Values::default()),
         );
+        drop(traced);
         runtime::function::drop_deferred_code();
         let flushed = self.flush();
         if self.vm.output_closed.get() {
@@ -213,6 +228,12 @@ impl Session {
                 (_, flushed) => Err(self.runtime_failure(&e, source, flushed.err())),
             },
         }
+    }
+
+    /// Compiles `unit`, from source `source`, as the session's options say (traced if the
+    /// session has a tracer).
+    fn compile(&self, unit: &ir::Unit, source: u32) -> Rc<runtime::function::Proto> {
+        compile::compile_unit(unit, source, self.options.generic, self.tracer.is_some())
     }
 
     /// The failure of an evaluation of `source` that stopped with the runtime error `e`,
@@ -234,26 +255,25 @@ impl Session {
             Some(interrupt::Signal::Interrupt) => FailureKind::Interrupted,
             None => FailureKind::Runtime,
         };
+        let sources = self.vm.sources.borrow();
         // The first place in the program's own code: an error in the library is shown
         // where the program called it.
         let own = e.trace.iter().find_map(|frame| match frame {
-            runtime::TraceFrame::Call { source, span, .. } if !self.sources.is_library(*source) => {
+            runtime::TraceFrame::Call { source, span, .. } if !sources.is_library(*source) => {
                 Some((*source, *span))
             }
             _ => None,
         });
         let (src, span) = match (e.trace.first(), own) {
             (Some(runtime::TraceFrame::Call { source, .. }), Some(own))
-                if self.sources.is_library(*source) =>
+                if sources.is_library(*source) =>
             {
                 own
             }
             (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report =
-            self.sources
-                .render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        let mut report = sources.render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
@@ -277,6 +297,45 @@ impl Session {
                 }
             }
         })
+    }
+
+    /// Traces the session's programs as `settings` say from now on (the REPL's `:trace`).
+    /// A session made without [`Options::trace`] gets a tracer here: only the code it
+    /// compiles from now on is traced.
+    pub fn set_trace(&mut self, settings: TraceSettings) {
+        match &self.tracer {
+            Some(tracer) => tracer.set(settings),
+            None => self.tracer = Some(Tracer::new(settings, self.vm.clone())),
+        }
+    }
+
+    /// How the session traces, if it has a tracer.
+    pub fn trace_settings(&self) -> Option<TraceSettings> {
+        self.tracer.as_ref().map(Tracer::settings)
+    }
+
+    /// The events recorded so far with [`trace::Sink::Collect`] (for the HTML page), which
+    /// the session no longer keeps; none without a tracer.
+    pub fn take_trace(&mut self) -> Vec<Event> {
+        self.tracer
+            .as_ref()
+            .map(Tracer::take_events)
+            .unwrap_or_default()
+    }
+
+    /// Whether the trace stopped at its limit ([`TraceSettings::limit`]).
+    pub fn trace_limit_reached(&self) -> bool {
+        self.tracer.as_ref().is_some_and(Tracer::limit_reached)
+    }
+
+    /// The text of the source evaluated under `name` (a file's path, `<eval>`, `<repl>`;
+    /// the last one of that name), as the places of trace events refer to it.
+    pub fn source_text(&self, name: &str) -> Option<String> {
+        self.vm
+            .sources
+            .borrow()
+            .text_named(name)
+            .map(str::to_string)
     }
 
     /// How the REPL shows a value: like data inside a list (strings quoted).

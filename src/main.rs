@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use kont::interrupt::{self, Mode};
+use kont::trace::TraceSettings;
 use kont::{Options, Session};
 
 mod repl;
@@ -40,6 +41,28 @@ struct Cli {
     /// common shapes: slower, with the same results (for testing kont; also KONT_GENERIC=1).
     #[arg(long)]
     generic: bool,
+    /// Write one line per effect event (handle, suspend, resume, …) to standard error
+    /// (docs/trace.md); `--trace=stacks` adds the switches between native stacks.
+    #[arg(
+        long,
+        value_name = "WHAT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "events"
+    )]
+    trace: Option<TraceMode>,
+    /// Stop tracing after N events (the program goes on).
+    #[arg(long, value_name = "N", requires = "trace")]
+    trace_limit: Option<usize>,
+}
+
+/// What `--trace` traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TraceMode {
+    /// The effect events (`--trace`).
+    Events,
+    /// The effect events and the switches between native stacks (`--trace=stacks`).
+    Stacks,
 }
 
 /// The environment variable that turns the generic path on (`KONT_GENERIC=1`), as
@@ -60,6 +83,11 @@ fn options(cli: &Cli) -> Options {
         stack_mb: std::env::var(STACK_MB_VAR)
             .ok()
             .and_then(|v| v.trim().parse().ok()),
+        trace: cli.trace.map(|mode| TraceSettings {
+            stacks: mode == TraceMode::Stacks,
+            limit: cli.trace_limit,
+            ..TraceSettings::default()
+        }),
     }
 }
 
@@ -160,5 +188,24 @@ mod tests {
         assert!(options(&cli).generic);
         let cli = Cli::parse_from(["kont", "prog.kont", "--generic"]);
         assert!(!cli.generic, "a flag after the script belongs to args()");
+    }
+
+    #[test]
+    fn the_trace_flags_set_the_trace_settings() {
+        let trace = |args: &[&str]| options(&Cli::parse_from(args)).trace;
+        assert_eq!(trace(&["kont", "-e", "1"]), None);
+        let events = trace(&["kont", "--trace", "-e", "1"]).expect("traced");
+        assert!(events.recording && !events.stacks && events.limit.is_none());
+        let stacks = trace(&["kont", "--trace=stacks", "--trace-limit", "5", "p.kont"]);
+        let stacks = stacks.expect("traced");
+        assert!(stacks.stacks);
+        assert_eq!(stacks.limit, Some(5));
+        assert!(Cli::try_parse_from(["kont", "--trace-limit", "5", "p.kont"]).is_err());
+        let cli = Cli::parse_from(["kont", "--trace", "p.kont"]);
+        assert_eq!(
+            cli.script,
+            ["p.kont"],
+            "--trace takes no value but after `=`"
+        );
     }
 }

@@ -5,6 +5,9 @@
 //! interrupts a running evaluation; Ctrl-D or `:quit` leaves. History is kept in
 //! `~/.kont_history` when there is a home directory. Tab completes keywords, built-ins and
 //! the session's names, the `:` commands, and file names after `:load` ([`Completion`]).
+//! `:trace on`, `:trace stacks` and `:trace off` turn the text trace of effect events
+//! (docs/trace.md) on and off; the session compiles every entry traced, so that turning it
+//! on shows what functions defined before do.
 
 use std::cell::{Cell, RefCell};
 use std::io::{IsTerminal, Write};
@@ -12,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use kont::trace::TraceSettings;
 use kont::{FailureKind, Options, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
@@ -26,14 +30,17 @@ const HELP: &str = "\
 Type kont statements and expressions; an expression's value is printed.
 Definitions (let, var, fn, effect) stay for the rest of the session.
 An unfinished entry continues on the next line.
-  :help        this text
-  :load FILE   run a file in this session
-  :quit        leave (or press Ctrl-D)
+  :help          this text
+  :load FILE     run a file in this session
+  :trace on      trace effect events (handle, suspend, resume, …) on stderr
+  :trace stacks  the same, and the switches between native stacks
+  :trace off     stop tracing
+  :quit          leave (or press Ctrl-D)
 Tab completes names, commands and (after :load) file names.
 Ctrl-C clears the current entry or interrupts a running program.";
 
 /// The `:` commands, for completion.
-const COMMANDS: &[&str] = &[":help", ":load", ":quit"];
+const COMMANDS: &[&str] = &[":help", ":load", ":quit", ":trace"];
 
 /// Tab completion for the line editor: a name (keywords, built-ins and what the session has
 /// defined), a `:` command at the start of the line, or a file name after `:load`. A word
@@ -139,7 +146,17 @@ fn history_path() -> Option<PathBuf> {
 }
 
 /// Runs the REPL, compiling and running entries as `options` says, until the user leaves.
+/// Every entry is compiled traced; tracing records nothing until `:trace on` (or
+/// `kont --trace` with no program).
 pub fn run(options: Options) -> ExitCode {
+    let quiet = TraceSettings {
+        recording: false,
+        ..TraceSettings::default()
+    };
+    let options = Options {
+        trace: Some(options.trace.unwrap_or(quiet)),
+        ..options
+    };
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .build();
@@ -338,9 +355,38 @@ fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> boo
             }
         }
         ":load" | ":l" => eprintln!("error: :load needs a file name"),
+        ":trace" => trace(session, arg.trim()),
         other => eprintln!("error: unknown command {other} (try :help)"),
     }
     true
+}
+
+/// `:trace on`, `:trace stacks`, `:trace off`; `:trace` alone says which is on.
+fn trace(session: &mut Session, arg: &str) {
+    let now = session.trace_settings().unwrap_or_default();
+    let (recording, stacks) = match arg {
+        "on" => (true, false),
+        "stacks" => (true, true),
+        "off" => (false, now.stacks),
+        "" => {
+            let state = match (now.recording, now.stacks) {
+                (false, _) => "off",
+                (true, false) => "on",
+                (true, true) => "stacks",
+            };
+            println!("trace: {state}");
+            return;
+        }
+        other => {
+            eprintln!("error: unknown :trace {other} (try :trace on, :trace stacks or :trace off)");
+            return;
+        }
+    };
+    session.set_trace(TraceSettings {
+        recording,
+        stacks,
+        ..now
+    });
 }
 
 #[cfg(test)]

@@ -1011,3 +1011,49 @@ fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// --trace (the format itself is pinned by tests/programs/trace/).
+
+#[test]
+fn trace_of_an_eval_string_goes_to_stderr_with_its_places() {
+    let dir = TempDir::new("trace_eval");
+    let src = "effect E(x) println(handle suspend E(1) with { E(x), k => resume k(x + 1) })";
+    let r = run(dir.path(), &["--trace", "-e", src]);
+    assert_eq!(r.code(), 0, "{r:#?}");
+    assert_eq!(r.stdout, "2\n", "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        "handle h1 at <eval>:1:21\n\
+         \x20 suspend E(1) → h1, k1 at <eval>:1:28\n\
+         resume k1(2) at <eval>:1:59\n\
+         \x20 finished k1 → 2 at <eval>:1:21\n",
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn tracing_changes_neither_output_nor_errors_nor_status() {
+    let dir = TempDir::new("trace_same");
+    let src =
+        "effect E()\nprintln(1);\nhandle suspend E() with { E(), k => resume k(()) };\n1 / 0\n";
+    let plain = dir.run_file("p.kont", src);
+    let traced = run(dir.path(), &["--trace", "p.kont"]);
+    assert_eq!(traced.status.code(), plain.status.code(), "{traced:#?}");
+    assert_eq!(traced.stdout, plain.stdout, "{traced:#?}");
+    assert!(
+        traced.stderr.starts_with("handle h1 at p.kont:3:1\n"),
+        "{traced:#?}"
+    );
+    assert!(traced.stderr.ends_with(&plain.stderr), "{traced:#?}");
+}
+
+#[test]
+fn the_trace_limit_needs_the_trace() {
+    let dir = TempDir::new("trace_limit_alone");
+    let r = run(dir.path(), &["--trace-limit", "3", "-e", "1"]);
+    assert_eq!(r.code(), 2, "{r:#?}");
+    assert!(r.stderr.contains("--trace"), "{r:#?}");
+    let r = run(dir.path(), &["--trace=everything", "-e", "1"]);
+    assert_eq!(r.code(), 2, "{r:#?}");
+}

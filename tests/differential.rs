@@ -10,7 +10,11 @@
 //! programs that use effects heavily and runs each one three times with the built binary: on
 //! the default path (both variables removed from the environment), with
 //! `KONT_FAST_RESUME=0`, and with `KONT_GENERIC=1`. The runs must have identical stdout,
-//! stderr (error messages and backtraces) and exit status, and none may crash (a signal, an
+//! stderr (error messages and backtraces) and exit status. One program in [`TRACED_EVERY`]
+//! also runs traced (`--trace`, docs/trace.md), on the fast path and on the slow path:
+//! tracing must change neither stdout nor the exit status, stderr must end with the
+//! untraced run's, and the two traces must be the same (up to [`TRACE_LIMIT`] events). None
+//! may crash (a signal, an
 //! exit status other than 0, 1 or 2, a Rust panic or an `internal error` on stderr) or hang
 //! (a program that runs too long in every run is skipped instead, see [`too_slow`]). Exit status 2 (a compile error) also fails: the
 //! generator only writes well-formed programs, so a compile error is a bug of the
@@ -81,6 +85,13 @@ const OUTPUT_CAP: usize = 1 << 20;
 
 /// At most this many characters of each output stream are shown in a failure report.
 const SHOWN: usize = 3000;
+
+/// The traced runs trace at most this many events (`--trace-limit`).
+const TRACE_LIMIT: &str = "500";
+
+/// One program in this many (by seed) also runs traced: the traced runs nearly double the
+/// time of a program, and an eighth of the programs already meet every kind of event.
+const TRACED_EVERY: u64 = 8;
 
 // ---------------------------------------------------------------------------------------------
 // The test
@@ -159,27 +170,38 @@ fn check_seed(seed: u64, stats: &Stats, show: bool) -> Result<(), String> {
     fs::write(&path, &program).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
 
     // The runs are independent: run them side by side.
+    let slow = Paths {
+        slow: true,
+        ..Paths::default()
+    };
     let ways = [
-        ("default (fast path on)".to_string(), Paths::default()),
         (
-            format!("{FAST_RESUME_VAR}=0 (slow path)"),
-            Paths {
-                slow: true,
-                ..Paths::default()
-            },
+            "default (fast path on)".to_string(),
+            Paths::default(),
+            false,
         ),
+        (format!("{FAST_RESUME_VAR}=0 (slow path)"), slow, false),
         (
             format!("{GENERIC_VAR}=1 (generic path)"),
             Paths {
                 generic: true,
                 ..Paths::default()
             },
+            false,
+        ),
+        ("--trace (fast path on)".to_string(), Paths::default(), true),
+        (
+            format!("--trace, {FAST_RESUME_VAR}=0 (slow path)"),
+            slow,
+            true,
         ),
     ];
+    let traced = seed.is_multiple_of(TRACED_EVERY);
+    let ways = &ways[..if traced { 5 } else { 3 }];
     let runs: Vec<Outcome> = thread::scope(|s| {
         let threads: Vec<_> = ways
             .iter()
-            .map(|(_, paths)| s.spawn(|| run_kont(&path, *paths)))
+            .map(|(_, paths, traced)| s.spawn(|| run_kont(&path, *paths, *traced)))
             .collect();
         threads
             .into_iter()
@@ -199,8 +221,11 @@ fn check_seed(seed: u64, stats: &Stats, show: bool) -> Result<(), String> {
         let _ = fs::remove_file(&path);
         return Ok(());
     }
-    let named: Vec<(&str, &Outcome)> = ways.iter().map(|(n, _)| n.as_str()).zip(&runs).collect();
-    let problems = problems(&named);
+    let named: Vec<(&str, &Outcome)> = ways.iter().map(|w| w.0.as_str()).zip(&runs).collect();
+    let mut problems = problems(&named[..3]);
+    if traced {
+        problems.extend(trace_problems(&named[0], &named[3], &named[4]));
+    }
     if problems.is_empty() || known_bug(&runs) {
         let _ = fs::remove_file(&path);
         return Ok(());
@@ -264,6 +289,37 @@ fn problems(runs: &[(&str, &Outcome)]) -> Vec<String> {
         if first.stderr != run.stderr {
             found.push(format!("stderr differs: {first_name} vs {name}"));
         }
+    }
+    found
+}
+
+/// What is wrong with the traced runs `fast` and `slow` of a program whose untraced run is
+/// `plain`: empty when tracing changed neither its output nor its status nor its errors,
+/// and the trace is the same on both paths.
+fn trace_problems(
+    (plain_name, plain): &(&str, &Outcome),
+    fast: &(&str, &Outcome),
+    slow: &(&str, &Outcome),
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, run) in [fast, slow] {
+        if let Some(crash) = run.crash() {
+            found.push(format!("{name}: {crash}"));
+        }
+        if run.status != plain.status {
+            found.push(format!("exit differs: {plain_name} vs {name}"));
+        }
+        if run.stdout != plain.stdout {
+            found.push(format!("stdout differs: {plain_name} vs {name}"));
+        }
+        if !run.stderr.ends_with(&plain.stderr) {
+            found.push(format!(
+                "stderr of {name} does not end with that of {plain_name}"
+            ));
+        }
+    }
+    if fast.1.stderr != slow.1.stderr {
+        found.push(format!("traces differ: {} vs {}", fast.0, slow.0));
     }
     found
 }
@@ -335,9 +391,12 @@ fn shown(bytes: &[u8]) -> String {
     format!("[… {} characters before]\n{tail}", count - SHOWN)
 }
 
-/// Runs the binary on `path`, on `paths`, killing it on timeout.
-fn run_kont(path: &Path, paths: Paths) -> Outcome {
+/// Runs the binary on `path`, on `paths`, `traced` or not, killing it on timeout.
+fn run_kont(path: &Path, paths: Paths, traced: bool) -> Outcome {
     let mut command = kont_command(paths);
+    if traced {
+        command.args(["--trace", "--trace-limit", TRACE_LIMIT]);
+    }
     command.arg(path);
     let started = Instant::now();
     let mut child = command.spawn().expect("cannot start kont");

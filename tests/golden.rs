@@ -20,6 +20,9 @@
 //! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
+//! | `// flags: F G` | options of kont before the program's path (`--trace`, `--trace=stacks`, `--trace-limit N`) |
+//! | `// expect trace: TEXT` | the next line of the trace on stderr is exactly `TEXT` |
+//! | `// expect slow trace: TEXT` | the same, for the run with the fast path off (see below) |
 //!
 //! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
 //!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
@@ -34,6 +37,14 @@
 //! - `examples/NAME.kont` is always compared with `examples/NAME.out` (exact stdout, exit
 //!   status 0); a missing `.out` fails the test. `// args:` is honoured in examples; other
 //!   comments are not read there.
+//! - The `// expect trace:` lines are the program's text trace (docs/trace.md), so they need
+//!   `// flags: --trace` (or `--trace=stacks`): stderr must begin with exactly these lines,
+//!   in file order, each followed by `\n`; after them comes nothing but, if the program
+//!   fails, its error report (checked as usual). The trace is the same whichever path a
+//!   program takes, but for the stack switches of `--trace=stacks`, which a clause on the
+//!   fast path does not make: a program with `// expect slow trace:` lines has its run with
+//!   the fast path off checked against them instead (its other runs against
+//!   `// expect trace:`).
 //! - A program under `tests/programs` with no expectation at all (no `// expect…` comment and
 //!   no `.out`) fails with "no expectations", so a test cannot pass by accident.
 //! - A comment that looks like a directive but is not one (`// expect error: …`,
@@ -44,8 +55,8 @@
 //!
 //! # Slow path and generic path
 //!
-//! Every program under `tests/programs/effects*/`, `builtin_effects/` and `callbacks/` (the
-//! programs about handlers) and every example runs a second time with
+//! Every program under `tests/programs/effects*/`, `builtin_effects/`, `callbacks/` and
+//! `trace/` (the programs about handlers) and every example runs a second time with
 //! the environment variable `KONT_FAST_RESUME=0`, which turns off the interpreter's fast path
 //! for tail-resumptive handlers; that trial's name ends in ` [slow path]` and its
 //! expectations are the same.
@@ -88,7 +99,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The features (directories under `tests/programs`) whose programs also run on the slow
 /// path: those about handlers.
-const SLOW_PATH_FEATURES: [&str; 3] = ["effects", "builtin_effects", "callbacks"];
+const SLOW_PATH_FEATURES: [&str; 4] = ["effects", "builtin_effects", "callbacks", "trace"];
 
 /// Suffix of the name of the trial of a program run with the fast path off.
 const SLOW_PATH_SUFFIX: &str = " [slow path]";
@@ -279,9 +290,10 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
         expectations(spec, out_file)?
     };
 
-    let outcome = run_kont(root, &program.rel, &expected.args, stdin, paths)?;
+    let expected = expected.on(paths);
+    let outcome = run_kont(root, &program.rel, &expected, stdin, paths)?;
     let command = format!(
-        "{}{}kont {}{}{}",
+        "{}{}kont {}{}{}{}",
         if paths.slow {
             format!("{FAST_RESUME_VAR}=0 ")
         } else {
@@ -292,6 +304,11 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
         } else {
             String::new()
         },
+        expected
+            .flags
+            .iter()
+            .map(|f| format!("{f} "))
+            .collect::<String>(),
         program.rel,
         expected
             .args
@@ -335,6 +352,12 @@ struct Spec {
     stderr: Vec<String>,
     /// The words of every `// args:` line.
     args: Vec<String>,
+    /// The words of every `// flags:` line.
+    flags: Vec<String>,
+    /// `// expect trace: TEXT` lines, in order.
+    trace: Vec<String>,
+    /// `// expect slow trace: TEXT` lines, in order.
+    slow_trace: Vec<String>,
     /// Comments that look like directives but are not (`line N: …`).
     malformed: Vec<String>,
 }
@@ -375,15 +398,35 @@ struct Expected {
     stderr: Vec<String>,
     /// Extra command-line arguments.
     args: Vec<String>,
+    /// Options of kont before the program's path.
+    flags: Vec<String>,
+    /// The exact expected trace, which stderr begins with.
+    trace: Option<String>,
+    /// The trace expected instead on the slow path, if it differs.
+    slow_trace: Option<String>,
+}
+
+impl Expected {
+    /// The expectations of a run on `paths`: on the slow path, the slow trace if there is
+    /// one.
+    fn on(mut self, paths: Paths) -> Expected {
+        if paths.slow && self.slow_trace.is_some() {
+            self.trace = self.slow_trace.take();
+        }
+        self
+    }
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 6] = [
+const DIRECTIVES: [&str; 9] = [
     "// expect runtime error:",
     "// expect compile error:",
+    "// expect slow trace:",
     "// expect stderr:",
+    "// expect trace:",
     "// expect exit:",
     "// expect:",
+    "// flags:",
     "// args:",
 ];
 
@@ -423,6 +466,11 @@ fn parse_spec(source: &str) -> Spec {
             "// args:" => spec
                 .args
                 .extend(text.split_whitespace().map(str::to_string)),
+            "// flags:" => spec
+                .flags
+                .extend(text.split_whitespace().map(str::to_string)),
+            "// expect trace:" => spec.trace.push(text),
+            "// expect slow trace:" => spec.slow_trace.push(text),
             "// expect exit:" => match text.trim().parse::<u8>() {
                 Ok(code) => spec.errors.push(ExpectedExit::Status(i32::from(code))),
                 Err(_) => spec.malformed.push(format!(
@@ -445,7 +493,7 @@ fn parse_spec(source: &str) -> Spec {
     spec
 }
 
-/// Where a directive-like comment starts in `line`: `// args:`, or `// expect` followed by
+/// Where a directive-like comment starts in `line`: `// args:`, `// flags:`, or `// expect` followed by
 /// lower-case words and a colon (so that `// expect error:` and `// expected:` are caught as
 /// typos, while prose such as `// the expected value` is not).
 fn find_directive_start(line: &str) -> Option<usize> {
@@ -453,7 +501,7 @@ fn find_directive_start(line: &str) -> Option<usize> {
     while let Some(offset) = line[from..].find("//") {
         let start = from + offset;
         let comment = &line[start..];
-        if comment.starts_with("// args:") {
+        if comment.starts_with("// args:") || comment.starts_with("// flags:") {
             return Some(start);
         }
         let words_then_colon = comment
@@ -481,9 +529,18 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
             "more than one `// expect … error:` or `// expect exit:` directive".to_string(),
         );
     }
+    if !spec.slow_trace.is_empty() && spec.trace.is_empty() {
+        return Err("`// expect slow trace:` lines need `// expect trace:` lines too".to_string());
+    }
+    if !spec.trace.is_empty() && !spec.flags.iter().any(|f| f.starts_with("--trace")) {
+        return Err(
+            "`// expect trace:` needs `// flags: --trace` (or `--trace=stacks`)".to_string(),
+        );
+    }
     if spec.stdout.is_empty()
         && spec.errors.is_empty()
         && spec.stderr.is_empty()
+        && spec.trace.is_empty()
         && out_file.is_none()
     {
         return Err(
@@ -514,11 +571,17 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         .into_iter()
         .next()
         .unwrap_or(ExpectedExit::Success);
+    let lines = |lines: Vec<String>| {
+        (!lines.is_empty()).then(|| lines.iter().map(|l| format!("{l}\n")).collect())
+    };
     Ok(Expected {
         stdout,
         exit,
         stderr: spec.stderr,
         args: spec.args,
+        flags: spec.flags,
+        trace: lines(spec.trace),
+        slow_trace: lines(spec.slow_trace),
     })
 }
 
@@ -530,6 +593,9 @@ fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expect
             exit: ExpectedExit::Success,
             stderr: Vec::new(),
             args: spec.args.clone(),
+            flags: Vec::new(),
+            trace: None,
+            slow_trace: None,
         }),
         None => Err("missing .out file".to_string()),
     }
@@ -584,17 +650,21 @@ fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
 }
 
-/// Runs `kont REL ARGS…` in `root`, on `paths`, with `stdin` piped to it (then closed) if
-/// given.
+/// Runs `kont FLAGS… REL ARGS…` in `root` (the flags and arguments `expected` gives), on
+/// `paths`, with `stdin` piped to it (then closed) if given.
 fn run_kont(
     root: &Path,
     rel: &str,
-    args: &[String],
+    expected: &Expected,
     stdin: Option<Vec<u8>>,
     paths: Paths,
 ) -> Result<Outcome, String> {
     let mut command = kont_command(paths);
-    command.current_dir(root).arg(rel).args(args);
+    command
+        .current_dir(root)
+        .args(&expected.flags)
+        .arg(rel)
+        .args(&expected.args);
     run_command(command, stdin)
 }
 
@@ -743,6 +813,20 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
             problems.push(format!("stderr does not contain `{text}`"));
         }
     }
+    let trace_differs =
+        expected
+            .trace
+            .as_ref()
+            .and_then(|trace| match stderr.strip_prefix(trace.as_str()) {
+                None => Some("stderr does not begin with the expected trace"),
+                Some(rest) if expected.exit == ExpectedExit::Success && !rest.is_empty() => {
+                    Some("stderr has more than the expected trace")
+                }
+                Some(_) => None,
+            });
+    if let Some(problem) = trace_differs {
+        problems.push(problem.to_string());
+    }
 
     if problems.is_empty() {
         return Ok(());
@@ -775,6 +859,10 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
             "stdout: as expected ({} lines)",
             count_lines(&outcome.stdout)
         );
+    }
+    if let (Some(trace), Some(_)) = (&expected.trace, trace_differs) {
+        let _ = writeln!(report, "trace (- expected, + actual stderr):");
+        report.push_str(&line_diff(trace, &stderr));
     }
     if stderr.is_empty() {
         let _ = writeln!(report, "stderr: (empty)");

@@ -445,6 +445,48 @@ fn effects_and_handlers_persist_between_entries() {
 }
 
 #[test]
+fn trace_commands_turn_the_trace_on_and_off() {
+    let dir = TempDir::new("trace_commands");
+    let mut repl = Repl::start(&dir);
+    repl.silent("effect Yield(v)");
+    // Defined before `:trace on`: traced all the same.
+    repl.silent("fn gen() { suspend Yield(1); 2 }");
+    repl.check(":trace", "trace: off");
+    repl.silent(":trace on");
+    repl.check(":trace", "trace: on");
+    let handled = "handle gen() with { Yield(v), k => resume k(()) }";
+    repl.check(
+        handled,
+        "handle h1 at <repl>:1:1\n  \
+         suspend Yield(1) → h1, k1 at <repl>:1:12\n\
+         resume k1(()) at <repl>:1:36\n  \
+         finished k1 → 2 at <repl>:1:1\n\
+         2",
+    );
+    repl.silent(":trace stacks");
+    repl.check(
+        handled,
+        "main  handle h2 at <repl>:1:1\n        \
+         switch main → s2: handle h2\n\
+         s2      suspend Yield(1) → h2, k2 (fast path: no switch) at <repl>:1:12\n\
+         s2    resume k2(()) at <repl>:1:36\n\
+         s2      finished k2 → 2 at <repl>:1:1\n      \
+         switch s2 → main: 2\n\
+         2",
+    );
+    repl.silent(":trace off");
+    repl.check(handled, "2");
+    let help = repl.enter(":help");
+    for command in [":trace on", ":trace stacks", ":trace off"] {
+        assert!(
+            help.contains(command),
+            "{command} missing from :help: {help}"
+        );
+    }
+    repl.quit();
+}
+
+#[test]
 fn effect_redeclared_in_a_later_entry_replaces_the_earlier_one() {
     let dir = TempDir::new("effect_redeclared");
     let mut repl = Repl::start(&dir);

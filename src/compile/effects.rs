@@ -20,12 +20,15 @@ use crate::runtime::{Ctrl, Ctx, R};
 use crate::span::Span;
 
 /// Code that builds a handler's clauses in the current frame.
-type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
+pub(super) type HandlerMaker = Rc<dyn Fn(&Ctx, &Closure) -> Rc<HandlerValue>>;
 
 impl Compiler<'_> {
     /// `handle body with { … }`: the body's closure and the handler's clauses, made in the
     /// current frame, then run by the runtime.
     pub(super) fn handle(&self, body: &FnIr, handler: &HandlerIr, span: Span) -> Code {
+        if self.unit.trace {
+            return self.traced_handle(body, handler, span);
+        }
         let (make_body, handler) = (self.body_maker(body), self.handler(handler, false));
         let source = self.unit.source;
         Box::new(move |ctx, clo| {
@@ -39,6 +42,9 @@ impl Compiler<'_> {
     /// which may run on the fast path, it escapes to the handler (see [`Ctrl::escape`]);
     /// in any other it is the clause's value.
     pub(super) fn escape(&self, e: &Ir) -> Code {
+        if self.tail_resumptive && self.unit.trace {
+            return self.traced_escape(e);
+        }
         let e = self.expr(e);
         if self.tail_resumptive {
             Box::new(move |ctx, clo| Err(Ctrl::escape(e(ctx, clo)?)))
@@ -49,6 +55,9 @@ impl Compiler<'_> {
 
     /// `cont f`: a continuation that runs `f` when first resumed.
     pub(super) fn cont(&self, f: &Ir, span: Span) -> Code {
+        if self.unit.trace {
+            return self.traced_cont(f, span);
+        }
         let f = self.expr(f);
         Box::new(move |ctx, clo| {
             let f = f(ctx, clo)?;
@@ -59,6 +68,9 @@ impl Compiler<'_> {
 
     /// `discontinue k`.
     pub(super) fn discontinue(&self, k: &Ir, span: Span) -> Code {
+        if self.unit.trace {
+            return self.traced_discontinue(k, span);
+        }
         let k = self.expr(k);
         Box::new(move |ctx, clo| {
             let k = k(ctx, clo)?;
@@ -79,6 +91,9 @@ impl Compiler<'_> {
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
+        if self.unit.trace {
+            return self.traced_suspend(op, args, span, finish);
+        }
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
             return Box::new(move |ctx, clo| {
@@ -97,6 +112,9 @@ impl Compiler<'_> {
     /// Code that builds a handler's clause closures in the current frame; `shallow` for the
     /// handler of a `resume … with`.
     pub(super) fn handler(&self, h: &HandlerIr, shallow: bool) -> HandlerMaker {
+        if self.unit.trace {
+            return self.traced_handler(h, shallow);
+        }
         let closed = h.ops.iter().map(|(_, f)| f).chain(&h.ret);
         if closed.clone().all(|f| f.captures.is_empty()) && self.specialising(Special::Handler) {
             // No clause captures anything: one set of clauses serves every evaluation.
@@ -111,22 +129,13 @@ impl Compiler<'_> {
             });
             return Rc::new(move |_, _| made.clone());
         }
-        let ops: Vec<_> = h
+        let ops = h
             .ops
             .iter()
             .map(|(op, f)| (*op, clause_kind(f), self.closure_maker(f)))
             .collect();
         let ret = h.ret.as_ref().map(|f| self.closure_maker(f));
-        Rc::new(move |ctx, clo| {
-            Rc::new(HandlerValue {
-                ops: ops
-                    .iter()
-                    .map(|(op, tr, make)| (*op, make(ctx, clo), *tr))
-                    .collect(),
-                ret: ret.as_ref().map(|make| make(ctx, clo)),
-                shallow,
-            })
-        })
+        handler_maker(ops, ret, shallow)
     }
 
     /// `resume k(args)`; `tail` says whether it is the fast tail resume of a tail-resumptive
@@ -145,6 +154,9 @@ impl Compiler<'_> {
         let clause_tail = clause_tail && !self.tail_resumptive;
         let args = self.exprs(args);
         if fast && self.tail_resumptive {
+            if self.unit.trace {
+                return self.traced_tail_resume(args.into_iter().next(), span);
+            }
             // The tail resume of a tail-resumptive clause: the clause's value is what `suspend`
             // returns (see `effects`).
             return match args.into_iter().next() {
@@ -159,6 +171,9 @@ impl Compiler<'_> {
             source: self.unit.source,
             site: span,
         };
+        if self.unit.trace {
+            return self.traced_resume(parts, clause_tail);
+        }
         if clause_tail {
             Box::new(move |ctx, clo| {
                 ctx.tail_resume = Some(Box::new(parts.pending(ctx, clo)?));
@@ -171,23 +186,27 @@ impl Compiler<'_> {
 }
 
 /// The parts of a `resume k(args) with { … }` expression, compiled.
-struct ResumeParts {
+pub(super) struct ResumeParts {
     /// The continuation.
     k: Code,
     /// The arguments.
     args: Vec<Code>,
     /// The clauses of `with { … }`, if any.
-    handler: Option<HandlerMaker>,
+    pub(super) handler: Option<HandlerMaker>,
     /// The source text it is in.
-    source: u32,
+    pub(super) source: u32,
     /// Where it is.
-    site: Span,
+    pub(super) site: Span,
 }
 
 impl ResumeParts {
     /// The resume, evaluated: the continuation, then the arguments, then the handler.
     #[inline(always)]
-    fn pending(&self, ctx: &mut Ctx, clo: &Closure) -> Result<effects::PendingResume, Ctrl> {
+    pub(super) fn pending(
+        &self,
+        ctx: &mut Ctx,
+        clo: &Closure,
+    ) -> Result<effects::PendingResume, Ctrl> {
         let k = (self.k)(ctx, clo)?;
         let args = match self.args.as_slice() {
             [] => effects::Args::None,
@@ -237,8 +256,30 @@ fn eval_all(codes: &[Code], ctx: &mut Ctx, clo: &Closure) -> Result<Vec<Value>, 
     codes.iter().map(|a| a(ctx, clo)).collect()
 }
 
+/// Code that builds, in the current frame, a handler of the clauses that `ops` (each with
+/// its operation and how it may run) and `ret` make; `shallow` for a `resume … with`.
+pub(super) fn handler_maker<M>(
+    ops: Vec<(OpId, effects::ClauseKind, M)>,
+    ret: Option<M>,
+    shallow: bool,
+) -> HandlerMaker
+where
+    M: Fn(&Ctx, &Closure) -> Rc<Closure> + 'static,
+{
+    Rc::new(move |ctx, clo| {
+        Rc::new(HandlerValue {
+            ops: ops
+                .iter()
+                .map(|(op, tr, make)| (*op, make(ctx, clo), *tr))
+                .collect(),
+            ret: ret.as_ref().map(|make| make(ctx, clo)),
+            shallow,
+        })
+    })
+}
+
 /// How an operation clause may run (see [`effects::ClauseKind`]).
-fn clause_kind(f: &FnIr) -> effects::ClauseKind {
+pub(super) fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 

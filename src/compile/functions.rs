@@ -77,8 +77,14 @@ impl Compiler<'_> {
 
     /// Compiles a function to its prototype.
     pub(super) fn function(&self, f: &FnIr) -> Rc<Proto> {
+        self.function_with(f, |body| body)
+    }
+
+    /// Compiles a function to its prototype, whose body is `wrap` of the compiled body (a
+    /// traced clause's, which records an event when it starts).
+    pub(super) fn function_with(&self, f: &FnIr, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
         let inner = Compiler::new(self.unit, f.tail_resumptive, self.near.get());
-        let body = inner.expr(&f.body);
+        let body = wrap(inner.expr(&f.body));
         // Code nested so deeply that dropping it could exhaust a program's stack is dropped
         // later, on the front end's (see `Proto::deep`). That counts the code of the
         // functions nested in it: a chain of 30,000 lambdas, each shallow, nests as deep.
@@ -104,7 +110,15 @@ impl Compiler<'_> {
         &self,
         f: &FnIr,
     ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
-        let proto = self.function(f);
+        self.closure_maker_of(f, self.function(f))
+    }
+
+    /// Code that makes a closure of `proto`, the prototype of `f`, in the current frame.
+    pub(super) fn closure_maker_of(
+        &self,
+        f: &FnIr,
+        proto: Rc<Proto>,
+    ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
         let plan = self.capture_plan(f);
         move |ctx, clo| Closure::new(proto.clone(), capture_env(ctx, clo, &plan))
     }
@@ -134,6 +148,8 @@ impl Compiler<'_> {
     ) -> impl Fn(&Ctx, &Closure) -> effects::Body + 'static {
         let proto = self.function(f);
         let plan = self.capture_plan(f);
+        // Inlined where it is called: the `handle` closure (and its traced form).
+        #[inline(always)]
         move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &plan))
     }
 

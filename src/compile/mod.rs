@@ -32,6 +32,7 @@
 //! - `calls`: calls, with the shapes of call that get closures of their own;
 //! - `operators`: operators, `a[i]` and conditions;
 //! - `effects`: `suspend`, `handle`, `resume` and continuations;
+//! - `traced`: their traced closures, which record each effect event for a trace;
 //! - `failure`: runtime errors the compiled code raises, offered to `Fail` handlers.
 //!
 //! What an operator, an index or a store does to values is the runtime's
@@ -48,6 +49,7 @@ mod matching;
 mod nesting;
 mod operands;
 mod operators;
+mod traced;
 mod vars;
 
 #[cfg(test)]
@@ -66,9 +68,11 @@ use crate::span::Span;
 
 /// Compiles a resolved unit that comes from source text `source`; returns its top level as
 /// a function of no arguments. With `generic`, every construct compiles to its general
-/// closure only, none of its specialised ones (the kinds are listed by `Special`).
-pub fn compile_unit(unit: &Unit, source: u32, generic: bool) -> Rc<Proto> {
-    let shared = Shared::new(unit, source, generic);
+/// closure only, none of its specialised ones (the kinds are listed by `Special`). With
+/// `trace`, the effect constructs compile to traced closures, which record their events
+/// for the session's tracer ([`crate::trace`]; `traced.rs`).
+pub fn compile_unit(unit: &Unit, source: u32, generic: bool, trace: bool) -> Rc<Proto> {
+    let shared = Shared::new(unit, source, generic, trace);
     Compiler::new(&shared, false, Span::default()).function(&unit.main)
 }
 
@@ -122,6 +126,8 @@ struct Shared<'u> {
     source: u32,
     /// Whether every construct compiles to its general closure only (see [`Special`]).
     generic: bool,
+    /// Whether the effect constructs compile to traced closures (see `traced.rs`).
+    trace: bool,
     /// The specialised closures made so far, by kind, for the tests.
     #[cfg(test)]
     made: std::cell::RefCell<Vec<Special>>,
@@ -129,11 +135,12 @@ struct Shared<'u> {
 
 impl<'u> Shared<'u> {
     /// What compiling `unit`, from source text `source`, shares.
-    fn new(unit: &'u Unit, source: u32, generic: bool) -> Shared<'u> {
+    fn new(unit: &'u Unit, source: u32, generic: bool, trace: bool) -> Shared<'u> {
         Shared {
             vars: &unit.vars,
             source,
             generic,
+            trace,
             #[cfg(test)]
             made: Default::default(),
         }

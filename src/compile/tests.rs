@@ -103,7 +103,7 @@ fn made(source: &str, generic: bool) -> Vec<Special> {
     let Ok(unit) = resolve::resolve_program(&program, &mut resolve::Env::default()) else {
         panic!("{source} does not resolve");
     };
-    let shared = Shared::new(&unit, 0, generic);
+    let shared = Shared::new(&unit, 0, generic, false);
     Compiler::new(&shared, false, Span::default()).function(&unit.main);
     shared.made.into_inner()
 }

@@ -67,7 +67,8 @@ impl Resolver<'_> {
             )?),
             None => None,
         };
-        Ok(HandlerIr { ops, ret })
+        let ret_span = h.ret.as_ref().map_or(h.span, |r| r.span);
+        Ok(HandlerIr { ops, ret, ret_span })
     }
 
     /// Resolves `resume k(args)`, with its shallow handler if any. It is on the fast path

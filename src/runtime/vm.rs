@@ -5,6 +5,7 @@ use std::io::Write;
 
 use std::rc::Rc;
 
+use crate::diagnostic::SourceMap;
 use crate::runtime::INITIAL_STACK;
 use crate::runtime::effects::{self, HandlerEntry};
 use crate::runtime::spares::Spares;
@@ -35,6 +36,9 @@ pub struct Vm {
     pub transfer: effects::Transfer,
     /// The names and arities of declared effect operations, indexed by operation id.
     pub effects: RefCell<Vec<(Rc<str>, usize)>>,
+    /// Every source text of the session, by id: the session adds each one it evaluates, and
+    /// reports errors from them; a traced run names the places of its events from them.
+    pub sources: RefCell<SourceMap>,
     /// Whether tail-resumptive handler clauses run without switching stacks.
     pub fast_resume: bool,
     /// Set when writing the program's output failed because its reader went away (a closed
@@ -55,6 +59,7 @@ impl Vm {
             spare_stacks: Spares::new(64, SPARE_STACK_VALUES),
             transfer: effects::Transfer::default(),
             effects: RefCell::new(Vec::new()),
+            sources: RefCell::new(SourceMap::default()),
             fast_resume,
             output_closed: Cell::new(false),
         }

@@ -17,9 +17,9 @@ pub type StackId = u32;
 pub struct Place {
     /// The source's name (a file, `<eval>`, `<repl>`, or `standard library`).
     pub file: Rc<str>,
-    /// The line, from 1.
+    /// The line, from 1; 0 in the standard library, whose lines are not shown.
     pub line: u32,
-    /// The column, from 1.
+    /// The column, from 1 (counting characters); 0 in the standard library.
     pub column: u32,
 }
 
@@ -32,7 +32,10 @@ pub enum EventKind {
         handler: u32,
     },
     /// `suspend Op(args)`: the operation, caught by `handler` (`None`: by the handler that
-    /// encloses the whole program, for the built-in operations), which got continuation `k`.
+    /// encloses the whole program, whose clauses get no continuation), which got continuation
+    /// `k`. A built-in operation (`Print`, `ReadLine`, `Fail`) that `println`, `read_line` or
+    /// a runtime error performs is recorded so too, when a handler of the program's catches
+    /// it.
     Suspend {
         /// The operation's name, as the program declared it.
         op: Rc<str>,
@@ -40,20 +43,23 @@ pub enum EventKind {
         args: Vec<String>,
         /// The handler whose clause caught it.
         handler: Option<u32>,
-        /// The continuation the clause got.
-        k: u32,
+        /// The continuation the clause got (`None` with the root handler). A clause on the
+        /// fast path gets none that the program can see, but its `resume` resumes this id.
+        k: Option<u32>,
         /// Whether the clause ran on the fast path, on the suspending stack, without a
         /// switch (`docs/effects.md`).
         fast: bool,
     },
     /// `resume k(value)`, or a shallow resume `resume k(value) with { … }`.
     Resume {
-        /// The continuation.
-        k: u32,
-        /// The value `suspend` returns, shown and abbreviated.
+        /// The continuation (`None`: the value resumed is not one the trace has seen, such
+        /// as something other than a continuation, which is an error).
+        k: Option<u32>,
+        /// The value `suspend` returns (or, for a `cont`, the arguments), shown and
+        /// abbreviated.
         value: String,
-        /// Whether it is a shallow resume.
-        shallow: bool,
+        /// For a shallow resume, the handler `with { … }` installs.
+        shallow: Option<u32>,
     },
     /// Handler `handler`'s `return` clause runs with the handled computation's value.
     Return {
@@ -64,8 +70,8 @@ pub enum EventKind {
     },
     /// `discontinue k`.
     Discontinue {
-        /// The continuation.
-        k: u32,
+        /// The continuation (`None`: not one the trace has seen).
+        k: Option<u32>,
     },
     /// `cont f` made continuation `k`, not started.
     Cont {
@@ -74,12 +80,16 @@ pub enum EventKind {
         /// The function's name (`<fn>` for an anonymous one).
         function: Rc<str>,
     },
-    /// The computation of continuation `k` finished (its stack returned).
+    /// The computation of continuation `k` finished: its outermost stack returned `value`
+    /// (the body of a `handle`, before the `return` clause, or a `cont`'s function).
     Finished {
         /// The continuation.
         k: u32,
+        /// What it returned, shown and abbreviated.
+        value: String,
     },
-    /// Continuation `k` was dropped without being resumed: its stack was reclaimed.
+    /// Continuation `k` was dropped without being resumed (its last reference went away,
+    /// or a fast-path clause ended without resuming): its stack was reclaimed.
     Reclaimed {
         /// The continuation.
         k: u32,
@@ -92,8 +102,11 @@ pub enum EventKind {
         from: StackId,
         /// The stack that runs now.
         to: StackId,
-        /// What the switch carries, shown and abbreviated.
-        label: String,
+        /// What the switch carries, shown and abbreviated: `handle hN` for the start of a
+        /// handler's body, the operation on the way to a handler, the value on the way
+        /// back. `None` for a switch the trace saw only by its effect (a call continuing on
+        /// a stack extension, a handler whose fiber was made by the runtime).
+        label: Option<String>,
     },
 }
 

@@ -1,10 +1,129 @@
 //! Tracing a run's effect events (`kont --trace`, `--trace=stacks`, `--trace-html`, the
 //! REPL's `:trace`): what happens at each `handle`, `suspend`, `resume`, `discontinue` and
-//! `cont`, which handler catches an operation and which native stack runs.
+//! `cont`, which handler catches an operation and which native stack runs. The format of
+//! the text trace is docs/trace.md.
 //!
-//! [`event`] is the record of one event, shared by the text trace (one line per event on
-//! standard error, docs/trace.md) and the HTML page (a sequence diagram of the stacks).
-//! Tracing is decided when a program is compiled: with it off, no traced code exists and a
-//! run pays nothing for it.
+//! - [`event`]: the record of one event, shared by the text trace (one line per event on
+//!   standard error, [`text`]) and the HTML page (a sequence diagram of the stacks);
+//! - `state`: the tracer's state: the ids it gives handlers, continuations and stacks, the
+//!   events, the sink;
+//! - [`record`]: what traced code and the runtime's hooks call at each event;
+//! - [`show`]: values as a trace shows them, abbreviated.
+//!
+//! Tracing is decided when a program is compiled ([`crate::compile::compile_unit`]'s
+//! `trace`): the compiler makes traced closures for the effect constructs, which record
+//! their events and call the same runtime functions as the closures they replace. With it
+//! off, no traced code exists and a run pays nothing for it; the runtime's own hooks
+//! (`runtime/effects/observe.rs`) are reached only through data that traced code made,
+//! or on paths that are rare already.
+//!
+//! A session that traces owns a [`Tracer`]; while it evaluates, the tracer is installed on
+//! the thread ([`Tracer::install`]), where the traced code and the runtime's hooks find it.
 
 pub mod event;
+pub mod record;
+pub mod show;
+mod state;
+pub mod text;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::runtime::Vm;
+use crate::runtime::effects;
+use event::Event;
+use state::State;
+
+/// How a session traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceSettings {
+    /// Whether events are recorded now. The REPL's `:trace off` keeps the code traced
+    /// (so that `:trace on` shows what functions defined before do) and records nothing.
+    pub recording: bool,
+    /// Whether stack switches are recorded, and suspends marked that ran on the fast path
+    /// (`--trace=stacks`).
+    pub stacks: bool,
+    /// Recording stops after this many events (`--trace-limit N`); the program goes on.
+    pub limit: Option<usize>,
+    /// Where events go.
+    pub sink: Sink,
+}
+
+impl Default for TraceSettings {
+    /// Recording, without stacks or limit, one line per event on standard error.
+    fn default() -> TraceSettings {
+        TraceSettings {
+            recording: true,
+            stacks: false,
+            limit: None,
+            sink: Sink::Print,
+        }
+    }
+}
+
+/// Where a tracer's events go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sink {
+    /// Each is written as one line to standard error as it happens (docs/trace.md); the
+    /// limit's note too.
+    Print,
+    /// They are kept, to be taken by [`crate::Session::take_trace`] (the HTML page).
+    Collect,
+}
+
+/// A session's tracer: its settings, the ids it has given, and the events it kept.
+pub struct Tracer {
+    /// The state, shared with the thread while the tracer is installed.
+    state: Rc<RefCell<State>>,
+}
+
+impl Tracer {
+    /// A tracer for the session whose runtime is `vm` (whose handler stack gives the
+    /// depth of events and whose sources name their places).
+    pub fn new(settings: TraceSettings, vm: Rc<Vm>) -> Tracer {
+        Tracer {
+            state: Rc::new(RefCell::new(State::new(settings, vm))),
+        }
+    }
+
+    /// Changes the settings; the count towards the limit starts again.
+    pub fn set(&self, settings: TraceSettings) {
+        self.state.borrow_mut().set(settings);
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> TraceSettings {
+        self.state.borrow().settings()
+    }
+
+    /// The events kept so far (with [`Sink::Collect`]), which the tracer no longer holds.
+    pub fn take_events(&self) -> Vec<Event> {
+        self.state.borrow_mut().take_events()
+    }
+
+    /// Whether recording stopped at the limit.
+    pub fn limit_reached(&self) -> bool {
+        self.state.borrow().limit_reached()
+    }
+
+    /// Makes this the tracer of the code that runs on this thread until the guard is
+    /// dropped (one evaluation of the session): the traced code records into it and the
+    /// runtime's hooks report to it.
+    pub fn install(&self) -> Installed {
+        state::install(Some(self.state.clone()));
+        effects::observe(Some(&record::OBSERVER));
+        self.state.borrow_mut().begin_run();
+        Installed(())
+    }
+}
+
+/// While alive, a tracer is installed on this thread (see [`Tracer::install`]).
+pub struct Installed(());
+
+impl Drop for Installed {
+    /// Uninstalls the tracer.
+    fn drop(&mut self) {
+        effects::observe(None);
+        state::install(None);
+    }
+}

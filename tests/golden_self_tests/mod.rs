@@ -69,6 +69,9 @@ pub fn self_tests() -> Vec<Trial> {
                 errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
                 stderr: vec!["t.kont:3:5".into()],
                 args: vec!["a".into(), "b".into(), "c".into()],
+                flags: vec![],
+                trace: vec![],
+                slow_trace: vec![],
                 malformed: vec![],
             };
             if spec == wanted {
@@ -175,6 +178,55 @@ pub fn self_tests() -> Vec<Trial> {
             )?;
             check(&expected, &outcome(2, b"", "error: unknown name x\n"))?;
             expect_err(check(&expected, &outcome(0, b"", "")), "exit status 0")
+        }),
+        trial("a trace is the exact beginning of stderr", || {
+            let source = "// flags: --trace=stacks --trace-limit 9\n\
+                          // expect trace: handle h1 at t.kont:1:1\n\
+                          // expect slow trace: handle h1 at t.kont:1:1\n\
+                          // expect slow trace:   switch main → s1\n";
+            let spec = parse_spec(source);
+            assert_eq!(spec.flags, ["--trace=stacks", "--trace-limit", "9"]);
+            assert_eq!(spec.trace, ["handle h1 at t.kont:1:1"]);
+            assert_eq!(spec.slow_trace.len(), 2);
+            let expected = expectations(spec, None)?;
+            let fast = "handle h1 at t.kont:1:1\n";
+            check(&expected, &outcome(0, b"", fast))?;
+            expect_err(
+                check(&expected, &outcome(0, b"", "handle h2 at t.kont:1:1\n")),
+                "does not begin with the expected trace",
+            )?;
+            expect_err(
+                check(&expected, &outcome(0, b"", &format!("{fast}more\n"))),
+                "more than the expected trace",
+            )?;
+            let slow = expected.on(Paths {
+                slow: true,
+                ..Paths::default()
+            });
+            check(
+                &slow,
+                &outcome(0, b"", "handle h1 at t.kont:1:1\n  switch main → s1\n"),
+            )?;
+            expect_err(check(&slow, &outcome(0, b"", fast)), "does not begin")
+        }),
+        trial("a failing program's error report follows its trace", || {
+            let source = "// flags: --trace\n\
+                          // expect trace: suspend Op() → root at t.kont:1:1\n\
+                          // expect runtime error: unhandled effect Op\n";
+            let expected = expectations(parse_spec(source), None)?;
+            let stderr = "suspend Op() → root at t.kont:1:1\nerror: unhandled effect Op\n";
+            check(&expected, &outcome(1, b"", stderr))
+        }),
+        trial("a trace needs the trace flag, a slow trace a trace", || {
+            expect_err(
+                expectations(parse_spec("// expect trace: handle h1\n"), None),
+                "needs `// flags: --trace`",
+            )?;
+            let source = "// flags: --trace\n// expect slow trace: handle h1\n// expect: 1\n";
+            expect_err(
+                expectations(parse_spec(source), None),
+                "need `// expect trace:` lines too",
+            )
         }),
         trial("crashes, hangs and panics fail", || {
             let expected = expectations(parse_spec("// expect: 1\n"), None)?;

@@ -9,6 +9,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use crate::runtime::effects::observe::{Unresumed, observed, observer};
 use crate::runtime::effects::spawn::{Body, spawn};
 use crate::runtime::effects::{HandlerEntry, internal};
 use crate::runtime::extension::check_nesting;
@@ -88,19 +89,33 @@ impl Drop for Continuation {
             return;
         }
         let parts = (self.fiber.take(), self.entries.take(), self.start.take());
-        if DROPPING.with(Cell::get) {
-            // While the thread ends, the list may be gone: the parts are then dropped here,
-            // with the closure that would have moved them.
-            let _ = DEFERRED.try_with(move |d| d.borrow_mut().push(parts));
-            return;
-        }
-        DROPPING.with(|d| d.set(true));
-        drop(parts);
-        while let Some(parts) = DEFERRED.try_with(|d| d.borrow_mut().pop()).ok().flatten() {
-            drop(parts);
-        }
-        DROPPING.with(|d| d.set(false));
+        drop_parts(parts);
     }
+}
+
+/// The rest of the drop of a continuation that was not spent: its `parts` (see `Drop for
+/// Continuation`); a tracer observing this thread hears of it first (see `observe.rs`).
+/// Out of line, so that dropping a spent continuation, the common case, stays a test where
+/// it is inlined.
+#[inline(never)]
+fn drop_parts(parts: Parts) {
+    if let Some(observer) = observer()
+        && let Some(unresumed) = Unresumed::of(parts.0.as_ref(), parts.2.as_ref())
+    {
+        (observer.dropped)(unresumed);
+    }
+    if DROPPING.with(Cell::get) {
+        // While the thread ends, the list may be gone: the parts are then dropped here,
+        // with the closure that would have moved them.
+        let _ = DEFERRED.try_with(move |d| d.borrow_mut().push(parts));
+        return;
+    }
+    DROPPING.with(|d| d.set(true));
+    drop(parts);
+    while let Some(parts) = DEFERRED.try_with(|d| d.borrow_mut().pop()).ok().flatten() {
+        drop(parts);
+    }
+    DROPPING.with(|d| d.set(false));
 }
 
 /// What a continuation's drop leaves to drop: its fiber, its handler entries and the
@@ -179,7 +194,7 @@ pub(super) fn take_for_resume(
 fn start_fresh(vm: &Rc<Vm>, k: &Continuation, argc: usize, site: Span) -> Result<Fiber, Ctrl> {
     let f = k.start.take().ok_or_else(|| already_resumed(site))?;
     let started = if argc == f.proto.arity {
-        check_nesting(site).and_then(|()| spawn(vm, Body::Shared(f.clone()), site))
+        check_nesting(site).and_then(|()| spawn(vm, observed(Body::Shared(f.clone())), site))
     } else {
         Err(wrong_resume_arity(&f.proto.name, f.proto.arity, argc, site))
     };

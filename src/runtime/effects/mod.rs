@@ -73,6 +73,7 @@ mod continuation;
 mod fast_path;
 mod handle;
 mod handler;
+mod observe;
 mod resume;
 mod root;
 mod spawn;
@@ -84,6 +85,7 @@ pub use handle::handle;
 pub use handler::{
     BUILTIN_OPERATIONS, ClauseKind, FAIL, HandlerEntry, HandlerValue, OpId, PRINT, READ_LINE,
 };
+pub use observe::{Catcher, Observer, Unresumed, catcher, observe, visible_handlers};
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
 pub use root::{handled, offer, perform, perform_one, raise, raise_in};
 pub use spawn::{Body, run_root};

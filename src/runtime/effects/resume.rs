@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::runtime::effects::continuation::{Entries, take_for_resume};
 use crate::runtime::effects::handle::{drive, handle};
+use crate::runtime::effects::observe::observed;
 use crate::runtime::effects::root::offer;
 use crate::runtime::effects::spawn::Body;
 use crate::runtime::effects::transfer::{Args, Outcome, Suspension, put};
@@ -141,7 +142,8 @@ fn clauses_run_at_resumer(fiber: &Fiber, entries: &Entries) -> bool {
 #[inline(never)]
 fn resume_wrapped(ctx: &mut Ctx, inner: PendingResume, handler: Rc<HandlerValue>) -> R {
     let (source, site) = (inner.source, inner.site);
-    handle(ctx, Body::Resume(Box::new(inner)), handler, source, site)
+    let body = observed(Body::Resume(Box::new(inner)));
+    handle(ctx, body, handler, source, site)
 }
 
 /// The body of the fiber [`resume_wrapped`] makes: the plain resume, and the clauses the

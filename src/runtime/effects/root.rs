@@ -19,6 +19,7 @@
 use std::io::Write;
 
 use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
+use crate::runtime::effects::observe::observer;
 use crate::runtime::effects::suspend::{find_handler, search, suspend};
 use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
 use crate::runtime::function::Closure;
@@ -101,9 +102,13 @@ pub fn perform_one(ctx: &mut Ctx, op: OpId, arg: Value, site: Span) -> R {
 }
 
 /// `suspend op(args)` with the `argc` arguments on top of the value stack, out of line (the
-/// `suspend` of the program's code is inlined where it is written).
+/// `suspend` of the program's code is inlined where it is written); a traced session's
+/// observer sees it (see `observe.rs`).
 #[inline(never)]
 pub fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+    if let Some(observer) = observer() {
+        return (observer.perform)(ctx, op, argc, site);
+    }
     suspend(ctx, op, argc, site)
 }
 

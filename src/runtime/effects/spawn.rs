@@ -5,6 +5,7 @@
 use std::rc::{Rc, Weak};
 
 use crate::runtime::effects::PendingResume;
+use crate::runtime::effects::observe::run_observed;
 use crate::runtime::effects::resume::run_wrapped;
 use crate::runtime::effects::transfer::{Args, Outcome, put};
 use crate::runtime::function::{Closure, Proto, invoke};
@@ -24,11 +25,17 @@ pub enum Body {
     /// A plain resume, run by the fiber that a shallow handler wraps around it (see
     /// `resume_wrapped` in `resume.rs`).
     Resume(Box<PendingResume>),
+    /// A body whose start and end a tracer observes (see `observe.rs`): made by traced
+    /// code only.
+    Observed(Box<Body>),
 }
 
 impl Body {
     /// Calls the function on the `argc` arguments on top of the value stack, then drops it.
-    fn run(self, ctx: &mut Ctx, argc: usize, site: Span) -> R {
+    /// Inlined into the fiber's start (an observed body runs out of line, in
+    /// [`run_observed`]).
+    #[inline(always)]
+    pub(super) fn run(self, ctx: &mut Ctx, argc: usize, site: Span) -> R {
         match self {
             Body::Shared(f) => invoke(ctx, &f, argc, site),
             Body::Parts(proto, env) => {
@@ -40,6 +47,7 @@ impl Body {
                 invoke(ctx, &clo, argc, site)
             }
             Body::Resume(p) => run_wrapped(ctx, p),
+            Body::Observed(body) => run_observed(*body, ctx, argc, site),
         }
     }
 }
