@@ -37,8 +37,9 @@ impl Warning {
     /// The place that explains it, with its label.
     pub fn secondary(&self) -> Vec<(Span, String)> {
         self.because
-            .iter()
-            .map(|&span| (span, self.kind.label().to_string()))
+            .zip(self.kind.label())
+            .map(|(span, label)| (span, label.to_string()))
+            .into_iter()
             .collect()
     }
 }
@@ -91,11 +92,12 @@ impl WarningKind {
         }
     }
 
-    /// The label of the place that explains the warning ([`Warning::because`]).
-    pub fn label(&self) -> &'static str {
+    /// The label of the place that explains the warning ([`Warning::because`]), for the
+    /// warnings that have one.
+    pub fn label(&self) -> Option<&'static str> {
         match self {
-            WarningKind::Unreachable => "the function returns here",
-            WarningKind::Unused(..) | WarningKind::ContinuationDropped(_) => "",
+            WarningKind::Unreachable => Some("the function returns here"),
+            WarningKind::Unused(..) | WarningKind::ContinuationDropped(_) => None,
         }
     }
 }
