@@ -71,7 +71,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use wait_timeout::ChildExt;
 
 mod common;
-use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
+use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, after_warnings, kont_command};
 
 /// How many programs `cargo test` checks without `KONT_DIFF_CASES`.
 const DEFAULT_CASES: u32 = 2000;
@@ -294,8 +294,9 @@ fn problems(runs: &[(&str, &Outcome)]) -> Vec<String> {
 }
 
 /// What is wrong with the traced runs `fast` and `slow` of a program whose untraced run is
-/// `plain`: empty when tracing changed neither its output nor its status nor its errors,
-/// and the trace is the same on both paths.
+/// `plain`: empty when tracing changed neither its output nor its status nor its warnings
+/// and errors (stderr is the untraced one's with the trace after the warnings), and the
+/// trace is the same on both paths.
 fn trace_problems(
     (plain_name, plain): &(&str, &Outcome),
     fast: &(&str, &Outcome),
@@ -312,9 +313,17 @@ fn trace_problems(
         if run.stdout != plain.stdout {
             found.push(format!("stdout differs: {plain_name} vs {name}"));
         }
-        if !run.stderr.ends_with(&plain.stderr) {
+        let (traced, plain) = (
+            String::from_utf8_lossy(&run.stderr),
+            String::from_utf8_lossy(&plain.stderr),
+        );
+        let (traced_rest, plain_rest) = (after_warnings(&traced), after_warnings(&plain));
+        let warnings = |all: &str, rest: &str| all[..all.len() - rest.len()].to_string();
+        if warnings(&traced, traced_rest) != warnings(&plain, plain_rest)
+            || !traced_rest.ends_with(plain_rest)
+        {
             found.push(format!(
-                "stderr of {name} does not end with that of {plain_name}"
+                "stderr of {name} is not that of {plain_name} with a trace after the warnings"
             ));
         }
     }

@@ -19,6 +19,7 @@
 //! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
 //! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
+//! | `// expect warning: MESSAGE` | kont warns `warning: MESSAGE` before running the program (repeatable, in the order of the warnings) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
 //! | `// flags: F G` | options of kont before the program's path (`--trace`, `--trace=stacks`, `--trace-limit N`) |
 //! | `// expect trace: TEXT` | the next line of the trace on stderr is exactly `TEXT` |
@@ -27,6 +28,12 @@
 //! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
 //!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
 //!   program prints before a runtime error is part of its specification.
+//! - The warnings kont prints before running a program (a line `warning: MESSAGE` followed
+//!   by the location line `┌─ FILE:LINE:COLUMN`; a program's own `eprintln("warning: …")`
+//!   is not one) must be exactly the `// expect warning:` lines, in order: a program or
+//!   example with a warning it does not expect fails, so every golden program and example is
+//!   also checked to be free of warnings. A program whose only expectations are warnings
+//!   must print nothing and exit 0.
 //! - Without an error or exit expectation the exit status must be 0. At most one of
 //!   `// expect runtime error:`, `// expect compile error:` and `// expect exit:` is allowed.
 //!   With `// expect exit:` stdout and `// expect stderr:` are checked as usual (and nothing
@@ -38,13 +45,13 @@
 //!   status 0); a missing `.out` fails the test. `// args:` is honoured in examples; other
 //!   comments are not read there.
 //! - The `// expect trace:` lines are the program's text trace (docs/trace.md), so they need
-//!   `// flags: --trace` (or `--trace=stacks`): stderr must begin with exactly these lines,
-//!   in file order, each followed by `\n`; after them comes nothing but, if the program
-//!   fails, its error report (checked as usual). The trace is the same whichever path a
-//!   program takes, but for the stack switches of `--trace=stacks`, which a clause on the
-//!   fast path does not make: a program with `// expect slow trace:` lines has its run with
-//!   the fast path off checked against them instead (its other runs against
-//!   `// expect trace:`).
+//!   `// flags: --trace` (or `--trace=stacks`): stderr must begin (after kont's warnings,
+//!   if any) with exactly these lines, in file order, each followed by `\n`; after them
+//!   comes nothing but, if the program fails, its error report (checked as usual). The
+//!   trace is the same whichever path a program takes, but for the stack switches of
+//!   `--trace=stacks`, which a clause on the fast path does not make: a program with
+//!   `// expect slow trace:` lines has its run with the fast path off checked against them
+//!   instead (its other runs against `// expect trace:`).
 //! - A program under `tests/programs` with no expectation at all (no `// expect…` comment and
 //!   no `.out`) fails with "no expectations", so a test cannot pass by accident.
 //! - A comment that looks like a directive but is not one (`// expect error: …`,
@@ -92,7 +99,7 @@ use wait_timeout::ChildExt;
 
 mod common;
 mod golden_self_tests;
-use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, kont_command};
+use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, after_warnings, kont_command};
 
 /// How long one run of the interpreter may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -350,6 +357,8 @@ struct Spec {
     errors: Vec<ExpectedExit>,
     /// `// expect stderr: TEXT` lines.
     stderr: Vec<String>,
+    /// `// expect warning: MESSAGE` lines, in order.
+    warnings: Vec<String>,
     /// The words of every `// args:` line.
     args: Vec<String>,
     /// The words of every `// flags:` line.
@@ -396,6 +405,9 @@ struct Expected {
     exit: ExpectedExit,
     /// Texts that stderr must contain.
     stderr: Vec<String>,
+    /// The messages of the warnings kont must print before running the program, in order
+    /// (no others).
+    warnings: Vec<String>,
     /// Extra command-line arguments.
     args: Vec<String>,
     /// Options of kont before the program's path.
@@ -418,11 +430,12 @@ impl Expected {
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 9] = [
+const DIRECTIVES: [&str; 10] = [
     "// expect runtime error:",
     "// expect compile error:",
     "// expect slow trace:",
     "// expect stderr:",
+    "// expect warning:",
     "// expect trace:",
     "// expect exit:",
     "// expect:",
@@ -461,6 +474,14 @@ fn parse_spec(source: &str) -> Spec {
                         .push(format!("line {line_no}: empty `// expect stderr:`"));
                 } else {
                     spec.stderr.push(text);
+                }
+            }
+            "// expect warning:" => {
+                if text.is_empty() {
+                    spec.malformed
+                        .push(format!("line {line_no}: empty `// expect warning:`"));
+                } else {
+                    spec.warnings.push(text);
                 }
             }
             "// args:" => spec
@@ -541,6 +562,7 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         && spec.errors.is_empty()
         && spec.stderr.is_empty()
         && spec.trace.is_empty()
+        && spec.warnings.is_empty()
         && out_file.is_none()
     {
         return Err(
@@ -578,6 +600,7 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         stdout,
         exit,
         stderr: spec.stderr,
+        warnings: spec.warnings,
         args: spec.args,
         flags: spec.flags,
         trace: lines(spec.trace),
@@ -592,6 +615,7 @@ fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expect
             stdout,
             exit: ExpectedExit::Success,
             stderr: Vec::new(),
+            warnings: Vec::new(),
             args: spec.args.clone(),
             flags: Vec::new(),
             trace: None,
@@ -813,17 +837,22 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
             problems.push(format!("stderr does not contain `{text}`"));
         }
     }
-    let trace_differs =
-        expected
-            .trace
-            .as_ref()
-            .and_then(|trace| match stderr.strip_prefix(trace.as_str()) {
-                None => Some("stderr does not begin with the expected trace"),
-                Some(rest) if expected.exit == ExpectedExit::Success && !rest.is_empty() => {
-                    Some("stderr has more than the expected trace")
-                }
-                Some(_) => None,
-            });
+    let warnings = compiler_warnings(&stderr);
+    if warnings != expected.warnings {
+        problems.push(format!(
+            "kont warned {warnings:?}, expected (`// expect warning:`) {:?}",
+            expected.warnings
+        ));
+    }
+    let trace_differs = expected.trace.as_ref().and_then(|trace| {
+        match after_warnings(&stderr).strip_prefix(trace.as_str()) {
+            None => Some("stderr does not begin with the expected trace"),
+            Some(rest) if expected.exit == ExpectedExit::Success && !rest.is_empty() => {
+                Some("stderr has more than the expected trace")
+            }
+            Some(_) => None,
+        }
+    });
     if let Some(problem) = trace_differs {
         problems.push(problem.to_string());
     }
@@ -873,6 +902,19 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
         }
     }
     Err(report)
+}
+
+/// The messages of the warnings kont printed in `stderr`, in order: each a line `warning:
+/// MESSAGE` followed by its location line (`┌─ FILE:LINE:COLUMN`), which tells them from a
+/// program's own output.
+fn compiler_warnings(stderr: &str) -> Vec<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| pair[1].trim_start().starts_with("┌─"))
+        .filter_map(|pair| pair[0].strip_prefix("warning: "))
+        .map(str::to_string)
+        .collect()
 }
 
 /// How many lines `bytes` holds (its newlines).

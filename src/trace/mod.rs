@@ -4,7 +4,8 @@
 //! the text trace is docs/trace.md.
 //!
 //! - [`event`]: the record of one event, shared by the text trace (one line per event on
-//!   standard error, [`text`]) and the HTML page (a sequence diagram of the stacks);
+//!   standard error, [`text`]) and the HTML page ([`html`], a sequence diagram of the
+//!   stacks, docs/trace-html.md, which reads the events as JSON, `json`);
 //! - `state`: the tracer's state: the ids it gives handlers, continuations and stacks, the
 //!   events, the sink;
 //! - [`record`]: what traced code and the runtime's hooks call at each event;
@@ -21,6 +22,8 @@
 //! the thread ([`Tracer::install`]), where the traced code and the runtime's hooks find it.
 
 pub mod event;
+pub mod html;
+mod json;
 pub mod record;
 pub mod show;
 mod state;

@@ -50,3 +50,21 @@ pub fn set_up(command: &mut Command, paths: Paths) {
         }
     }
 }
+
+/// `stderr` after the warnings kont printed before running the program (each a report that
+/// starts with `warning: `, its place on the next line, and ends with an empty line; and a
+/// last line `warning: N more warnings not shown` when there were many): where a traced
+/// program's trace starts (docs/trace.md), or its error report.
+pub fn after_warnings(stderr: &str) -> &str {
+    let mut rest = stderr;
+    while rest.starts_with("warning: ") {
+        let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let report = rest[line_end..].trim_start().starts_with("┌─");
+        let end = match rest.find("\n\n") {
+            Some(blank) if report => blank + 2,
+            _ => line_end,
+        };
+        rest = &rest[end..];
+    }
+    rest
+}

@@ -61,6 +61,7 @@ pub fn self_tests() -> Vec<Trial> {
                           // expect:   two spaces\r\n\
                           // args: a  b\tc\n\
                           // expect stderr: t.kont:3:5\n\
+                          // expect warning: unused variable `x`\n\
                           // expect runtime error: division by zero\n\
                           let s = \"// not a directive\"; // the expected value\n";
             let spec = parse_spec(source);
@@ -68,6 +69,7 @@ pub fn self_tests() -> Vec<Trial> {
                 stdout: vec!["1".into(), "".into(), "  two spaces".into()],
                 errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
                 stderr: vec!["t.kont:3:5".into()],
+                warnings: vec!["unused variable `x`".into()],
                 args: vec!["a".into(), "b".into(), "c".into()],
                 flags: vec![],
                 trace: vec![],
@@ -209,6 +211,15 @@ pub fn self_tests() -> Vec<Trial> {
             )?;
             expect_err(check(&slow, &outcome(0, b"", fast)), "does not begin")
         }),
+        trial("a trace follows kont's warnings", || {
+            let source = "// flags: --trace\n\
+                          // expect warning: unused variable `x`\n\
+                          // expect trace: handle h1 at t.kont:1:1\n";
+            let expected = expectations(parse_spec(source), None)?;
+            let warning = "warning: unused variable `x`\n  ┌─ t.kont:1:5\n  │\n\n";
+            let stderr = format!("{warning}handle h1 at t.kont:1:1\n");
+            check(&expected, &outcome(0, b"", &stderr))
+        }),
         trial("a failing program's error report follows its trace", || {
             let source = "// flags: --trace\n\
                           // expect trace: suspend Op() → root at t.kont:1:1\n\
@@ -226,6 +237,35 @@ pub fn self_tests() -> Vec<Trial> {
             expect_err(
                 expectations(parse_spec(source), None),
                 "need `// expect trace:` lines too",
+            )
+        }),
+        trial("warnings are exactly those expected, in order", || {
+            let warning = |message: &str| {
+                format!("warning: {message}\n  ┌─ t.kont:1:5\n  │\n1 │ let x = 1;\n")
+            };
+            let both = warning("unused variable `x`") + &warning("unused parameter `y`");
+            let expected = expectations(
+                parse_spec(
+                    "// expect warning: unused variable `x`\n\
+                     // expect warning: unused parameter `y`\n",
+                ),
+                None,
+            )?;
+            check(&expected, &outcome(0, b"", &both))?;
+            expect_err(
+                check(&expected, &outcome(0, b"", &warning("unused variable `x`"))),
+                "kont warned",
+            )?;
+            let reversed = warning("unused parameter `y`") + &warning("unused variable `x`");
+            expect_err(check(&expected, &outcome(0, b"", &reversed)), "kont warned")?;
+            // A program with no warning expected fails on one; its own `warning:` output is
+            // not a warning of kont's.
+            let expected = expectations(parse_spec("// expect: 1\n"), None)?;
+            expect_err(check(&expected, &outcome(0, b"1\n", &both)), "kont warned")?;
+            check(&expected, &outcome(0, b"1\n", "warning: low fuel\n"))?;
+            expect_err(
+                expectations(parse_spec("// expect warning:\n"), None),
+                "empty `// expect warning:`",
             )
         }),
         trial("crashes, hangs and panics fail", || {
