@@ -16,6 +16,7 @@ pub mod operator;
 pub mod resolve;
 pub mod runtime;
 pub mod source_file;
+pub mod source_map;
 pub mod span;
 pub mod stack;
 pub mod stdlib;
@@ -24,10 +25,10 @@ pub mod syntax;
 use std::io::Write;
 use std::rc::Rc;
 
-use diagnostic::SourceMap;
 use runtime::function::Closure;
 use runtime::value::Value;
 use runtime::{Vm, print};
+use source_map::SourceMap;
 
 /// How an evaluation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,10 +116,9 @@ pub struct Session {
     /// evaluation.
     env: resolve::Env,
     /// The runtime state every evaluation of the session shares: output, arguments,
-    /// operations.
+    /// operations, and every source text evaluated (for error reports and printed
+    /// continuations).
     vm: Rc<Vm>,
-    /// Every source text evaluated in the session, by id, for error reports.
-    sources: SourceMap,
     /// How the session compiles programs.
     options: Options,
 }
@@ -138,7 +138,6 @@ impl Session {
         let mut session = Session {
             env: resolve::Env::for_prelude(),
             vm: Rc::new(Vm::new(out, args, options.fast_resume)),
-            sources: SourceMap::default(),
             options,
         };
         session.load_prelude();
@@ -150,7 +149,7 @@ impl Session {
     /// always compiles; should running it fail (no memory for a stack), its functions stay
     /// undefined and calling one is a runtime error, as any evaluation would fail then.
     fn load_prelude(&mut self) {
-        let source = self.sources.add_library(PRELUDE);
+        let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
             && let Ok(unit) = resolve::resolve_program(&program, &mut self.env)
         {
@@ -181,12 +180,16 @@ impl Session {
                 report: own.render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
             }
         })?;
-        let source = self.sources.add(name, text);
+        let source = self.vm.sources.borrow_mut().add(name, text);
         let unit = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
-            report: self
-                .sources
-                .render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
+            report: self.vm.sources.borrow().render(
+                &e.message(),
+                source,
+                e.span,
+                e.hint().as_deref(),
+                &[],
+            ),
         })?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = compile::compile_unit(&unit, source, self.options.generic);
@@ -233,26 +236,25 @@ impl Session {
             Some(interrupt::Signal::Interrupt) => FailureKind::Interrupted,
             None => FailureKind::Runtime,
         };
+        let sources = self.vm.sources.borrow();
         // The first place in the program's own code: an error in the library is shown
         // where the program called it.
         let own = e.trace.iter().find_map(|frame| match frame {
-            runtime::TraceFrame::Call { source, span, .. } if !self.sources.is_library(*source) => {
+            runtime::TraceFrame::Call { source, span, .. } if !sources.is_library(*source) => {
                 Some((*source, *span))
             }
             _ => None,
         });
         let (src, span) = match (e.trace.first(), own) {
             (Some(runtime::TraceFrame::Call { source, .. }), Some(own))
-                if self.sources.is_library(*source) =>
+                if sources.is_library(*source) =>
             {
                 own
             }
             (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report =
-            self.sources
-                .render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        let mut report = sources.render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
@@ -278,8 +280,10 @@ impl Session {
         })
     }
 
-    /// How the REPL shows a value: like data inside a list (strings quoted).
-    pub fn show_value(v: &Value) -> String {
+    /// How the REPL shows a value: like data inside a list (strings quoted), a continuation
+    /// named by this session's operations and sources.
+    pub fn show_value(&self, v: &Value) -> String {
+        let _naming = print::naming_by(&self.vm);
         print::repr(v)
     }
 

@@ -16,7 +16,7 @@ use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::{
-    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
+    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke_at, tail_call,
     tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
@@ -52,10 +52,10 @@ impl Compiler<'_> {
                 self.builtin_with_args(b, args, span)
             }
             Ir::Get(Place::Builtin(b)) if self.specialising(Special::Call) => {
-                let (b, push_args) = (*b, self.pusher(args));
+                let (b, push_args, source) = (*b, self.pusher(args), self.unit.source);
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
-                    call_builtin(ctx, b, argc, span)
+                    call_builtin(ctx, b, argc, source, span)
                 })
             }
             Ir::Get(Place::GlobalFn(cell, _)) if self.specialising(Special::Call) => {
@@ -66,10 +66,10 @@ impl Compiler<'_> {
                 }
             }
             Ir::Get(Place::SelfFn) if !tail && self.specialising(Special::Call) => {
-                let push_args = self.pusher(args);
+                let (push_args, source) = (self.pusher(args), self.unit.source);
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
-                    invoke(ctx, clo, argc, span)
+                    invoke_at(ctx, clo, argc, source, span)
                 })
             }
             _ => self.call_general(callee, args, tail, span),
@@ -86,11 +86,12 @@ impl Compiler<'_> {
     /// pushed on the value stack and truncated off it again, and their count was checked
     /// here.
     fn builtin_with_args(&self, b: &'static Builtin, args: &[Ir], span: Span) -> Code {
+        let source = self.unit.source;
         if let [x] = args {
             let x = self.arg(x);
             return Box::new(move |ctx, clo| {
                 let v = x.value(ctx, clo)?;
-                call_builtin_with(ctx, b, [v], span)
+                call_builtin_with(ctx, b, [v], source, span)
             });
         }
         let (x, y) = (self.arg(&args[0]), self.arg(&args[1]));
@@ -103,17 +104,18 @@ impl Compiler<'_> {
                     return Err(c);
                 }
             };
-            call_builtin_with(ctx, b, [v, w], span)
+            call_builtin_with(ctx, b, [v, w], source, span)
         })
     }
 
     /// A call of the top-level function of `cell`, not in tail position.
     fn call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
+        let source = self.unit.source;
         let [arg] = args else {
             let (argc, push_args) = (args.len(), self.pusher(args));
             return Box::new(move |ctx, clo| {
                 push_args(ctx, clo)?;
-                invoke(ctx, defined(&cell, span)?, argc, span)
+                invoke_at(ctx, defined(&cell, span)?, argc, source, span)
             });
         };
         // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
@@ -138,13 +140,13 @@ impl Compiler<'_> {
                     }
                 };
                 ctx.stack.push(v);
-                invoke(ctx, defined(&cell, span)?, 1, span)
+                invoke_at(ctx, defined(&cell, span)?, 1, source, span)
             });
         }
         let arg = self.arg(arg);
         Box::new(move |ctx, clo| {
             arg.push(ctx, clo)?;
-            invoke(ctx, defined(&cell, span)?, 1, span)
+            invoke_at(ctx, defined(&cell, span)?, 1, source, span)
         })
     }
 
@@ -193,20 +195,21 @@ impl Compiler<'_> {
     /// position).
     fn call_general(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
         let (argc, callee, push_args) = (args.len(), self.expr(callee), self.pusher(args));
+        let source = self.unit.source;
         if tail {
             return Box::new(move |ctx, clo| {
                 let f = callee(ctx, clo)?;
                 push_args(ctx, clo)?;
                 match f {
                     Value::Func(f) => Ok(tail_call(ctx, f, argc)),
-                    other => call_value(ctx, &other, argc, span),
+                    other => call_value(ctx, &other, argc, source, span),
                 }
             });
         }
         Box::new(move |ctx, clo| {
             let f = callee(ctx, clo)?;
             push_args(ctx, clo)?;
-            let result = call_value(ctx, &f, argc, span);
+            let result = call_value(ctx, &f, argc, source, span);
             discard(f);
             result
         })

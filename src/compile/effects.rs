@@ -12,8 +12,7 @@ use super::failure::offered;
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir};
-use crate::runtime::effects::OpId;
-use crate::runtime::effects::{self, HandlerValue};
+use crate::runtime::effects::{self, HandlerValue, OpId, OpSite};
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R};
@@ -79,18 +78,24 @@ impl Compiler<'_> {
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
+        let at = OpSite {
+            op,
+            argc: args.len() as u32,
+            source: self.unit.source,
+            span,
+        };
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
             return Box::new(move |ctx, clo| {
                 arg.push(ctx, clo)?;
-                suspend_then(ctx, op, 1, span, finish)
+                suspend_then(ctx, &at, 1, finish)
             });
         }
         Box::new(move |ctx, clo| {
             for a in &args {
                 a.push(ctx, clo)?;
             }
-            suspend_then(ctx, op, args.len(), span, finish)
+            suspend_then(ctx, &at, args.len(), finish)
         })
     }
 
@@ -242,17 +247,16 @@ fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// `suspend` with its `argc` arguments pushed, and `finish` of its value (matched where it
-/// is returned, not copied out first).
+/// `suspend` at `at` with its `argc` arguments pushed, and `finish` of its value (matched
+/// where it is returned, not copied out first).
 #[inline(always)]
 fn suspend_then<T>(
     ctx: &mut Ctx,
-    op: OpId,
+    at: &OpSite,
     argc: usize,
-    span: Span,
     finish: impl Fn(&mut Ctx, Value) -> T,
 ) -> Result<T, Ctrl> {
-    match effects::suspend(ctx, op, argc, span) {
+    match effects::suspend(ctx, at, argc) {
         Ok(v) => Ok(finish(ctx, v)),
         Err(c) => Err(c),
     }

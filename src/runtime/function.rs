@@ -19,7 +19,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::runtime::effects::{OpId, READ_LINE, perform, perform_one, raise};
+use crate::runtime::effects::{OpId, OpSite, READ_LINE, perform, perform_one, raise};
 use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
 use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
@@ -128,15 +128,32 @@ pub struct Builtin {
     pub performs: Option<OpId>,
 }
 
-/// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
+/// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls: a
+/// call the runtime makes (a handler clause, a `handle` body, a `return` clause, a call
+/// moved to a stack extension), whose number of arguments fits.
 ///
 /// `site` is where the call is written; it is recorded in the backtrace of an error that
-/// escapes the callee.
+/// escapes the callee. Should the number of arguments not fit, the error is raised there
+/// with the callee's source standing for the caller's (see [`invoke_at`]).
 #[inline(always)]
 pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    invoke_from(ctx, clo, argc, None, site)
+}
+
+/// [`invoke`] for a call written in the program at `site` of source `source`, where a
+/// wrong number of arguments is raised. (The runtime's own calls pass no source: they
+/// need none, and one passed in is loaded on the way to the callee even when unused.)
+#[inline(always)]
+pub fn invoke_at(ctx: &mut Ctx, clo: &Closure, argc: usize, source: u32, site: Span) -> R {
+    invoke_from(ctx, clo, argc, Some(source), site)
+}
+
+/// [`invoke`] with the source of the caller if known (`caller`).
+#[inline(always)]
+fn invoke_from(ctx: &mut Ctx, clo: &Closure, argc: usize, caller: Option<u32>, site: Span) -> R {
     let proto = &*clo.proto;
     if argc != proto.arity || stack::approximate_sp() < ctx.limit {
-        return invoke_unusual(ctx, clo, argc, site);
+        return invoke_unusual(ctx, clo, argc, caller, site);
     }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
@@ -238,15 +255,22 @@ fn grow_frame(stack: &mut Vec<Value>, n: usize) {
 /// nearly exhausted that the call continues on a stack extension.
 #[cold]
 #[inline(never)]
-fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, caller: Option<u32>, site: Span) -> R {
     if argc != clo.proto.arity {
-        return arity_mismatch(ctx, &clo.proto, argc, site);
+        let source = caller.unwrap_or(clo.proto.source);
+        return arity_mismatch(ctx, &clo.proto, argc, source, site);
     }
     extend_stack(ctx, clo, argc, site)
 }
 
 /// Runs the pending tail calls of the frame at `base`, one after another in that frame,
 /// until one returns without another; errors leave through the last callee.
+///
+/// A tail call with the wrong number of arguments is raised at `site`, the call of the
+/// frame's function, with the callee's source standing for that call's (the same but for a
+/// call from another REPL entry or from the library): the caller's own source would have
+/// to be kept across every call, and only the place a continuation captured by a `Fail`
+/// handler there prints depends on it.
 #[inline(never)]
 fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
     while let Some(next) = ctx.tail_callee.take() {
@@ -254,7 +278,7 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
         truncate_stack(&mut ctx.stack, base + argc);
         let proto = &*next.proto;
         if argc != proto.arity {
-            return arity_mismatch(ctx, proto, argc, site);
+            return arity_mismatch(ctx, proto, argc, proto.source, site);
         }
         ctx.poll(site)?;
         open_frame(&mut ctx.stack, proto.nslots - argc);
@@ -274,16 +298,17 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
     Ok(Value::Unit)
 }
 
-/// The error for calling `proto` with `argc` arguments (which it drops from the stack).
+/// The error for calling `proto` with `argc` arguments (which it drops from the stack) at
+/// `site` of `source`.
 #[cold]
-fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> R {
+fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, source: u32, site: Span) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::WrongArity {
         name: proto.name.clone(),
         expects: Arity::exactly(proto.arity),
         got: argc,
     };
-    raise(ctx, kind, site)
+    raise(ctx, kind, source, site)
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -293,31 +318,33 @@ fn leave(c: Ctrl, proto: &Proto, site: Span) -> R {
     c.leave_call(|e| e.leave_function(&proto.name, proto.source, site))
 }
 
-/// Calls any callable value on the `argc` arguments on top of the value stack.
+/// Calls any callable value on the `argc` arguments on top of the value stack, at `site`
+/// of `source`.
 ///
 /// Inlined into the call closures: a call of a function value then costs no native frame
 /// of its own (a frame returned through after a stack switch costs a mispredicted return;
 /// see benches/README.md).
 #[inline(always)]
-pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
+pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, source: u32, site: Span) -> R {
     match callee {
-        Value::Func(clo) => invoke(ctx, clo, argc, site),
-        Value::Builtin(b) => call_builtin(ctx, b, argc, site),
-        other => not_callable(ctx, other, argc, site),
+        Value::Func(clo) => invoke_at(ctx, clo, argc, source, site),
+        Value::Builtin(b) => call_builtin(ctx, b, argc, source, site),
+        other => not_callable(ctx, other, argc, source, site),
     }
 }
 
 /// The error for calling `other`, which is not a function (its arguments are dropped).
 #[cold]
 #[inline(never)]
-fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> R {
+fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, source: u32, site: Span) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())));
-    raise(ctx, kind, site)
+    raise(ctx, kind, source, site)
 }
 
-/// Calls a built-in on the `argc` arguments on top of the value stack.
-pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
+/// Calls a built-in on the `argc` arguments on top of the value stack, at `site` of
+/// `source`.
+pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, source: u32, site: Span) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
@@ -329,52 +356,62 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
             },
             got: argc,
         };
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, source, site);
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    builtin_done(ctx, b, result, site)
+    builtin_done(ctx, b, result, source, site)
 }
 
-/// Calls built-in `b` on `args`, which it takes; their count is the caller's to check.
+/// Calls built-in `b` on `args`, which it takes, at `site` of `source`; their count is the
+/// caller's to check.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
     ctx: &mut Ctx,
     b: &Builtin,
     mut args: [Value; N],
+    source: u32,
     site: Span,
 ) -> R {
     let result = (b.run)(&ctx.vm, &mut args);
     for v in args {
         discard(v);
     }
-    builtin_done(ctx, b, result, site)
+    builtin_done(ctx, b, result, source, site)
 }
 
 /// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that
-/// performs an operation, what that operation gives; or its error, raised at `site`.
+/// performs an operation, what that operation gives; or its error, raised at `site` of
+/// `source`.
 #[inline(always)]
 fn builtin_done(
     ctx: &mut Ctx,
     b: &Builtin,
     result: Result<Value, Box<ErrorKind>>,
+    source: u32,
     site: Span,
 ) -> R {
     match (result, b.performs) {
         (Ok(v), None) => Ok(v),
-        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, site),
-        (Err(kind), _) => raise(ctx, *kind, site),
+        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, source, site),
+        (Err(kind), _) => raise(ctx, *kind, source, site),
     }
 }
 
 /// Performs the operation of a built-in that performs one (`print`: `Print(text)`), with the
-/// argument its run gave (`()` for none).
+/// argument its run gave (`()` for none), at `site` of `source`.
 #[inline(never)]
-fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, site: Span) -> R {
+fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, source: u32, site: Span) -> R {
+    let at = OpSite {
+        op,
+        argc: u32::from(op != READ_LINE),
+        source,
+        span: site,
+    };
     if op == READ_LINE {
-        perform(ctx, op, 0, site)
+        perform(ctx, &at, 0)
     } else {
-        perform_one(ctx, op, v, site)
+        perform_one(ctx, &at, v)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::runtime::INITIAL_STACK;
 use crate::runtime::effects::{self, HandlerEntry};
 use crate::runtime::spares::Spares;
 use crate::runtime::value::Value;
+use crate::source_map::SourceMap;
 
 /// How many values of capacity the emptied value stacks kept for reuse may hold in all
 /// (2 MiB).
@@ -35,6 +36,10 @@ pub struct Vm {
     pub transfer: effects::Transfer,
     /// The names and arities of declared effect operations, indexed by operation id.
     pub effects: RefCell<Vec<(Rc<str>, usize)>>,
+    /// Every source text of the session, by id: the session adds each one it evaluates, and
+    /// reports errors from them; a printed continuation names the place it suspended at
+    /// from them.
+    pub sources: RefCell<SourceMap>,
     /// Whether tail-resumptive handler clauses run without switching stacks.
     pub fast_resume: bool,
     /// Set when writing the program's output failed because its reader went away (a closed
@@ -55,6 +60,7 @@ impl Vm {
             spare_stacks: Spares::new(64, SPARE_STACK_VALUES),
             transfer: effects::Transfer::default(),
             effects: RefCell::new(Vec::new()),
+            sources: RefCell::new(SourceMap::default()),
             fast_resume,
             output_closed: Cell::new(false),
         }

@@ -19,7 +19,7 @@
 use std::io::Write;
 
 use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
-use crate::runtime::effects::suspend::{find_handler, suspend};
+use crate::runtime::effects::suspend::{OpSite, find_handler, suspend};
 use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
@@ -31,16 +31,27 @@ pub fn handled(vm: &Vm, op: OpId) -> bool {
     find_handler(&vm.handlers.borrow(), op).is_some()
 }
 
-/// Raises runtime error `kind` at `site`: performs `Fail(message)` if a handler catches it
-/// (its resume value is then the value of the failed operation), else unwinds with it.
+/// Raises runtime error `kind` at `site` of source `source`: performs `Fail(message)` there
+/// if a handler catches it (its resume value is then the value of the failed operation),
+/// else unwinds with it.
 #[cold]
 #[inline(never)]
-pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
+pub fn raise(ctx: &mut Ctx, kind: ErrorKind, source: u32, site: Span) -> R {
     if kind.catchable() && handled(&ctx.vm, FAIL) {
         ctx.stack.push(Value::str(kind.to_string()));
-        return perform(ctx, FAIL, 1, site);
+        return perform(ctx, &fail_at(source, site), 1);
     }
     Err(kind.at(site).into())
+}
+
+/// `Fail(message)` performed at `site` of `source`.
+fn fail_at(source: u32, site: Span) -> OpSite {
+    OpSite {
+        op: FAIL,
+        argc: 1,
+        source,
+        span: site,
+    }
 }
 
 /// [`raise`] in the code of function `clo`. A *leaf* clause runs without the mask other
@@ -49,18 +60,19 @@ pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
 #[cold]
 #[inline(never)]
 pub fn raise_in(ctx: &mut Ctx, clo: &Closure, kind: ErrorKind, site: Span) -> R {
+    let source = clo.proto.source;
     if !clo.proto.leaf_clause || !kind.catchable() {
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, source, site);
     }
     let Some(index) = handler_of(&ctx.vm.handlers.borrow(), clo) else {
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, source, site);
     };
     if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
         return Err(kind.at(site).into());
     }
     mask_handlers(ctx, index);
     ctx.stack.push(Value::str(kind.to_string()));
-    let raised = perform(ctx, FAIL, 1, site);
+    let raised = perform(ctx, &fail_at(source, site), 1);
     unmask_handlers(ctx, raised, site)
 }
 
@@ -88,57 +100,61 @@ fn handler_of(hs: &[HandlerEntry], clause: &Closure) -> Option<usize> {
 }
 
 /// Offers the error the operation that returned `c` raised itself (so none has offered it
-/// yet) to a `Fail` handler, as [`raise`] does; anything else `c` stands for unwinds on.
+/// yet), in the code of source `source`, to a `Fail` handler, as [`raise`] does; anything
+/// else `c` stands for unwinds on.
 #[cold]
 #[inline(never)]
-pub fn offer(ctx: &mut Ctx, c: Ctrl) -> R {
+pub fn offer(ctx: &mut Ctx, c: Ctrl, source: u32) -> R {
     match c.kind() {
-        CtrlKind::Error(e) if e.trace.is_empty() => raise(ctx, e.kind, e.site),
+        CtrlKind::Error(e) if e.trace.is_empty() => raise(ctx, e.kind, source, e.site),
         other => Err(Ctrl::raise(other)),
     }
 }
 
-/// Performs the built-in operation `op` with the one argument `arg` (`print`'s text): a
+/// Performs the built-in operation of `at` with the one argument `arg` (`print`'s text): a
 /// handler of the program's gets it if there is one; else the root's clause runs at once.
 #[inline(never)]
-pub fn perform_one(ctx: &mut Ctx, op: OpId, arg: Value, site: Span) -> R {
+pub fn perform_one(ctx: &mut Ctx, at: &OpSite, arg: Value) -> R {
     ctx.stack.push(arg);
-    if handled(&ctx.vm, op) {
-        perform(ctx, op, 1, site)
+    if handled(&ctx.vm, at.op) {
+        perform(ctx, at, 1)
     } else {
-        at_root(ctx, op, 1, site)
+        at_root(ctx, at, 1)
     }
 }
 
-/// `suspend op(args)` with the `argc` arguments on top of the value stack, out of line (the
-/// `suspend` of the program's code is inlined where it is written).
+/// `suspend` of the operation at `at` with the `argc` arguments on top of the value stack,
+/// out of line (the `suspend` of the program's code is inlined where it is written).
 #[inline(never)]
-pub fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
-    suspend(ctx, op, argc, site)
+pub fn perform(ctx: &mut Ctx, at: &OpSite, argc: usize) -> R {
+    suspend(ctx, at, argc)
 }
 
-/// The root handler's clause for `op`, with its `argc` arguments on top of the value stack:
-/// an operation no handler of the program's catches.
+/// The root handler's clause for the operation of `at`, with its `argc` arguments on top of
+/// the value stack: an operation no handler of the program's catches.
 #[cold]
 #[inline(never)]
-pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+pub(super) fn at_root(ctx: &mut Ctx, at: &OpSite, argc: usize) -> R {
+    let OpSite {
+        op, source, span: site, ..
+    } = *at;
     let start = ctx.stack.len() - argc;
     let arg = (argc == 1).then(|| ctx.stack.pop().unwrap_or_default());
     ctx.stack.truncate(start);
     match (op, arg) {
         (PRINT, Some(text)) => match write_out(&ctx.vm, &text) {
             Ok(()) => Ok(Value::Unit),
-            Err(kind) => raise(ctx, kind, site),
+            Err(kind) => raise(ctx, kind, source, site),
         },
         (READ_LINE, None) => match stdio::read_stdin_line(&ctx.vm) {
             Ok(line) => Ok(Value::option(line.map(Value::str))),
-            Err(kind) => raise(ctx, kind, site),
+            Err(kind) => raise(ctx, kind, source, site),
         },
         (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show(&message)).at(site).into()),
         _ => {
             let name = ctx.vm.effects.borrow().get(op).map(|(n, _)| n.clone());
             let name = name.unwrap_or_else(|| "?".into());
-            raise(ctx, ErrorKind::UnhandledEffect(name), site)
+            raise(ctx, ErrorKind::UnhandledEffect(name), source, site)
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::runtime::effects::fast_path::{
     MAX_FAST_NESTING, clause_stopped, run_fast, run_fast_extended,
 };
 use crate::runtime::effects::root::at_root;
-use crate::runtime::effects::transfer::{Args, Suspension, put};
+use crate::runtime::effects::transfer::{Suspension, put};
 use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
@@ -18,13 +18,33 @@ use crate::runtime::{Ctrl, Ctx, R, Vm};
 use crate::span::Span;
 use crate::stack::{self, Fiber};
 
-/// `suspend Op(args)`, with the `argc` arguments on top of the value stack.
+/// An operation performed, and where: a `suspend`, or the code that performs a built-in
+/// operation (a `println`, a `read_line()`, a runtime error offered to `Fail`). A continuation
+/// captured there records it, to print it.
+#[derive(Clone, Copy, Debug)]
+pub struct OpSite {
+    /// The operation.
+    pub op: OpId,
+    /// How many arguments it is performed with.
+    pub argc: u32,
+    /// The source text the code is in.
+    pub source: u32,
+    /// Where in that source: the span an error there would be reported at.
+    pub span: Span,
+}
+
+/// `suspend Op(args)` at `at`, with the `argc` (`at.argc`) arguments on top of the value
+/// stack.
 ///
 /// Inlined into each `suspend` closure, so that a fast-path clause runs one native frame
 /// closer to the code that suspended and a slow-path switch has one frame fewer to return
-/// through.
+/// through. `at` is the closure's own: the fast path reads the operation and the span from
+/// it as it read them from the closure before, and the slow path copies it into the
+/// continuation without a further argument. `argc` comes on its own, a constant where the
+/// compiler knows it.
 #[inline(always)]
-pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+pub fn suspend(ctx: &mut Ctx, at: &OpSite, argc: usize) -> R {
+    let (op, site) = (at.op, at.span);
     let found = find_handler(&ctx.vm.handlers.borrow(), op);
     let Some(Found {
         index,
@@ -33,7 +53,7 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         shallow,
     }) = found
     else {
-        return at_root(ctx, op, argc, site);
+        return at_root(ctx, at, argc);
     };
     let fast = ctx.vm.fast_resume && !shallow;
     if kind == ClauseKind::Leaf && fast {
@@ -45,12 +65,12 @@ pub fn suspend(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
         }
     } else if kind == ClauseKind::TailResumptive && fast {
         if ctx.fast_nesting < MAX_FAST_NESTING {
-            run_fast(ctx, index, &clause, argc, site)
+            run_fast(ctx, index, &clause, argc, at)
         } else {
-            run_fast_extended(ctx, index, clause, argc, site)
+            run_fast_extended(ctx, index, clause, argc, at)
         }
     } else {
-        suspend_slow(ctx, clause, kind, index, argc, site)
+        suspend_slow(ctx, clause, kind, index, argc, at)
     }
 }
 
@@ -93,7 +113,9 @@ pub(super) fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
 /// The slow path: captures the handler stack from `index` up as a continuation and switches
 /// to the code waiting for that handler's fiber, which runs `clause` (of `kind`). Nothing on
 /// this stack keeps the suspended fibers alive across the switch (that would be a cycle):
-/// the clause and the continuation travel in the transfer slot.
+/// the clause and the continuation travel in the transfer slot. The operation's arguments
+/// travel in the continuation, which keeps them, with `at`, to print them (the clause gets
+/// copies: see [`Continuation::push_args`]).
 #[inline(never)]
 fn suspend_slow(
     ctx: &mut Ctx,
@@ -101,20 +123,16 @@ fn suspend_slow(
     kind: ClauseKind,
     index: usize,
     argc: usize,
-    site: Span,
+    at: &OpSite,
 ) -> R {
     let vm = &*ctx.vm;
+    let site = at.span;
     let args = take_args(&mut ctx.stack, argc);
     let (fiber, entries) = cut_entries(vm, index, site)?;
     // The target is named by id: no handle to the suspended fibers stays on this stack.
     let target = fiber.id();
-    let k = Continuation::new(fiber, entries);
-    let suspension = Suspension {
-        clause,
-        kind,
-        args,
-        k,
-    };
+    let k = Continuation::new(fiber, entries, *at, args);
+    let suspension = Suspension { clause, kind, k };
     put(&vm.transfer.suspended, Some(suspension), Option::is_none);
     match stack::suspend_to(target, 0) {
         Ok(_) => Ok(vm.transfer.resume.take().into_value()),
@@ -123,12 +141,13 @@ fn suspend_slow(
     }
 }
 
-/// Takes the `argc` values on top of `stack`.
-fn take_args(stack: &mut Vec<Value>, argc: usize) -> Args {
+/// Takes the `argc` values on top of `stack`, as one value: `()` for none, the value for
+/// one, a tuple of them for more (see [`Continuation::push_args`]).
+fn take_args(stack: &mut Vec<Value>, argc: usize) -> Value {
     match argc {
-        0 => Args::None,
-        1 => Args::One(stack.pop().unwrap_or_default()),
-        _ => Args::Many(stack.split_off(stack.len() - argc)),
+        0 => Value::Unit,
+        1 => stack.pop().unwrap_or_default(),
+        _ => Value::tuple(stack.split_off(stack.len() - argc)),
     }
 }
 
