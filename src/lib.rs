@@ -291,7 +291,7 @@ impl Session {
     /// keywords, the built-in functions and the names this session has defined that start
     /// with `prefix`, sorted, each once.
     pub fn completions(&self, prefix: &str) -> Vec<String> {
-        let builtins = runtime::builtins::all().map(|b| b.name);
+        let builtins = stdlib::all().map(|b| b.name);
         let mut words: Vec<String> = syntax::lexer::KEYWORDS
             .iter()
             .copied()

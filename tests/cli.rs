@@ -534,26 +534,25 @@ fn output_is_complete_when_it_is_large() {
 #[test]
 fn a_closed_stdout_ends_the_program() {
     // A reader that goes away (`kont … | head -1`) must not leave kont running or panicking,
-    // nor make it report an error about output nobody reads.
-    let dir = TempDir::new("closed_stdout");
-    let mut child = command(
-        dir.path(),
-        &[
-            OsStr::new("-e"),
-            OsStr::new("while true { println(\"y\") }"),
-        ],
-    )
-    .spawn()
-    .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 2];
-    stdout.read_exact(&mut first).unwrap();
-    assert_eq!(&first, b"y\n");
-    drop(stdout);
-    let r = finish(child);
-    // Quietly, with the status a shell shows for a command stopped by a closed pipe.
-    assert_eq!(r.code(), 141, "{r:#?}");
-    assert_eq!(r.stderr, "", "{r:#?}");
+    // nor make it report an error about output nobody reads; not even a `Fail` handler that
+    // resumes every error keeps it running.
+    let printing = "while true { println(\"y\") }";
+    let resuming = "handle { while true { println(\"y\") } } with { Fail(_), k => resume k(()) }";
+    for source in [printing, resuming] {
+        let dir = TempDir::new("closed_stdout");
+        let mut child = command(dir.path(), &[OsStr::new("-e"), OsStr::new(source)])
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 2];
+        stdout.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"y\n");
+        drop(stdout);
+        let r = finish(child);
+        // Quietly, with the status a shell shows for a command stopped by a closed pipe.
+        assert_eq!(r.code(), 141, "{source}: {r:#?}");
+        assert_eq!(r.stderr, "", "{source}: {r:#?}");
+    }
 }
 
 /// Runs `kont -e SOURCE` in `dir` with its stdout redirected to the file `out.txt` there,
@@ -591,6 +590,17 @@ fn sigint_stops_a_script_with_interrupted_and_keeps_its_output() {
         "{run:#?}"
     );
     assert!(run.stderr.contains("at <main> (<eval>:1:"), "{run:#?}");
+    assert_eq!(out, "kept 1\nkept 2");
+}
+
+#[test]
+fn a_fail_handler_does_not_catch_an_interrupt() {
+    // `interrupted` is not a recoverable error: a handler that resumes every `Fail` does not
+    // see it, and the program stops as it would without the handler.
+    let dir = TempDir::new("sigint_fail");
+    let source = format!("handle {{ {PRINT_THEN_LOOP} }} with {{ Fail(_), k => resume k(0) }}");
+    let (run, out) = signalled_after_printing(&dir, &source, Signal::SIGINT);
+    run.error(130, "interrupted");
     assert_eq!(out, "kept 1\nkept 2");
 }
 

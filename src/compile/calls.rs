@@ -47,6 +47,7 @@ impl Compiler<'_> {
             Ir::Get(Place::Builtin(b))
                 if (1..=2).contains(&argc)
                     && (b.min_arity..=b.max_arity).contains(&argc)
+                    && b.performs.is_none()
                     && self.specialising(Special::BuiltinArgs) =>
             {
                 self.builtin_with_args(b, args, span)
@@ -81,8 +82,8 @@ impl Compiler<'_> {
         self.args_pusher(args.iter().map(|a| self.arg(a)).collect())
     }
 
-    /// A call of built-in `b` with one or two arguments, which it takes: `abs(x)`,
-    /// `str(v)`, `max(a, b)`. The arguments are passed in an array on the native stack, not
+    /// A call of built-in `b`, which performs no operation, with one or two arguments, which
+    /// it takes: `abs(x)`, `str(v)`, `max(a, b)`. The arguments are passed in an array on the native stack, not
     /// pushed on the value stack and truncated off it again, and their count was checked
     /// here.
     fn builtin_with_args(&self, b: &'static Builtin, args: &[Ir], span: Span) -> Code {

@@ -9,7 +9,7 @@
 use super::env::Global;
 use super::{CompileError, CompileErrorKind, Res, Resolver};
 use crate::ir::{CaptureFrom, Part, Place, VarId, VarInfo};
-use crate::runtime::builtins;
+use crate::stdlib;
 use crate::syntax::ast;
 
 /// Facts about a local variable gathered while resolving.
@@ -126,11 +126,11 @@ impl Resolver<'_> {
         match global.or_else(|| self.env.library.get(name)) {
             Some(Global::Value { cell, .. }) => Some(Place::Global(cell.clone())),
             Some(Global::Fn(cell)) => Some(Place::GlobalFn(cell.clone(), name.into())),
-            None => builtins::lookup(name)
+            None => stdlib::lookup(name)
                 .or_else(|| {
                     self.env
                         .internal
-                        .then(|| builtins::lookup_internal(name))
+                        .then(|| stdlib::lookup_internal(name))
                         .flatten()
                 })
                 .map(Place::Builtin),
@@ -201,7 +201,7 @@ impl Resolver<'_> {
             }) => Ok(Place::Global(cell.clone())),
             Some(Global::Value { .. }) => Err(immutable_error(target, false)),
             Some(Global::Fn(_)) => Err(immutable_error(target, true)),
-            None if builtins::lookup(&target.name).is_some()
+            None if stdlib::lookup(&target.name).is_some()
                 || self.env.library.contains_key(&target.name) =>
             {
                 Err(immutable_error(target, true))

@@ -67,22 +67,6 @@ pub static BUILTINS: &[Builtin] = &[
     function("exit", 1, exit_),
 ];
 
-/// Every built-in: those above and the standard library's.
-pub fn all() -> impl Iterator<Item = &'static Builtin> {
-    BUILTINS.iter().chain(crate::stdlib::FUNCTIONS)
-}
-
-/// The built-in called `name`, if there is one.
-pub fn lookup(name: &str) -> Option<&'static Builtin> {
-    all().find(|b| b.name == name)
-}
-
-/// The internal built-in called `name`, if there is one: those only the library's prelude
-/// can name (see `stdlib::callbacks`).
-pub fn lookup_internal(name: &str) -> Option<&'static Builtin> {
-    crate::stdlib::callbacks::lookup(name)
-}
-
 /// What a built-in returns: its value, or what went wrong (the caller adds the location).
 type Res = Result<Value, Box<ErrorKind>>;
 

@@ -144,6 +144,9 @@ pub enum ErrorKind {
     OutOfMemory(String),
     /// Writing the program's output failed: the system's reason.
     CannotWrite(String),
+    /// The program's output was closed by its reader (`kont f.kont | head -1`): the program
+    /// ends quietly (status 141), and no handler may stop that.
+    OutputClosed,
     /// A `Fail(message)` the program performed itself that no handler handled: the message.
     Failed(String),
     /// A bug in kont: what went wrong.
@@ -253,6 +256,7 @@ impl fmt::Display for ErrorKind {
             TooLarge(message) => write!(f, "{message}"),
             OutOfMemory(what) => write!(f, "out of memory: {what}"),
             CannotWrite(reason) => write!(f, "cannot write output: {reason}"),
+            OutputClosed => write!(f, "cannot write output: Broken pipe"),
             Failed(message) => write!(f, "{message}"),
             Internal(what) => write!(f, "internal error: {what}"),
             Exit(code) => write!(f, "exit({code})"),
@@ -279,7 +283,7 @@ impl ErrorKind {
     }
 
     /// Whether a `Fail` handler may catch it: every error but running out of stack or
-    /// memory, an interrupt, kont's own bugs and `exit` (those end the program wherever they
+    /// memory, an interrupt, kont's own bugs, `exit` and a closed output (those end the program wherever they
     /// happen; see `docs/language.md`, "Built-in effects").
     pub fn catchable(&self) -> bool {
         !matches!(
@@ -289,6 +293,7 @@ impl ErrorKind {
                 | ErrorKind::Interrupted
                 | ErrorKind::Internal(_)
                 | ErrorKind::Exit(_)
+                | ErrorKind::OutputClosed
         )
     }
 

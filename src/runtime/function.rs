@@ -363,8 +363,8 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, source: u32, site: 
     builtin_done(ctx, b, result, source, site)
 }
 
-/// Calls built-in `b` on `args`, which it takes, at `site` of `source`; their count is the
-/// caller's to check.
+/// Calls built-in `b`, which performs no operation ([`Builtin::performs`]), on `args`, which
+/// it takes, at `site` of `source`; their count is the caller's to check.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
     ctx: &mut Ctx,
@@ -377,7 +377,10 @@ pub fn call_builtin_with<const N: usize>(
     for v in args {
         discard(v);
     }
-    builtin_done(ctx, b, result, source, site)
+    match result {
+        Ok(v) => Ok(v),
+        Err(kind) => raise(ctx, *kind, source, site),
+    }
 }
 
 /// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that

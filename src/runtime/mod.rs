@@ -41,6 +41,7 @@ pub mod extension;
 pub mod function;
 pub mod memory;
 pub mod ops;
+pub mod order;
 pub mod print;
 mod spares;
 pub mod stdio;

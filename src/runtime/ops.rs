@@ -23,10 +23,10 @@ use crate::operator::BinOp;
 use crate::runtime::dict::{DictCell, Key};
 use crate::runtime::error::ErrorKind;
 use crate::runtime::memory;
+use crate::runtime::order::order;
 use crate::runtime::print;
 use crate::runtime::string::{Str, char_value};
 use crate::runtime::value::{ArrayCell, Value, discard};
-use crate::stdlib::order;
 
 /// The result of an operator: a value or what went wrong.
 pub type OpResult = Result<Value, Box<ErrorKind>>;
@@ -231,8 +231,23 @@ pub fn out_of_range(n: i64, len: usize) -> Box<ErrorKind> {
 }
 
 /// `a[i]` on arrays, lists and strings (a one-character string), and `d[k]` on
-/// dictionaries.
+/// dictionaries. An element of an array within its bounds is read inline; anything else,
+/// errors included, out of line.
+#[inline(always)]
 pub fn index(a: &Value, i: &Value) -> OpResult {
+    if let (Value::Array(items), Value::Int(n)) = (a, i)
+        && let Some(v) = usize::try_from(*n)
+            .ok()
+            .and_then(|k| items.borrow().get(k).cloned())
+    {
+        return Ok(v);
+    }
+    index_other(a, i)
+}
+
+/// [`index`] of anything but an array element within bounds.
+#[inline(never)]
+fn index_other(a: &Value, i: &Value) -> OpResult {
     if let Value::Dict(d) = a {
         return dict_get(d, i);
     }

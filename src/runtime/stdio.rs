@@ -205,10 +205,12 @@ pub fn os_reason(e: &io::Error) -> String {
 }
 
 /// The error of a failed write or flush of the program's output, `cannot write output:
-/// REASON`; a closed pipe is also recorded in [`Vm::output_closed`].
+/// REASON`; a closed pipe is recorded in [`Vm::output_closed`] and is
+/// [`ErrorKind::OutputClosed`], which no `Fail` handler may catch: the program ends quietly.
 pub fn output_error(vm: &Vm, e: &io::Error) -> ErrorKind {
     if e.kind() == io::ErrorKind::BrokenPipe {
         vm.output_closed.set(true);
+        return ErrorKind::OutputClosed;
     }
     ErrorKind::CannotWrite(os_reason(e))
 }

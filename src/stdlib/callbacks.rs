@@ -5,10 +5,10 @@
 
 use crate::runtime::builtins::function;
 use crate::runtime::function::Builtin;
+use crate::runtime::order;
 use crate::runtime::value::Value;
 use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, expected, sequence};
-use crate::stdlib::order;
 
 /// The internal built-ins, by name.
 pub static INTERNAL: &[Builtin] = &[

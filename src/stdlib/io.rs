@@ -149,10 +149,10 @@ mod tests {
         );
         assert!(!vm.output_closed.get());
         let closed = io::Error::from_raw_os_error(32);
-        assert_eq!(
-            output_error(&vm, &closed).to_string(),
-            "cannot write output: Broken pipe"
-        );
+        let closed = output_error(&vm, &closed);
+        assert_eq!(closed.to_string(), "cannot write output: Broken pipe");
         assert!(vm.output_closed.get());
+        // A closed pipe ends the program: no `Fail` handler may resume it.
+        assert!(!closed.catchable());
     }
 }

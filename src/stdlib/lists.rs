@@ -7,10 +7,10 @@
 use std::rc::Rc;
 
 use crate::runtime::ops;
+use crate::runtime::order;
 use crate::runtime::value::Value;
 use crate::runtime::{ErrorKind, Vm};
 use crate::stdlib::args::{Res, Sequence, expected, int, list as list_of, sequence};
-use crate::stdlib::order;
 use crate::stdlib::strings::char_list;
 
 /// `reverse(xs)`: the elements of `xs` in reverse order, as a list for a list and a new

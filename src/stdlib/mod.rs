@@ -17,11 +17,8 @@ mod format;
 pub mod io;
 mod lists;
 mod numbers;
-pub mod order;
 mod random;
 mod strings;
-
-pub use order::order;
 
 use crate::runtime::builtins::function;
 use crate::runtime::function::Builtin;
@@ -87,6 +84,23 @@ pub static FUNCTIONS: &[Builtin] = &[
     function("flush", 0, io::flush),
     function("env", 1, io::env),
 ];
+
+/// Every function a program can call by name: the language's built-ins
+/// ([`crate::runtime::builtins::BUILTINS`]) and the library's.
+pub fn all() -> impl Iterator<Item = &'static Builtin> {
+    crate::runtime::builtins::BUILTINS.iter().chain(FUNCTIONS)
+}
+
+/// The built-in or library function called `name`, if there is one.
+pub fn lookup(name: &str) -> Option<&'static Builtin> {
+    all().find(|b| b.name == name)
+}
+
+/// The internal built-in called `name`, if there is one: those only the prelude can name
+/// (see [`callbacks`]).
+pub fn lookup_internal(name: &str) -> Option<&'static Builtin> {
+    callbacks::lookup(name)
+}
 
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,7 @@
 use std::io::Write;
 
 use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
-use crate::runtime::effects::suspend::{OpSite, find_handler, suspend};
+use crate::runtime::effects::suspend::{OpSite, find_handler, search, suspend};
 use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
@@ -80,23 +80,13 @@ pub fn raise_in(ctx: &mut Ctx, clo: &Closure, kind: ErrorKind, site: Span) -> R 
 /// operation is (from the top, stepping over masked entries): the handler the running leaf
 /// clause was found in.
 fn handler_of(hs: &[HandlerEntry], clause: &Closure) -> Option<usize> {
-    let mut i = hs.len();
-    while i > 0 {
-        i -= 1;
-        match &hs[i] {
-            HandlerEntry::Mask { skip } => i -= skip,
-            HandlerEntry::Handler { handler, .. } => {
-                if handler
-                    .ops
-                    .iter()
-                    .any(|(_, c, _)| std::ptr::eq(&**c, clause))
-                {
-                    return Some(i);
-                }
-            }
-        }
-    }
-    None
+    search(hs, |handler, index| {
+        let has = handler
+            .ops
+            .iter()
+            .any(|(_, c, _)| std::ptr::eq(&**c, clause));
+        has.then_some(index)
+    })
 }
 
 /// Offers the error the operation that returned `c` raised itself (so none has offered it

@@ -11,7 +11,9 @@ use crate::runtime::effects::fast_path::{
 };
 use crate::runtime::effects::root::at_root;
 use crate::runtime::effects::transfer::{Suspension, put};
-use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, OpId, internal};
+use crate::runtime::effects::{
+    ClauseKind, Continuation, HandlerEntry, HandlerValue, OpId, internal,
+};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R, Vm};
@@ -89,20 +91,34 @@ pub(super) struct Found {
 }
 
 /// Finds the handler for `op`.
+#[inline(always)]
 pub(super) fn find_handler(hs: &[HandlerEntry], op: OpId) -> Option<Found> {
+    search(hs, |handler, index| {
+        handler.clause(op).map(|(clause, kind)| Found {
+            index,
+            clause: clause.clone(),
+            kind,
+            shallow: handler.shallow,
+        })
+    })
+}
+
+/// The first of `pick(handler, position)` that is something, over the handlers of the
+/// handler stack from the top, stepping over the entries masks hide: the search of an
+/// operation's handler.
+#[inline(always)]
+pub(super) fn search<T>(
+    hs: &[HandlerEntry],
+    mut pick: impl FnMut(&HandlerValue, usize) -> Option<T>,
+) -> Option<T> {
     let mut i = hs.len();
     while i > 0 {
         i -= 1;
         match &hs[i] {
             HandlerEntry::Mask { skip } => i -= skip,
             HandlerEntry::Handler { handler, .. } => {
-                if let Some((clause, kind)) = handler.clause(op) {
-                    return Some(Found {
-                        index: i,
-                        clause: clause.clone(),
-                        kind,
-                        shallow: handler.shallow,
-                    });
+                if let Some(found) = pick(handler, i) {
+                    return Some(found);
                 }
             }
         }

@@ -96,26 +96,29 @@ const RUN: usize = 16;
 
 /// `items` sorted ascending by [`order`], stably (equal values keep their order); the first
 /// error of a comparison stops it.
-pub fn sort(mut items: Vec<Value>) -> Result<Vec<Value>, String> {
-    let positions = sorted_positions(items.len(), |i, j| {
-        Ok(order(&items[i], &items[j])? != Ordering::Greater)
-    })?;
-    Ok(positions
-        .into_iter()
-        .map(|i| std::mem::take(&mut items[i]))
-        .collect())
+pub fn sort(items: Vec<Value>) -> Result<Vec<Value>, String> {
+    let positions = sorted_positions(items.len(), |i, j| not_after(&items, i, j))?;
+    Ok(permuted(items, positions))
 }
 
 /// `items` sorted stably by `keys` (one per item, in the same order) in ascending
 /// [`order`].
-pub fn sort_by_keys(mut items: Vec<Value>, keys: &[Value]) -> Result<Vec<Value>, String> {
-    let positions = sorted_positions(items.len(), |i, j| {
-        Ok(order(&keys[i], &keys[j])? != Ordering::Greater)
-    })?;
-    Ok(positions
+pub fn sort_by_keys(items: Vec<Value>, keys: &[Value]) -> Result<Vec<Value>, String> {
+    let positions = sorted_positions(items.len(), |i, j| not_after(keys, i, j))?;
+    Ok(permuted(items, positions))
+}
+
+/// Whether `keys[i]` may come before `keys[j]` in ascending [`order`].
+fn not_after(keys: &[Value], i: usize, j: usize) -> Result<bool, String> {
+    Ok(order(&keys[i], &keys[j])? != Ordering::Greater)
+}
+
+/// The items at `positions`, in that order (each position once).
+fn permuted(mut items: Vec<Value>, positions: Vec<usize>) -> Vec<Value> {
+    positions
         .into_iter()
         .map(|i| std::mem::take(&mut items[i]))
-        .collect())
+        .collect()
 }
 
 /// The positions `0..n` sorted stably by `not_after` (whether the item at the first position
