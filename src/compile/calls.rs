@@ -16,7 +16,7 @@ use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::{
-    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke_at, tail_call,
+    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
     tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
@@ -53,10 +53,10 @@ impl Compiler<'_> {
                 self.builtin_with_args(b, args, span)
             }
             Ir::Get(Place::Builtin(b)) if self.specialising(Special::Call) => {
-                let (b, push_args, source) = (*b, self.pusher(args), self.unit.source);
+                let (b, push_args, at) = (*b, self.pusher(args), self.at(span));
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
-                    call_builtin(ctx, b, argc, source, span)
+                    call_builtin(ctx, b, argc, &at)
                 })
             }
             Ir::Get(Place::GlobalFn(cell, _)) if self.specialising(Special::Call) => {
@@ -67,10 +67,10 @@ impl Compiler<'_> {
                 }
             }
             Ir::Get(Place::SelfFn) if !tail && self.specialising(Special::Call) => {
-                let (push_args, source) = (self.pusher(args), self.unit.source);
+                let push_args = self.pusher(args);
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
-                    invoke_at(ctx, clo, argc, source, span)
+                    invoke(ctx, clo, argc, span)
                 })
             }
             _ => self.call_general(callee, args, tail, span),
@@ -87,12 +87,12 @@ impl Compiler<'_> {
     /// pushed on the value stack and truncated off it again, and their count was checked
     /// here.
     fn builtin_with_args(&self, b: &'static Builtin, args: &[Ir], span: Span) -> Code {
-        let source = self.unit.source;
+        let at = self.at(span);
         if let [x] = args {
             let x = self.arg(x);
             return Box::new(move |ctx, clo| {
                 let v = x.value(ctx, clo)?;
-                call_builtin_with(ctx, b, [v], source, span)
+                call_builtin_with(ctx, b, [v], &at)
             });
         }
         let (x, y) = (self.arg(&args[0]), self.arg(&args[1]));
@@ -105,18 +105,18 @@ impl Compiler<'_> {
                     return Err(c);
                 }
             };
-            call_builtin_with(ctx, b, [v, w], source, span)
+            call_builtin_with(ctx, b, [v, w], &at)
         })
     }
 
     /// A call of the top-level function of `cell`, not in tail position.
     fn call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
-        let source = self.unit.source;
+        let at = self.at(span);
         let [arg] = args else {
             let (argc, push_args) = (args.len(), self.pusher(args));
             return Box::new(move |ctx, clo| {
                 push_args(ctx, clo)?;
-                invoke_at(ctx, defined(&cell, span)?, argc, source, span)
+                invoke(ctx, defined(&cell, at.span)?, argc, &at)
             });
         };
         // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
@@ -141,13 +141,13 @@ impl Compiler<'_> {
                     }
                 };
                 ctx.stack.push(v);
-                invoke_at(ctx, defined(&cell, span)?, 1, source, span)
+                invoke(ctx, defined(&cell, at.span)?, 1, &at)
             });
         }
         let arg = self.arg(arg);
         Box::new(move |ctx, clo| {
             arg.push(ctx, clo)?;
-            invoke_at(ctx, defined(&cell, span)?, 1, source, span)
+            invoke(ctx, defined(&cell, at.span)?, 1, &at)
         })
     }
 
@@ -196,21 +196,21 @@ impl Compiler<'_> {
     /// position).
     fn call_general(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
         let (argc, callee, push_args) = (args.len(), self.expr(callee), self.pusher(args));
-        let source = self.unit.source;
+        let at = self.at(span);
         if tail {
             return Box::new(move |ctx, clo| {
                 let f = callee(ctx, clo)?;
                 push_args(ctx, clo)?;
                 match f {
                     Value::Func(f) => Ok(tail_call(ctx, f, argc)),
-                    other => call_value(ctx, &other, argc, source, span),
+                    other => call_value(ctx, &other, argc, &at),
                 }
             });
         }
         Box::new(move |ctx, clo| {
             let f = callee(ctx, clo)?;
             push_args(ctx, clo)?;
-            let result = call_value(ctx, &f, argc, source, span);
+            let result = call_value(ctx, &f, argc, &at);
             discard(f);
             result
         })

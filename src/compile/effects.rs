@@ -78,24 +78,24 @@ impl Compiler<'_> {
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
-        let at = OpSite {
-            op,
-            argc: args.len() as u32,
-            source: self.unit.source,
-            span,
-        };
+        let site = OpSite::new(op, args.len(), self.at(span));
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
+            let s = Suspending { site, args: arg };
             return Box::new(move |ctx, clo| {
-                arg.push(ctx, clo)?;
-                suspend_then(ctx, &at, 1, finish)
+                // The whole of `s`, not its fields one by one.
+                let s = &s;
+                s.args.push(ctx, clo)?;
+                suspend_then(ctx, &s.site, 1, finish)
             });
         }
+        let s = Suspending { site, args };
         Box::new(move |ctx, clo| {
-            for a in &args {
+            let s = &s;
+            for a in &s.args {
                 a.push(ctx, clo)?;
             }
-            suspend_then(ctx, &at, args.len(), finish)
+            suspend_then(ctx, &s.site, s.args.len(), finish)
         })
     }
 
@@ -247,16 +247,26 @@ fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// `suspend` at `at` with its `argc` arguments pushed, and `finish` of its value (matched
+/// What a `suspend` closure holds: the site first, so that the address it passes for it is
+/// the closure's own (no address is computed for it, and kept, on every suspend).
+#[repr(C)]
+struct Suspending<A> {
+    /// The operation and where.
+    site: OpSite,
+    /// The code of its arguments.
+    args: A,
+}
+
+/// `suspend` at `site` with its `argc` arguments pushed, and `finish` of its value (matched
 /// where it is returned, not copied out first).
 #[inline(always)]
 fn suspend_then<T>(
     ctx: &mut Ctx,
-    at: &OpSite,
+    site: &OpSite,
     argc: usize,
     finish: impl Fn(&mut Ctx, Value) -> T,
 ) -> Result<T, Ctrl> {
-    match effects::suspend(ctx, at, argc) {
+    match effects::suspend(ctx, site, argc) {
         Ok(v) => Ok(finish(ctx, v)),
         Err(c) => Err(c),
     }

@@ -23,7 +23,7 @@ use crate::runtime::effects::{OpId, OpSite, READ_LINE, perform, perform_one, rai
 use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
 use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 use crate::stack;
 
 /// Compiled code: a Rust closure made once from a syntax node. It receives the running
@@ -128,32 +128,57 @@ pub struct Builtin {
     pub performs: Option<OpId>,
 }
 
-/// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls: a
-/// call the runtime makes (a handler clause, a `handle` body, a `return` clause, a call
-/// moved to a stack extension), whose number of arguments fits.
+/// Where a call is written, as the call protocol needs it: the span an error escaping the
+/// callee records in its backtrace, and the source text that span is in, for an error
+/// raised at the call itself (a wrong number of arguments), which a `Fail` handler may
+/// catch and whose continuation then prints that place.
 ///
-/// `site` is where the call is written; it is recorded in the backtrace of an error that
-/// escapes the callee. Should the number of arguments not fit, the error is raised there
-/// with the callee's source standing for the caller's (see [`invoke_at`]).
-#[inline(always)]
-pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
-    invoke_from(ctx, clo, argc, None, site)
+/// The compiler's calls pass a reference to the [`SourceSpan`] their closure holds (the
+/// source is read only when an error is raised there); the runtime's own calls (a clause, a
+/// `handle` body, a `return` clause, a call moved to a stack extension) pass a [`Span`],
+/// and the callee's source stands for the caller's: their number of arguments always fits,
+/// and only a tail call from the callee with the wrong number lands there.
+pub trait CallSite: Copy {
+    /// The span of the call.
+    fn span(self) -> Span;
+    /// The source text the call is in; `callee` is the function called there.
+    fn source(self, callee: &Proto) -> u32;
 }
 
-/// [`invoke`] for a call written in the program at `site` of source `source`, where a
-/// wrong number of arguments is raised. (The runtime's own calls pass no source: they
-/// need none, and one passed in is loaded on the way to the callee even when unused.)
-#[inline(always)]
-pub fn invoke_at(ctx: &mut Ctx, clo: &Closure, argc: usize, source: u32, site: Span) -> R {
-    invoke_from(ctx, clo, argc, Some(source), site)
+impl CallSite for Span {
+    #[inline(always)]
+    fn span(self) -> Span {
+        self
+    }
+
+    #[inline(always)]
+    fn source(self, callee: &Proto) -> u32 {
+        callee.source
+    }
 }
 
-/// [`invoke`] with the source of the caller if known (`caller`).
+impl CallSite for &SourceSpan {
+    #[inline(always)]
+    fn span(self) -> Span {
+        self.span
+    }
+
+    #[inline(always)]
+    fn source(self, _: &Proto) -> u32 {
+        self.source
+    }
+}
+
+/// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
+///
+/// `site` is where the call is written (see [`CallSite`]); it is recorded in the backtrace
+/// of an error that escapes the callee.
 #[inline(always)]
-fn invoke_from(ctx: &mut Ctx, clo: &Closure, argc: usize, caller: Option<u32>, site: Span) -> R {
+pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: impl CallSite) -> R {
     let proto = &*clo.proto;
+    let span = site.span();
     if argc != proto.arity || stack::approximate_sp() < ctx.limit {
-        return invoke_unusual(ctx, clo, argc, caller, site);
+        return invoke_unusual(ctx, clo, argc, span, site.source(proto));
     }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
@@ -166,13 +191,13 @@ fn invoke_from(ctx: &mut Ctx, clo: &Closure, argc: usize, caller: Option<u32>, s
         Ok(v) if ctx.tail_callee.is_none() => Ok(v),
         Ok(v) => {
             discard(v);
-            follow_tail_calls(ctx, base, site)
+            follow_tail_calls(ctx, base, site.source(proto), span)
         }
         // `return f(x)`: a tail call inside a `return`.
-        Err(c) => match leave(c, proto, site) {
+        Err(c) => match leave(c, proto, span) {
             Ok(v) if ctx.tail_callee.is_some() => {
                 discard(v);
-                follow_tail_calls(ctx, base, site)
+                follow_tail_calls(ctx, base, site.source(proto), span)
             }
             other => other,
         },
@@ -251,34 +276,31 @@ fn grow_frame(stack: &mut Vec<Value>, n: usize) {
     }
 }
 
-/// A call that needs more than the common path: a wrong argument count, or a stack so
-/// nearly exhausted that the call continues on a stack extension.
+/// A call that needs more than the common path: a wrong argument count (raised at `site` of
+/// `source`), or a stack so nearly exhausted that the call continues on a stack extension.
 #[cold]
 #[inline(never)]
-fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, caller: Option<u32>, site: Span) -> R {
+fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span, source: u32) -> R {
     if argc != clo.proto.arity {
-        let source = caller.unwrap_or(clo.proto.source);
-        return arity_mismatch(ctx, &clo.proto, argc, source, site);
+        let at = SourceSpan { source, span: site };
+        return arity_mismatch(ctx, &clo.proto, argc, at);
     }
     extend_stack(ctx, clo, argc, site)
 }
 
 /// Runs the pending tail calls of the frame at `base`, one after another in that frame,
-/// until one returns without another; errors leave through the last callee.
-///
-/// A tail call with the wrong number of arguments is raised at `site`, the call of the
-/// frame's function, with the callee's source standing for that call's (the same but for a
-/// call from another REPL entry or from the library): the caller's own source would have
-/// to be kept across every call, and only the place a continuation captured by a `Fail`
-/// handler there prints depends on it.
+/// until one returns without another; errors leave through the last callee. A tail call
+/// with the wrong number of arguments is raised at `site` of `source`, the call of the
+/// frame's function.
 #[inline(never)]
-fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
+fn follow_tail_calls(ctx: &mut Ctx, base: usize, source: u32, site: Span) -> R {
     while let Some(next) = ctx.tail_callee.take() {
         let argc = ctx.tail_argc;
         truncate_stack(&mut ctx.stack, base + argc);
         let proto = &*next.proto;
         if argc != proto.arity {
-            return arity_mismatch(ctx, proto, argc, proto.source, site);
+            let at = SourceSpan { source, span: site };
+            return arity_mismatch(ctx, proto, argc, at);
         }
         ctx.poll(site)?;
         open_frame(&mut ctx.stack, proto.nslots - argc);
@@ -299,16 +321,16 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
 }
 
 /// The error for calling `proto` with `argc` arguments (which it drops from the stack) at
-/// `site` of `source`.
+/// `at`.
 #[cold]
-fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, source: u32, site: Span) -> R {
+fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, at: SourceSpan) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::WrongArity {
         name: proto.name.clone(),
         expects: Arity::exactly(proto.arity),
         got: argc,
     };
-    raise(ctx, kind, source, site)
+    raise(ctx, kind, at)
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -318,33 +340,31 @@ fn leave(c: Ctrl, proto: &Proto, site: Span) -> R {
     c.leave_call(|e| e.leave_function(&proto.name, proto.source, site))
 }
 
-/// Calls any callable value on the `argc` arguments on top of the value stack, at `site`
-/// of `source`.
+/// Calls any callable value on the `argc` arguments on top of the value stack, at `at`.
 ///
 /// Inlined into the call closures: a call of a function value then costs no native frame
 /// of its own (a frame returned through after a stack switch costs a mispredicted return;
 /// see benches/README.md).
 #[inline(always)]
-pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, source: u32, site: Span) -> R {
+pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, at: &SourceSpan) -> R {
     match callee {
-        Value::Func(clo) => invoke_at(ctx, clo, argc, source, site),
-        Value::Builtin(b) => call_builtin(ctx, b, argc, source, site),
-        other => not_callable(ctx, other, argc, source, site),
+        Value::Func(clo) => invoke(ctx, clo, argc, at),
+        Value::Builtin(b) => call_builtin(ctx, b, argc, at),
+        other => not_callable(ctx, other, argc, at),
     }
 }
 
 /// The error for calling `other`, which is not a function (its arguments are dropped).
 #[cold]
 #[inline(never)]
-fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, source: u32, site: Span) -> R {
+fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, at: &SourceSpan) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())));
-    raise(ctx, kind, source, site)
+    raise(ctx, kind, *at)
 }
 
-/// Calls a built-in on the `argc` arguments on top of the value stack, at `site` of
-/// `source`.
-pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, source: u32, site: Span) -> R {
+/// Calls a built-in on the `argc` arguments on top of the value stack, at `at`.
+pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, at: &SourceSpan) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
@@ -356,22 +376,24 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, source: u32, site: 
             },
             got: argc,
         };
-        return raise(ctx, kind, source, site);
+        return raise(ctx, kind, *at);
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    builtin_done(ctx, b, result, source, site)
+    builtin_done(ctx, b, result, at)
 }
 
 /// Calls built-in `b`, which performs no operation ([`Builtin::performs`]), on `args`, which
-/// it takes, at `site` of `source`; their count is the caller's to check.
+/// it takes, at `at`; their count is the caller's to check.
+///
+/// `at` is a reference into the calling closure: the closure keeps its own address across
+/// the built-in's run anyway, and the place is read from it only for an error.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
     ctx: &mut Ctx,
     b: &Builtin,
     mut args: [Value; N],
-    source: u32,
-    site: Span,
+    at: &SourceSpan,
 ) -> R {
     let result = (b.run)(&ctx.vm, &mut args);
     for v in args {
@@ -379,42 +401,36 @@ pub fn call_builtin_with<const N: usize>(
     }
     match result {
         Ok(v) => Ok(v),
-        Err(kind) => raise(ctx, *kind, source, site),
+        Err(kind) => raise(ctx, *kind, *at),
     }
 }
 
 /// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that
-/// performs an operation, what that operation gives; or its error, raised at `site` of
-/// `source`.
+/// performs an operation, what that operation gives; or its error, raised at `at`.
 #[inline(always)]
 fn builtin_done(
     ctx: &mut Ctx,
     b: &Builtin,
     result: Result<Value, Box<ErrorKind>>,
-    source: u32,
-    site: Span,
+    at: &SourceSpan,
 ) -> R {
     match (result, b.performs) {
         (Ok(v), None) => Ok(v),
-        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, source, site),
-        (Err(kind), _) => raise(ctx, *kind, source, site),
+        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, at),
+        (Err(kind), _) => raise(ctx, *kind, *at),
     }
 }
 
 /// Performs the operation of a built-in that performs one (`print`: `Print(text)`), with the
-/// argument its run gave (`()` for none), at `site` of `source`.
+/// argument its run gave (`()` for none), at `at`, where the built-in is called.
 #[inline(never)]
-fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, source: u32, site: Span) -> R {
-    let at = OpSite {
-        op,
-        argc: u32::from(op != READ_LINE),
-        source,
-        span: site,
-    };
+fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, at: &SourceSpan) -> R {
+    let argc = usize::from(op != READ_LINE);
+    let site = OpSite::new(op, argc, *at);
     if op == READ_LINE {
-        perform(ctx, &at, 0)
+        perform(ctx, &site, 0)
     } else {
-        perform_one(ctx, &at, v)
+        perform_one(ctx, &site, v)
     }
 }
 

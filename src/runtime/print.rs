@@ -19,7 +19,7 @@
 
 use crate::runtime::Vm;
 use crate::runtime::dict::{Dict, DictCell};
-use crate::runtime::effects::{Continuation, OpSite, State};
+use crate::runtime::effects::{Continuation, OpId, OpPoint, State};
 use crate::runtime::value::{ArrayCell, Value};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -218,17 +218,22 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, 
 }
 
 /// Prints continuation `k` as its state, or pushes the work of printing the arguments of
-/// the operation it suspended at.
+/// the operation it is suspended at (as data, like the elements of a list).
 fn write_continuation(out: &mut String, work: &mut Vec<Item>, k: &Continuation) {
     match k.state() {
         State::Fresh(name) => {
             let _ = write!(out, "<continuation: cont {name}>");
         }
-        State::Suspended(at, args) => {
-            let (op, place) = named(&at);
-            let _ = write!(out, "<continuation: {op}");
+        State::Suspended(point, args) => {
+            let (name, place) = named(&point);
+            let _ = write!(out, "<continuation: {name}");
             work.push(Item::Owned(format!(" at {place}>")));
-            push_seq(work, "(", &args, ")");
+            match (point.argc, &args) {
+                (0, _) => push_seq(work, "(", &[], ")"),
+                (1, _) => push_seq(work, "(", std::slice::from_ref(&args), ")"),
+                (_, Value::Tuple(fields)) => push_seq(work, "(", &fields.0, ")"),
+                _ => push_seq(work, "(", std::slice::from_ref(&args), ")"),
+            }
         }
         State::Resumed => out.push_str("<continuation: resumed>"),
     }
@@ -240,14 +245,16 @@ thread_local! {
     static NAMING: RefCell<Option<Rc<Vm>>> = const { RefCell::new(None) };
 }
 
-/// The name of the operation of `at` and `FILE:LINE:COLUMN` of its place, from the VM
-/// naming them (`?` for each with none, or an operation it does not know).
-fn named(at: &OpSite) -> (Rc<str>, String) {
+/// The name of the operation of `point` and `FILE:LINE:COLUMN` of its place (`standard
+/// library` in the library's code), from the VM naming them; `?` for a name or a place
+/// there is no VM to name (printing outside a run, in the unit tests).
+fn named(point: &OpPoint) -> (Rc<str>, String) {
     NAMING.with(|naming| match &*naming.borrow() {
         Some(vm) => {
-            let op = vm.effects.borrow().get(at.op).map(|(name, _)| name.clone());
-            let place = vm.sources.borrow().location(at.source, at.span.start);
-            (op.unwrap_or_else(|| "?".into()), place)
+            let op = point.op as OpId;
+            let name = vm.effects.borrow().get(op).map(|(name, _)| name.clone());
+            let place = vm.sources.borrow().location(point.source, point.start);
+            (name.unwrap_or_else(|| "?".into()), place)
         }
         None => ("?".into(), "?".to_string()),
     })

@@ -16,7 +16,6 @@
 
 use std::rc::Rc;
 
-use crate::runtime::effects::suspend::OpSite;
 use crate::runtime::effects::{HandlerEntry, internal};
 use crate::runtime::extension::on_extension;
 use crate::runtime::function::{Closure, invoke};
@@ -35,18 +34,18 @@ use crate::stack;
 pub(super) const MAX_FAST_NESTING: u32 = 32;
 
 /// The fast path: runs the tail-resumptive `clause` of the handler at `index` as a call on
-/// this stack, behind a mask; its value is the value of the `suspend` at `at`.
+/// this stack, behind a mask; its value is the value of `suspend`.
 #[inline(always)]
 pub(super) fn run_fast(
     ctx: &mut Ctx,
     index: usize,
     clause: &Closure,
     argc: usize,
-    at: &OpSite,
+    site: Span,
 ) -> R {
     mask_handlers(ctx, index);
-    let result = invoke(ctx, clause, argc, at.span);
-    unmask_handlers(ctx, result, at.span)
+    let result = invoke(ctx, clause, argc, site);
+    unmask_handlers(ctx, result, site)
 }
 
 /// Before a fast-path clause of the handler at `index` runs: one more clause nested on this
@@ -132,11 +131,11 @@ pub(super) fn run_fast_extended(
     index: usize,
     clause: Rc<Closure>,
     argc: usize,
-    at: &OpSite,
+    site: Span,
 ) -> R {
     mask_handlers(ctx, index);
-    let result = extend_for_clause(ctx, clause, argc, *at);
-    unmask_handlers(ctx, result, at.span)
+    let result = extend_for_clause(ctx, clause, argc, site);
+    unmask_handlers(ctx, result, site)
 }
 
 /// Runs the fast-path `clause` (with the `argc` arguments on top of the value stack) on a
@@ -147,13 +146,12 @@ pub(super) fn run_fast_extended(
 /// [`MAX_NATIVE_STACK`](crate::runtime::extension::MAX_NATIVE_STACK): it
 /// uses little of its stack, and there are at most as many as handlers installed, one per
 /// [`MAX_FAST_NESTING`] (each nested clause masks at least one handler).
-fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, at: OpSite) -> R {
+fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span) -> R {
     let mut own = Ctx::with_stack(ctx.vm.clone(), ctx.vm.value_stack());
     own.extensions = ctx.extensions;
     let top = ctx.stack.len() - argc;
     own.stack.extend(ctx.stack.drain(top..));
-    let call = move |ctx: &mut Ctx| invoke(ctx, &clause, argc, at.span);
-    let (back, result) = on_extension(own, call, at.span)?;
+    let (back, result) = on_extension(own, move |ctx| invoke(ctx, &clause, argc, site), site)?;
     ctx.vm.keep_value_stack(back.stack);
     result
 }

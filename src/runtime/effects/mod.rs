@@ -87,7 +87,7 @@ pub use handler::{
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
 pub use root::{handled, offer, perform, perform_one, raise, raise_in};
 pub use spawn::{Body, run_root};
-pub use suspend::{OpSite, suspend};
+pub use suspend::{OpPoint, OpSite, suspend};
 pub use transfer::{Args, Transfer};
 
 use crate::runtime::{Ctrl, ErrorKind};

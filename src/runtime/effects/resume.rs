@@ -226,7 +226,7 @@ fn resume_segment(
         }
         Ok(Event::Suspended(_)) => match vm.transfer.suspended.take() {
             Some(Suspension { clause, kind, k }) => {
-                let argc = k.push_args(&mut ctx.stack);
+                let argc = k.args_to(&mut ctx.stack, kind == ClauseKind::General);
                 Step::Clause {
                     clause,
                     kind,
