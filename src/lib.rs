@@ -21,6 +21,7 @@ pub mod span;
 pub mod stack;
 pub mod stdlib;
 pub mod syntax;
+pub mod trace;
 
 use std::io::Write;
 use std::rc::Rc;

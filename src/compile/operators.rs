@@ -36,20 +36,36 @@ fn ints_then<T: ViaValue>(
     i: i64,
     y: R,
     fast: impl Fn(i64, i64) -> Option<T>,
-    slow: impl Fn(&Value, &Value) -> Result<T, Ctrl>,
+    slow: impl Fn(&mut Ctx, &Closure, Value, Value) -> Result<T, Ctrl>,
 ) -> Result<T, Ctrl> {
     if let Ok(Value::Int(j)) = y {
         forget_int(y);
         return match fast(i, j) {
             Some(v) => Ok(v),
-            None => {
-                let r = slow(&Value::Int(i), &Value::Int(j));
-                offered(ctx, clo, r)
-            }
+            None => slow(ctx, clo, Value::Int(i), Value::Int(j)),
         };
     }
     let y = y?;
-    let r = slow(&Value::Int(i), &y);
+    slow(ctx, clo, Value::Int(i), y)
+}
+
+/// The general path of a specialised operator, out of line and called last, so that the
+/// inline fast paths keep nothing live across it: `op` on any two values, its error offered
+/// to a `Fail` handler, its value turned into the result type by `finish`.
+#[inline(never)]
+fn general<T: ViaValue>(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    (op, span): (BinOp, Span),
+    x: Value,
+    y: Value,
+    finish: impl Fn(Value, Span) -> Result<T, Ctrl>,
+) -> Result<T, Ctrl> {
+    let r = match ops::binary(op, &x, &y) {
+        Ok(v) => finish(v, span),
+        Err(m) => Err(err(m, span)),
+    };
+    drop((x, y));
     offered(ctx, clo, r)
 }
 
@@ -180,9 +196,8 @@ impl Compiler<'_> {
         fast: impl Fn(i64, i64) -> Option<T> + Copy + 'static,
         finish: impl Fn(Value, Span) -> Result<T, Ctrl> + Copy + 'static,
     ) -> CodeOf<T> {
-        let slow = move |x: &Value, y: &Value| match ops::binary(op, x, y) {
-            Ok(v) => finish(v, span),
-            Err(m) => Err(err(m, span)),
+        let slow = move |ctx: &mut Ctx, clo: &Closure, x: Value, y: Value| {
+            general(ctx, clo, (op, span), x, y, finish)
         };
         if let Some(cell) = self.boxed_at(a)
             && let Some(y) = self.simple_operand(b).and_then(|b| b.source())
@@ -198,8 +213,9 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                let r = slow(&read_cell(storage), y.read(ctx, clo));
-                offered(ctx, clo, r)
+                let x = read_cell(storage);
+                let y = y.read(ctx, clo).clone();
+                slow(ctx, clo, x, y)
             });
         }
         match (self.operand(a), self.operand(b)) {
@@ -210,8 +226,8 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                let r = slow(x, &Value::Int(k));
-                offered(ctx, clo, r)
+                let x = x.clone();
+                slow(ctx, clo, x, Value::Int(k))
             }),
             (Operand::Local(s), Operand::Local(t)) => Box::new(move |ctx, clo| {
                 let (x, y) = (ctx.local(s), ctx.local(t));
@@ -220,8 +236,8 @@ impl Compiler<'_> {
                 {
                     return Ok(v);
                 }
-                let r = slow(x, y);
-                offered(ctx, clo, r)
+                let (x, y) = (x.clone(), y.clone());
+                slow(ctx, clo, x, y)
             }),
             (a, b) if let (Some(x), Some(y)) = (a.source(), b.source()) => {
                 // Any other pair of locals, captured constants and ints: read in place.
@@ -232,8 +248,8 @@ impl Compiler<'_> {
                     {
                         return Ok(v);
                     }
-                    let r = slow(x, y);
-                    offered(ctx, clo, r)
+                    let (x, y) = (x.clone(), y.clone());
+                    slow(ctx, clo, x, y)
                 })
             }
             // Computed operands: `discard` tells the compiler that ints leave nothing to
@@ -246,16 +262,14 @@ impl Compiler<'_> {
                     discard(x);
                     return Ok(v);
                 }
-                let r = slow(&x, &Value::Int(k));
-                offered(ctx, clo, r)
+                slow(ctx, clo, x, Value::Int(k))
             }),
             (a, Operand::Code(b)) if let Some(x) = a.source() => Box::new(move |ctx, clo| {
                 // `n * f(…)`: the simple operand is read (copied first: `b` may assign it).
                 let Value::Int(i) = *x.read(ctx, clo) else {
                     let x = x.read(ctx, clo).clone();
                     let y = b(ctx, clo)?;
-                    let r = slow(&x, &y);
-                    return offered(ctx, clo, r);
+                    return slow(ctx, clo, x, y);
                 };
                 let y = b(ctx, clo);
                 ints_then(ctx, clo, i, y, fast, slow)
@@ -275,8 +289,7 @@ impl Compiler<'_> {
                     }
                     let x = x?;
                     let y = b(ctx, clo)?;
-                    let r = slow(&x, &y);
-                    offered(ctx, clo, r)
+                    slow(ctx, clo, x, y)
                 })
             }
         }

@@ -1,0 +1,113 @@
+//! One traced effect event, as the text trace prints it and the HTML page draws it.
+//!
+//! Invariants: ids are numbered from 1 in the order a run makes them, per kind (handlers
+//! `h1, h2, …`, continuations `k1, k2, …`); stack 0 is the main stack and other stacks are
+//! numbered in the order the trace first sees them (`s1, s2, …`), so two runs of the same
+//! program give the same trace. Values are kept already shown and abbreviated (see
+//! [`Event`]), so that an event holds no reference to the program's values and keeping
+//! 10,000 of them keeps nothing else alive.
+
+use std::rc::Rc;
+
+/// The number of a native stack in a trace: 0 is the main stack, `n` is `sn`.
+pub type StackId = u32;
+
+/// A place in the program's source, as error messages give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The source's name (a file, `<eval>`, `<repl>`, or `standard library`).
+    pub file: Rc<str>,
+    /// The line, from 1.
+    pub line: u32,
+    /// The column, from 1.
+    pub column: u32,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// `handle … with { … }` installed handler `handler`.
+    Handle {
+        /// The handler's id.
+        handler: u32,
+    },
+    /// `suspend Op(args)`: the operation, caught by `handler` (`None`: by the handler that
+    /// encloses the whole program, for the built-in operations), which got continuation `k`.
+    Suspend {
+        /// The operation's name, as the program declared it.
+        op: Rc<str>,
+        /// The arguments, each shown as a value prints and abbreviated.
+        args: Vec<String>,
+        /// The handler whose clause caught it.
+        handler: Option<u32>,
+        /// The continuation the clause got.
+        k: u32,
+        /// Whether the clause ran on the fast path, on the suspending stack, without a
+        /// switch (`docs/effects.md`).
+        fast: bool,
+    },
+    /// `resume k(value)`, or a shallow resume `resume k(value) with { … }`.
+    Resume {
+        /// The continuation.
+        k: u32,
+        /// The value `suspend` returns, shown and abbreviated.
+        value: String,
+        /// Whether it is a shallow resume.
+        shallow: bool,
+    },
+    /// Handler `handler`'s `return` clause runs with the handled computation's value.
+    Return {
+        /// The handler.
+        handler: u32,
+        /// The computation's value, shown and abbreviated.
+        value: String,
+    },
+    /// `discontinue k`.
+    Discontinue {
+        /// The continuation.
+        k: u32,
+    },
+    /// `cont f` made continuation `k`, not started.
+    Cont {
+        /// The continuation.
+        k: u32,
+        /// The function's name (`<fn>` for an anonymous one).
+        function: Rc<str>,
+    },
+    /// The computation of continuation `k` finished (its stack returned).
+    Finished {
+        /// The continuation.
+        k: u32,
+    },
+    /// Continuation `k` was dropped without being resumed: its stack was reclaimed.
+    Reclaimed {
+        /// The continuation.
+        k: u32,
+    },
+    /// Control moved from one native stack to another (recorded with `--trace=stacks` and
+    /// for the HTML page), carrying `label`: the operation and its arguments on the way to
+    /// a handler, the value on the way back.
+    Switch {
+        /// The stack that ran.
+        from: StackId,
+        /// The stack that runs now.
+        to: StackId,
+        /// What the switch carries, shown and abbreviated.
+        label: String,
+    },
+}
+
+/// One event: what happened, where in the source, how deep in handlers, on which stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The source location of the construct that made the event (`None` where there is
+    /// none, e.g. a continuation reclaimed when its last reference went away).
+    pub at: Option<Place>,
+    /// How many handlers enclose the code that made the event (the text trace indents by
+    /// it).
+    pub depth: u32,
+    /// The native stack running when it happened.
+    pub stack: StackId,
+}
