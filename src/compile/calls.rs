@@ -16,18 +16,51 @@ use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::{
-    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
-    tail_call_in_place,
+    Builtin, CallSite, Closure, Code, call_builtin, call_builtin_with, call_value, invoke,
+    tail_call, tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, ErrorKind};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 
 /// The error for calling a top-level function that is not defined yet.
 #[cold]
 #[inline(never)]
 fn no_function(span: Span) -> Ctrl {
     err(ErrorKind::NotAFunction(None), span)
+}
+
+/// The place of a call as its closure holds it: its span alone (the callee's source stands
+/// for the caller's), or with its source.
+trait HeldSite: Copy + 'static {
+    /// The place as the call protocol takes it.
+    fn call_site(&self) -> impl CallSite + '_;
+    /// The span.
+    fn span(&self) -> Span;
+}
+
+impl HeldSite for Span {
+    #[inline(always)]
+    fn call_site(&self) -> impl CallSite + '_ {
+        *self
+    }
+
+    #[inline(always)]
+    fn span(&self) -> Span {
+        *self
+    }
+}
+
+impl HeldSite for SourceSpan {
+    #[inline(always)]
+    fn call_site(&self) -> impl CallSite + '_ {
+        self
+    }
+
+    #[inline(always)]
+    fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// The closure of the top-level function of `cell`, called at `span`.
@@ -109,14 +142,27 @@ impl Compiler<'_> {
         })
     }
 
-    /// A call of the top-level function of `cell`, not in tail position.
+    /// A call of the top-level function of `cell`, not in tail position. A function not yet
+    /// defined when its caller is compiled is defined by the caller's own unit (a top-level
+    /// function's cell is set once, when its unit runs): the call then holds its span alone,
+    /// the callee's source standing for the caller's, and keeps nothing more across the call
+    /// than the span (see [`CallSite`]). A function of another unit (an earlier REPL entry,
+    /// the library) may come from another source: the call holds its own.
     fn call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
-        let at = self.at(span);
+        if cell.get().is_none() {
+            self.call_global_at(cell, args, span)
+        } else {
+            self.call_global_at(cell, args, self.at(span))
+        }
+    }
+
+    /// [`Compiler::call_global`], the place of the call held as `site`.
+    fn call_global_at(&self, cell: FnCell, args: &[Ir], site: impl HeldSite) -> Code {
         let [arg] = args else {
             let (argc, push_args) = (args.len(), self.pusher(args));
             return Box::new(move |ctx, clo| {
                 push_args(ctx, clo)?;
-                invoke(ctx, defined(&cell, at.span)?, argc, &at)
+                invoke(ctx, defined(&cell, site.span())?, argc, site.call_site())
             });
         };
         // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
@@ -141,13 +187,13 @@ impl Compiler<'_> {
                     }
                 };
                 ctx.stack.push(v);
-                invoke(ctx, defined(&cell, at.span)?, 1, &at)
+                invoke(ctx, defined(&cell, site.span())?, 1, site.call_site())
             });
         }
         let arg = self.arg(arg);
         Box::new(move |ctx, clo| {
             arg.push(ctx, clo)?;
-            invoke(ctx, defined(&cell, at.span)?, 1, &at)
+            invoke(ctx, defined(&cell, site.span())?, 1, site.call_site())
         })
     }
 

@@ -81,21 +81,25 @@ impl Compiler<'_> {
         let site = OpSite::new(op, args.len(), self.at(span));
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
-            let s = Suspending { site, args: arg };
+            let s = Suspending {
+                site,
+                args: arg,
+                finish,
+            };
             return Box::new(move |ctx, clo| {
                 // The whole of `s`, not its fields one by one.
                 let s = &s;
                 s.args.push(ctx, clo)?;
-                suspend_then(ctx, &s.site, 1, finish)
+                suspend_then(ctx, &s.site, 1, s.finish)
             });
         }
-        let s = Suspending { site, args };
+        let s = Suspending { site, args, finish };
         Box::new(move |ctx, clo| {
             let s = &s;
             for a in &s.args {
                 a.push(ctx, clo)?;
             }
-            suspend_then(ctx, &s.site, s.args.len(), finish)
+            suspend_then(ctx, &s.site, s.args.len(), s.finish)
         })
     }
 
@@ -247,14 +251,17 @@ fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// What a `suspend` closure holds: the site first, so that the address it passes for it is
-/// the closure's own (no address is computed for it, and kept, on every suspend).
+/// What a `suspend` closure holds, as one value: the site first, so that the address it
+/// passes for it is the closure's own (no address is computed for it, and kept, on every
+/// suspend).
 #[repr(C)]
-struct Suspending<A> {
+struct Suspending<A, F> {
     /// The operation and where.
     site: OpSite,
     /// The code of its arguments.
     args: A,
+    /// What makes the result of its value.
+    finish: F,
 }
 
 /// `suspend` at `site` with its `argc` arguments pushed, and `finish` of its value (matched
