@@ -86,7 +86,7 @@ pub enum State {
     /// Made by `cont f` and not started: `f`'s name.
     Fresh(Rc<str>),
     /// Suspended at an operation: the operation and where, and its arguments as one value
-    /// (see [`Continuation::new`]).
+    /// (`()` for none, the value for one, a tuple for more).
     Suspended(OpPoint, Value),
     /// Used up: resumed (running now, or finished) or discontinued.
     Resumed,
