@@ -1,4 +1,4 @@
-//! Error reports: compile and runtime errors rendered with source snippets.
+//! Error reports: compile and runtime errors (and warnings) rendered with source snippets.
 //!
 //! The session's [`SourceMap`] (`src/source_map.rs`) holds every source text; this module
 //! renders a report from it, by `codespan-reporting`: the message, `FILE:LINE:COLUMN`, the
@@ -22,17 +22,11 @@ impl SourceMap {
         hint: Option<&str>,
         trace: &[TraceFrame],
     ) -> String {
-        let mut d = Diagnostic::error()
-            .with_message(message)
-            .with_labels(vec![Label::primary(
-                source as usize,
-                self.clamp(source, span),
-            )]);
-        if let Some(h) = hint {
-            d = d.with_notes(vec![format!("hint: {h}")]);
-        }
-        let mut out = term::emit_into_string(&term::Config::default(), self.files(), &d)
-            .unwrap_or_else(|_| format!("error: {message}\n"));
+        let report = Report {
+            hint,
+            ..Report::error(message, source, span)
+        };
+        let mut out = self.render_report(&report);
         if !trace.is_empty() {
             out.push_str("backtrace (innermost first):\n");
             for line in collapse(&runs(trace), |f| self.trace_line(f)) {
@@ -41,6 +35,29 @@ impl SourceMap {
             }
         }
         out
+    }
+
+    /// Renders `report`: `error: MESSAGE` or `warning: MESSAGE`, the location, the source
+    /// line with a caret under the span (and under each secondary span, with its label),
+    /// and the hint.
+    pub fn render_report(&self, report: &Report) -> String {
+        let severity = match report.severity {
+            Severity::Error => codespan_reporting::diagnostic::Severity::Error,
+            Severity::Warning => codespan_reporting::diagnostic::Severity::Warning,
+        };
+        let source = report.source;
+        let primary = Label::primary(source as usize, self.clamp(source, report.span));
+        let secondary = report.secondary.iter().map(|(span, text)| {
+            Label::secondary(source as usize, self.clamp(source, *span)).with_message(text)
+        });
+        let mut d = Diagnostic::new(severity)
+            .with_message(report.message)
+            .with_labels(std::iter::once(primary).chain(secondary).collect());
+        if let Some(h) = report.hint {
+            d = d.with_notes(vec![format!("hint: {h}")]);
+        }
+        term::emit_into_string(&term::Config::default(), self.files(), &d)
+            .unwrap_or_else(|_| format!("{}: {}\n", report.severity, report.message))
     }
 
     /// The line of a stack trace for `frame`: where a function was called, or where a
@@ -56,6 +73,55 @@ impl SourceMap {
                     self.location(*source, span.start)
                 )
             }
+        }
+    }
+}
+
+/// How serious a report is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The program does not run (or stopped): `error: …`.
+    Error,
+    /// The program runs, but something in it looks wrong: `warning: …`.
+    Warning,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// What one report shows, for [`SourceMap::render_report`]: a message at a span of one
+/// source, other places of the same source with a label each, and a hint.
+pub struct Report<'a> {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: &'a str,
+    /// The source the spans are in.
+    pub source: u32,
+    /// Where: the location printed, and the caret.
+    pub span: Span,
+    /// Other places that explain it, each with its label.
+    pub secondary: &'a [(Span, String)],
+    /// How to fix it.
+    pub hint: Option<&'a str>,
+}
+
+impl<'a> Report<'a> {
+    /// An error with `message` at `span` of `source`, nothing else.
+    pub fn error(message: &'a str, source: u32, span: Span) -> Report<'a> {
+        Report {
+            severity: Severity::Error,
+            message,
+            source,
+            span,
+            secondary: &[],
+            hint: None,
         }
     }
 }

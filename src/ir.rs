@@ -330,7 +330,9 @@ mod tests {
     /// tail-resumptive and whether its body calls out.
     fn clause_facts(src: &str) -> Vec<(bool, bool)> {
         let program = parse_program(src).expect("parses");
-        let Ok(unit) = resolve_program(&program, &mut Env::default()) else {
+        let Ok(crate::resolve::Resolved { unit, .. }) =
+            resolve_program(&program, &mut Env::default())
+        else {
             panic!("does not resolve")
         };
         let Ir::Block { stmts, .. } = &unit.main.body else {

@@ -26,6 +26,7 @@ pub mod trace;
 use std::io::Write;
 use std::rc::Rc;
 
+use diagnostic::{Report, Severity};
 use runtime::function::Closure;
 use runtime::value::Value;
 use runtime::{Vm, print};
@@ -97,15 +98,19 @@ pub struct Options {
     /// that runs a program: a later session's setting, or one out of range, is ignored.
     /// `KONT_STACK_MB`.
     pub stack_mb: Option<usize>,
+    /// Report a unit's warnings as errors and run nothing of it (`kont --deny-warnings`): a
+    /// compile failure, exit status 2.
+    pub deny_warnings: bool,
 }
 
 impl Default for Options {
-    /// The specialised closures, the fast path, 1 MiB stacks.
+    /// The specialised closures, the fast path, 1 MiB stacks, warnings only warn.
     fn default() -> Options {
         Options {
             generic: false,
             fast_resume: true,
             stack_mb: None,
+            deny_warnings: false,
         }
     }
 }
@@ -122,11 +127,18 @@ pub struct Session {
     vm: Rc<Vm>,
     /// How the session compiles programs.
     options: Options,
+    /// Where the warnings of each unit are written, before it runs (discarded unless
+    /// [`Session::show_warnings`] says where).
+    warnings: Box<dyn Write>,
 }
+
+/// The most warnings shown for one unit: a generated program may have thousands, each shown
+/// with its source line.
+const MAX_WARNINGS_SHOWN: usize = 50;
 
 /// The standard library's functions that take a function, in kont (see
 /// `src/stdlib/prelude.kont`).
-const PRELUDE: &str = include_str!("stdlib/prelude.kont");
+pub(crate) const PRELUDE: &str = include_str!("stdlib/prelude.kont");
 
 impl Session {
     /// A session printing to `out`, whose `args()` are `args`, compiling and running
@@ -140,6 +152,7 @@ impl Session {
             env: resolve::Env::for_prelude(),
             vm: Rc::new(Vm::new(out, args, options.fast_resume)),
             options,
+            warnings: Box::new(std::io::sink()),
         };
         session.load_prelude();
         session
@@ -152,7 +165,8 @@ impl Session {
     fn load_prelude(&mut self) {
         let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
-            && let Ok(unit) = resolve::resolve_program(&program, &mut self.env)
+            && let Ok(resolve::Resolved { unit, .. }) =
+                resolve::resolve_program(&program, &mut self.env)
         {
             let main = compile::compile_unit(&unit, source, self.options.generic);
             let _ = runtime::effects::run_root(
@@ -178,11 +192,15 @@ impl Session {
                 } else {
                     FailureKind::Compile
                 },
-                report: own.render(&e.message(), source, e.span, e.hint().as_deref(), &[]),
+                report: own.render_report(&Report {
+                    secondary: &e.secondary(),
+                    hint: e.hint().as_deref(),
+                    ..Report::error(&e.message(), source, e.span)
+                }),
             }
         })?;
         let source = self.vm.sources.borrow_mut().add(name, text);
-        let unit = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
+        let resolved = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
             report: self.vm.sources.borrow().render(
                 &e.message(),
@@ -192,6 +210,7 @@ impl Session {
                 &[],
             ),
         })?;
+        let unit = self.warn(source, resolved)?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = compile::compile_unit(&unit, source, self.options.generic);
         let result = runtime::effects::run_root(
@@ -216,6 +235,52 @@ impl Session {
                 (_, flushed) => Err(self.runtime_failure(&e, source, flushed.err())),
             },
         }
+    }
+
+    /// Sends where warnings go: the CLI and the REPL show them on standard error. Each
+    /// evaluation writes its unit's warnings there before the unit runs.
+    pub fn show_warnings(&mut self, out: Box<dyn Write>) {
+        self.warnings = out;
+    }
+
+    /// Reports the warnings of `resolved`, a unit of `source`, and returns the unit to run;
+    /// with [`Options::deny_warnings`], a unit with warnings is a compile failure that
+    /// reports them as errors, and what it defined is undone.
+    fn warn(&mut self, source: u32, resolved: resolve::Resolved) -> Result<ir::Unit, Failure> {
+        let deny = self.options.deny_warnings && !resolved.warnings.is_empty();
+        let severity = if deny {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let shown = resolved.warnings.len().min(MAX_WARNINGS_SHOWN);
+        let sources = self.vm.sources.borrow();
+        let mut report: String = resolved.warnings[..shown]
+            .iter()
+            .map(|w| {
+                sources.render_report(&Report {
+                    severity,
+                    secondary: &w.secondary(),
+                    hint: Some(&w.hint()),
+                    ..Report::error(&w.message(), source, w.span)
+                })
+            })
+            .collect();
+        drop(sources);
+        let hidden = resolved.warnings.len() - shown;
+        if hidden > 0 {
+            report.push_str(&format!("{severity}: {hidden} more warnings not shown\n"));
+        }
+        if deny {
+            self.env.undo_unit();
+            return Err(Failure {
+                kind: FailureKind::Compile,
+                report,
+            });
+        }
+        let _ = self.warnings.write_all(report.as_bytes());
+        let _ = self.warnings.flush();
+        Ok(resolved.unit)
     }
 
     /// The failure of an evaluation of `source` that stopped with the runtime error `e`,
@@ -402,6 +467,91 @@ mod tests {
             (FailureKind::OutputClosed, 141)
         );
         assert_eq!(failure.report, "");
+    }
+
+    /// Output that keeps what is written, shared with the test that reads it.
+    #[derive(Clone, Default)]
+    struct Kept(Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Kept {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Kept {
+        /// What was written so far.
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.borrow()).into_owned()
+        }
+    }
+
+    #[test]
+    fn warnings_go_where_the_session_shows_them_and_the_unit_runs() {
+        let (out, warnings) = (Kept::default(), Kept::default());
+        let mut s = Session::new(Box::new(out.clone()), Vec::new(), Options::default());
+        s.eval("<test>", "fn f(x) { 1 } println(f(2))").unwrap();
+        assert_eq!(out.text(), "1\n");
+        // Discarded until the session is told where they go.
+        s.show_warnings(Box::new(warnings.clone()));
+        s.eval("<test>", "fn g(y) { 2 } println(g(3))").unwrap();
+        assert_eq!(out.text(), "1\n2\n");
+        assert!(
+            warnings
+                .text()
+                .starts_with("warning: unused parameter `y`\n"),
+            "{}",
+            warnings.text()
+        );
+        assert!(warnings.text().contains("<test>:1:6"));
+    }
+
+    #[test]
+    fn a_unit_with_many_warnings_shows_the_first_ones() {
+        let warnings = Kept::default();
+        let mut s = session();
+        s.show_warnings(Box::new(warnings.clone()));
+        let lets = "let x = 1; ".repeat(MAX_WARNINGS_SHOWN + 7);
+        s.eval("<test>", &format!("fn f() {{ {lets} }}")).unwrap();
+        let text = warnings.text();
+        let shown = text.matches("warning: unused variable `x`").count();
+        assert_eq!(shown, MAX_WARNINGS_SHOWN);
+        assert!(
+            text.ends_with("warning: 7 more warnings not shown\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn denied_warnings_are_errors_and_undo_the_unit() {
+        let options = Options {
+            deny_warnings: true,
+            ..Options::default()
+        };
+        let out = Kept::default();
+        let mut s = Session::new(Box::new(out.clone()), Vec::new(), options);
+        s.eval("<test>", "let a = 1; fn f() { 10 }").unwrap();
+        let failure = s
+            .eval("<test>", "let a = 2; fn f(x) { 20 } effect E() println(3)")
+            .unwrap_err();
+        assert_eq!(
+            (failure.kind, failure.exit_status()),
+            (FailureKind::Compile, 2)
+        );
+        assert!(
+            failure.report.starts_with("error: unused parameter `x`"),
+            "{}",
+            failure.report
+        );
+        assert_eq!(out.text(), "", "nothing ran");
+        let value = s.eval("<test>", "a + f()").unwrap();
+        assert!(matches!(value, Some(Value::Int(11))), "{value:?}");
+        assert_eq!(s.completions("E"), Vec::<String>::new());
     }
 
     #[test]

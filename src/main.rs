@@ -40,6 +40,9 @@ struct Cli {
     /// common shapes: slower, with the same results (for testing kont; also KONT_GENERIC=1).
     #[arg(long)]
     generic: bool,
+    /// Treat warnings as errors: report them as errors and run nothing (exit status 2).
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 /// The environment variable that turns the generic path on (`KONT_GENERIC=1`), as
@@ -60,6 +63,7 @@ fn options(cli: &Cli) -> Options {
         stack_mb: std::env::var(STACK_MB_VAR)
             .ok()
             .and_then(|v| v.trim().parse().ok()),
+        deny_warnings: cli.deny_warnings,
     }
 }
 
@@ -125,6 +129,7 @@ fn run(cli: Cli) -> ExitCode {
         (None, None) => return repl::run(options),
     };
     let mut session = Session::new(kont::runtime::stdio::program_output(), args, options);
+    session.show_warnings(Box::new(std::io::stderr()));
     // The evaluation flushes the output at its end, whatever the outcome.
     match session.eval(&name, &text) {
         Ok(_) => ExitCode::SUCCESS,

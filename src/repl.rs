@@ -154,11 +154,9 @@ pub fn run(options: Options) -> ExitCode {
     let out = ProgramOut {
         at_line_start: at_line_start.clone(),
     };
-    let session = Rc::new(RefCell::new(Session::new(
-        Box::new(out),
-        Vec::new(),
-        options,
-    )));
+    let mut session = Session::new(Box::new(out), Vec::new(), options);
+    session.show_warnings(Box::new(std::io::stderr()));
+    let session = Rc::new(RefCell::new(session));
     editor.set_helper(Some(Completion {
         session: session.clone(),
         files: FilenameCompleter::new(),

@@ -336,6 +336,7 @@ fn help() {
             "--eval",
             "--help",
             "--version",
+            "--deny-warnings",
         ] {
             assert!(
                 r.stdout.contains(needle),
@@ -404,7 +405,7 @@ fn runtime_errors_of_every_kind_exit_1() {
         ),
         ("9223372036854775807 + 1", "integer overflow"),
         (
-            "fn f(a, b) { a }\nf(1)",
+            "fn f(a, _b) { a }\nf(1)",
             "wrong number of arguments: f expects 2, got 1",
         ),
         ("match 1 { 2 => 0 }", "no pattern matched"),
@@ -454,6 +455,55 @@ fn compile_error_exits_2_before_running_anything() {
     ] {
         run(dir.path(), &["-e", source]).error(2, message);
     }
+}
+
+#[test]
+fn warnings_go_to_stderr_before_the_program_runs_which_exits_as_usual() {
+    let dir = TempDir::new("warnings");
+    let source = "fn f(x, unused) { x }\nprintln(f(1, 2));\n";
+    let r = dir.run_file("warn.kont", source);
+    assert_eq!((r.code(), r.stdout.as_str()), (0, "1\n"), "{r:#?}");
+    assert!(
+        r.stderr.starts_with("warning: unused parameter `unused`\n"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("warn.kont:1:9"), "{r:#?}");
+    let (line, caret) = source_and_caret(&r.stderr, 1);
+    assert_caret_under(&line, &caret, "unused");
+    assert!(
+        r.stderr
+            .contains("= hint: if that is intended, name it `_unused`"),
+        "{r:#?}"
+    );
+    // A runtime error keeps its status.
+    let r = run(dir.path(), &["-e", "fn g(y) { 1 / 0 } g(1)"]);
+    assert_eq!(r.code(), 1, "{r:#?}");
+    assert!(
+        r.stderr.starts_with("warning: unused parameter `y`"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("error: division by zero"), "{r:#?}");
+}
+
+#[test]
+fn deny_warnings_makes_them_errors_and_runs_nothing() {
+    let dir = TempDir::new("deny_warnings");
+    let source = "println(\"never printed\");\nfn f(x) { let y = 2; 1 }\n";
+    let path = dir.write("warn.kont", source);
+    let r = run(dir.path(), &["--deny-warnings", path.to_str().unwrap()]);
+    r.error(2, "unused parameter `x`");
+    assert_eq!(r.stdout, "", "{r:#?}");
+    assert!(r.stderr.contains("error: unused variable `y`"), "{r:#?}");
+    assert!(!r.stderr.contains("warning:"), "{r:#?}");
+    // Without warnings, the flag changes nothing.
+    run(dir.path(), &["--deny-warnings", "-e", "println(1)"]).ok("1\n");
+    // After the script, it is the script's argument.
+    let r = run(dir.path(), &[path.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(
+        (r.code(), r.stdout.as_str()),
+        (0, "never printed\n"),
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -714,7 +764,7 @@ fn deeply_nested_expressions_run() {
     // in a continuation.
     let terms = vec!["1"; n].join(" + ");
     let bodies = format!(
-        "effect E()\nprintln(handle {terms} with {{ E(), k => 0 }});\n\
+        "effect E()\nprintln(handle {terms} with {{ E(), _ => 0 }});\n\
          let f = fn() {{ {terms} }};\nprintln(f());\n\
          let c = cont fn(x) {{ x + {terms} }};\nprintln(resume c(1));\n"
     );
@@ -762,13 +812,13 @@ fn deeply_nested_statements_and_conditions_run() {
     let whiles = nest("while x < 1 { ", 8_000);
     let fors = nest("for i in 0..1 { ", 5_000);
     let ifs = nest("if c { ", 45_000);
-    let blocks = nest("{ let y = 1; ", 30_000);
+    let blocks = nest("{ let _y = 1; ", 30_000);
     let program = format!(
         "effect E()\nvar x = 0;\nlet c = true;\n\
-         handle {{ {whiles}; 1 }} with {{ E(), k => 0 }};\nprintln(x);\n\
+         handle {{ {whiles}; 1 }} with {{ E(), _ => 0 }};\nprintln(x);\n\
          let k = cont fn() {{ {fors}; 1 }};\nresume k();\nprintln(x);\n\
          {ifs}\nprintln(x);\n\
-         handle {{ {blocks}; 1 }} with {{ E(), k => 0 }};\nprintln(x);\n"
+         handle {{ {blocks}; 1 }} with {{ E(), _ => 0 }};\nprintln(x);\n"
     );
     dir.run_file("statements.kont", &program).ok("1\n2\n3\n4\n");
     let ands = vec!["c"; 90_000].join(" and ");
@@ -776,9 +826,9 @@ fn deeply_nested_statements_and_conditions_run() {
     let nots = "not ".repeat(60_000);
     let program = format!(
         "effect E()\nlet c = true;\nlet d = false;\n\
-         println(handle {{ let v = {ands}; v }} with {{ E(), k => 0 }});\n\
-         println(handle {{ match 1 {{ n if {ands} => n, _ => 0 }} }} with {{ E(), k => 0 }});\n\
-         println(handle {{ while {ors} {{ }}; 2 }} with {{ E(), k => 0 }});\n\
+         println(handle {{ let v = {ands}; v }} with {{ E(), _ => 0 }});\n\
+         println(handle {{ match 1 {{ n if {ands} => n, _ => 0 }} }} with {{ E(), _ => 0 }});\n\
+         println(handle {{ while {ors} {{ }}; 2 }} with {{ E(), _ => 0 }});\n\
          let k = cont (fn() => if {nots}c {{ 3 }} else {{ 4 }});\nprintln(resume k());\n"
     );
     dir.run_file("conditions.kont", &program)
@@ -797,21 +847,21 @@ fn deeply_nested_functions_are_dropped_on_the_front_ends_stack() {
     let lambdas = format!("{}1", "fn() => ".repeat(n));
     let program = format!(
         "effect E()\n\
-         println(handle {{ if false {{ let v = {lambdas}; 1 }} else {{ 2 }} }} with {{ E(), k => 0 }});\n\
-         let c = cont fn() {{ if false {{ let v = {lambdas}; 1 }} else {{ 3 }} }};\n\
+         println(handle {{ if false {{ let _v = {lambdas}; 1 }} else {{ 2 }} }} with {{ E(), _ => 0 }});\n\
+         let c = cont fn() {{ if false {{ let _v = {lambdas}; 1 }} else {{ 3 }} }};\n\
          println(resume c());\n"
     );
     dir.run_file("lambdas.kont", &program).ok("2\n3\n");
     let handles = format!(
         "effect E()\nprintln({}1{});\n",
         "handle { ".repeat(n),
-        " } with { E(), k => 0 }".repeat(n)
+        " } with { E(), _ => 0 }".repeat(n)
     );
     dir.run_file("handles.kont", &handles).ok("1\n");
     let conts = format!(
-        "println({}x{});\n",
-        "resume (cont (fn(x) => ".repeat(n),
-        "))(1)".repeat(n)
+        "println({}resume (cont (fn(x) => x))(1){});\n",
+        "resume (cont (fn(_) => ".repeat(n - 1),
+        "))(1)".repeat(n - 1)
     );
     dir.run_file("conts.kont", &conts).ok("1\n");
     // Nested `fn` declarations, each calling the one it declares: the resolver copied the
@@ -835,7 +885,7 @@ fn endless_recursion_through_handle_or_cont_is_a_stack_overflow() {
     let hint = "more than 262144 continuations (handle bodies, conts) run nested";
     let r = dir.run_file(
         "handles.kont",
-        "effect E()\nfn f(n) { 1 + handle f(n + 1) with { E(), k => 0 } }\nprintln(f(0));\n",
+        "effect E()\nfn f(n) { 1 + handle f(n + 1) with { E(), _ => 0 } }\nprintln(f(0));\n",
     );
     r.error(1, "stack overflow");
     assert!(r.stderr.contains(hint), "{r:#?}");
@@ -849,7 +899,7 @@ fn endless_recursion_through_handle_or_cont_is_a_stack_overflow() {
     dir.run_file(
         "bounded.kont",
         "effect E()\n\
-         fn f(n) { if n == 0 { 0 } else { 1 + handle f(n - 1) with { E(), k => 0 } } }\n\
+         fn f(n) { if n == 0 { 0 } else { 1 + handle f(n - 1) with { E(), _ => 0 } } }\n\
          println(f(200000));\n",
     )
     .ok("200000\n");

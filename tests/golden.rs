@@ -19,11 +19,18 @@
 //! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
 //! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
+//! | `// expect warning: MESSAGE` | kont warns `warning: MESSAGE` before running the program (repeatable, in the order of the warnings) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
 //!
 //! - stdout must equal the `// expect:` lines, in file order, each followed by `\n`; with no
 //!   `// expect:` line stdout must be empty. This holds for failing programs too: what a
 //!   program prints before a runtime error is part of its specification.
+//! - The warnings kont prints before running a program (a line `warning: MESSAGE` followed
+//!   by the location line `┌─ FILE:LINE:COLUMN`; a program's own `eprintln("warning: …")`
+//!   is not one) must be exactly the `// expect warning:` lines, in order: a program or
+//!   example with a warning it does not expect fails, so every golden program and example is
+//!   also checked to be free of warnings. A program whose only expectations are warnings
+//!   must print nothing and exit 0.
 //! - Without an error or exit expectation the exit status must be 0. At most one of
 //!   `// expect runtime error:`, `// expect compile error:` and `// expect exit:` is allowed.
 //!   With `// expect exit:` stdout and `// expect stderr:` are checked as usual (and nothing
@@ -333,6 +340,8 @@ struct Spec {
     errors: Vec<ExpectedExit>,
     /// `// expect stderr: TEXT` lines.
     stderr: Vec<String>,
+    /// `// expect warning: MESSAGE` lines, in order.
+    warnings: Vec<String>,
     /// The words of every `// args:` line.
     args: Vec<String>,
     /// Comments that look like directives but are not (`line N: …`).
@@ -373,15 +382,19 @@ struct Expected {
     exit: ExpectedExit,
     /// Texts that stderr must contain.
     stderr: Vec<String>,
+    /// The messages of the warnings kont must print before running the program, in order
+    /// (no others).
+    warnings: Vec<String>,
     /// Extra command-line arguments.
     args: Vec<String>,
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 6] = [
+const DIRECTIVES: [&str; 7] = [
     "// expect runtime error:",
     "// expect compile error:",
     "// expect stderr:",
+    "// expect warning:",
     "// expect exit:",
     "// expect:",
     "// args:",
@@ -418,6 +431,14 @@ fn parse_spec(source: &str) -> Spec {
                         .push(format!("line {line_no}: empty `// expect stderr:`"));
                 } else {
                     spec.stderr.push(text);
+                }
+            }
+            "// expect warning:" => {
+                if text.is_empty() {
+                    spec.malformed
+                        .push(format!("line {line_no}: empty `// expect warning:`"));
+                } else {
+                    spec.warnings.push(text);
                 }
             }
             "// args:" => spec
@@ -484,6 +505,7 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
     if spec.stdout.is_empty()
         && spec.errors.is_empty()
         && spec.stderr.is_empty()
+        && spec.warnings.is_empty()
         && out_file.is_none()
     {
         return Err(
@@ -518,6 +540,7 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         stdout,
         exit,
         stderr: spec.stderr,
+        warnings: spec.warnings,
         args: spec.args,
     })
 }
@@ -529,6 +552,7 @@ fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expect
             stdout,
             exit: ExpectedExit::Success,
             stderr: Vec::new(),
+            warnings: Vec::new(),
             args: spec.args.clone(),
         }),
         None => Err("missing .out file".to_string()),
@@ -743,6 +767,13 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
             problems.push(format!("stderr does not contain `{text}`"));
         }
     }
+    let warnings = compiler_warnings(&stderr);
+    if warnings != expected.warnings {
+        problems.push(format!(
+            "kont warned {warnings:?}, expected (`// expect warning:`) {:?}",
+            expected.warnings
+        ));
+    }
 
     if problems.is_empty() {
         return Ok(());
@@ -785,6 +816,19 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
         }
     }
     Err(report)
+}
+
+/// The messages of the warnings kont printed in `stderr`, in order: each a line `warning:
+/// MESSAGE` followed by its location line (`┌─ FILE:LINE:COLUMN`), which tells them from a
+/// program's own output.
+fn compiler_warnings(stderr: &str) -> Vec<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| pair[1].trim_start().starts_with("┌─"))
+        .filter_map(|pair| pair[0].strip_prefix("warning: "))
+        .map(str::to_string)
+        .collect()
 }
 
 /// How many lines `bytes` holds (its newlines).

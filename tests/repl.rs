@@ -449,9 +449,9 @@ fn effect_redeclared_in_a_later_entry_replaces_the_earlier_one() {
     let dir = TempDir::new("effect_redeclared");
     let mut repl = Repl::start(&dir);
     repl.silent("effect Op()");
-    repl.check("handle suspend Op() with { Op(), k => 1 }", "1");
+    repl.check("handle suspend Op() with { Op(), _ => 1 }", "1");
     repl.silent("effect Op(a, b)");
-    repl.check("handle suspend Op(1, 2) with { Op(a, b), k => a + b }", "3");
+    repl.check("handle suspend Op(1, 2) with { Op(a, b), _ => a + b }", "3");
     repl.error(
         "handle suspend Op() with { Op(a, b), k => 0 }",
         "wrong number of arguments: Op expects 2, got 0",
@@ -590,6 +590,24 @@ fn an_error_in_a_continued_entry_ends_it() {
     // The next line starts a new entry; `g` was not defined.
     repl.check("1 + 1", "2");
     repl.error("g(1)", "unknown name g");
+    repl.quit();
+}
+
+#[test]
+fn warnings_are_shown_for_the_entry_that_has_them() {
+    let dir = TempDir::new("warnings");
+    let mut repl = Repl::start(&dir);
+    let report = repl.enter("fn f(x, unused) { x }");
+    assert!(
+        report.starts_with("warning: unused parameter `unused`\n"),
+        "{report}"
+    );
+    assert!(report.contains("<repl>:1:9"), "{report}");
+    // The entry ran: `f` is defined. A top-level `let` is never unused: a later entry may
+    // use it.
+    repl.check("f(5, 0)", "5");
+    repl.silent("let later = 1;");
+    repl.check("later + 1", "2");
     repl.quit();
 }
 
@@ -808,7 +826,7 @@ fn ctrl_c_interrupts_endless_recursion_and_handlers() {
         "handle { while true { suspend Tick() } } with { Tick(), k => resume k(()) }",
     );
     // Handlers and effects still work afterwards.
-    repl.check("handle suspend Tick() with { Tick(), k => 7 }", "7");
+    repl.check("handle suspend Tick() with { Tick(), _ => 7 }", "7");
     repl.check(
         "handle { suspend Tick(); 1 } with { Tick(), k => resume k(()) + 1 }",
         "2",
@@ -858,7 +876,7 @@ fn tab_completes_names_commands_and_file_names() {
     // A keyword and a built-in.
     repl.silent("effect Tick()");
     repl.check(
-        "hand\t suspend Tick() with { Tick(), k => pri\tln(7) }",
+        "hand\t suspend Tick() with { Tick(), _ => pri\tln(7) }",
         "7",
     );
     // A command, and a file name after :load (the REPL runs in `dir`).
@@ -1009,7 +1027,7 @@ fn keeps_running_after_a_runtime_error() {
     repl.error("match 3 { 1 => 1 }", "no pattern matched");
     repl.error("array(2, 0)[5]", "index out of range");
     repl.error("5(1)", "not a function");
-    repl.silent("fn two(a, b) { a }");
+    repl.silent("fn two(a, _b) { a }");
     repl.error("two(1)", "wrong number of arguments: two expects 2, got 1");
     repl.error("assert(false, \"boom\")", "assertion failed: boom");
     // What ran before the error in the same entry stays.
@@ -1029,10 +1047,10 @@ fn keeps_running_after_an_unhandled_effect() {
     repl.error("suspend Boom()", "unhandled effect Boom");
     // Not handled by the handler around it either.
     repl.error(
-        "handle suspend Boom() with { Other(), k => 0 }",
+        "handle suspend Boom() with { Other(), _ => 0 }",
         "unhandled effect Boom",
     );
-    repl.check("handle suspend Boom() with { Boom(), k => 1 }", "1");
+    repl.check("handle suspend Boom() with { Boom(), _ => 1 }", "1");
     repl.check("1 + 1", "2");
     repl.quit();
 }

@@ -100,7 +100,9 @@ fn made(source: &str, generic: bool) -> Vec<Special> {
     let Ok(program) = syntax::parse_program(source) else {
         panic!("{source} does not parse");
     };
-    let Ok(unit) = resolve::resolve_program(&program, &mut resolve::Env::default()) else {
+    let Ok(resolve::Resolved { unit, .. }) =
+        resolve::resolve_program(&program, &mut resolve::Env::default())
+    else {
         panic!("{source} does not resolve");
     };
     let shared = Shared::new(&unit, 0, generic);

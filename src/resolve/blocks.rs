@@ -3,7 +3,7 @@
 
 use super::env::Global;
 use super::patterns::{bind_depth, check_pattern_depth};
-use super::{Res, Resolver};
+use super::{Binding, Res, Resolver};
 use crate::ir::{Bind, FnCell, GlobalCell, Ir, Place, VarId};
 use crate::runtime::value::Value;
 use crate::syntax::ast::{self, BindPat, Block, Expr, Stmt};
@@ -65,6 +65,7 @@ impl Resolver<'_> {
     /// `;`, or an implicit `()`.
     fn block_body(&mut self, stmts: &[Stmt], tail: bool) -> Res<Ir> {
         self.declare_effects(stmts);
+        self.check_unreachable(stmts);
         let first_var = self.vars.len();
         let mut fn_vars = Vec::new();
         for s in stmts {
@@ -130,7 +131,7 @@ impl Resolver<'_> {
                 if self.in_main_top_scope() {
                     return self.global_let(pattern, *mutable, value);
                 }
-                let bind = self.bind_pat(pattern, *mutable, false);
+                let bind = self.bind_pat_as(pattern, *mutable, false, true);
                 Ok(Ir::Let(bind, Box::new(value)))
             }
             Stmt::Assign { target, value, .. } => {
@@ -205,13 +206,22 @@ impl Resolver<'_> {
     ///
     /// [`VarMeta::initialised_early`]: super::names::VarMeta::initialised_early
     pub(super) fn bind_pat(&mut self, p: &BindPat, mutable: bool, early: bool) -> Bind {
+        self.bind_pat_as(p, mutable, early, false)
+    }
+
+    /// [`Resolver::bind_pat`], each name reported if nothing uses it when `checked` (the
+    /// names of a `let` or `var` inside a function or block).
+    fn bind_pat_as(&mut self, p: &BindPat, mutable: bool, early: bool, checked: bool) -> Bind {
         match p {
+            BindPat::Name(id) if checked => {
+                Bind::Var(self.declare_checked(id, Binding::Variable, mutable, early))
+            }
             BindPat::Name(id) => Bind::Var(self.declare(&id.name, mutable, early)),
             BindPat::Wildcard(_) => Bind::Wild,
             BindPat::Tuple(items, span) => Bind::Tuple(
                 items
                     .iter()
-                    .map(|i| self.bind_pat(i, mutable, early))
+                    .map(|i| self.bind_pat_as(i, mutable, early, checked))
                     .collect(),
                 *span,
             ),

@@ -34,7 +34,10 @@ impl Resolver<'_> {
                 got: argc,
             }
             .at(op.span)),
-            None => Err(CompileErrorKind::UnknownEffect(op.name.clone()).at(op.span)),
+            None => {
+                let similar = self.similar_operation(&op.name);
+                Err(CompileErrorKind::UnknownEffect(op.name.clone(), similar).at(op.span))
+            }
         }
     }
 

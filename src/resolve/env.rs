@@ -1,9 +1,10 @@
 //! The session's names: the top-level variables and functions and the declared
 //! operations, which persist from one unit to the next (the REPL's definitions).
 //!
-//! Invariants: between units the undo list is empty; while a unit is resolved it records
-//! every change, oldest first, so that a unit that fails is undone newest first and leaves
-//! the [`Env`] exactly as it found it (operation ids included: a new one is always the last).
+//! Invariants: the undo list holds the changes of the latest unit resolved, oldest first
+//! (it is emptied when the next unit starts), so that a unit that fails, or whose warnings
+//! are denied before it runs, is undone newest first and leaves the [`Env`] exactly as it
+//! found it (operation ids included: a new one is always the last).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -35,9 +36,9 @@ pub struct Env {
     pub(super) effects: HashMap<String, (OpId, usize)>,
     /// Names and arities of the operations, by id.
     op_names: Vec<(Rc<str>, usize)>,
-    /// What the unit being resolved has changed, oldest first, to be undone if it fails
+    /// What the latest unit resolved has changed, oldest first, to be undone if it fails
     /// (copying the whole environment per unit made a session of many definitions
-    /// quadratic). Empty between units.
+    /// quadratic).
     undo: Vec<Undo>,
     /// The standard library's functions written in kont (the prelude's top-level `fn`s),
     /// found after the globals: a program's own definition of a name shadows them.
@@ -121,12 +122,22 @@ impl Env {
         self.undo.push(Undo::Effect(name.to_string(), old, new));
     }
 
+    /// Starts a unit: the changes of the one before are kept for good.
+    pub(super) fn begin_unit(&mut self) {
+        self.undo.clear();
+    }
+
     /// Ends the unit being resolved: keeps its changes if it `succeeded`, else undoes them.
     pub(super) fn end_unit(&mut self, succeeded: bool) {
         if !succeeded {
             self.roll_back();
         }
-        self.undo.clear();
+    }
+
+    /// Undoes what the latest unit resolved defined, which has not run (its warnings were
+    /// denied).
+    pub fn undo_unit(&mut self) {
+        self.roll_back();
     }
 
     /// Undoes the changes of the unit being resolved, newest first.

@@ -34,18 +34,20 @@ impl CompileError {
 /// Every compile error.
 #[derive(Debug, Clone)]
 pub enum CompileErrorKind {
-    /// Reading a name that nothing in scope defines.
-    UnknownName(String),
-    /// Assigning to a name that nothing in scope defines.
-    AssignToUnknown(String),
+    /// Reading a name that nothing in scope defines, and the name in scope closest to it,
+    /// if one is close.
+    UnknownName(String, Option<String>),
+    /// Assigning to a name that nothing in scope defines, and the closest name in scope.
+    AssignToUnknown(String, Option<String>),
     /// Assigning to an immutable variable: a `let`, a parameter, a pattern's name.
     AssignToImmutable(String),
     /// Assigning to a function: a `fn` declaration or a built-in.
     AssignToFunction(String),
     /// `return` at the top level of a unit.
     ReturnOutsideFunction,
-    /// Performing or handling an operation that no `effect` declares.
-    UnknownEffect(String),
+    /// Performing or handling an operation that no `effect` declares, and the declared
+    /// operation closest to it, if one is close.
+    UnknownEffect(String, Option<String>),
     /// Performing or handling an operation with a number of arguments other than its
     /// declaration's.
     OperationArity {
@@ -75,10 +77,18 @@ impl CompileErrorKind {
     /// A hint for the learner, if there is a useful one.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            CompileErrorKind::UnknownName(name) if name == "_" => {
+            CompileErrorKind::UnknownName(name, _) if name == "_" => {
                 "`_` ignores a value in a pattern or binding; it cannot be read".to_string()
             }
-            CompileErrorKind::AssignToUnknown(_) => "declare it first with `var`".to_string(),
+            CompileErrorKind::UnknownName(name, _) if name == "perform" => {
+                "kont performs an operation with `suspend`: `suspend Op(…)`".to_string()
+            }
+            CompileErrorKind::UnknownName(_, Some(similar))
+            | CompileErrorKind::AssignToUnknown(_, Some(similar))
+            | CompileErrorKind::UnknownEffect(_, Some(similar)) => {
+                format!("did you mean `{similar}`?")
+            }
+            CompileErrorKind::AssignToUnknown(_, None) => "declare it first with `var`".to_string(),
             CompileErrorKind::AssignToImmutable(name) => {
                 format!("declare it with `var {name} = …` to make it assignable")
             }
@@ -86,14 +96,16 @@ impl CompileErrorKind {
             CompileErrorKind::ReturnOutsideFunction => {
                 "`return` ends the enclosing function; at the top level there is none".to_string()
             }
-            CompileErrorKind::UnknownEffect(name) => format!("declare it with `effect {name}(…)`"),
+            CompileErrorKind::UnknownEffect(name, None) => {
+                format!("declare it with `effect {name}(…)`")
+            }
             CompileErrorKind::NestedTooDeeply => {
                 "split it into smaller expressions with `let`".to_string()
             }
             CompileErrorKind::PatternNestedTooDeeply => {
                 "match in steps: name an inner part and match it in the arm".to_string()
             }
-            CompileErrorKind::UnknownName(_)
+            CompileErrorKind::UnknownName(_, None)
             | CompileErrorKind::OperationArity { .. }
             | CompileErrorKind::HandledTwice(_)
             | CompileErrorKind::OrPatternNames => return None,
@@ -105,7 +117,7 @@ impl CompileErrorKind {
 impl fmt::Display for CompileErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CompileErrorKind::UnknownName(name) | CompileErrorKind::AssignToUnknown(name) => {
+            CompileErrorKind::UnknownName(name, _) | CompileErrorKind::AssignToUnknown(name, _) => {
                 write!(f, "unknown name {name}")
             }
             CompileErrorKind::AssignToImmutable(name)
@@ -113,7 +125,7 @@ impl fmt::Display for CompileErrorKind {
                 write!(f, "cannot assign to immutable {name}")
             }
             CompileErrorKind::ReturnOutsideFunction => f.write_str("return outside a function"),
-            CompileErrorKind::UnknownEffect(name) => write!(f, "unknown effect {name}"),
+            CompileErrorKind::UnknownEffect(name, _) => write!(f, "unknown effect {name}"),
             CompileErrorKind::OperationArity { name, expects, got } => write!(
                 f,
                 "wrong number of arguments: {name} expects {expects}, got {got}"

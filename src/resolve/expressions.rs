@@ -121,7 +121,10 @@ impl Resolver<'_> {
             ExprKind::Unit => Ir::Const(Value::Unit),
             ExprKind::Var(id) => match self.lookup(&id.name) {
                 Some(p) => Ir::Get(p),
-                None => return Err(CompileErrorKind::UnknownName(id.name.clone()).at(id.span)),
+                None => {
+                    let similar = self.similar_name(&id.name);
+                    return Err(CompileErrorKind::UnknownName(id.name.clone(), similar).at(id.span));
+                }
             },
             ExprKind::Ctor(id, args) => {
                 let sym = Symbol::intern(&id.name);

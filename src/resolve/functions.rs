@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::effects::ClauseFacts;
 use super::scopes::Scopes;
-use super::{Res, Resolver};
+use super::{Binding, Res, Resolver};
 use crate::ir::{CaptureFrom, FnIr, Ir, VarId};
 use crate::runtime::value::Value;
 use crate::syntax::ast::{self, Block, Expr, Param};
@@ -112,8 +112,11 @@ impl Resolver<'_> {
         k: Option<&Param>,
         body: FnBody,
     ) -> Res<FnIr> {
-        let mut param_vars: Vec<Option<VarId>> = params.iter().map(|p| self.param(p)).collect();
-        let k_var = k.map(|k| self.param(k));
+        let mut param_vars: Vec<Option<VarId>> = params
+            .iter()
+            .map(|p| self.param(p, Binding::Parameter))
+            .collect();
+        let k_var = k.map(|k| self.param(k, Binding::Continuation));
         if let Some(Some(kv)) = k_var {
             self.cur().clause = Some(ClauseFacts {
                 k: kv,
@@ -149,11 +152,12 @@ impl Resolver<'_> {
         })
     }
 
-    /// Declares a parameter. Never `None`: `_` takes a slot of its own too, so that
-    /// arguments line up with parameters.
-    fn param(&mut self, p: &Param) -> Option<VarId> {
+    /// Declares a parameter (a clause's continuation when `binding` says so), reported if
+    /// nothing uses it. Never `None`: `_` takes a slot of its own too, so that arguments
+    /// line up with parameters.
+    fn param(&mut self, p: &Param, binding: Binding) -> Option<VarId> {
         match p {
-            Param::Name(id) => Some(self.declare(&id.name, false, true)),
+            Param::Name(id) => Some(self.declare_checked(id, binding, false, true)),
             Param::Wildcard(_) => {
                 // Still occupies a slot so that arguments line up with parameters.
                 Some(self.new_var("_", false, true))

@@ -23,7 +23,10 @@
 //! - `patterns`: `match` arms and patterns, including names read as parts of the scrutinee;
 //! - `effects`: handlers, their clauses, `resume`, and operations checked against their
 //!   declarations;
-//! - `error`: the compile errors this layer reports.
+//! - `error`: the compile errors this layer reports;
+//! - `warning` and `lints`: the warnings (unused names, a dropped continuation, unreachable
+//!   code), and the checks that find them;
+//! - `suggest`: the names a misspelt one may have meant, for the errors' hints.
 //!
 //! Invariants: `fns` is never empty while a unit resolves (its first context is the unit's
 //! top level); every scope pushed is popped on the way out, error or not; a unit that fails
@@ -35,11 +38,14 @@ mod env;
 mod error;
 mod expressions;
 mod functions;
+mod lints;
 mod names;
 mod patterns;
 mod scopes;
+mod suggest;
 #[cfg(test)]
 mod tests;
+mod warning;
 
 use crate::ir::{FnIr, Ir, Unit, VarInfo};
 use crate::runtime::effects::OpId;
@@ -51,6 +57,7 @@ use functions::FnCtx;
 use names::VarMeta;
 pub use patterns::MAX_PATTERN_NESTING;
 use scopes::Scopes;
+pub use warning::{Binding, Warning, WarningKind};
 
 /// The result of a resolver step: its value, or the first compile error.
 type Res<T> = Result<T, CompileError>;
@@ -76,18 +83,29 @@ struct Resolver<'e> {
     /// The functions being resolved, the current (innermost) one last; the first is the
     /// unit's top level.
     fns: Vec<FnCtx>,
+    /// The warnings found so far (those about unused names are added at the end).
+    warnings: Vec<Warning>,
+}
+
+/// A unit ready to compile, and what looks wrong in it.
+pub struct Resolved {
+    /// The unit.
+    pub unit: Unit,
+    /// Its warnings, in the order of their places in the source.
+    pub warnings: Vec<Warning>,
 }
 
 /// Resolves a program (or REPL entry). On success `env` holds the new global definitions;
 /// on failure it is unchanged.
-pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Unit> {
+pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
+    env.begin_unit();
     let unit = resolve_unit(program, env);
     env.end_unit(unit.is_ok());
     unit
 }
 
 /// [`resolve_program`], leaving in `env` whatever it defined before an error.
-fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
+fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
     let mut r = Resolver {
         env,
         depth: 0,
@@ -98,6 +116,7 @@ fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
             scopes: Scopes::new(),
             ..FnCtx::default()
         }],
+        warnings: Vec::new(),
     };
     let (stmts, value) = r.top_level(&program.stmts)?;
     let has_value = value.is_some();
@@ -108,8 +127,9 @@ fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
         value: value.map(Box::new),
     };
     let ctx = r.fns.pop().expect("main context");
+    let warnings = r.finish_warnings();
     let vars = r.finish_vars();
-    Ok(Unit {
+    let unit = Unit {
         vars,
         main: FnIr {
             name: "<main>".into(),
@@ -120,7 +140,8 @@ fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Unit> {
             tail_resumptive: false,
         },
         has_value,
-    })
+    };
+    Ok(Resolved { unit, warnings })
 }
 
 impl Resolver<'_> {

@@ -7,8 +7,9 @@
 //! parts and tail-resumptive clauses rely on.
 
 use super::env::Global;
-use super::{CompileError, CompileErrorKind, Res, Resolver};
+use super::{Binding, CompileError, CompileErrorKind, Res, Resolver};
 use crate::ir::{CaptureFrom, Part, Place, VarId, VarInfo};
+use crate::span::Span;
 use crate::stdlib;
 use crate::syntax::ast;
 
@@ -36,6 +37,9 @@ pub(super) struct VarMeta {
     /// Whether it is used inside a loop that does not enclose its declaration (or by a
     /// closure made there): for a part ([`Place::Part`]), a use that may run many times.
     pub(super) used_in_loop: bool,
+    /// For a name that is reported if nothing uses it (a `let`, a `var`, a parameter, a
+    /// clause's continuation): where it is bound, and by what. `None` for the others.
+    pub(super) bound: Option<(Span, Binding)>,
 }
 
 impl Resolver<'_> {
@@ -74,6 +78,7 @@ impl Resolver<'_> {
             is_fn: false,
             loops,
             used_in_loop: false,
+            bound: None,
         });
         id
     }
@@ -87,6 +92,20 @@ impl Resolver<'_> {
     pub(super) fn declare(&mut self, name: &str, mutable: bool, early: bool) -> VarId {
         let v = self.new_var(name, mutable, early);
         self.bind_name(name, v);
+        v
+    }
+
+    /// A new variable for `name`, visible from now on, reported if nothing uses it: one
+    /// bound by `binding` at `name`'s place (see [`VarMeta::bound`]).
+    pub(super) fn declare_checked(
+        &mut self,
+        name: &ast::Ident,
+        binding: Binding,
+        mutable: bool,
+        early: bool,
+    ) -> VarId {
+        let v = self.declare(&name.name, mutable, early);
+        self.meta[v].bound = Some((name.span, binding));
         v
     }
 
@@ -206,7 +225,10 @@ impl Resolver<'_> {
             {
                 Err(immutable_error(target, true))
             }
-            None => Err(CompileErrorKind::AssignToUnknown(target.name.clone()).at(target.span)),
+            None => {
+                let similar = self.similar_name(&target.name);
+                Err(CompileErrorKind::AssignToUnknown(target.name.clone(), similar).at(target.span))
+            }
         }
     }
 }

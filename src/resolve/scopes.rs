@@ -61,6 +61,11 @@ impl Scopes {
         self.index.get(name).and_then(|vars| vars.last().copied())
     }
 
+    /// Every name bound here, each once, in no particular order.
+    pub(super) fn names(&self) -> impl Iterator<Item = &String> {
+        self.index.keys()
+    }
+
     /// How many scopes are open.
     pub(super) fn depth(&self) -> usize {
         self.lists.len()

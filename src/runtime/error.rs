@@ -278,6 +278,26 @@ impl ErrorKind {
                 "more than {MAX_NESTED_CONTINUATIONS} continuations (handle bodies, conts) run nested; the recursion through `handle` or `cont` is too deep"
             ),
             ContOfBuiltin(name) => format!("wrap it in one: cont (fn(x) => {name}(x))"),
+            NotAFunction(Some((_, kind))) if kind == "a continuation" => {
+                "a continuation is resumed, not called: `resume k(v)`".to_string()
+            }
+            Operands {
+                verb: "add",
+                left: "string",
+                right: "string",
+            } => "strings are joined with `++`: `a ++ b`".to_string(),
+            Operands {
+                verb: "add",
+                left,
+                right,
+            } if *left == "string" || *right == "string" => {
+                "strings are joined with `++`, and `str(x)` makes a string of any value: `\"n = \" ++ str(n)`".to_string()
+            }
+            Operands {
+                verb: "add",
+                left: "list",
+                right: "list",
+            } => "lists are joined with `++`: `xs ++ ys`".to_string(),
             _ => return None,
         })
     }
@@ -419,6 +439,45 @@ mod tests {
         }
         let range = Arity { min: 1, max: 2 };
         assert_eq!(range.to_string(), "1 to 2");
+    }
+
+    #[test]
+    fn habits_of_other_languages_get_a_hint() {
+        let hint = |kind: ErrorKind| kind.hint().unwrap_or_default();
+        let continuation = (
+            "<continuation: Ask() at demo.kont:3:16>".into(),
+            "a continuation".into(),
+        );
+        assert_eq!(
+            hint(ErrorKind::NotAFunction(Some(continuation))),
+            "a continuation is resumed, not called: `resume k(v)`"
+        );
+        assert_eq!(
+            hint(ErrorKind::NotAFunction(Some(("3".into(), "an int".into())))),
+            ""
+        );
+        let add = |left, right| ErrorKind::Operands {
+            verb: "add",
+            left,
+            right,
+        };
+        assert!(hint(add("string", "int")).contains("`\"n = \" ++ str(n)`"));
+        assert!(hint(add("bool", "string")).contains("`str(x)`"));
+        assert_eq!(
+            hint(add("string", "string")),
+            "strings are joined with `++`: `a ++ b`"
+        );
+        assert_eq!(
+            hint(add("list", "list")),
+            "lists are joined with `++`: `xs ++ ys`"
+        );
+        assert_eq!(hint(add("int", "bool")), "");
+        let subtract = ErrorKind::Operands {
+            verb: "subtract",
+            left: "string",
+            right: "string",
+        };
+        assert_eq!(hint(subtract), "");
     }
 
     #[test]

@@ -48,6 +48,30 @@ impl ParseError {
     pub fn at_eof(&self) -> bool {
         self.kind.at_eof()
     }
+
+    /// Other places that explain the error, each with its label: for a bracket left open,
+    /// where the input ends, and the closer that seems meant for another bracket.
+    pub fn secondary(&self) -> Vec<(Span, String)> {
+        let ParseErrorKind::Unclosed {
+            bracket,
+            end,
+            closed_by,
+        } = self.kind
+        else {
+            return Vec::new();
+        };
+        let closer = closer_of(bracket);
+        let misread = closed_by.map(|span| {
+            let label = format!(
+                "this `{closer}` closes it, but is indented like an outer `{bracket}`'s line"
+            );
+            (span, label)
+        });
+        misread
+            .into_iter()
+            .chain([(end, "the input ends here".to_string())])
+            .collect()
+    }
 }
 
 impl fmt::Display for ParseError {
@@ -84,6 +108,16 @@ pub enum ParseErrorKind {
     UnterminatedComment,
     /// The input ended where the grammar expected more, with a hint if one fits.
     UnexpectedEnd(Option<ParseHint>),
+    /// The input ended with a bracket left open, which is where the error is.
+    Unclosed {
+        /// The bracket: `(`, `[` or `{`.
+        bracket: char,
+        /// Where the input ends.
+        end: Span,
+        /// A closer that closed the bracket although its indentation matches an outer one's
+        /// line, which is why this bracket is blamed.
+        closed_by: Option<Span>,
+    },
     /// A token the grammar does not allow where it stands (an excerpt of its text), with a
     /// hint if one fits.
     UnexpectedToken(String, Option<ParseHint>),
@@ -134,6 +168,9 @@ impl ParseErrorKind {
             ParseErrorKind::SecondReturnClause => {
                 "merge the two `return` clauses into one".to_string()
             }
+            ParseErrorKind::Unclosed { bracket, .. } => {
+                format!("add the `{}` that closes it", closer_of(*bracket))
+            }
             ParseErrorKind::ChainedComparison => {
                 "comparison operators do not chain: use `and`, as in `a < b and b < c`".to_string()
             }
@@ -148,6 +185,7 @@ impl ParseErrorKind {
         matches!(
             self,
             ParseErrorKind::UnexpectedEnd(_)
+                | ParseErrorKind::Unclosed { .. }
                 | ParseErrorKind::UnterminatedString
                 | ParseErrorKind::UnterminatedComment
         )
@@ -177,6 +215,19 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::UnterminatedString => f.write_str("unterminated string"),
             ParseErrorKind::UnterminatedComment => f.write_str("unterminated block comment"),
             ParseErrorKind::UnexpectedEnd(_) => f.write_str("unexpected end of input"),
+            ParseErrorKind::Unclosed {
+                bracket,
+                closed_by: None,
+                ..
+            } => write!(
+                f,
+                "unexpected end of input: this `{bracket}` is never closed"
+            ),
+            ParseErrorKind::Unclosed { bracket, .. } => write!(
+                f,
+                "unexpected end of input: this `{bracket}` most likely lacks its `{}`",
+                closer_of(*bracket)
+            ),
             ParseErrorKind::UnexpectedToken(text, _) => write!(f, "unexpected token `{text}`"),
             ParseErrorKind::InvalidToken => f.write_str("invalid token"),
             ParseErrorKind::SecondReturnClause => {
@@ -186,6 +237,15 @@ impl fmt::Display for ParseErrorKind {
                 f.write_str("comparison operators cannot be chained")
             }
         }
+    }
+}
+
+/// The bracket that closes `opener`.
+fn closer_of(opener: char) -> char {
+    match opener {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
     }
 }
 
@@ -238,8 +298,10 @@ pub enum ParseHint {
     /// A closing bracket (`)`, `]` or `}`) with no open one of its kind before it; the
     /// opening bracket.
     NothingToClose(char),
-    /// `suspend op`: a lower-case operation name.
+    /// `suspend op`, or a handler clause `op(…)`: a lower-case operation name.
     OperationNameCase,
+    /// `perform Op`, as OCaml writes `suspend Op`; the operation.
+    Perform(String),
     /// `effect op`: a lower-case operation name.
     EffectNameCase,
     /// `fn Name`: an upper-case function name.
@@ -279,6 +341,10 @@ impl fmt::Display for ParseHint {
             ParseHint::OperationNameCase => {
                 f.write_str("operation names start with an upper-case letter")
             }
+            ParseHint::Perform(op) => write!(
+                f,
+                "kont performs an operation with `suspend`: `suspend {op}(…)`"
+            ),
             ParseHint::EffectNameCase => {
                 f.write_str("operation names start with an upper-case letter: `effect Get()`")
             }

@@ -14,6 +14,7 @@
 use crate::operator::{BinOp, UnOp};
 use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Handler, OpClause, Param, ReturnClause, Stmt};
+use crate::syntax::brackets;
 use crate::syntax::error::{ParseError, ParseErrorKind, ParseHint};
 use crate::syntax::lexer::{Lexer, Tok};
 
@@ -157,6 +158,21 @@ fn convert_error(error: LalrpopError, src: &str) -> ParseError {
     match error {
         LalrpopError::User { error } => error,
         LalrpopError::UnrecognizedEof { expected, .. } => {
+            // Shown after the last line, not on the empty line after its line end.
+            let last = src.trim_end().len();
+            let end = span(last, last);
+            if let Some(open) = brackets::unclosed(src)
+                && expected
+                    .iter()
+                    .any(|e| terminal_name(e) == open.innermost_closer.to_string())
+            {
+                return ParseErrorKind::Unclosed {
+                    bracket: open.bracket,
+                    end,
+                    closed_by: open.closed_by,
+                }
+                .at(open.span);
+            }
             let before = tokens_before(src, src.len());
             let hint = context_hint(&before, None, &expected).or_else(|| expected_hint(&expected));
             ParseErrorKind::UnexpectedEnd(hint).at(span(src.len(), src.len()))
@@ -221,6 +237,14 @@ fn context_hint(before: &[Tok], found: Option<&Tok>, expected: &[String]) -> Opt
     let expects_expression = expects("suspend");
     let hint = match (before, found) {
         ([.., Tok::Suspend], Some(Tok::LowerName(_))) => ParseHint::OperationNameCase,
+        (_, Some(Tok::LowerName(_)))
+            if expects("UpperName") && expects("return") && !expects("LowerName") =>
+        {
+            ParseHint::OperationNameCase
+        }
+        ([.., Tok::LowerName(word)], Some(Tok::UpperName(op))) if word == "perform" => {
+            ParseHint::Perform(op.clone())
+        }
         ([.., Tok::Effect], Some(Tok::LowerName(_))) => ParseHint::EffectNameCase,
         ([.., Tok::Fn], Some(Tok::UpperName(_))) => ParseHint::FunctionNameCase,
         ([.., Tok::Suspend, Tok::UpperName(op)], _) if expects("(") => {

@@ -61,6 +61,7 @@ pub fn self_tests() -> Vec<Trial> {
                           // expect:   two spaces\r\n\
                           // args: a  b\tc\n\
                           // expect stderr: t.kont:3:5\n\
+                          // expect warning: unused variable `x`\n\
                           // expect runtime error: division by zero\n\
                           let s = \"// not a directive\"; // the expected value\n";
             let spec = parse_spec(source);
@@ -68,6 +69,7 @@ pub fn self_tests() -> Vec<Trial> {
                 stdout: vec!["1".into(), "".into(), "  two spaces".into()],
                 errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
                 stderr: vec!["t.kont:3:5".into()],
+                warnings: vec!["unused variable `x`".into()],
                 args: vec!["a".into(), "b".into(), "c".into()],
                 malformed: vec![],
             };
@@ -175,6 +177,35 @@ pub fn self_tests() -> Vec<Trial> {
             )?;
             check(&expected, &outcome(2, b"", "error: unknown name x\n"))?;
             expect_err(check(&expected, &outcome(0, b"", "")), "exit status 0")
+        }),
+        trial("warnings are exactly those expected, in order", || {
+            let warning = |message: &str| {
+                format!("warning: {message}\n  ┌─ t.kont:1:5\n  │\n1 │ let x = 1;\n")
+            };
+            let both = warning("unused variable `x`") + &warning("unused parameter `y`");
+            let expected = expectations(
+                parse_spec(
+                    "// expect warning: unused variable `x`\n\
+                     // expect warning: unused parameter `y`\n",
+                ),
+                None,
+            )?;
+            check(&expected, &outcome(0, b"", &both))?;
+            expect_err(
+                check(&expected, &outcome(0, b"", &warning("unused variable `x`"))),
+                "kont warned",
+            )?;
+            let reversed = warning("unused parameter `y`") + &warning("unused variable `x`");
+            expect_err(check(&expected, &outcome(0, b"", &reversed)), "kont warned")?;
+            // A program with no warning expected fails on one; its own `warning:` output is
+            // not a warning of kont's.
+            let expected = expectations(parse_spec("// expect: 1\n"), None)?;
+            expect_err(check(&expected, &outcome(0, b"1\n", &both)), "kont warned")?;
+            check(&expected, &outcome(0, b"1\n", "warning: low fuel\n"))?;
+            expect_err(
+                expectations(parse_spec("// expect warning:\n"), None),
+                "empty `// expect warning:`",
+            )
         }),
         trial("crashes, hangs and panics fail", || {
             let expected = expectations(parse_spec("// expect: 1\n"), None)?;

@@ -861,28 +861,83 @@ fn handler_clause_commas_and_return_clauses() {
 
 #[test]
 fn unexpected_end_of_input_is_at_eof() {
-    for src in [
-        "fn f(",
-        "let x = ",
-        "{",
-        "if c {",
-        "match x {",
-        "1 +",
-        "f(1,",
-        "handle f()",
-    ] {
+    for src in ["let x = ", "1 +", "handle f()", "fn f() { let y = "] {
         let e = error(src);
         assert!(e.at_eof(), "{src:?}: {e:?}");
         assert_eq!(e.message(), "unexpected end of input");
         assert_eq!(e.span, Span::new(src.len(), src.len()));
     }
-    let e = error("fn f(");
-    assert_eq!(
-        e.hint().as_deref(),
-        Some("expected one of `)`, `_`, a name")
-    );
     let e = error("let x = ");
     assert_eq!(e.hint().as_deref(), Some("expected an expression"));
+}
+
+#[test]
+fn input_ending_where_a_bracket_could_close_is_reported_at_the_bracket() {
+    for (src, bracket) in [
+        ("fn f(", 4),
+        ("{", 0),
+        ("if c {", 5),
+        ("match x {", 8),
+        ("f(1,", 1),
+        ("f(1, g(2)", 1),
+        ("[1, {\n  2\n}\n  ", 0),
+    ] {
+        let e = error(src);
+        assert!(e.at_eof(), "{src:?}: {e:?}");
+        assert_eq!(e.span, Span::new(bracket, bracket + 1), "{src:?}");
+        let opener = &src[bracket..bracket + 1];
+        assert_eq!(
+            e.message(),
+            format!("unexpected end of input: this `{opener}` is never closed")
+        );
+        // The end of the input, blank space apart, is the second label.
+        let end = src.trim_end().len();
+        assert_eq!(
+            e.secondary(),
+            [(Span::new(end, end), "the input ends here".to_string())]
+        );
+    }
+    assert_eq!(
+        error("fn f(").hint().as_deref(),
+        Some("add the `)` that closes it")
+    );
+}
+
+#[test]
+fn a_closer_indented_like_an_outer_line_marks_the_bracket_it_closed() {
+    let src = "fn f(x) {\n  if x {\n    1\n}\n";
+    let e = error(src);
+    assert_eq!(e.span, Span::new(17, 18));
+    assert_eq!(
+        e.message(),
+        "unexpected end of input: this `{` most likely lacks its `}`"
+    );
+    let labels = e.secondary();
+    assert_eq!(labels[0].0, Span::new(25, 26));
+    assert_eq!(
+        labels[0].1,
+        "this `}` closes it, but is indented like an outer `{`'s line"
+    );
+}
+
+#[test]
+fn habits_of_other_languages_get_a_hint() {
+    let hint = |src| error(src).hint();
+    assert_eq!(
+        hint("perform Ask()").as_deref(),
+        Some("kont performs an operation with `suspend`: `suspend Ask(…)`")
+    );
+    for src in [
+        "handle f() with { ask(), k => 1 }",
+        "handle f() with { A(), k => 1, ask(), k => 1 }",
+        "suspend ask()",
+    ] {
+        assert_eq!(
+            hint(src).as_deref(),
+            Some("operation names start with an upper-case letter"),
+            "{src:?}"
+        );
+    }
 }
 
 #[test]
