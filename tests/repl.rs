@@ -544,6 +544,22 @@ fn a_continuation_prints_its_state_and_can_be_resumed_later() {
         "<continuation: Pause() at <repl>:1:13>",
     );
     repl.check("cont wait", "<continuation: cont wait>");
+    // A runtime error offered to `Fail` in a function of an earlier entry: there too.
+    repl.silent("fn half(n) { 10 / n }");
+    repl.check(
+        "handle half(0) with { Fail(_), k => k }",
+        "<continuation: Fail(\"division by zero\") at <repl>:1:14>",
+    );
+    // An operation declared again with another number of arguments keeps its name; a
+    // continuation suspended before shows the arguments it was suspended with.
+    repl.silent("effect Op(x)");
+    repl.silent("let old = handle suspend Op((1, 2)) with { Op(_), k => k };");
+    repl.silent("effect Op(x, y)");
+    repl.check("old", "<continuation: Op((1, 2)) at <repl>:1:18>");
+    repl.check(
+        "handle suspend Op(1, 2) with { Op(_, _), k => k }",
+        "<continuation: Op(1, 2) at <repl>:1:8>",
+    );
     repl.check("1 + 1", "2");
     repl.quit();
 }

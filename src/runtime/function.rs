@@ -134,10 +134,12 @@ pub struct Builtin {
 /// catch and whose continuation then prints that place.
 ///
 /// The compiler's calls pass a reference to the [`SourceSpan`] their closure holds (the
-/// source is read only when an error is raised there); the runtime's own calls (a clause, a
-/// `handle` body, a `return` clause, a call moved to a stack extension) pass a [`Span`],
-/// and the callee's source stands for the caller's: their number of arguments always fits,
-/// and only a tail call from the callee with the wrong number lands there.
+/// source is read only when an error is raised there). A [`Span`] alone stands for a place
+/// in the callee's own source: the compiler's calls of a top-level function of the caller's
+/// unit, and the runtime's own calls (a clause, a `handle` body, a `return` clause, a call
+/// moved to a stack extension), whose number of arguments always fits, so that only a tail
+/// call the callee makes with the wrong number is raised there (a clause resumed from
+/// another REPL entry then names the clause's source).
 pub trait CallSite: Copy {
     /// The span of the call.
     fn span(self) -> Span;

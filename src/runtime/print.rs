@@ -228,12 +228,12 @@ fn write_continuation(out: &mut String, work: &mut Vec<Item>, k: &Continuation) 
             let (name, place) = named(&point);
             let _ = write!(out, "<continuation: {name}");
             work.push(Item::Owned(format!(" at {place}>")));
-            match (point.argc, &args) {
-                (0, _) => push_seq(work, "(", &[], ")"),
-                (1, _) => push_seq(work, "(", std::slice::from_ref(&args), ")"),
-                (_, Value::Tuple(fields)) => push_seq(work, "(", &fields.0, ")"),
-                _ => push_seq(work, "(", std::slice::from_ref(&args), ")"),
-            }
+            let shown: &[Value] = match (point.argc, &args) {
+                (0, _) => &[],
+                (2.., Value::Tuple(fields)) => &fields.0,
+                _ => std::slice::from_ref(&args),
+            };
+            push_seq(work, "(", shown, ")");
         }
         State::Resumed => out.push_str("<continuation: resumed>"),
     }

@@ -73,7 +73,8 @@ impl Default for Held {
 }
 
 /// The `point` of a continuation that is not suspended at an operation: a `cont f`, and the
-/// continuation a shallow resume wraps (see [`Continuation::rewrapped`]).
+/// continuation a shallow resume wraps (see [`Continuation::rewrapped`]). Never printed: a
+/// continuation prints its point only while it holds a fiber it suspended itself.
 const NOT_SUSPENDED: OpPoint = OpPoint {
     op: 0,
     argc: 0,
@@ -383,4 +384,17 @@ fn wrong_resume_arity(name: &str, expected: usize, argc: usize, site: Span) -> C
 #[cold]
 fn already_resumed(site: Span) -> Ctrl {
     ErrorKind::AlreadyResumed.at(site).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_continuation_keeps_to_its_allocator_size_class() {
+        // 64 bytes, 80 with the reference counts (see `Continuation`).
+        assert_eq!(size_of::<OpPoint>(), 16);
+        assert_eq!(size_of::<Held>(), size_of::<Value>());
+        assert_eq!(size_of::<Continuation>(), 64);
+    }
 }
