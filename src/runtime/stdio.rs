@@ -44,7 +44,7 @@ const LINE_BUFFER: usize = 1 << 13;
 
 /// Standard output for a script's program: line-buffered when it is a terminal,
 /// block-buffered otherwise; one whose every write fails with `EBADF` when standard output
-/// was closed before kont started (see `stdout_was_closed`).
+/// was closed before kont started ([`stdout_was_closed`]).
 pub fn program_output() -> Box<dyn Write> {
     if stdout_was_closed() {
         return Box::new(ClosedOutput);
