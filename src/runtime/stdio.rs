@@ -43,12 +43,8 @@ const BLOCK_BUFFER: usize = 1 << 16;
 const LINE_BUFFER: usize = 1 << 13;
 
 /// Standard output for a script's program: line-buffered when it is a terminal,
-/// block-buffered otherwise; one whose every write fails with `EBADF` when standard output
-/// was closed before kont started ([`stdout_was_closed`]).
+/// block-buffered otherwise.
 pub fn program_output() -> Box<dyn Write> {
-    if stdout_was_closed() {
-        return Box::new(ClosedOutput);
-    }
     let stdout = io::stdout();
     // File descriptor 1 is always open (Rust's start-up code opens /dev/null in place of a
     // closed one), so the duplicate fails only when the process is out of descriptors.
@@ -60,36 +56,6 @@ pub fn program_output() -> Box<dyn Write> {
         Box::new(LineWriter::with_capacity(LINE_BUFFER, file))
     } else {
         Box::new(BufWriter::with_capacity(BLOCK_BUFFER, file))
-    }
-}
-
-/// Whether standard output was closed when kont started (`kont f.kont >&-`). Rust's start-up
-/// code opens `/dev/null` in place of a closed descriptor 1, for reading and writing; a
-/// shell's `> /dev/null` opens it for writing only, so descriptor 1 open read-write on
-/// `/dev/null` is taken for a closed output. Read from `/proc/self`; false where that cannot
-/// be read.
-fn stdout_was_closed() -> bool {
-    let on_null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|t| t.as_os_str() == "/dev/null");
-    on_null
-        && std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-                .is_some_and(|flags| flags & 0o3 == 0o2)
-        })
-}
-
-/// The output of a program whose standard output was closed: every write fails as a write
-/// to a closed descriptor does (`EBADF`), so the first `print` reports `cannot write output`.
-struct ClosedOutput;
-
-impl Write for ClosedOutput {
-    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-        Err(io::Error::from_raw_os_error(libc::EBADF))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
