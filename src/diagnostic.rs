@@ -1,104 +1,18 @@
-//! Error reports: compile and runtime errors rendered with source snippets.
+//! Error reports: compile and runtime errors (and warnings) rendered with source snippets.
 //!
-//! One [`SourceMap`] per session holds every source text (a script, an `-e` string, each REPL
-//! entry) so that spans, which are byte ranges, can be turned into `FILE:LINE:COLUMN` and a
-//! snippet with a caret, by `codespan-reporting`.
+//! The session's [`SourceMap`] (`src/source_map.rs`) holds every source text; this module
+//! renders a report from it, by `codespan-reporting`: the message, `FILE:LINE:COLUMN`, the
+//! line with a caret, a hint, and a backtrace shortened for reading.
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
-use codespan_reporting::files::{Files, SimpleFiles};
 use codespan_reporting::term;
 
 use crate::runtime::TraceFrame;
+use crate::source_map::SourceMap;
 use crate::span::Span;
 
-/// Every source text of a session, by id.
-#[derive(Default)]
-pub struct SourceMap {
-    /// The texts and their display names; a text's id is its index here.
-    files: SimpleFiles<String, String>,
-    /// The id of the standard library's kont source, if added ([`SourceMap::add_library`]).
-    library: Option<u32>,
-}
-
+/// Rendering, next to the source texts it reads.
 impl SourceMap {
-    /// Adds a source text under a display name; returns its id. The copy kept for showing
-    /// has its ASCII control characters other than tab and line ends replaced by `?` (the
-    /// same length, so spans stay valid): printed as they are, an escape sequence in a
-    /// source would act on the terminal that shows the error.
-    pub fn add(&mut self, name: &str, text: &str) -> u32 {
-        let shown = text.replace(
-            |c: char| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'),
-            "?",
-        );
-        self.files.add(name.to_string(), shown) as u32
-    }
-
-    /// `span` as a byte range of source `source`, clamped to that text (empty when there is
-    /// no such source).
-    fn clamp(&self, source: u32, span: Span) -> std::ops::Range<usize> {
-        let len = self
-            .files
-            .get(source as usize)
-            .map_or(0, |f| f.source().len());
-        let start = (span.start as usize).min(len);
-        start..(span.end as usize).clamp(start, len)
-    }
-
-    /// Adds the standard library's kont source: its locations show as `standard library`,
-    /// not as lines of a text the learner did not write.
-    pub fn add_library(&mut self, text: &str) -> u32 {
-        let id = self.add("standard library", text);
-        self.library = Some(id);
-        id
-    }
-
-    /// Whether `source` is the standard library's.
-    pub fn is_library(&self, source: u32) -> bool {
-        self.library == Some(source)
-    }
-
-    /// `FILE:LINE:COLUMN` (1-based) of a byte offset; `standard library` in the library.
-    pub fn location(&self, source: u32, offset: u32) -> String {
-        if self.is_library(source) {
-            return "standard library".to_string();
-        }
-        let name = self.name(source);
-        match self.line_column(source, offset) {
-            Some((line, column)) => format!("{name}:{line}:{column}"),
-            None => name,
-        }
-    }
-
-    /// The display name of source `source` (empty when there is no such source).
-    pub fn name(&self, source: u32) -> String {
-        self.files
-            .name(source as usize)
-            .map(|n| n.to_string())
-            .unwrap_or_default()
-    }
-
-    /// The line and column (1-based; the column counts characters) of a byte offset of
-    /// source `source`, clamped to its text; `None` when there is no such source.
-    pub fn line_column(&self, source: u32, offset: u32) -> Option<(usize, usize)> {
-        let at = Span {
-            start: offset,
-            end: offset,
-        };
-        let start = self.clamp(source, at).start;
-        let loc = self.files.location(source as usize, start).ok()?;
-        Some((loc.line_number, loc.column_number))
-    }
-
-    /// The text of the source last added under `name`, as kept for showing (see
-    /// [`SourceMap::add`]).
-    pub fn text_named(&self, name: &str) -> Option<&str> {
-        (0..)
-            .map_while(|id| self.files.get(id).ok())
-            .filter(|file| file.name() == name)
-            .last()
-            .map(|file| file.source().as_str())
-    }
-
     /// Renders an error at `span` of `source`, with an optional hint and backtrace.
     pub fn render(
         &self,
@@ -142,7 +56,7 @@ impl SourceMap {
         if let Some(h) = report.hint {
             d = d.with_notes(vec![format!("hint: {h}")]);
         }
-        term::emit_into_string(&term::Config::default(), &self.files, &d)
+        term::emit_into_string(&term::Config::default(), self.files(), &d)
             .unwrap_or_else(|_| format!("{}: {}\n", report.severity, report.message))
     }
 

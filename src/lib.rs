@@ -16,6 +16,7 @@ pub mod operator;
 pub mod resolve;
 pub mod runtime;
 pub mod source_file;
+pub mod source_map;
 pub mod span;
 pub mod stack;
 pub mod stdlib;
@@ -25,10 +26,11 @@ pub mod trace;
 use std::io::Write;
 use std::rc::Rc;
 
-use diagnostic::{Report, Severity, SourceMap};
+use diagnostic::{Report, Severity};
 use runtime::function::Closure;
 use runtime::value::Value;
 use runtime::{Vm, print};
+use source_map::SourceMap;
 use trace::event::Event;
 use trace::{TraceSettings, Tracer};
 
@@ -128,7 +130,8 @@ pub struct Session {
     /// evaluation.
     env: resolve::Env,
     /// The runtime state every evaluation of the session shares: output, arguments,
-    /// operations, and every source text evaluated (for error reports and traces).
+    /// operations, and every source text evaluated (for error reports, printed
+    /// continuations and traces).
     vm: Rc<Vm>,
     /// How the session compiles programs.
     options: Options,
@@ -265,10 +268,11 @@ impl Session {
             Severity::Warning
         };
         let shown = resolved.warnings.len().min(MAX_WARNINGS_SHOWN);
+        let sources = self.vm.sources.borrow();
         let mut report: String = resolved.warnings[..shown]
             .iter()
             .map(|w| {
-                self.vm.sources.borrow().render_report(&Report {
+                sources.render_report(&Report {
                     severity,
                     secondary: &w.secondary(),
                     hint: Some(&w.hint()),
@@ -276,6 +280,7 @@ impl Session {
                 })
             })
             .collect();
+        drop(sources);
         let hidden = resolved.warnings.len() - shown;
         if hidden > 0 {
             report.push_str(&format!("{severity}: {hidden} more warnings not shown\n"));
@@ -400,8 +405,10 @@ impl Session {
             .map(str::to_string)
     }
 
-    /// How the REPL shows a value: like data inside a list (strings quoted).
-    pub fn show_value(v: &Value) -> String {
+    /// How the REPL shows a value: like data inside a list (strings quoted), a continuation
+    /// named by this session's operations and sources.
+    pub fn show_value(&self, v: &Value) -> String {
+        let _naming = print::naming_by(&self.vm);
         print::repr(v)
     }
 

@@ -321,7 +321,7 @@ fn evaluate(session: &mut Session, at_line_start: &Cell<bool>, name: &str, text:
     }
     match result {
         Ok(Some(v)) if !matches!(v, kont::runtime::value::Value::Unit) => {
-            println!("{}", Session::show_value(&v));
+            println!("{}", session.show_value(&v));
         }
         Ok(_) => {}
         Err(f) if f.kind == FailureKind::Incomplete && name == "<repl>" => return false,

@@ -2,6 +2,11 @@
 //! the parser's syntax tree through the resolved program and compiled code to runtime errors
 //! and their reports.
 //!
+//! A span is a range of bytes of one source text, the text the code that carries it comes
+//! from; a [`SourceSpan`] also names that text, for the few runtime records that outlive the
+//! code they point into (where a continuation is suspended, where a runtime error offered to
+//! a handler happened).
+//!
 //! A leaf module: it depends on nothing in the crate, so that the runtime and the
 //! diagnostics can name a place in the source without depending on the syntax tree.
 
@@ -32,6 +37,16 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
+}
+
+/// A span of a given source text: the text's id in the session's
+/// [`SourceMap`](crate::source_map::SourceMap), and the span in it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SourceSpan {
+    /// The source text.
+    pub source: u32,
+    /// Where in it.
+    pub span: Span,
 }
 
 impl fmt::Debug for Span {

@@ -63,7 +63,8 @@
 //! # Slow path and generic path
 //!
 //! Every program under `tests/programs/effects*/`, `builtin_effects/`, `callbacks/` and
-//! `trace/` (the programs about handlers) and every example runs a second time with
+//! `trace/` (the programs about handlers), under `printing/` (where continuations print the
+//! state the slow path records) and every example runs a second time with
 //! the environment variable `KONT_FAST_RESUME=0`, which turns off the interpreter's fast path
 //! for tail-resumptive handlers; that trial's name ends in ` [slow path]` and its
 //! expectations are the same.
@@ -105,8 +106,15 @@ use common::{FAST_RESUME_VAR, GENERIC_VAR, Paths, after_warnings, kont_command};
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The features (directories under `tests/programs`) whose programs also run on the slow
-/// path: those about handlers.
-const SLOW_PATH_FEATURES: [&str; 4] = ["effects", "builtin_effects", "callbacks", "trace"];
+/// path: those about handlers and their traces, and printing (continuations print what the
+/// slow path records).
+const SLOW_PATH_FEATURES: [&str; 5] = [
+    "effects",
+    "builtin_effects",
+    "callbacks",
+    "trace",
+    "printing",
+];
 
 /// Suffix of the name of the trial of a program run with the fast path off.
 const SLOW_PATH_SUFFIX: &str = " [slow path]";

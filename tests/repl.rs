@@ -563,7 +563,7 @@ fn output_without_a_final_newline_is_kept() {
 }
 
 #[test]
-fn a_continuation_prints_as_continuation_and_can_be_resumed_later() {
+fn a_continuation_prints_its_state_and_can_be_resumed_later() {
     let dir = TempDir::new("continuation_value");
     let mut repl = Repl::start(&dir);
     repl.silent("effect Pause()");
@@ -572,12 +572,36 @@ fn a_continuation_prints_as_continuation_and_can_be_resumed_later() {
         "handle { suspend Pause(); println(\"resumed\"); 5 } with { Pause(), k => { saved = k; 0 } }",
         "0",
     );
-    repl.check("saved", "<continuation>");
-    repl.check("[saved]", "[<continuation>]");
+    // Where it suspended: in the entry that wrote the `suspend`, echoed by a later one.
+    repl.check("saved", "<continuation: Pause() at <repl>:1:10>");
+    repl.check("[saved]", "[<continuation: Pause() at <repl>:1:10>]");
     // Resumed from a later entry, under the same (deep) handler.
     repl.check("resume saved(())", "resumed\n5");
     repl.error("resume saved(())", "continuation already resumed");
-    repl.check("saved", "<continuation>");
+    repl.check("saved", "<continuation: resumed>");
+    // A function of an earlier entry suspends: the place is in that entry.
+    repl.silent("fn wait() { suspend Pause() }");
+    repl.check(
+        "handle wait() with { Pause(), k => k }",
+        "<continuation: Pause() at <repl>:1:13>",
+    );
+    repl.check("cont wait", "<continuation: cont wait>");
+    // A runtime error offered to `Fail` in a function of an earlier entry: there too.
+    repl.silent("fn half(n) { 10 / n }");
+    repl.check(
+        "handle half(0) with { Fail(_), k => k }",
+        "<continuation: Fail(\"division by zero\") at <repl>:1:14>",
+    );
+    // An operation declared again with another number of arguments keeps its name; a
+    // continuation suspended before shows the arguments it was suspended with.
+    repl.silent("effect Op(x)");
+    repl.silent("let old = handle suspend Op((1, 2)) with { Op(_), k => k };");
+    repl.silent("effect Op(x, y)");
+    repl.check("old", "<continuation: Op((1, 2)) at <repl>:1:18>");
+    repl.check(
+        "handle suspend Op(1, 2) with { Op(_, _), k => k }",
+        "<continuation: Op(1, 2) at <repl>:1:8>",
+    );
     repl.check("1 + 1", "2");
     repl.quit();
 }

@@ -16,18 +16,51 @@ use super::{CodeOf, Compiler, Special};
 use crate::ir::{FnCell, Ir, Place};
 use crate::operator::BinOp;
 use crate::runtime::function::{
-    Builtin, Closure, Code, call_builtin, call_builtin_with, call_value, invoke, tail_call,
-    tail_call_in_place,
+    Builtin, CallSite, Closure, Code, call_builtin, call_builtin_with, call_value, invoke,
+    tail_call, tail_call_in_place,
 };
 use crate::runtime::value::{Value, discard};
 use crate::runtime::{Ctrl, ErrorKind};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 
 /// The error for calling a top-level function that is not defined yet.
 #[cold]
 #[inline(never)]
 fn no_function(span: Span) -> Ctrl {
     err(ErrorKind::NotAFunction(None), span)
+}
+
+/// The place of a call as its closure holds it: its span alone (the callee's source stands
+/// for the caller's), or with its source.
+trait HeldSite: Copy + 'static {
+    /// The place as the call protocol takes it.
+    fn call_site(&self) -> impl CallSite + '_;
+    /// The span.
+    fn span(&self) -> Span;
+}
+
+impl HeldSite for Span {
+    #[inline(always)]
+    fn call_site(&self) -> impl CallSite + '_ {
+        *self
+    }
+
+    #[inline(always)]
+    fn span(&self) -> Span {
+        *self
+    }
+}
+
+impl HeldSite for SourceSpan {
+    #[inline(always)]
+    fn call_site(&self) -> impl CallSite + '_ {
+        self
+    }
+
+    #[inline(always)]
+    fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// The closure of the top-level function of `cell`, called at `span`.
@@ -53,10 +86,10 @@ impl Compiler<'_> {
                 self.builtin_with_args(b, args, span)
             }
             Ir::Get(Place::Builtin(b)) if self.specialising(Special::Call) => {
-                let (b, push_args) = (*b, self.pusher(args));
+                let (b, push_args, at) = (*b, self.pusher(args), self.at(span));
                 Box::new(move |ctx, clo| {
                     push_args(ctx, clo)?;
-                    call_builtin(ctx, b, argc, span)
+                    call_builtin(ctx, b, argc, &at)
                 })
             }
             Ir::Get(Place::GlobalFn(cell, _)) if self.specialising(Special::Call) => {
@@ -87,11 +120,12 @@ impl Compiler<'_> {
     /// pushed on the value stack and truncated off it again, and their count was checked
     /// here.
     fn builtin_with_args(&self, b: &'static Builtin, args: &[Ir], span: Span) -> Code {
+        let at = self.at(span);
         if let [x] = args {
             let x = self.arg(x);
             return Box::new(move |ctx, clo| {
                 let v = x.value(ctx, clo)?;
-                call_builtin_with(ctx, b, [v], span)
+                call_builtin_with(ctx, b, [v], &at)
             });
         }
         let (x, y) = (self.arg(&args[0]), self.arg(&args[1]));
@@ -104,17 +138,31 @@ impl Compiler<'_> {
                     return Err(c);
                 }
             };
-            call_builtin_with(ctx, b, [v, w], span)
+            call_builtin_with(ctx, b, [v, w], &at)
         })
     }
 
-    /// A call of the top-level function of `cell`, not in tail position.
+    /// A call of the top-level function of `cell`, not in tail position. A function not yet
+    /// defined when its caller is compiled is defined by the caller's own unit (a top-level
+    /// function's cell is set once, when its unit runs): the call then holds its span alone,
+    /// the callee's source standing for the caller's, and keeps nothing more across the call
+    /// than the span (see [`CallSite`]). A function of another unit (an earlier REPL entry,
+    /// the library) may come from another source: the call holds its own.
     fn call_global(&self, cell: FnCell, args: &[Ir], span: Span) -> Code {
+        if cell.get().is_none() {
+            self.call_global_at(cell, args, span)
+        } else {
+            self.call_global_at(cell, args, self.at(span))
+        }
+    }
+
+    /// [`Compiler::call_global`], the place of the call held as `site`.
+    fn call_global_at(&self, cell: FnCell, args: &[Ir], site: impl HeldSite) -> Code {
         let [arg] = args else {
             let (argc, push_args) = (args.len(), self.pusher(args));
             return Box::new(move |ctx, clo| {
                 push_args(ctx, clo)?;
-                invoke(ctx, defined(&cell, span)?, argc, span)
+                invoke(ctx, defined(&cell, site.span())?, argc, site.call_site())
             });
         };
         // The commonest recursive call, `f(n - 1)`, without a separate argument pusher
@@ -139,13 +187,13 @@ impl Compiler<'_> {
                     }
                 };
                 ctx.stack.push(v);
-                invoke(ctx, defined(&cell, span)?, 1, span)
+                invoke(ctx, defined(&cell, site.span())?, 1, site.call_site())
             });
         }
         let arg = self.arg(arg);
         Box::new(move |ctx, clo| {
             arg.push(ctx, clo)?;
-            invoke(ctx, defined(&cell, span)?, 1, span)
+            invoke(ctx, defined(&cell, site.span())?, 1, site.call_site())
         })
     }
 
@@ -194,20 +242,21 @@ impl Compiler<'_> {
     /// position).
     fn call_general(&self, callee: &Ir, args: &[Ir], tail: bool, span: Span) -> Code {
         let (argc, callee, push_args) = (args.len(), self.expr(callee), self.pusher(args));
+        let at = self.at(span);
         if tail {
             return Box::new(move |ctx, clo| {
                 let f = callee(ctx, clo)?;
                 push_args(ctx, clo)?;
                 match f {
                     Value::Func(f) => Ok(tail_call(ctx, f, argc)),
-                    other => call_value(ctx, &other, argc, span),
+                    other => call_value(ctx, &other, argc, &at),
                 }
             });
         }
         Box::new(move |ctx, clo| {
             let f = callee(ctx, clo)?;
             push_args(ctx, clo)?;
-            let result = call_value(ctx, &f, argc, span);
+            let result = call_value(ctx, &f, argc, &at);
             discard(f);
             result
         })

@@ -12,8 +12,7 @@ use super::failure::offered;
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir};
-use crate::runtime::effects::OpId;
-use crate::runtime::effects::{self, HandlerValue};
+use crate::runtime::effects::{self, HandlerValue, OpId, OpSite};
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R};
@@ -91,21 +90,31 @@ impl Compiler<'_> {
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
+        let site = OpSite::new(op, args.len(), self.at(span));
         if self.unit.trace {
-            return self.traced_suspend(op, args, span, finish);
+            return self.traced_suspend(site, args, finish);
         }
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");
+            let s = Suspending {
+                site,
+                args: arg,
+                finish,
+            };
             return Box::new(move |ctx, clo| {
-                arg.push(ctx, clo)?;
-                suspend_then(ctx, op, 1, span, finish)
+                // The whole of `s`, not its fields one by one.
+                let s = &s;
+                s.args.push(ctx, clo)?;
+                suspend_then(ctx, &s.site, 1, s.finish)
             });
         }
+        let s = Suspending { site, args, finish };
         Box::new(move |ctx, clo| {
-            for a in &args {
+            let s = &s;
+            for a in &s.args {
                 a.push(ctx, clo)?;
             }
-            suspend_then(ctx, op, args.len(), span, finish)
+            suspend_then(ctx, &s.site, s.args.len(), s.finish)
         })
     }
 
@@ -283,17 +292,29 @@ pub(super) fn clause_kind(f: &FnIr) -> effects::ClauseKind {
     effects::ClauseKind::of(f.tail_resumptive, f.body.calls_out())
 }
 
-/// `suspend` with its `argc` arguments pushed, and `finish` of its value (matched where it
-/// is returned, not copied out first).
+/// What a `suspend` closure holds, as one value: the site first, so that the address it
+/// passes for it is the closure's own (no address is computed for it, and kept, on every
+/// suspend).
+#[repr(C)]
+struct Suspending<A, F> {
+    /// The operation and where.
+    site: OpSite,
+    /// The code of its arguments.
+    args: A,
+    /// What makes the result of its value.
+    finish: F,
+}
+
+/// `suspend` at `site` with its `argc` arguments pushed, and `finish` of its value (matched
+/// where it is returned, not copied out first).
 #[inline(always)]
 fn suspend_then<T>(
     ctx: &mut Ctx,
-    op: OpId,
+    site: &OpSite,
     argc: usize,
-    span: Span,
     finish: impl Fn(&mut Ctx, Value) -> T,
 ) -> Result<T, Ctrl> {
-    match effects::suspend(ctx, op, argc, span) {
+    match effects::suspend(ctx, site, argc) {
         Ok(v) => Ok(finish(ctx, v)),
         Err(c) => Err(c),
     }

@@ -64,7 +64,7 @@ use crate::ir::{Bind, Ir, Unit, VarInfo};
 use crate::runtime::function::{Closure, Code, Proto};
 use crate::runtime::value::{Value, Values, discard};
 use crate::runtime::{Ctrl, Ctx, ops};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 
 /// Compiles a resolved unit that comes from source text `source`; returns its top level as
 /// a function of no arguments. With `generic`, every construct compiles to its general
@@ -250,6 +250,16 @@ impl<'u> Compiler<'u> {
         }
         self.unit.record(kind);
         true
+    }
+
+    /// `span` of the unit's source text: where code the closure being made runs is, for
+    /// the runtime records that name a place (a suspended continuation, a runtime error
+    /// offered to a `Fail` handler).
+    fn at(&self, span: Span) -> SourceSpan {
+        SourceSpan {
+            source: self.unit.source,
+            span,
+        }
     }
 
     /// The frame slot of variable `v`, which must have one (not a part without a slot;

@@ -18,7 +18,7 @@ use super::effects::{HandlerMaker, ResumeParts, clause_kind, handler_maker};
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome};
 use crate::ir::{FnIr, HandlerIr, Ir};
-use crate::runtime::effects::{self, ClauseKind, OpId};
+use crate::runtime::effects::{self, ClauseKind, OpSite};
 use crate::runtime::function::Code;
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx};
@@ -84,21 +84,19 @@ impl Compiler<'_> {
         handler_maker(ops, ret, shallow)
     }
 
-    /// A traced `suspend Op(args)`; `finish` as for [`Compiler::suspend`].
+    /// A traced `suspend` at `site` of `args`; `finish` as for [`Compiler::suspend`].
     pub(super) fn traced_suspend<T: Outcome>(
         &self,
-        op: OpId,
+        site: OpSite,
         args: Vec<Arg>,
-        span: Span,
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
-        let source = self.unit.source;
         Box::new(move |ctx, clo| {
             for a in &args {
                 a.push(ctx, clo)?;
             }
-            record::suspending(ctx, op, args.len(), source, span);
-            let result = effects::suspend(ctx, op, args.len(), span);
+            record::suspending(ctx, &site, args.len());
+            let result = effects::suspend(ctx, &site, args.len());
             record::after();
             Ok(finish(ctx, result?))
         })

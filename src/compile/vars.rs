@@ -255,7 +255,7 @@ impl Compiler<'_> {
             }
             Bind::Tuple(items, span) => {
                 let items: Vec<_> = items.iter().map(|b| self.binder(b)).collect();
-                let span = *span;
+                let at = self.at(*span);
                 // A value that does not fit is a runtime error; a `Fail` handler's resume
                 // value is bound instead.
                 Rc::new(move |ctx, mut val| {
@@ -273,7 +273,7 @@ impl Compiler<'_> {
                                     size: items.len(),
                                 };
                                 // (Never in a leaf clause: see `Ir::calls_out`.)
-                                val = raise(ctx, kind, span)?;
+                                val = raise(ctx, kind, at)?;
                             }
                         }
                     }

@@ -444,7 +444,10 @@ mod tests {
     #[test]
     fn habits_of_other_languages_get_a_hint() {
         let hint = |kind: ErrorKind| kind.hint().unwrap_or_default();
-        let continuation = ("<continuation>".into(), "a continuation".into());
+        let continuation = (
+            "<continuation: Ask() at demo.kont:3:16>".into(),
+            "a continuation".into(),
+        );
         assert_eq!(
             hint(ErrorKind::NotAFunction(Some(continuation))),
             "a continuation is resumed, not called: `resume k(v)`"

@@ -19,11 +19,11 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::runtime::effects::{OpId, READ_LINE, perform, perform_one, raise};
+use crate::runtime::effects::{OpId, OpSite, READ_LINE, perform, perform_one, raise};
 use crate::runtime::extension::extend_stack;
 use crate::runtime::value::{Value, Values, discard, overwrite, truncate_stack};
 use crate::runtime::{Arity, Ctrl, Ctx, ErrorKind, R, Vm};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 use crate::stack;
 
 /// Compiled code: a Rust closure made once from a syntax node. It receives the running
@@ -128,15 +128,59 @@ pub struct Builtin {
     pub performs: Option<OpId>,
 }
 
+/// Where a call is written, as the call protocol needs it: the span an error escaping the
+/// callee records in its backtrace, and the source text that span is in, for an error
+/// raised at the call itself (a wrong number of arguments), which a `Fail` handler may
+/// catch and whose continuation then prints that place.
+///
+/// The compiler's calls pass a reference to the [`SourceSpan`] their closure holds (the
+/// source is read only when an error is raised there). A [`Span`] alone stands for a place
+/// in the callee's own source: the compiler's calls of a top-level function of the caller's
+/// unit, and the runtime's own calls (a clause, a `handle` body, a `return` clause, a call
+/// moved to a stack extension), whose number of arguments always fits, so that only a tail
+/// call the callee makes with the wrong number is raised there (a clause resumed from
+/// another REPL entry then names the clause's source).
+pub trait CallSite: Copy {
+    /// The span of the call.
+    fn span(self) -> Span;
+    /// The source text the call is in; `callee` is the function called there.
+    fn source(self, callee: &Proto) -> u32;
+}
+
+impl CallSite for Span {
+    #[inline(always)]
+    fn span(self) -> Span {
+        self
+    }
+
+    #[inline(always)]
+    fn source(self, callee: &Proto) -> u32 {
+        callee.source
+    }
+}
+
+impl CallSite for &SourceSpan {
+    #[inline(always)]
+    fn span(self) -> Span {
+        self.span
+    }
+
+    #[inline(always)]
+    fn source(self, _: &Proto) -> u32 {
+        self.source
+    }
+}
+
 /// Runs `clo` on the `argc` arguments on top of the value stack, following tail calls.
 ///
-/// `site` is where the call is written; it is recorded in the backtrace of an error that
-/// escapes the callee.
+/// `site` is where the call is written (see [`CallSite`]); it is recorded in the backtrace
+/// of an error that escapes the callee.
 #[inline(always)]
-pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: impl CallSite) -> R {
     let proto = &*clo.proto;
+    let span = site.span();
     if argc != proto.arity || stack::approximate_sp() < ctx.limit {
-        return invoke_unusual(ctx, clo, argc, site);
+        return invoke_unusual(ctx, clo, argc, span, site.source(proto));
     }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
@@ -149,13 +193,13 @@ pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
         Ok(v) if ctx.tail_callee.is_none() => Ok(v),
         Ok(v) => {
             discard(v);
-            follow_tail_calls(ctx, base, site)
+            follow_tail_calls(ctx, base, site.source(proto), span)
         }
         // `return f(x)`: a tail call inside a `return`.
-        Err(c) => match leave(c, proto, site) {
+        Err(c) => match leave(c, proto, span) {
             Ok(v) if ctx.tail_callee.is_some() => {
                 discard(v);
-                follow_tail_calls(ctx, base, site)
+                follow_tail_calls(ctx, base, site.source(proto), span)
             }
             other => other,
         },
@@ -234,27 +278,31 @@ fn grow_frame(stack: &mut Vec<Value>, n: usize) {
     }
 }
 
-/// A call that needs more than the common path: a wrong argument count, or a stack so
-/// nearly exhausted that the call continues on a stack extension.
+/// A call that needs more than the common path: a wrong argument count (raised at `site` of
+/// `source`), or a stack so nearly exhausted that the call continues on a stack extension.
 #[cold]
 #[inline(never)]
-fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span, source: u32) -> R {
     if argc != clo.proto.arity {
-        return arity_mismatch(ctx, &clo.proto, argc, site);
+        let at = SourceSpan { source, span: site };
+        return arity_mismatch(ctx, &clo.proto, argc, at);
     }
     extend_stack(ctx, clo, argc, site)
 }
 
 /// Runs the pending tail calls of the frame at `base`, one after another in that frame,
-/// until one returns without another; errors leave through the last callee.
+/// until one returns without another; errors leave through the last callee. A tail call
+/// with the wrong number of arguments is raised at `site` of `source`, the call of the
+/// frame's function.
 #[inline(never)]
-fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
+fn follow_tail_calls(ctx: &mut Ctx, base: usize, source: u32, site: Span) -> R {
     while let Some(next) = ctx.tail_callee.take() {
         let argc = ctx.tail_argc;
         truncate_stack(&mut ctx.stack, base + argc);
         let proto = &*next.proto;
         if argc != proto.arity {
-            return arity_mismatch(ctx, proto, argc, site);
+            let at = SourceSpan { source, span: site };
+            return arity_mismatch(ctx, proto, argc, at);
         }
         ctx.poll(site)?;
         open_frame(&mut ctx.stack, proto.nslots - argc);
@@ -274,16 +322,17 @@ fn follow_tail_calls(ctx: &mut Ctx, base: usize, site: Span) -> R {
     Ok(Value::Unit)
 }
 
-/// The error for calling `proto` with `argc` arguments (which it drops from the stack).
+/// The error for calling `proto` with `argc` arguments (which it drops from the stack) at
+/// `at`.
 #[cold]
-fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, site: Span) -> R {
+fn arity_mismatch(ctx: &mut Ctx, proto: &Proto, argc: usize, at: SourceSpan) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::WrongArity {
         name: proto.name.clone(),
         expects: Arity::exactly(proto.arity),
         got: argc,
     };
-    raise(ctx, kind, site)
+    raise(ctx, kind, at)
 }
 
 /// Unwinding out of a function: `return` ends here; an error records the frame; anything
@@ -293,31 +342,31 @@ fn leave(c: Ctrl, proto: &Proto, site: Span) -> R {
     c.leave_call(|e| e.leave_function(&proto.name, proto.source, site))
 }
 
-/// Calls any callable value on the `argc` arguments on top of the value stack.
+/// Calls any callable value on the `argc` arguments on top of the value stack, at `at`.
 ///
 /// Inlined into the call closures: a call of a function value then costs no native frame
 /// of its own (a frame returned through after a stack switch costs a mispredicted return;
 /// see benches/README.md).
 #[inline(always)]
-pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, site: Span) -> R {
+pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, at: &SourceSpan) -> R {
     match callee {
-        Value::Func(clo) => invoke(ctx, clo, argc, site),
-        Value::Builtin(b) => call_builtin(ctx, b, argc, site),
-        other => not_callable(ctx, other, argc, site),
+        Value::Func(clo) => invoke(ctx, clo, argc, at),
+        Value::Builtin(b) => call_builtin(ctx, b, argc, at),
+        other => not_callable(ctx, other, argc, at),
     }
 }
 
 /// The error for calling `other`, which is not a function (its arguments are dropped).
 #[cold]
 #[inline(never)]
-fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, site: Span) -> R {
+fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, at: &SourceSpan) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
     let kind = ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())));
-    raise(ctx, kind, site)
+    raise(ctx, kind, *at)
 }
 
-/// Calls a built-in on the `argc` arguments on top of the value stack.
-pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
+/// Calls a built-in on the `argc` arguments on top of the value stack, at `at`.
+pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, at: &SourceSpan) -> R {
     let start = ctx.stack.len() - argc;
     if argc < b.min_arity || argc > b.max_arity {
         ctx.stack.truncate(start);
@@ -329,21 +378,24 @@ pub fn call_builtin(ctx: &mut Ctx, b: &Builtin, argc: usize, site: Span) -> R {
             },
             got: argc,
         };
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, *at);
     }
     let result = (b.run)(&ctx.vm, &mut ctx.stack[start..]);
     truncate_stack(&mut ctx.stack, start);
-    builtin_done(ctx, b, result, site)
+    builtin_done(ctx, b, result, at)
 }
 
 /// Calls built-in `b`, which performs no operation ([`Builtin::performs`]), on `args`, which
-/// it takes; their count is the caller's to check.
+/// it takes, at `at`; their count is the caller's to check.
+///
+/// `at` is a reference into the calling closure: the closure keeps its own address across
+/// the built-in's run anyway, and the place is read from it only for an error.
 #[inline(always)]
 pub fn call_builtin_with<const N: usize>(
     ctx: &mut Ctx,
     b: &Builtin,
     mut args: [Value; N],
-    site: Span,
+    at: &SourceSpan,
 ) -> R {
     let result = (b.run)(&ctx.vm, &mut args);
     for v in args {
@@ -351,34 +403,36 @@ pub fn call_builtin_with<const N: usize>(
     }
     match result {
         Ok(v) => Ok(v),
-        Err(kind) => raise(ctx, *kind, site),
+        Err(kind) => raise(ctx, *kind, *at),
     }
 }
 
 /// What built-in `b` did, once its arguments are dropped: its value; or, for a built-in that
-/// performs an operation, what that operation gives; or its error, raised at `site`.
+/// performs an operation, what that operation gives; or its error, raised at `at`.
 #[inline(always)]
 fn builtin_done(
     ctx: &mut Ctx,
     b: &Builtin,
     result: Result<Value, Box<ErrorKind>>,
-    site: Span,
+    at: &SourceSpan,
 ) -> R {
     match (result, b.performs) {
         (Ok(v), None) => Ok(v),
-        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, site),
-        (Err(kind), _) => raise(ctx, *kind, site),
+        (Ok(v), Some(op)) => perform_built_in(ctx, op, v, at),
+        (Err(kind), _) => raise(ctx, *kind, *at),
     }
 }
 
 /// Performs the operation of a built-in that performs one (`print`: `Print(text)`), with the
-/// argument its run gave (`()` for none).
+/// argument its run gave (`()` for none), at `at`, where the built-in is called.
 #[inline(never)]
-fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, site: Span) -> R {
+fn perform_built_in(ctx: &mut Ctx, op: OpId, v: Value, at: &SourceSpan) -> R {
+    let argc = usize::from(op != READ_LINE);
+    let site = OpSite::new(op, argc, *at);
     if op == READ_LINE {
-        perform(ctx, op, 0, site)
+        perform(ctx, &site, 0)
     } else {
-        perform_one(ctx, op, v, site)
+        perform_one(ctx, &site, v)
     }
 }
 

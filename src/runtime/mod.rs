@@ -28,7 +28,8 @@
 //! | `spares.rs`     | [`Spares`]: emptied vectors kept for reuse                           |
 //!
 //! The runtime depends on the native-stack layer ([`crate::stack`]) and on the leaf modules
-//! [`crate::span`] and [`crate::operator`], never on the syntax tree or the compiler.
+//! [`crate::span`], [`crate::source_map`] and [`crate::operator`], never on the syntax tree,
+//! the compiler or the diagnostics.
 
 pub mod builtins;
 mod ctrl;

@@ -10,11 +10,21 @@
 //!
 //! Printing follows docs/language.md: `println` prints a top-level string without quotes;
 //! inside data strings are quoted and escaped.
+//!
+//! A continuation prints its state: `<continuation: Yield(3) at gen.kont:4:5>` (suspended
+//! there), `<continuation: cont walk>`, `<continuation: resumed>`. The operation's name and
+//! the place are the session's: they are looked up in the VM whose program runs on this
+//! thread ([`naming_by`]; `run_root` and the session's echo of a value name it), since
+//! printing is asked for where no VM is at hand (an error message made by an operator).
 
+use crate::runtime::Vm;
 use crate::runtime::dict::{Dict, DictCell};
+use crate::runtime::effects::{Continuation, OpId, OpPoint, State};
 use crate::runtime::value::{ArrayCell, Value};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt::Write;
+use std::rc::Rc;
 
 /// The text `print(v)` writes: strings unquoted at top level.
 pub fn show(v: &Value) -> String {
@@ -58,6 +68,8 @@ enum Item {
     Val(Value),
     /// Print fixed text.
     Text(&'static str),
+    /// Print text made for this printing.
+    Owned(String),
     /// Print `, x` for each remaining element `x` of a list, then `]`.
     ListRest(Value),
     /// The end of the array or dictionary with this address: it is no longer being printed.
@@ -112,6 +124,7 @@ fn write_data(out: &mut String, v: &Value) {
     while let Some(item) = work.pop() {
         match item {
             Item::Text(t) => out.push_str(t),
+            Item::Owned(t) => out.push_str(&t),
             Item::Leave(id) => {
                 open.remove(&id);
             }
@@ -199,8 +212,70 @@ fn write_one(out: &mut String, work: &mut Vec<Item>, open: &mut HashSet<usize>, 
         Value::Builtin(b) => {
             let _ = write!(out, "<fn {}>", b.name);
         }
-        Value::Cont(_) => out.push_str("<continuation>"),
+        Value::Cont(k) => write_continuation(out, work, k),
         Value::Cell(c) => work.push(Item::Val(c.borrow().clone())),
+    }
+}
+
+/// Prints continuation `k` as its state, or pushes the work of printing the arguments of
+/// the operation it is suspended at (as data, like the elements of a list).
+fn write_continuation(out: &mut String, work: &mut Vec<Item>, k: &Continuation) {
+    match k.state() {
+        State::Fresh(name) => {
+            let _ = write!(out, "<continuation: cont {name}>");
+        }
+        State::Suspended(point, args) => {
+            let (name, place) = named(&point);
+            let _ = write!(out, "<continuation: {name}");
+            work.push(Item::Owned(format!(" at {place}>")));
+            let shown: &[Value] = match (point.argc, &args) {
+                (0, _) => &[],
+                (2.., Value::Tuple(fields)) => &fields.0,
+                _ => std::slice::from_ref(&args),
+            };
+            push_seq(work, "(", shown, ")");
+        }
+        State::Resumed => out.push_str("<continuation: resumed>"),
+    }
+}
+
+thread_local! {
+    /// The VM whose program runs on this thread, if one does: it names the operation and the
+    /// place of a printed continuation (see [`naming_by`]).
+    static NAMING: RefCell<Option<Rc<Vm>>> = const { RefCell::new(None) };
+}
+
+/// The name of the operation of `point` and `FILE:LINE:COLUMN` of its place (`standard
+/// library` in the library's code), from the VM naming them; `?` for a name or a place
+/// there is no VM to name (printing outside a run, in the unit tests).
+fn named(point: &OpPoint) -> (Rc<str>, String) {
+    NAMING.with(|naming| match &*naming.borrow() {
+        Some(vm) => {
+            let op = point.op as OpId;
+            let name = vm.effects.borrow().get(op).map(|(name, _)| name.clone());
+            let place = vm.sources.borrow().location(point.source, point.start);
+            (name.unwrap_or_else(|| "?".into()), place)
+        }
+        None => ("?".into(), "?".to_string()),
+    })
+}
+
+/// Makes `vm` name what printed continuations show until the guard is dropped, which
+/// restores the VM named before (none, outside a run).
+pub fn naming_by(vm: &Rc<Vm>) -> Naming {
+    Naming(NAMING.with(|naming| naming.replace(Some(vm.clone()))))
+}
+
+/// While alive, a VM names what printed continuations show (see [`naming_by`]); holds the
+/// VM named before.
+pub struct Naming(Option<Rc<Vm>>);
+
+impl Drop for Naming {
+    /// Names the VM named before again.
+    fn drop(&mut self) {
+        let before = self.0.take();
+        // While the thread ends, the slot may be gone: nothing is named any more.
+        let _ = NAMING.try_with(|naming| naming.replace(before));
     }
 }
 

@@ -5,11 +5,11 @@ use std::io::Write;
 
 use std::rc::Rc;
 
-use crate::diagnostic::SourceMap;
 use crate::runtime::INITIAL_STACK;
 use crate::runtime::effects::{self, HandlerEntry};
 use crate::runtime::spares::Spares;
 use crate::runtime::value::Value;
+use crate::source_map::SourceMap;
 
 /// How many values of capacity the emptied value stacks kept for reuse may hold in all
 /// (2 MiB).
@@ -37,7 +37,8 @@ pub struct Vm {
     /// The names and arities of declared effect operations, indexed by operation id.
     pub effects: RefCell<Vec<(Rc<str>, usize)>>,
     /// Every source text of the session, by id: the session adds each one it evaluates, and
-    /// reports errors from them; a traced run names the places of its events from them.
+    /// reports errors from them; a printed continuation names the place it suspended at
+    /// from them, and a traced run the places of its events.
     pub sources: RefCell<SourceMap>,
     /// Whether tail-resumptive handler clauses run without switching stacks.
     pub fast_resume: bool,

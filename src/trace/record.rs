@@ -18,11 +18,13 @@ use std::rc::Rc;
 
 use super::event::EventKind;
 use super::state::{self, ClauseRun, Cont, FiberRun, State};
-use crate::runtime::effects::{self, Args, HandlerValue, Observer, OpId, PendingResume, Unresumed};
+use crate::runtime::effects::{
+    self, Args, HandlerValue, Observer, OpSite, PendingResume, Unresumed,
+};
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 use crate::stack;
 
 /// The hooks the runtime calls while a tracer is installed (see
@@ -43,7 +45,7 @@ fn clause_address(clause: &Closure) -> usize {
 pub fn handling(handler: &Rc<HandlerValue>, source: u32, site: Span) {
     state::with(|s| {
         let id = s.new_handler(handler);
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let depth = s.depth();
         s.record(EventKind::Handle { handler: id }, at.clone(), depth);
         s.pending_start = FiberRun { place: at, k: None };
@@ -64,18 +66,19 @@ pub fn after() {
     });
 }
 
-/// `suspend` of operation `op` at `site` of `source`, with its `argc` arguments on top of
-/// the value stack, is about to run.
-pub fn suspending(ctx: &Ctx, op: OpId, argc: usize, source: u32, site: Span) {
-    state::with(|s| suspend(s, ctx, op, argc, Some(source), site));
+/// `suspend` at `site`, with its `argc` arguments on top of the value stack, is about to
+/// run.
+pub fn suspending(ctx: &Ctx, site: &OpSite, argc: usize) {
+    state::with(|s| suspend(s, ctx, site, argc, true));
 }
 
-/// Records the `suspend` of `op` (see [`suspending`]); `source` is `None` for a built-in
-/// operation the runtime performs, recorded only when a handler of the program's catches
-/// it, and placed in the source of the last event (the runtime knows only the span).
-fn suspend(s: &mut State, ctx: &Ctx, op: OpId, argc: usize, source: Option<u32>, site: Span) {
+/// Records the operation performed at `site` (see [`suspending`]); unless `to_root` is
+/// allowed (an explicit `suspend`), only when a handler of the program's catches it (a
+/// built-in operation the runtime performs: the root handler's are not traced).
+fn suspend(s: &mut State, ctx: &Ctx, site: &OpSite, argc: usize, to_root: bool) {
+    let op = site.op();
     let catcher = effects::catcher(&ctx.vm, op);
-    if source.is_none() && catcher.is_none() {
+    if !to_root && catcher.is_none() {
         return;
     }
     let name = ctx.vm.effects.borrow().get(op).map(|(n, _)| n.clone());
@@ -83,7 +86,7 @@ fn suspend(s: &mut State, ctx: &Ctx, op: OpId, argc: usize, source: Option<u32>,
     let args = ctx.stack[ctx.stack.len() - argc..].iter();
     let args: Vec<String> = args.map(|v| s.show(v)).collect();
     let label = format!("{name}({})", args.join(", "));
-    let at = s.place(source.unwrap_or(s.last_source), site);
+    let at = s.place(site.at());
     let depth = s.depth();
     let Some(c) = catcher else {
         let kind = EventKind::Suspend {
@@ -145,7 +148,7 @@ pub fn clause_started(ctx: &Ctx, clause: &Closure, general: bool) {
                 fresh: None,
                 unresumed: Some(Unresumed::Suspended(run.fiber)),
             };
-            s.add_k(Rc::as_ptr(k).addr(), cont);
+            s.add_k(k, cont);
         }
     });
 }
@@ -156,7 +159,7 @@ pub fn clause_started(ctx: &Ctx, clause: &Closure, general: bool) {
 pub fn tail_resume(clause: &Closure, value: &Value, source: u32, site: Span) {
     state::with(|s| {
         let run = s.clause_runs.get(&clause_address(clause)).copied();
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let depth = run.map_or_else(|| s.depth(), |r| r.depth);
         let value = s.show(value);
         let kind = EventKind::Resume {
@@ -195,7 +198,7 @@ pub fn resuming(p: &PendingResume, source: u32, site: Span) {
             Args::Many(vs) => s.show_all(vs),
         };
         let shallow = p.shallow.as_ref().map(|h| s.new_handler(h));
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let at_resume = at.clone();
         let depth = s.depth();
         let kind = EventKind::Resume {
@@ -225,7 +228,7 @@ pub fn return_clause(ctx: &Ctx, clause: &Closure, source: u32, site: Span) {
             return;
         };
         let value = s.show(ctx.local(0));
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let depth = s.depth();
         s.record(EventKind::Return { handler, value }, at, depth);
     });
@@ -238,7 +241,7 @@ pub fn discontinuing(k: &Value, source: u32, site: Span) {
             Value::Cont(k) => s.spend_k(Rc::as_ptr(k).addr()).map(|(id, _)| id),
             _ => None,
         };
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let depth = s.depth();
         s.record(EventKind::Discontinue { k: id }, at, depth);
     });
@@ -251,7 +254,7 @@ pub fn cont_made(k: &Value, f: &Rc<Closure>, source: u32, site: Span) {
             return;
         };
         let id = s.new_k();
-        let at = s.place(source, site);
+        let at = s.place(SourceSpan { source, span: site });
         let depth = s.depth();
         let fresh = Cont {
             id,
@@ -259,7 +262,7 @@ pub fn cont_made(k: &Value, f: &Rc<Closure>, source: u32, site: Span) {
             fresh: Some(at.clone()),
             unresumed: Some(Unresumed::Fresh(Rc::as_ptr(f).addr())),
         };
-        s.add_k(Rc::as_ptr(cont).addr(), fresh);
+        s.add_k(cont, fresh);
         let function = f.proto.name.clone();
         s.record(EventKind::Cont { k: id, function }, at, depth);
     });
@@ -331,9 +334,9 @@ fn dropped(unresumed: Unresumed) {
 
 /// [`Observer::perform`]: a built-in operation the runtime performs (`Print`, `ReadLine`,
 /// `Fail`), recorded when a handler of the program's catches it.
-fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
-    state::with(|s| suspend(s, ctx, op, argc, None, site));
-    let result = effects::suspend(ctx, op, argc, site);
+fn perform(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
+    state::with(|s| suspend(s, ctx, site, argc, false));
+    let result = effects::suspend(ctx, site, argc);
     after();
     result
 }

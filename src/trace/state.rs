@@ -6,7 +6,9 @@
 //! can be reused once what lived there is gone: every table is written when an id is given
 //! (the handler installed, the continuation made), so a stale entry is overwritten before it
 //! could be read for its new owner. A continuation dropped unresumed is named by the runtime
-//! by what it holds ([`Unresumed`]), which the trace keeps for it until it is resumed.
+//! by what it holds ([`Unresumed`]); the trace keeps a weak reference to each continuation
+//! not yet resumed under that name, which tells which one is being dropped and keeps its
+//! address from being reused meanwhile.
 //!
 //! Stack switches are seen by their effect: every event, and every point where traced code
 //! continues after a switch may have happened (a clause starting, a `suspend`, `resume` or
@@ -17,14 +19,14 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::event::{Event, EventKind, Place, StackId};
 use super::{Sink, TraceSettings, show, text};
 use crate::runtime::Vm;
-use crate::runtime::effects::{HandlerValue, Unresumed, visible_handlers};
+use crate::runtime::effects::{Continuation, HandlerValue, Unresumed, visible_handlers};
 use crate::runtime::value::Value;
-use crate::span::Span;
+use crate::span::SourceSpan;
 use crate::stack::{self, FiberId};
 
 thread_local! {
@@ -113,10 +115,11 @@ pub(super) struct State {
     handlers: HashMap<usize, u32>,
     /// The continuations the program holds, by address.
     conts: HashMap<usize, Cont>,
-    /// The addresses of the continuations not yet resumed, by how the runtime tells them
-    /// when they are dropped (a `cont` of the same function may be made more than once:
-    /// the oldest is taken for the one dropped).
-    unresumed: HashMap<Unresumed, Vec<usize>>,
+    /// The continuations not yet resumed, by how the runtime tells them when they are
+    /// dropped. More than one may be told the same way (`cont`s of one function): the one
+    /// dropped is the one no longer alive. Held weakly, so that their memory is not reused
+    /// by another continuation while they are here.
+    unresumed: HashMap<Unresumed, Vec<Weak<Continuation>>>,
     /// The runs of tail-resumptive clauses, by the clause's address: a clause runs once at
     /// a time (it runs outside its own handler, which installs it afresh each time).
     pub(super) clause_runs: HashMap<usize, ClauseRun>,
@@ -135,9 +138,6 @@ pub(super) struct State {
     /// The depth of the last event (for an event that happens while the handler stack is
     /// being changed, and cannot be looked at).
     last_depth: u32,
-    /// The source of the last event that had one, standing for the source of a built-in
-    /// operation the runtime performs (which knows only its span).
-    pub(super) last_source: u32,
 }
 
 impl State {
@@ -164,7 +164,6 @@ impl State {
             last_stack: None,
             departing: None,
             last_depth: 0,
-            last_source: 0,
         }
     }
 
@@ -234,17 +233,14 @@ impl State {
         self.k_ids
     }
 
-    /// Knows the continuation at `address` as `cont` from now on.
-    pub(super) fn add_k(&mut self, address: usize, cont: Cont) {
+    /// Knows continuation `k` as `cont` from now on.
+    pub(super) fn add_k(&mut self, k: &Rc<Continuation>, cont: Cont) {
         if let Some(key) = cont.unresumed {
             let same = self.unresumed.entry(key).or_default();
-            if matches!(key, Unresumed::Suspended(_)) {
-                // The continuation that held this fiber before is no longer alive.
-                same.clear();
-            }
-            same.push(address);
+            same.retain(|k| k.strong_count() > 0);
+            same.push(Rc::downgrade(k));
         }
-        self.conts.insert(address, cont);
+        self.conts.insert(Rc::as_ptr(k).addr(), cont);
     }
 
     /// The continuation at `address` is resumed or discontinued: its id, and if it was a
@@ -255,18 +251,17 @@ impl State {
         if let Some(key) = cont.unresumed.take()
             && let Some(same) = self.unresumed.get_mut(&key)
         {
-            same.retain(|&a| a != address);
+            same.retain(|k| k.as_ptr().addr() != address);
         }
         Some(spent)
     }
 
-    /// The continuation the runtime drops as `key`, unresumed: its id and depth, forgotten.
+    /// The continuation the runtime drops as `key`, unresumed (the one of that key no longer
+    /// alive): its id and depth, forgotten.
     pub(super) fn drop_k(&mut self, key: Unresumed) -> Option<(u32, u32)> {
         let same = self.unresumed.get_mut(&key)?;
-        if same.is_empty() {
-            return None;
-        }
-        let address = same.remove(0);
+        let dying = same.iter().position(|k| k.strong_count() == 0)?;
+        let address = same.swap_remove(dying).as_ptr().addr();
         let cont = self.conts.remove(&address)?;
         Some((cont.id, cont.depth))
     }
@@ -294,9 +289,9 @@ impl State {
         self.last_depth
     }
 
-    /// The place of `site` in source `source`.
-    pub(super) fn place(&mut self, source: u32, site: Span) -> Option<Place> {
-        self.last_source = source;
+    /// The place of `at`.
+    pub(super) fn place(&mut self, at: SourceSpan) -> Option<Place> {
+        let SourceSpan { source, span } = at;
         let sources = self.vm.sources.try_borrow().ok()?;
         if sources.is_library(source) {
             return Some(Place {
@@ -305,7 +300,7 @@ impl State {
                 column: 0,
             });
         }
-        let (line, column) = sources.line_column(source, site.start)?;
+        let (line, column) = sources.line_column(source, span.start)?;
         Some(Place {
             file: sources.name(source).into(),
             line: line as u32,

@@ -5,16 +5,25 @@
 //! fiber and its handler entries, or, for a `cont f` not yet resumed, `f`. A continuation
 //! with none of them has been resumed (or discontinued): resuming it again is the error
 //! `continuation already resumed`. Dropping one that still holds a fiber cancels it.
+//!
+//! A continuation captured by a `suspend` also keeps the operation it is suspended at, where
+//! that is, and its arguments, so that it prints its state ([`Continuation::state`]). The
+//! arguments travel to the clause in it: a clause that receives the continuation (a
+//! general one) gets copies, one that never sees it (a tail-resumptive one on the slow
+//! path) the arguments themselves ([`Continuation::args_to`]); a resume or `discontinue`
+//! drops what is left.
 
 use std::cell::Cell;
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use crate::runtime::effects::observe::{Unresumed, observed, observer};
 use crate::runtime::effects::spawn::{Body, spawn};
+use crate::runtime::effects::suspend::OpPoint;
 use crate::runtime::effects::{HandlerEntry, internal};
 use crate::runtime::extension::check_nesting;
 use crate::runtime::function::Closure;
-use crate::runtime::value::Value;
+use crate::runtime::value::{Value, discard};
 use crate::runtime::{Arity, Ctrl, ErrorKind, R, Vm};
 use crate::span::Span;
 use crate::stack::Fiber;
@@ -23,6 +32,10 @@ use crate::stack::Fiber;
 /// the handler entries that go with them) until it is resumed or discontinued. Its parts are
 /// taken out of it in place, each one word or two, rather than moved out as a whole: a
 /// resume then carries no record of the computation from function to function.
+///
+/// It is kept to 64 bytes (80 with its reference counts, an allocator size class): the
+/// function of a fresh `cont` and the arguments of a suspended one share a cell, and the
+/// place of the operation is four 32-bit words.
 pub struct Continuation {
     /// The outermost fiber, whose parent is whoever resumes the continuation; `None` once
     /// taken (the continuation is spent), and for a `cont f` not yet resumed. Declared
@@ -31,9 +44,54 @@ pub struct Continuation {
     fiber: Cell<Option<Fiber>>,
     /// The handler entries to push back when resuming (bottom first).
     entries: Cell<Entries>,
+    /// `f` of a `cont f` not yet resumed, or the arguments of the operation a suspended
+    /// continuation waits at; no arguments once resumed or discontinued. Not dropped with
+    /// the continuation: its drop takes what is there (what it leaves owns nothing),
+    /// without a call to the drop glue.
+    held: ManuallyDrop<Cell<Held>>,
+    /// The operation the computation is suspended at, and where: meaningful while `fiber`
+    /// is `Some` (a `cont f` holds [`NOT_SUSPENDED`]).
+    point: OpPoint,
+}
+
+/// What a continuation holds for printing it and for its first resume, besides its fiber
+/// and entries.
+enum Held {
     /// For a `cont f` not yet resumed (nor discontinued): `f`, which its first resume starts
-    /// on a fiber of its own. At most one of `fiber` and `start` is `Some`.
-    start: Cell<Option<Rc<Closure>>>,
+    /// on a fiber of its own. The continuation has no fiber then.
+    Start(Rc<Closure>),
+    /// For a suspended continuation: the operation's arguments as one value (`()` for none,
+    /// the value for one, a tuple for more), to print; `()` once they are given to a clause
+    /// that never sees the continuation, and once it is resumed or discontinued.
+    Args(Value),
+}
+
+impl Default for Held {
+    /// No arguments: what a resume or `discontinue` leaves.
+    fn default() -> Held {
+        Held::Args(Value::Unit)
+    }
+}
+
+/// The `point` of a continuation that is not suspended at an operation: a `cont f`, and the
+/// continuation a shallow resume wraps (see [`Continuation::rewrapped`]). Never printed: a
+/// continuation prints its point only while it holds a fiber it suspended itself.
+const NOT_SUSPENDED: OpPoint = OpPoint {
+    op: 0,
+    argc: 0,
+    source: 0,
+    start: 0,
+};
+
+/// What a continuation is now, as it prints.
+pub enum State {
+    /// Made by `cont f` and not started: `f`'s name.
+    Fresh(Rc<str>),
+    /// Suspended at an operation: the operation and where, and its arguments as one value
+    /// (`()` for none, the value for one, a tuple for more).
+    Suspended(OpPoint, Value),
+    /// Used up: resumed (running now, or finished) or discontinued.
+    Resumed,
 }
 
 /// The handler entries of a suspended segment. Most segments hold one, the entry of the
@@ -51,16 +109,31 @@ pub(super) enum Entries {
 }
 
 impl Continuation {
-    /// A continuation of the segment whose outermost fiber is `fiber`. Made by
-    /// `Rc::new_cyclic`, which allocates before it builds the value, so that it is written
-    /// straight into its allocation instead of being built on the stack and copied whole
-    /// (benches/README.md, "Store forwarding").
-    pub(super) fn new(fiber: Fiber, entries: Entries) -> Rc<Continuation> {
+    /// A continuation of the segment whose outermost fiber is `fiber`, suspended at `point`
+    /// with `args` (the operation's arguments as one value: `()` for none, the value for
+    /// one, a tuple for more). Made by `Rc::new_cyclic`, which allocates before it builds the
+    /// value, so that it is written straight into its allocation instead of being built on
+    /// the stack and copied whole (benches/README.md, "Store forwarding"); `point` is read
+    /// there, in one piece.
+    pub(super) fn new(
+        fiber: Fiber,
+        entries: Entries,
+        point: &OpPoint,
+        args: Value,
+    ) -> Rc<Continuation> {
         Rc::new_cyclic(|_| Continuation {
             fiber: Cell::new(Some(fiber)),
             entries: Cell::new(entries),
-            start: Cell::new(None),
+            held: ManuallyDrop::new(Cell::new(Held::Args(args))),
+            point: *point,
         })
+    }
+
+    /// A continuation of the parts taken out of another one for a shallow resume, which the
+    /// fiber that wraps the resume resumes before any kont code runs: the program never sees
+    /// it, so it records no operation.
+    pub(super) fn rewrapped(fiber: Fiber, entries: Entries) -> Rc<Continuation> {
+        Continuation::new(fiber, entries, &NOT_SUSPENDED, Value::Unit)
     }
 
     /// The fresh continuation of `cont f`: `f`, to be started by the first resume.
@@ -68,41 +141,110 @@ impl Continuation {
         Rc::new(Continuation {
             fiber: Cell::new(None),
             entries: Cell::new(Entries::None),
-            start: Cell::new(Some(f)),
+            held: ManuallyDrop::new(Cell::new(Held::Start(f))),
+            point: NOT_SUSPENDED,
         })
+    }
+
+    /// Pushes the arguments of the operation the continuation is suspended at onto `stack`,
+    /// for the clause that handles it, and returns how many: copies if the clause receives
+    /// the continuation (`keep`: it may print it), else the arguments themselves.
+    #[inline(always)]
+    pub(super) fn args_to(&self, stack: &mut Vec<Value>, keep: bool) -> usize {
+        let argc = self.point.argc as usize;
+        if argc == 0 {
+            return 0;
+        }
+        let held = self.held.take();
+        if let Held::Args(args) = &held {
+            match argc {
+                1 => stack.push(args.clone()),
+                _ => push_fields(args, stack),
+            }
+        }
+        if keep {
+            // What `take` left owns nothing: forgotten, not dropped by a call to the drop
+            // glue.
+            std::mem::forget(self.held.replace(held));
+        } else {
+            drop_held(held);
+        }
+        argc
+    }
+
+    /// What the continuation is now; its cells are looked into and put back as they were.
+    pub fn state(&self) -> State {
+        let held = self.held.take();
+        let state = match (&held, self.is_suspended()) {
+            (Held::Start(f), _) => State::Fresh(f.proto.name.clone()),
+            (Held::Args(args), true) => State::Suspended(self.point, args.clone()),
+            (Held::Args(_), false) => State::Resumed,
+        };
+        self.held.set(held);
+        state
+    }
+
+    /// Whether the continuation holds a suspended computation.
+    fn is_suspended(&self) -> bool {
+        let fiber = self.fiber.take();
+        let suspended = fiber.is_some();
+        self.fiber.set(fiber);
+        suspended
+    }
+}
+
+/// Drops what a continuation held, checking inline for what owns nothing (no arguments, or
+/// immediate ones).
+#[inline(always)]
+fn drop_held(held: Held) {
+    match held {
+        Held::Args(v) => discard(v),
+        start => drop(start),
+    }
+}
+
+/// Pushes copies of the fields of `args`, the arguments of an operation that has several
+/// (see [`Continuation::args_to`]).
+#[inline(never)]
+fn push_fields(args: &Value, stack: &mut Vec<Value>) {
+    if let Value::Tuple(fields) = args {
+        stack.extend(fields.0.iter().cloned());
     }
 }
 
 impl Drop for Continuation {
     /// Drops the suspended computation, if the continuation was not spent: cancels its
-    /// fibers (a fresh one drops its function) and drops its handler entries. What those
+    /// fibers (a fresh one drops its function) and drops its handler entries and the
+    /// arguments of its operation. What those
     /// hold may hold further continuations (a `cont` of a function that captured the previous
     /// one, a clause that did), chains of them a million long: a continuation dropped while
     /// another one's drop is running is put on a list that the outermost drop works through,
     /// so that the native stack does not grow with the chain (without a guard page below
     /// a continuation's stack, that overwrote its neighbour's).
+    #[inline(always)]
     fn drop(&mut self) {
         if self.fiber.get_mut().is_none()
             && matches!(self.entries.get_mut(), Entries::None)
-            && self.start.get_mut().is_none()
+            && matches!(self.held.get_mut(), Held::Args(Value::Unit))
         {
             return;
         }
-        let parts = (self.fiber.take(), self.entries.take(), self.start.take());
-        drop_parts(parts);
+        drop_parts((self.fiber.take(), self.entries.take(), self.held.take()));
     }
 }
 
-/// The rest of the drop of a continuation that was not spent: its `parts` (see `Drop for
-/// Continuation`); a tracer observing this thread hears of it first (see `observe.rs`).
-/// Out of line, so that dropping a spent continuation, the common case, stays a test where
-/// it is inlined.
+/// Drops the parts of a continuation that was not spent (see `Drop for Continuation`); a
+/// tracer observing this thread hears of it first (see `observe.rs`).
 #[inline(never)]
 fn drop_parts(parts: Parts) {
-    if let Some(observer) = observer()
-        && let Some(unresumed) = Unresumed::of(parts.0.as_ref(), parts.2.as_ref())
-    {
-        (observer.dropped)(unresumed);
+    if let Some(observer) = observer() {
+        let start = match &parts.2 {
+            Held::Start(f) => Some(f),
+            Held::Args(_) => None,
+        };
+        if let Some(unresumed) = Unresumed::of(parts.0.as_ref(), start) {
+            (observer.dropped)(unresumed);
+        }
     }
     if DROPPING.with(Cell::get) {
         // While the thread ends, the list may be gone: the parts are then dropped here,
@@ -118,9 +260,10 @@ fn drop_parts(parts: Parts) {
     DROPPING.with(|d| d.set(false));
 }
 
-/// What a continuation's drop leaves to drop: its fiber, its handler entries and the
-/// function of a `cont` never resumed.
-type Parts = (Option<Fiber>, Entries, Option<Rc<Closure>>);
+/// What a continuation's drop leaves to drop: its fiber, its handler entries, and the
+/// function of a `cont` never resumed or the arguments of the operation it is suspended at
+/// (any of which may hold further continuations).
+type Parts = (Option<Fiber>, Entries, Held);
 
 thread_local! {
     /// Whether a continuation's drop is running on this thread (see `Drop for Continuation`).
@@ -151,11 +294,16 @@ pub fn discontinue(k: &Value, site: Span) -> R {
     let Value::Cont(k) = k else {
         return Err(not_a_continuation(k, "discontinue", site));
     };
-    if k.start.take().is_some() {
-        return Ok(Value::Unit);
-    }
+    let args = match k.held.take() {
+        Held::Start(f) => {
+            drop(f);
+            return Ok(Value::Unit);
+        }
+        args => args,
+    };
     let fiber = take_fiber(k, site)?;
     drop(k.entries.take());
+    drop(args);
     match fiber.cancel() {
         Ok(()) => Ok(Value::Unit),
         Err(e) => Err(internal(e, site)),
@@ -164,9 +312,9 @@ pub fn discontinue(k: &Value, site: Span) -> R {
 
 /// Takes the suspended computation out of continuation `k` for a resume with `argc`
 /// arguments, checking that it has not been resumed and that the number of arguments
-/// fits: its outermost fiber (started here for a fresh `cont`) and its handler entries.
-/// Inlined, with the rest out of line; `k`, spent, is dropped here (its reference count,
-/// inline: no call to `Value`'s drop glue).
+/// fits: its outermost fiber (started here for a fresh `cont`) and its handler entries; the
+/// copy of its operation's arguments is dropped. Inlined, with the rest out of line; `k`,
+/// spent, is dropped here (its reference count, inline: no call to `Value`'s drop glue).
 #[inline(always)]
 pub(super) fn take_for_resume(
     vm: &Rc<Vm>,
@@ -178,7 +326,10 @@ pub(super) fn take_for_resume(
         return Err(not_a_continuation(&k, "resume", site));
     };
     match k.fiber.take() {
-        Some(fiber) if argc <= 1 => Ok((fiber, k.entries.take())),
+        Some(fiber) if argc <= 1 => {
+            drop_held(k.held.take());
+            Ok((fiber, k.entries.take()))
+        }
         Some(fiber) => {
             k.fiber.set(Some(fiber));
             Err(wrong_resume_arity("continuation", 1, argc, site))
@@ -192,14 +343,16 @@ pub(super) fn take_for_resume(
 /// fiber may nest. On an error `k` stays as it was; without `f`, `k` has been resumed.
 #[inline(never)]
 fn start_fresh(vm: &Rc<Vm>, k: &Continuation, argc: usize, site: Span) -> Result<Fiber, Ctrl> {
-    let f = k.start.take().ok_or_else(|| already_resumed(site))?;
+    let Held::Start(f) = k.held.take() else {
+        return Err(already_resumed(site));
+    };
     let started = if argc == f.proto.arity {
         check_nesting(site).and_then(|()| spawn(vm, observed(Body::Shared(f.clone())), site))
     } else {
         Err(wrong_resume_arity(&f.proto.name, f.proto.arity, argc, site))
     };
     if started.is_err() {
-        k.start.set(Some(f));
+        k.held.set(Held::Start(f));
     }
     started
 }
@@ -242,4 +395,17 @@ fn wrong_resume_arity(name: &str, expected: usize, argc: usize, site: Span) -> C
 #[cold]
 fn already_resumed(site: Span) -> Ctrl {
     ErrorKind::AlreadyResumed.at(site).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_continuation_keeps_to_its_allocator_size_class() {
+        // 64 bytes, 80 with the reference counts (see `Continuation`).
+        assert_eq!(size_of::<OpPoint>(), 16);
+        assert_eq!(size_of::<Held>(), size_of::<Value>());
+        assert_eq!(size_of::<Continuation>(), 64);
+    }
 }

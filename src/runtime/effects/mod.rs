@@ -80,7 +80,7 @@ mod spawn;
 mod suspend;
 pub(crate) mod transfer;
 
-pub use continuation::{Continuation, discontinue, make_cont};
+pub use continuation::{Continuation, State, discontinue, make_cont};
 pub use handle::handle;
 pub use handler::{
     BUILTIN_OPERATIONS, ClauseKind, FAIL, HandlerEntry, HandlerValue, OpId, PRINT, READ_LINE,
@@ -89,7 +89,7 @@ pub use observe::{Catcher, Observer, Unresumed, catcher, observe, visible_handle
 pub use resume::{PendingResume, Resumed, resume_finish, resume_start, resume_start_with};
 pub use root::{handled, offer, perform, perform_one, raise, raise_in};
 pub use spawn::{Body, run_root};
-pub use suspend::suspend;
+pub use suspend::{OpPoint, OpSite, suspend};
 pub use transfer::{Args, Transfer};
 
 use crate::runtime::{Ctrl, ErrorKind};

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use crate::runtime::effects::spawn::Body;
 use crate::runtime::effects::suspend::search;
-use crate::runtime::effects::{ClauseKind, HandlerEntry, HandlerValue, OpId};
+use crate::runtime::effects::{ClauseKind, HandlerEntry, HandlerValue, OpId, OpSite};
 use crate::runtime::function::Closure;
 use crate::runtime::{Ctx, R, Vm};
 use crate::span::Span;
@@ -33,10 +33,10 @@ pub struct Observer {
     pub ended: fn(R) -> R,
     /// A continuation not yet resumed (nor discontinued) is being dropped.
     pub dropped: fn(Unresumed),
-    /// Performs built-in operation `op` (a handler of the program's catches it) with the
-    /// `argc` arguments on top of the value stack, at `site`: the tracer records it and
+    /// Performs the built-in operation of `site` with the `argc` arguments on top of the
+    /// value stack: the tracer records it (if a handler of the program's catches it) and
     /// calls [`suspend`](super::suspend()).
-    pub perform: fn(&mut Ctx, OpId, usize, Span) -> R,
+    pub perform: fn(&mut Ctx, &OpSite, usize) -> R,
 }
 
 thread_local! {

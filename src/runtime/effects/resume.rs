@@ -95,14 +95,14 @@ fn resume_pending<const WITH: bool>(ctx: &mut Ctx, p: PendingResume) -> Step {
     } = p;
     let (fiber, entries) = match take_for_resume(&ctx.vm, k, args.len(), site) {
         Ok(parts) => parts,
-        Err(c) => return Step::Done(offer(ctx, c)),
+        Err(c) => return Step::Done(offer(ctx, c, source)),
     };
     if WITH
         && let Some(handler) = &shallow
         && clauses_run_at_resumer(&fiber, &entries)
     {
         let inner = PendingResume {
-            k: Value::Cont(Continuation::new(fiber, entries)),
+            k: Value::Cont(Continuation::rewrapped(fiber, entries)),
             args,
             shallow: None,
             source,
@@ -227,14 +227,8 @@ fn resume_segment(
             })
         }
         Ok(Event::Suspended(_)) => match vm.transfer.suspended.take() {
-            Some(Suspension {
-                clause,
-                kind,
-                args,
-                k,
-            }) => {
-                let argc = args.len();
-                args.push_onto(&mut ctx.stack);
+            Some(Suspension { clause, kind, k }) => {
+                let argc = k.args_to(&mut ctx.stack, kind == ClauseKind::General);
                 Step::Clause {
                     clause,
                     kind,

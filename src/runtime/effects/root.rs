@@ -20,48 +20,53 @@ use std::io::Write;
 
 use crate::runtime::effects::fast_path::{mask_handlers, unmask_handlers};
 use crate::runtime::effects::observe::observer;
-use crate::runtime::effects::suspend::{find_handler, search, suspend};
+use crate::runtime::effects::suspend::{OpSite, find_handler, search, suspend};
 use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, Vm, print, stdio};
-use crate::span::Span;
+use crate::span::{SourceSpan, Span};
 
 /// Whether a handler of the program's, where the computation runs now, catches `op`.
 pub fn handled(vm: &Vm, op: OpId) -> bool {
     find_handler(&vm.handlers.borrow(), op).is_some()
 }
 
-/// Raises runtime error `kind` at `site`: performs `Fail(message)` if a handler catches it
-/// (its resume value is then the value of the failed operation), else unwinds with it.
+/// Raises runtime error `kind` at `at`: performs `Fail(message)` there if a handler catches
+/// it (its resume value is then the value of the failed operation), else unwinds with it.
 #[cold]
 #[inline(never)]
-pub fn raise(ctx: &mut Ctx, kind: ErrorKind, site: Span) -> R {
+pub fn raise(ctx: &mut Ctx, kind: ErrorKind, at: SourceSpan) -> R {
     if kind.catchable() && handled(&ctx.vm, FAIL) {
         ctx.stack.push(Value::str(kind.to_string()));
-        return perform(ctx, FAIL, 1, site);
+        return perform(ctx, &OpSite::new(FAIL, 1, at), 1);
     }
-    Err(kind.at(site).into())
+    Err(kind.at(at.span).into())
 }
 
-/// [`raise`] in the code of function `clo`. A *leaf* clause runs without the mask other
-/// fast-path clauses run behind (nothing else it does can search the handler stack): only
-/// the handlers outside its own may catch its error, so the error masks its handler first.
+/// [`raise`] in the code of function `clo`, at `site`. A *leaf* clause runs without the
+/// mask other fast-path clauses run behind (nothing else it does can search the handler
+/// stack): only the handlers outside its own may catch its error, so the error masks its
+/// handler first.
 #[cold]
 #[inline(never)]
 pub fn raise_in(ctx: &mut Ctx, clo: &Closure, kind: ErrorKind, site: Span) -> R {
+    let at = SourceSpan {
+        source: clo.proto.source,
+        span: site,
+    };
     if !clo.proto.leaf_clause || !kind.catchable() {
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, at);
     }
     let Some(index) = handler_of(&ctx.vm.handlers.borrow(), clo) else {
-        return raise(ctx, kind, site);
+        return raise(ctx, kind, at);
     };
     if find_handler(&ctx.vm.handlers.borrow()[..index], FAIL).is_none() {
         return Err(kind.at(site).into());
     }
     mask_handlers(ctx, index);
     ctx.stack.push(Value::str(kind.to_string()));
-    let raised = perform(ctx, FAIL, 1, site);
+    let raised = perform(ctx, &OpSite::new(FAIL, 1, at), 1);
     unmask_handlers(ctx, raised, site)
 }
 
@@ -79,61 +84,69 @@ fn handler_of(hs: &[HandlerEntry], clause: &Closure) -> Option<usize> {
 }
 
 /// Offers the error the operation that returned `c` raised itself (so none has offered it
-/// yet) to a `Fail` handler, as [`raise`] does; anything else `c` stands for unwinds on.
+/// yet), in the code of source `source`, to a `Fail` handler, as [`raise`] does; anything
+/// else `c` stands for unwinds on.
 #[cold]
 #[inline(never)]
-pub fn offer(ctx: &mut Ctx, c: Ctrl) -> R {
+pub fn offer(ctx: &mut Ctx, c: Ctrl, source: u32) -> R {
     match c.kind() {
-        CtrlKind::Error(e) if e.trace.is_empty() => raise(ctx, e.kind, e.site),
+        CtrlKind::Error(e) if e.trace.is_empty() => {
+            let at = SourceSpan {
+                source,
+                span: e.site,
+            };
+            raise(ctx, e.kind, at)
+        }
         other => Err(Ctrl::raise(other)),
     }
 }
 
-/// Performs the built-in operation `op` with the one argument `arg` (`print`'s text): a
-/// handler of the program's gets it if there is one; else the root's clause runs at once.
+/// Performs the built-in operation of `site` with the one argument `arg` (`print`'s text):
+/// a handler of the program's gets it if there is one; else the root's clause runs at once.
 #[inline(never)]
-pub fn perform_one(ctx: &mut Ctx, op: OpId, arg: Value, site: Span) -> R {
+pub fn perform_one(ctx: &mut Ctx, site: &OpSite, arg: Value) -> R {
     ctx.stack.push(arg);
-    if handled(&ctx.vm, op) {
-        perform(ctx, op, 1, site)
+    if handled(&ctx.vm, site.op()) {
+        perform(ctx, site, 1)
     } else {
-        at_root(ctx, op, 1, site)
+        at_root(ctx, site, 1)
     }
 }
 
-/// `suspend op(args)` with the `argc` arguments on top of the value stack, out of line (the
-/// `suspend` of the program's code is inlined where it is written); a traced session's
-/// observer sees it (see `observe.rs`).
+/// `suspend` at `site` with the `argc` arguments on top of the value stack, out of line
+/// (the `suspend` of the program's code is inlined where it is written); a traced
+/// session's observer sees it (see `observe.rs`).
 #[inline(never)]
-pub fn perform(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+pub fn perform(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
     if let Some(observer) = observer() {
-        return (observer.perform)(ctx, op, argc, site);
+        return (observer.perform)(ctx, site, argc);
     }
-    suspend(ctx, op, argc, site)
+    suspend(ctx, site, argc)
 }
 
-/// The root handler's clause for `op`, with its `argc` arguments on top of the value stack:
-/// an operation no handler of the program's catches.
+/// The root handler's clause for the operation of `site`, with its `argc` arguments on top
+/// of the value stack: an operation no handler of the program's catches.
 #[cold]
 #[inline(never)]
-pub(super) fn at_root(ctx: &mut Ctx, op: OpId, argc: usize, site: Span) -> R {
+pub(super) fn at_root(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
+    let (op, at) = (site.op(), site.at());
     let start = ctx.stack.len() - argc;
     let arg = (argc == 1).then(|| ctx.stack.pop().unwrap_or_default());
     ctx.stack.truncate(start);
     match (op, arg) {
         (PRINT, Some(text)) => match write_out(&ctx.vm, &text) {
             Ok(()) => Ok(Value::Unit),
-            Err(kind) => raise(ctx, kind, site),
+            Err(kind) => raise(ctx, kind, at),
         },
         (READ_LINE, None) => match stdio::read_stdin_line(&ctx.vm) {
             Ok(line) => Ok(Value::option(line.map(Value::str))),
-            Err(kind) => raise(ctx, kind, site),
+            Err(kind) => raise(ctx, kind, at),
         },
-        (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show(&message)).at(site).into()),
+        (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show(&message)).at(at.span).into()),
         _ => {
             let name = ctx.vm.effects.borrow().get(op).map(|(n, _)| n.clone());
             let name = name.unwrap_or_else(|| "?".into());
-            raise(ctx, ErrorKind::UnhandledEffect(name), site)
+            raise(ctx, ErrorKind::UnhandledEffect(name), at)
         }
     }
 }

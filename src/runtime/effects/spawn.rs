@@ -10,7 +10,7 @@ use crate::runtime::effects::resume::run_wrapped;
 use crate::runtime::effects::transfer::{Args, Outcome, put};
 use crate::runtime::function::{Closure, Proto, invoke};
 use crate::runtime::value::{Value, Values};
-use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, RuntimeError, Vm};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, RuntimeError, Vm, print};
 use crate::span::Span;
 use crate::stack::{Event, Fiber};
 
@@ -91,8 +91,10 @@ pub(super) fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
     })
 }
 
-/// Runs a whole program's top level on a root fiber of its own.
+/// Runs a whole program's top level on a root fiber of its own; meanwhile `vm` names what
+/// printed continuations show.
 pub fn run_root(vm: &Rc<Vm>, main: Rc<Closure>) -> Result<Value, Box<RuntimeError>> {
+    let _naming = print::naming_by(vm);
     let fiber = spawn(vm, Body::Shared(main), Span::default()).map_err(|c| match c.kind() {
         CtrlKind::Error(e) => Box::new(e),
         _ => Box::new(

@@ -78,9 +78,8 @@ pub(super) struct Suspension {
     pub(super) clause: Rc<Closure>,
     /// How the clause may run.
     pub(super) kind: ClauseKind,
-    /// The operation's arguments.
-    pub(super) args: Args,
-    /// The captured continuation.
+    /// The captured continuation, which holds the operation's arguments (see
+    /// [`Continuation::args_to`]).
     pub(super) k: Rc<Continuation>,
 }
 
