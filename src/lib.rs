@@ -528,9 +528,10 @@ mod tests {
         assert_eq!(failure.report, "");
     }
 
-    /// Output that keeps what is written, shared with the test that reads it.
+    /// Output that keeps what is written, shared with the test that reads it (the library's
+    /// tests use it too).
     #[derive(Clone, Default)]
-    struct Kept(Rc<std::cell::RefCell<Vec<u8>>>);
+    pub(crate) struct Kept(pub(crate) Rc<std::cell::RefCell<Vec<u8>>>);
 
     impl Write for Kept {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -545,7 +546,7 @@ mod tests {
 
     impl Kept {
         /// What was written so far.
-        fn text(&self) -> String {
+        pub(crate) fn text(&self) -> String {
             String::from_utf8_lossy(&self.0.borrow()).into_owned()
         }
     }

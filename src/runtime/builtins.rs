@@ -117,12 +117,11 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
                 }))
             }
         }
-        Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
-            Box::new(ErrorKind::Function {
-                function: "int",
-                problem: format!("cannot parse {:?}", s.as_str()),
-            })
-        }),
+        Value::Str(s) => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| unparsable("int", s.as_str())),
         v => Err(Box::new(ErrorKind::Expects {
             name: "int",
             what: "a number or a string",
@@ -131,18 +130,25 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
     }
 }
 
+/// The error of `function` (`int`, `float`) given a string that is not a number.
+fn unparsable(function: &'static str, text: &str) -> Box<ErrorKind> {
+    Box::new(ErrorKind::Function {
+        function,
+        problem: format!("cannot parse {text:?}"),
+    })
+}
+
 /// `float(x)`: an int converted, a float as it is, a string parsed (surrounding whitespace
 /// ignored).
 fn float_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::Int(i) => Ok(Value::float(*i as f64)),
         Value::Float(f) => Ok(Value::Float(*f)),
-        Value::Str(s) => s.trim().parse::<f64>().map(Value::float).map_err(|_| {
-            Box::new(ErrorKind::Function {
-                function: "float",
-                problem: format!("cannot parse {:?}", s.as_str()),
-            })
-        }),
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map(Value::float)
+            .map_err(|_| unparsable("float", s.as_str())),
         v => Err(Box::new(ErrorKind::Expects {
             name: "float",
             what: "a number or a string",

@@ -1,30 +1,12 @@
 //! Tests of the library through whole programs: argument errors, the edge cases of the string
 //! functions, random numbers.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
-
 use crate::Session;
-
-/// Output that the test keeps reading after the session has written it.
-#[derive(Clone, Default)]
-struct Captured(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::tests::Kept;
 
 /// What `program` prints; it must run without error.
 fn output(program: &str) -> String {
-    let out = Captured::default();
+    let out = Kept::default();
     let mut session = Session::new(Box::new(out.clone()), Vec::new(), crate::Options::default());
     if let Err(failure) = session.eval("<test>", program) {
         panic!("{program}: {}", failure.report);
