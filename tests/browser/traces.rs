@@ -36,7 +36,7 @@ pub fn of_file(path: &str) -> Trace {
     run(path, &text, html::DEFAULT_LIMIT)
 }
 
-/// The scheduler example made to run `workers` tasks.
+/// The scheduler example made to run `workers` tasks of `steps` steps each.
 fn scheduler_with(workers: usize, steps: usize) -> String {
     let path = "examples/scheduler.kont";
     let text = std::fs::read_to_string(path).expect("examples/scheduler.kont");
