@@ -1,14 +1,15 @@
 //! The `kont` command: run a script, evaluate a string, or open the REPL.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgGroup, Parser, ValueEnum};
 use kont::interrupt::{self, Mode};
-use kont::trace::TraceSettings;
-use kont::{Options, Session};
+use kont::trace::{Sink, TraceSettings, html};
+use kont::{Failure, Options, Session};
 
 mod repl;
 
@@ -19,7 +20,8 @@ mod repl;
     version,
     about,
     long_about = None,
-    override_usage = "kont [OPTIONS] [FILE [ARGS]...]\n       kont [OPTIONS] -e SOURCE [ARGS]..."
+    override_usage = "kont [OPTIONS] [FILE [ARGS]...]\n       kont [OPTIONS] -e SOURCE [ARGS]...",
+    group = ArgGroup::new("tracing").args(["trace", "trace_html"]).multiple(true)
 )]
 struct Cli {
     /// Evaluate SOURCE instead of reading a file (positional arguments become `args()`).
@@ -54,8 +56,13 @@ struct Cli {
         default_missing_value = "events"
     )]
     trace: Option<TraceMode>,
+    /// Write the run's effect events as one self-contained HTML page, a diagram of the
+    /// native stacks to step through (docs/trace-html.md); at most 100000 events unless
+    /// --trace-limit says otherwise.
+    #[arg(long, value_name = "OUT.html")]
+    trace_html: Option<PathBuf>,
     /// Stop tracing after N events (the program goes on).
-    #[arg(long, value_name = "N", requires = "trace")]
+    #[arg(long, value_name = "N", requires = "tracing")]
     trace_limit: Option<usize>,
 }
 
@@ -87,12 +94,29 @@ fn options(cli: &Cli) -> Options {
             .ok()
             .and_then(|v| v.trim().parse().ok()),
         deny_warnings: cli.deny_warnings,
-        trace: cli.trace.map(|mode| TraceSettings {
-            stacks: mode == TraceMode::Stacks,
+        trace: trace_settings(cli),
+    }
+}
+
+/// How the session traces: as `--trace` says, or for the page of `--trace-html` (every
+/// event and switch, kept, up to the limit; printed too with `--trace`).
+fn trace_settings(cli: &Cli) -> Option<TraceSettings> {
+    let print_stacks = cli.trace.map(|mode| mode == TraceMode::Stacks);
+    if cli.trace_html.is_none() {
+        return print_stacks.map(|stacks| TraceSettings {
+            stacks,
             limit: cli.trace_limit,
             ..TraceSettings::default()
-        }),
+        });
     }
+    let limit = cli.trace_limit.unwrap_or(html::DEFAULT_LIMIT);
+    Some(TraceSettings {
+        sink: match print_stacks {
+            Some(print_stacks) => Sink::PrintAndCollect { print_stacks },
+            None => Sink::Collect,
+        },
+        ..html::settings(limit)
+    })
 }
 
 /// Whether a switch in the environment with value `value` is on: set, and neither empty nor
@@ -139,6 +163,14 @@ fn main() -> ExitCode {
 /// opens the REPL; returns the exit status.
 fn run(cli: Cli) -> ExitCode {
     let options = options(&cli);
+    if let Some(limit) = cli.trace_limit.filter(|&n| n > html::MAX_EVENTS)
+        && cli.trace_html.is_some()
+    {
+        return fail(&format!(
+            "--trace-limit {limit}: a trace page holds at most {} events",
+            html::MAX_EVENTS
+        ));
+    }
     let mut positional = cli.script.into_iter();
     let file = if cli.eval.is_some() {
         None
@@ -148,23 +180,96 @@ fn run(cli: Cli) -> ExitCode {
     let args: Vec<String> = positional
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let (name, text, args) = match (cli.eval, file) {
-        (Some(src), _) => ("<eval>".to_string(), src, args),
-        (None, Some(path)) => match kont::source_file::read(&path) {
-            Ok(text) => (path.display().to_string(), text, args),
+    let (name, text) = match (cli.eval, &file) {
+        (Some(src), _) => ("<eval>".to_string(), src),
+        (None, Some(path)) => match kont::source_file::read(path) {
+            Ok(text) => (path.display().to_string(), text),
             Err(message) => return fail(&message),
         },
+        (None, None) if cli.trace_html.is_some() => {
+            return fail("--trace-html needs a FILE or -e SOURCE to run");
+        }
         (None, None) => return repl::run(options),
+    };
+    let page = match cli
+        .trace_html
+        .map(|out| PageFile::create(out, file.as_deref()))
+    {
+        Some(Ok(page)) => Some(page),
+        Some(Err(message)) => return fail(&message),
+        None => None,
     };
     let mut session = Session::new(kont::runtime::stdio::program_output(), args, options);
     session.show_warnings(Box::new(std::io::stderr()));
     // The evaluation flushes the output at its end, whatever the outcome.
-    match session.eval(&name, &text) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(f) => {
-            let _ = std::io::stderr().write_all(f.report.as_bytes());
-            ExitCode::from(f.exit_status() as u8)
+    let result = session.eval(&name, &text);
+    if let Err(f) = &result {
+        let _ = std::io::stderr().write_all(f.report.as_bytes());
+    }
+    let failure = result.err();
+    let status = failure.as_ref().map_or(0, Failure::exit_status) as u8;
+    match page.map(|page| page.write(&mut session, &name, &text, failure.as_ref())) {
+        Some(Err(message)) if status == 0 => fail(&message),
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(status)
         }
+        _ => ExitCode::from(status),
+    }
+}
+
+/// The file `--trace-html` writes the page to, opened before the program runs so that a
+/// path that cannot be written is reported before anything else happens.
+struct PageFile {
+    /// Where it is.
+    path: PathBuf,
+    /// The file, created (or emptied) and open for writing.
+    file: File,
+}
+
+impl PageFile {
+    /// Creates the page's file at `path`, unless it is the program's own `script`; or the
+    /// message of the error.
+    fn create(path: PathBuf, script: Option<&Path>) -> Result<PageFile, String> {
+        let shown = path.display();
+        let same = |script: &Path| {
+            let canonical = |p: &Path| p.canonicalize().ok();
+            canonical(script).is_some_and(|s| Some(s) == canonical(&path))
+        };
+        if script.is_some_and(same) {
+            return Err(format!(
+                "the trace page {shown} would overwrite the program"
+            ));
+        }
+        let file =
+            File::create(&path).map_err(|e| format!("cannot write the trace page {shown}: {e}"))?;
+        Ok(PageFile { path, file })
+    }
+
+    /// Writes the page of the run `session` just made of `name` (`text`), which ended with
+    /// `failure` if it failed; says on stderr if recording stopped at the limit. The error's
+    /// message if the page could not be written.
+    fn write(
+        mut self,
+        session: &mut Session,
+        name: &str,
+        text: &str,
+        failure: Option<&Failure>,
+    ) -> Result<(), String> {
+        let events = session.take_trace();
+        let page = html::page_of_run(session, name, text, &events, failure);
+        if session.trace_limit_reached() {
+            eprintln!(
+                "note: the trace page {} holds the first {} events: recording stopped there \
+                 (--trace-limit N changes the limit)",
+                self.path.display(),
+                events.len()
+            );
+        }
+        self.file
+            .write_all(page.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(|e| format!("cannot write the trace page {}: {e}", self.path.display()))
     }
 }
 
@@ -211,6 +316,36 @@ mod tests {
             cli.script,
             ["p.kont"],
             "--trace takes no value but after `=`"
+        );
+    }
+
+    #[test]
+    fn the_page_flag_records_every_event_and_switch_up_to_a_limit() {
+        let trace = |args: &[&str]| options(&Cli::parse_from(args)).trace;
+        let page = trace(&["kont", "--trace-html", "o.html", "p.kont"]).expect("traced");
+        assert_eq!(page, html::settings(html::DEFAULT_LIMIT));
+        let limited = trace(&[
+            "kont",
+            "--trace-html",
+            "o.html",
+            "--trace-limit",
+            "7",
+            "p.kont",
+        ]);
+        assert_eq!(limited, Some(html::settings(7)));
+        let both = trace(&["kont", "--trace", "--trace-html", "o.html", "p.kont"]);
+        let both = both.expect("traced");
+        assert!(both.stacks, "the page needs the switches");
+        assert_eq!(
+            both.sink,
+            Sink::PrintAndCollect {
+                print_stacks: false
+            }
+        );
+        let both = trace(&["kont", "--trace=stacks", "--trace-html", "o.html", "p.kont"]);
+        assert_eq!(
+            both.unwrap().sink,
+            Sink::PrintAndCollect { print_stacks: true }
         );
     }
 }

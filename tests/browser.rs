@@ -1,9 +1,11 @@
-//! The trace page (`kont::trace::html::page`) in a real browser: pages built from traces
-//! (tests/browser/traces.rs) are loaded in headless Chromium, and the document it renders is
-//! checked against the trace: one lane per stack, one arrow per switch and one clause box
-//! per suspend in the rows drawn, only the rows in view drawn, and stepping (the URL's
-//! `#step=N`, keys pressed through `press=`) moving the current event and the highlighted
-//! source line. Screenshots go to target/trace-html/.
+//! The trace page in a real browser: pages of real runs (tests/browser/traces.rs: the
+//! examples generators.kont and scheduler.kont, tests/browser/every_kind.kont, long runs),
+//! made through the library as `kont --trace-html` makes them, are loaded in headless
+//! Chromium, and the document it renders is checked against the trace: one lane per stack,
+//! one arrow per switch and one clause box per suspend in the rows drawn, only the rows in
+//! view drawn, and stepping (the URL's `#step=N`, keys pressed through `press=`) moving the
+//! current event and the highlighted source line to the event's place. Screenshots go to
+//! target/trace-html/.
 //!
 //! Without Chromium the tests pass with a note on stderr, except under CI (`CI` set), where
 //! they fail: .ci/run installs it.
@@ -18,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use kont::trace::event::{Event, EventKind};
-use kont::trace::html::page;
+use kont::trace::html::DEFAULT_LIMIT;
 use traces::Trace;
 use wait_timeout::ChildExt;
 
@@ -59,11 +61,10 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-/// Writes the page for `trace` to target/trace-html/NAME.html.
+/// Writes the page of `trace` to target/trace-html/NAME.html.
 fn write_page(name: &str, trace: &Trace) -> PathBuf {
     let path = out_dir().join(format!("{name}.html"));
-    let html = page(&format!("{name}.kont"), &trace.events, &trace.sources);
-    std::fs::write(&path, html).expect("writing the page");
+    std::fs::write(&path, &trace.page).expect("writing the page");
     path
 }
 
@@ -385,6 +386,12 @@ fn check_stepping(chromium: &Path, page: &Path, events: &[Event]) {
         (at_a.current(), at_a.highlighted_line()),
         (a, line(a).unwrap())
     );
+    let place = events[a - 1].at.as_ref().unwrap();
+    assert_eq!(
+        at_a.text_after("id=\"source-name\">"),
+        format!("{}:{}:{}", place.file, place.line, place.column),
+        "the source panel shows the event's place"
+    );
     let keys = vec!["ArrowRight"; b - a].join(",");
     let at_b = dom(chromium, page, &format!("step={a}&press={keys}"));
     assert_eq!(
@@ -405,12 +412,27 @@ fn check_stepping(chromium: &Path, page: &Path, events: &[Event]) {
     );
 }
 
-/// The whole check for the trace of examples/NAME.kont, and its screenshot.
-fn check_example(name: &str) {
-    let Some(chromium) = chromium() else { return };
-    let trace = traces::of(name);
+/// The header's counts, for the whole trace: events, stacks, switches.
+fn check_counts(dom: &Rendered, events: &[Event]) {
+    let switches = switch_rows(events, 1, events.len()).len();
+    let expected = format!(
+        "{} events · {} stacks · {} switches · ",
+        events.len(),
+        stacks(events).len(),
+        switches
+    );
+    let stats = dom.text_after("id=\"stats\">");
+    assert!(stats.starts_with(&expected), "{stats:?}, not {expected:?}");
+}
+
+/// The whole check of the real run of the program at `path`, saved as NAME: diagram,
+/// counts, stepping, and a screenshot at the middle. Returns the trace and its page.
+fn check_run(name: &str, path: &str) -> Option<(Trace, PathBuf)> {
+    let chromium = chromium()?;
+    let trace = traces::of_file(path);
     let page = write_page(name, &trace);
     check_diagram(&chromium, &page, &trace);
+    check_counts(&dom(&chromium, &page, ""), &trace.events);
     check_stepping(&chromium, &page, &trace.events);
     let middle = trace.events.len() / 2;
     let png = screenshot(&chromium, &page, &format!("step={middle}"), name);
@@ -419,28 +441,57 @@ fn check_example(name: &str) {
         trace.events.len(),
         png.display()
     );
+    Some((trace, page))
 }
 
 #[test]
 fn generators() {
-    check_example("generators");
+    check_run("generators", "examples/generators.kont");
 }
 
 #[test]
 fn scheduler() {
-    check_example("scheduler");
+    check_run("scheduler", "examples/scheduler.kont");
+}
+
+#[test]
+fn every_kind_of_event_and_the_error_that_ends_the_run() {
+    let Some((trace, page)) = check_run("every_kind", "tests/browser/every_kind.kont") else {
+        return;
+    };
+    let chromium = chromium().unwrap();
+    let dom = dom(&chromium, &page, "");
+    let end = dom.tags("id=\"run-end\"")[0];
+    assert!(!end.contains("hidden"), "the error is shown: {end}");
+    assert!(
+        dom.text_after("id=\"run-end-text\">")
+            .starts_with("error: index out of range: 5 (length 2)"),
+        "{}",
+        dom.text_after("id=\"run-end-text\">")
+    );
+    let library = trace
+        .events
+        .iter()
+        .position(|e| e.at.as_ref().is_some_and(|at| at.line == 0))
+        .expect("an event in the standard library");
+    let dom = self::dom(&chromium, &page, &format!("step={}", library + 1));
+    assert_eq!(
+        dom.text_after("id=\"source-name\">"),
+        "the standard library"
+    );
+    assert!(dom.html.contains("In the standard library"));
 }
 
 #[test]
 fn an_empty_trace() {
     let Some(chromium) = chromium() else { return };
-    let trace = Trace {
-        events: Vec::new(),
-        sources: Vec::new(),
-    };
+    let trace = traces::run("<eval>", "1", DEFAULT_LIMIT);
+    assert!(trace.events.is_empty());
     let dom = dom(&chromium, &write_page("empty", &trace), "");
     assert!(dom.html.contains("no events: the run made none"));
     assert!(dom.lanes().is_empty());
+    assert!(dom.tags("id=\"run-end\"")[0].contains("hidden"));
+    assert!(dom.tags("id=\"cap-note\"")[0].contains("hidden"));
 }
 
 /// Loads a page of `count` events at its middle and times steps and scrolls in it: the
@@ -456,6 +507,11 @@ fn check_long(count: usize) {
     let (html, took) = run_chromium(&chromium, &page, &format!("step={step}&bench=200"), &args);
     let dom = Rendered::new(html);
     assert_eq!(dom.current(), step);
+    assert!(
+        dom.text_after("id=\"cap-note\">")
+            .starts_with(&format!("Recording stopped after {}", with_commas(count))),
+        "the page says where recording stopped"
+    );
     assert_eq!(dom.lanes(), stacks(&trace.events));
     let (first, last) = dom.drawn();
     assert!(
@@ -483,6 +539,19 @@ fn check_long(count: usize) {
         figure("data-scroll-max-ms"),
     );
     screenshot(&chromium, &page, &format!("step={step}"), &name);
+}
+
+/// `n` written as the page writes it (`10,000`).
+fn with_commas(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[test]

@@ -1118,3 +1118,207 @@ fn the_trace_limit_needs_the_trace() {
     let r = run(dir.path(), &["--trace=everything", "-e", "1"]);
     assert_eq!(r.code(), 2, "{r:#?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// --trace-html (the page itself is tested in a browser by tests/browser.rs).
+
+/// The page `kont --trace-html` wrote at `path`: its text, checked to be one self-contained
+/// document (no address other than the SVG namespace's name, no attribute that loads
+/// anything, a policy that forbids every request).
+fn trace_page(path: &Path) -> String {
+    let page = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page:.200}");
+    assert!(page.trim_end().ends_with("</html>"));
+    assert!(page.contains("content=\"default-src 'none';"), "no policy");
+    let names = page.replace("http://www.w3.org/2000/svg", "");
+    for outside in [
+        "http:", "https:", "src=", "href=", "@import", "<link", "<iframe",
+    ] {
+        assert!(!names.contains(outside), "{outside} in the page");
+    }
+    // Only references to the page's own SVG markers.
+    for (at, _) in page.match_indices("url(") {
+        assert!(page[at..].starts_with("url(#"), "{}", &page[at..at + 40]);
+    }
+    page
+}
+
+/// The JSON data of a trace page.
+fn trace_data(page: &str) -> &str {
+    let data = page.split("id=\"trace-data\">").nth(1).expect("the data");
+    &data[..data.find("</script>").unwrap()]
+}
+
+/// The number of events in a trace page's data.
+fn page_events(page: &str) -> usize {
+    trace_data(page).matches("{\"t\":\"").count()
+}
+
+/// examples/generators.kont, copied into `dir`.
+fn generators_in(dir: &TempDir) -> &'static str {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/generators.kont");
+    dir.write("generators.kont", fs::read(example).unwrap());
+    "generators.kont"
+}
+
+#[test]
+fn trace_html_writes_a_self_contained_page_of_every_event_and_changes_nothing_else() {
+    let dir = TempDir::new("trace_html");
+    let program = generators_in(&dir);
+    let plain = run(dir.path(), &[program]);
+    let traced = run(dir.path(), &["--trace-html", "out.html", program]);
+    traced.ok(&plain.stdout);
+    let page = trace_page(&dir.path().join("out.html"));
+    // The same events as the text trace with the switches.
+    let text = run(dir.path(), &["--trace=stacks", program]);
+    assert_eq!(page_events(&page), text.stderr.lines().count(), "{text:#?}");
+    let data = trace_data(&page);
+    let switches = text
+        .stderr
+        .lines()
+        .filter(|l| l.contains("switch "))
+        .count();
+    assert!(switches > 0);
+    assert_eq!(data.matches("{\"t\":\"switch\"").count(), switches);
+    assert!(data.starts_with(r#"{"title":"generators.kont","total":"#));
+    assert!(
+        data.contains(r#""stopped":null,"ending":null,"#),
+        "{data:.200}"
+    );
+    assert!(data.contains(r#""op":"Yield","args":["1"]"#));
+    assert!(data.contains(r#"{"name":"generators.kont","text":"// generators.kont"#));
+}
+
+#[test]
+fn trace_html_with_trace_writes_both_each_as_alone() {
+    let dir = TempDir::new("trace_html_both");
+    let program = generators_in(&dir);
+    for mode in ["--trace", "--trace=stacks"] {
+        let text = run(dir.path(), &[mode, program]);
+        let both = run(dir.path(), &[mode, "--trace-html", "both.html", program]);
+        assert_eq!((both.code(), &both.stdout), (0, &text.stdout));
+        assert_eq!(both.stderr, text.stderr, "{mode}: the text trace as alone");
+        run(dir.path(), &["--trace-html", "alone.html", program]).ok(&text.stdout);
+        let both = fs::read_to_string(dir.path().join("both.html")).unwrap();
+        let alone = fs::read_to_string(dir.path().join("alone.html")).unwrap();
+        assert!(both == alone, "{mode}: the same page as alone");
+    }
+}
+
+#[test]
+fn trace_html_of_a_failing_program_writes_the_page_with_its_error() {
+    let dir = TempDir::new("trace_html_error");
+    let src = "effect E()\nprintln(handle suspend E() with { E(), k => resume k(7) });\n[1][3]\n";
+    let plain = dir.run_file("p.kont", src);
+    assert_eq!(plain.code(), 1);
+    let traced = run(dir.path(), &["--trace-html", "p.html", "p.kont"]);
+    assert_eq!(traced.code(), 1, "{traced:#?}");
+    assert_eq!(traced.stdout, plain.stdout);
+    assert_eq!(traced.stderr, plain.stderr, "nothing said about the page");
+    let page = trace_page(&dir.path().join("p.html"));
+    let data = trace_data(&page);
+    assert!(
+        data.contains(r#""ending":"error: index out of range: 3 (length 1)\n"#),
+        "{data:.300}"
+    );
+    assert!(data.contains(r#"{"t":"resume","k":1,"shallow":null,"v":"7""#));
+    // A program that does not compile runs nothing: the page has no event and the error.
+    let bad = run(dir.path(), &["--trace-html", "bad.html", "-e", "1 +"]);
+    assert_eq!(bad.code(), 2, "{bad:#?}");
+    let page = trace_page(&dir.path().join("bad.html"));
+    assert_eq!(page_events(&page), 0);
+    assert!(trace_data(&page).contains(r#""ending":"error: "#));
+}
+
+#[test]
+fn trace_html_of_an_eval_string() {
+    let dir = TempDir::new("trace_html_eval");
+    let src = "effect E(x) println(handle suspend E(1) with { E(x), k => resume k(x + 1) })";
+    let r = run(dir.path(), &["--trace-html", "e.html", "-e", src]);
+    r.ok("2\n");
+    let page = trace_page(&dir.path().join("e.html"));
+    assert!(page.contains("<title>&lt;eval&gt; · kont trace</title>"));
+    let data = trace_data(&page);
+    assert!(
+        data.starts_with(r#"{"title":"\u003ceval>","#),
+        "{data:.100}"
+    );
+    assert!(data.contains(r#"{"name":"\u003ceval>","text":"effect E(x) println"#));
+    assert_eq!(
+        page_events(&page),
+        6,
+        "handle, start, suspend, resume, finished, back"
+    );
+}
+
+#[test]
+fn trace_html_to_a_path_that_cannot_be_written_fails_before_the_program_runs() {
+    let dir = TempDir::new("trace_html_unwritable");
+    dir.write("p.kont", "println(\"ran\")\n");
+    for (out, why) in [
+        ("missing/p.html", "No such file or directory"),
+        (".", "Is a directory"),
+    ] {
+        let r = run(dir.path(), &["--trace-html", out, "p.kont"]);
+        r.error(2, &format!("cannot write the trace page {out}: {why}"));
+        assert_eq!(r.stdout, "", "the program did not run: {r:#?}");
+    }
+    let r = run(dir.path(), &["--trace-html", "./p.kont", "p.kont"]);
+    r.error(2, "the trace page ./p.kont would overwrite the program");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("p.kont")).unwrap(),
+        "println(\"ran\")\n"
+    );
+    // Without a program to run: the REPL makes no page.
+    let r = run(dir.path(), &["--trace-html", "x.html"]);
+    r.error(2, "--trace-html needs a FILE or -e SOURCE to run");
+    assert!(!dir.path().join("x.html").exists());
+}
+
+#[test]
+fn trace_html_stops_recording_at_the_limit_and_says_so() {
+    let dir = TempDir::new("trace_html_limit");
+    let program = generators_in(&dir);
+    let r = run(
+        dir.path(),
+        &["--trace-html", "l.html", "--trace-limit", "5", program],
+    );
+    assert_eq!(r.code(), 0, "{r:#?}");
+    assert_eq!(r.stdout, run(dir.path(), &[program]).stdout);
+    assert_eq!(
+        r.stderr,
+        "note: the trace page l.html holds the first 5 events: recording stopped there \
+         (--trace-limit N changes the limit)\n"
+    );
+    let page = trace_page(&dir.path().join("l.html"));
+    assert_eq!(page_events(&page), 5);
+    assert!(trace_data(&page).contains(r#""total":5,"stopped":5,"#));
+    let r = run(
+        dir.path(),
+        &[
+            "--trace-html",
+            "l.html",
+            "--trace-limit",
+            "1000001",
+            program,
+        ],
+    );
+    r.error(
+        2,
+        "--trace-limit 1000001: a trace page holds at most 1000000 events",
+    );
+}
+
+#[test]
+fn trace_html_records_at_most_100000_events_by_default() {
+    let dir = TempDir::new("trace_html_default_limit");
+    // Each round: handle, start, suspend, resume, finished, back: 6 events.
+    let src = "effect E()\nvar n = 0;\nwhile n < 20000 {\n  handle suspend E() with { E(), k => resume k(()) };\n  n = n + 1\n}\nprintln(n);\n";
+    dir.write("many.kont", src);
+    let r = run(dir.path(), &["--trace-html", "many.html", "many.kont"]);
+    assert_eq!((r.code(), r.stdout.as_str()), (0, "20000\n"), "{r:#?}");
+    assert!(r.stderr.contains("holds the first 100000 events"), "{r:#?}");
+    let page = trace_page(&dir.path().join("many.html"));
+    assert_eq!(page_events(&page), 100_000);
+    assert!(trace_data(&page).contains(r#""total":100000,"stopped":100000,"#));
+}

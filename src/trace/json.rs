@@ -2,8 +2,10 @@
 //! events, places and sources, written for these types only.
 //!
 //! The shape (every key short, since a page may hold 100,000 events):
-//! `{"title", "total", "sources": [{"name", "text"}], "events": [EVENT…]}` where `total` is
-//! the number of events the run made (more than `events` holds when the page was capped),
+//! `{"title", "total", "stopped", "ending", "sources": [{"name", "text"}], "events": [EVENT…]}`
+//! where `total` is the number of events recorded (more than `events` holds when the page
+//! was capped), `stopped` the limit at which recording stopped (`null`: it did not),
+//! `ending` how the run ended when not normally (its error report; `null`: normally),
 //! `text` is `null` for a source named by a place but not given, and an EVENT is
 //! `{"t": KIND, "s": STACK, "d": DEPTH, "at": [SOURCE, LINE, COLUMN]}` (no `at` when the event
 //! has no place; SOURCE indexes `sources`) with the kind's own fields: `handle` `h`;
@@ -22,6 +24,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 use super::event::{Event, EventKind, Place};
+use super::html::Outcome;
 
 /// The sources of a trace: each name once, in the order given and then in the order the
 /// events' places first name a source that was not given.
@@ -57,18 +60,30 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// The JSON document for a page titled `title` showing `events`, the first of `total`.
+/// The JSON document for a page titled `title` showing `events`, the first of `total`, of
+/// a run that ended as `outcome` says.
 pub fn document(
     title: &str,
     events: &[Event],
     total: usize,
     sources: &[(Rc<str>, String)],
+    outcome: &Outcome,
 ) -> String {
     let sources = Sources::new(sources, events);
     let mut out = String::with_capacity(128 + events.len() * 96);
     out.push_str("{\"title\":");
     string(&mut out, title);
-    let _ = write!(out, ",\"total\":{total},\"sources\":[");
+    let _ = write!(out, ",\"total\":{total},\"stopped\":");
+    match outcome.stopped_at {
+        Some(limit) => _ = write!(out, "{limit}"),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"ending\":");
+    match &outcome.ending {
+        Some(ending) => string(&mut out, ending),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"sources\":[");
     for (i, (name, text)) in sources.list.iter().enumerate() {
         out.push_str(if i == 0 { "{\"name\":" } else { ",{\"name\":" });
         string(&mut out, name);
@@ -293,11 +308,11 @@ mod tests {
             ),
         ];
         let sources = [("other.kont".into(), "x".to_string())];
-        let json = document("t", &events, 12, &sources);
+        let json = document("t", &events, 12, &sources, &Outcome::default());
         assert_eq!(
             json,
             concat!(
-                r#"{"title":"t","total":12,"sources":[{"name":"other.kont","text":"x"},"#,
+                r#"{"title":"t","total":12,"stopped":null,"ending":null,"sources":[{"name":"other.kont","text":"x"},"#,
                 r#"{"name":"f.kont","text":null}],"events":["#,
                 r#"{"t":"handle","h":1,"s":1,"d":2,"at":[1,3,4]},"#,
                 r#"{"t":"suspend","op":"Yield","args":["1","\"x\""],"h":null,"k":null,"fast":true,"s":1,"d":2,"at":[1,3,4]},"#,
@@ -309,6 +324,23 @@ mod tests {
                 r#"{"t":"reclaimed","k":5,"s":1,"d":2},"#,
                 r#"{"t":"switch","from":1,"to":0,"label":"Yield(1)","s":1,"d":2},"#,
                 r#"{"t":"switch","from":2,"to":3,"label":null,"s":1,"d":2}]}"#,
+            )
+        );
+    }
+
+    #[test]
+    fn a_document_says_where_recording_stopped_and_how_the_run_ended() {
+        let outcome = Outcome {
+            stopped_at: Some(3),
+            ending: Some("error: division by zero\n  --> <eval>:1:1".into()),
+        };
+        let json = document("t", &[], 3, &[], &outcome);
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"title":"t","total":3,"stopped":3,"#,
+                r#""ending":"error: division by zero\n  --> \u003ceval>:1:1","#,
+                r#""sources":[],"events":[]}"#,
             )
         );
     }

@@ -72,6 +72,14 @@ pub enum Sink {
     Print,
     /// They are kept, to be taken by [`crate::Session::take_trace`] (the HTML page).
     Collect,
+    /// Both (`--trace` with `--trace-html`): kept, and printed as [`Sink::Print`] prints
+    /// them in the format of `--trace=stacks` if `print_stacks`, else of `--trace` (the
+    /// switches, which the page needs whatever the text trace shows, are then kept but not
+    /// printed).
+    PrintAndCollect {
+        /// Whether the printed lines are those of `--trace=stacks`.
+        print_stacks: bool,
+    },
 }
 
 /// A session's tracer: its settings, the ids it has given, and the events it kept.

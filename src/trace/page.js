@@ -134,10 +134,12 @@
    * The clause box of the suspend at row `i`, marking in `carriesOp` the switch that takes
    * the operation to the handler.
    *
+   * A clause of the handler around the whole program (`h` null: an operation no handler of
+   * the program's catches) is one row on the suspending stack: the trace sees no switch
+   * and no continuation for it.
    * A clause on the fast path is a box on the suspending stack from the suspend to the
    * resume of its k (or to k reclaimed, or to the first switch leaving that stack: the
-   * clause returned without resuming and the handle's value goes back); one of the
-   * program's own handler (`h` null) that never resumes is one row.
+   * clause returned without resuming and the handle's value goes back).
    * A slow clause starts at the switch that brings the operation to the handler's stack
    * (the first switch leaving the suspending stack after the suspend, unless another slow
    * suspend there comes first; or the switch just before it, when the tracer recorded the
@@ -150,10 +152,11 @@
    */
   function clauseBox(events, i, index, carriesOp) {
     const e = events[i];
+    if (e.h === null) return { stack: e.s, start: i, end: i, fast: e.fast, row: i };
     const kEnd = firstAfter(index.kEnds.get(e.k), i);
     if (e.fast) {
       let end = kEnd;
-      if (end < 0) end = e.h === null ? i : firstAfter(index.switchesFrom.get(e.s), i);
+      if (end < 0) end = firstAfter(index.switchesFrom.get(e.s), i);
       return { stack: e.s, start: i, end: end < 0 ? i : end, fast: true, row: i };
     }
     let arrive = firstAfter(index.switchesFrom.get(e.s), i);
@@ -270,8 +273,9 @@
       .replace(/"/g, "&quot;");
   }
 
-  /** A place as `file:line:column`. */
+  /** A place as `file:line:column`; the standard library's places have no line (0). */
   function placeText(at) {
+    if (at[1] === 0) return "the standard library";
     return data.sources[at[0]].name + ":" + at[1] + ":" + at[2];
   }
 
@@ -470,6 +474,10 @@
     const at = events[row].at;
     const stale = row !== current;
     name.textContent = placeText(at) + (stale ? " (event " + (row + 1) + "; this one has no place)" : "");
+    if (at[1] === 0) {
+      pre.innerHTML = '<span class="none">In the standard library\'s own kont code (map, each, …), whose source the page does not show.</span>';
+      return;
+    }
     const lines = linesOf(at[0]);
     if (!lines) {
       pre.innerHTML = '<span class="none">The text of ' + esc(data.sources[at[0]].name) + " is not in this page.</span>";
@@ -688,13 +696,6 @@
     el("stats").textContent =
       count(n) + " events · " + count(model.stacks.length) + " stacks · " + count(model.switchRows.length) +
       " switches · " + count(model.boxes.length) + " clauses";
-    if (data.total > n) {
-      const note = el("cap-note");
-      note.hidden = false;
-      note.textContent =
-        "This page shows the first " + count(n) + " of the run's " + count(data.total) +
-        " events, the most a page holds (--trace-limit N traces only the start of a run).";
-    }
     el("first").onclick = () => go(0);
     el("prev").onclick = () => go(current - 1);
     el("next").onclick = () => go(current + 1);
@@ -724,6 +725,34 @@
     if (opts.bench) bench(Number(opts.bench));
   }
 
+  /** The notes above the diagram: events left out, how the run ended. */
+  function showNotes() {
+    const count = (x) => x.toLocaleString("en-US");
+    const notes = [];
+    if (data.stopped !== null) {
+      notes.push(
+        "Recording stopped after " + count(data.stopped) + " events, the limit (--trace-limit N changes it); " +
+        "the program went on untraced."
+      );
+    }
+    if (data.total > n) {
+      notes.push(
+        "This page shows the first " + count(n) + " of the " + count(data.total) +
+        " events recorded, the most a page holds (--trace-limit N traces only the start of a run)."
+      );
+    }
+    if (notes.length) {
+      const note = el("cap-note");
+      note.hidden = false;
+      note.textContent = notes.join(" ");
+    }
+    if (data.ending !== null) {
+      el("run-end").hidden = false;
+      el("run-end-text").textContent = data.ending;
+    }
+  }
+
+  showNotes();
   if (n === 0) {
     el("stats").textContent = "no events: the run made none";
     return;

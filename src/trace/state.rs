@@ -380,15 +380,32 @@ impl State {
         self.count += 1;
         let stop = self.settings.limit.is_some_and(|n| self.count >= n);
         match self.settings.sink {
-            Sink::Print => {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "{}", text::line(&event, self.settings.stacks));
-                if stop {
-                    let _ = writeln!(err, "{}", text::limit_note(self.count));
-                }
-            }
+            Sink::Print => print(
+                Some(&event),
+                self.settings.stacks,
+                stop.then_some(self.count),
+            ),
             Sink::Collect => self.events.push(event),
+            Sink::PrintAndCollect { print_stacks } => {
+                let shown = print_stacks || !matches!(event.kind, EventKind::Switch { .. });
+                let line = shown.then_some(&event);
+                print(line, print_stacks, stop.then_some(self.count));
+                self.events.push(event);
+            }
         }
         self.stopped = stop;
+    }
+}
+
+/// Writes `event`, if there is one, as one line of the text trace on standard error (in the
+/// format of `--trace=stacks` if `stacks`), then the limit's note if recording stops at
+/// `stopped_at` events.
+fn print(event: Option<&Event>, stacks: bool, stopped_at: Option<usize>) {
+    let mut err = std::io::stderr().lock();
+    if let Some(event) = event {
+        let _ = writeln!(err, "{}", text::line(event, stacks));
+    }
+    if let Some(count) = stopped_at {
+        let _ = writeln!(err, "{}", text::limit_note(count));
     }
 }
