@@ -43,7 +43,8 @@
 //!   a program that must print nothing: an empty `.out`). Using both is an error.
 //! - `examples/NAME.kont` is always compared with `examples/NAME.out` (exact stdout, exit
 //!   status 0); a missing `.out` fails the test. `// args:` is honoured in examples; other
-//!   comments are not read there.
+//!   comments are not read there. An example with a sibling `NAME.trace` runs with
+//!   `--trace`, and its stderr must be exactly that text trace (docs/trace.md).
 //! - The `// expect trace:` lines are the program's text trace (docs/trace.md), so they need
 //!   `// flags: --trace` (or `--trace=stacks`): stderr must begin (after kont's warnings,
 //!   if any) with exactly these lines, in file order, each followed by `\n`; after them
@@ -295,7 +296,15 @@ fn run_program(root: &Path, program: &Program, paths: Paths) -> Result<(), Strin
     };
 
     let expected = if program.example {
-        example_expectations(&spec, out_file).map_err(|e| {
+        let trace_path = path.with_extension("trace");
+        let trace_file = if trace_path.is_file() {
+            let text = fs::read_to_string(&trace_path)
+                .map_err(|e| format!("cannot read {}: {e}", trace_path.display()))?;
+            Some(text)
+        } else {
+            None
+        };
+        example_expectations(&spec, out_file, trace_file).map_err(|e| {
             format!(
                 "{e} (expected stdout of an example goes in {})",
                 out_name(&program.rel)
@@ -616,8 +625,17 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
     })
 }
 
-/// The expectations of an example: its `.out` file, exit status 0.
-fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expected, String> {
+/// The expectations of an example: its `.out` file, exit status 0, and, if it has a
+/// `.trace` file, that text trace (`kont --trace`) on stderr.
+fn example_expectations(
+    spec: &Spec,
+    out_file: Option<Vec<u8>>,
+    trace_file: Option<String>,
+) -> Result<Expected, String> {
+    let flags = match trace_file {
+        Some(_) => vec!["--trace".to_string()],
+        None => Vec::new(),
+    };
     match out_file {
         Some(stdout) => Ok(Expected {
             stdout,
@@ -625,8 +643,8 @@ fn example_expectations(spec: &Spec, out_file: Option<Vec<u8>>) -> Result<Expect
             stderr: Vec::new(),
             warnings: Vec::new(),
             args: spec.args.clone(),
-            flags: Vec::new(),
-            trace: None,
+            flags,
+            trace: trace_file,
             slow_trace: None,
         }),
         None => Err("missing .out file".to_string()),

@@ -50,7 +50,9 @@ impl Compiler<'_> {
 
     /// Code that builds a traced handler's clauses in the current frame, each time anew:
     /// an operation clause starts by taking up its continuation's id
-    /// ([`record::clause_started`]), a `return` clause by recording its event.
+    /// ([`record::clause_started`]) and, if tail-resumptive, records the continuation
+    /// reclaimed when it ends without resuming it, however it ends
+    /// ([`record::clause_escapes`]); a `return` clause starts by recording its event.
     pub(super) fn traced_handler(&self, h: &HandlerIr, shallow: bool) -> HandlerMaker {
         let source = self.unit.source;
         let ops = h
@@ -61,7 +63,11 @@ impl Compiler<'_> {
                 let proto = self.function_with(f, |body| {
                     Box::new(move |ctx, clo| {
                         record::clause_started(ctx, clo, general);
-                        body(ctx, clo)
+                        let result = body(ctx, clo);
+                        if !general && result.is_err() {
+                            record::clause_escapes(clo);
+                        }
+                        result
                     })
                 });
                 (

@@ -158,7 +158,7 @@ pub fn clause_started(ctx: &Ctx, clause: &Closure, general: bool) {
 /// is returned to the `suspend` without a switch).
 pub fn tail_resume(clause: &Closure, value: &Value, source: u32, site: Span) {
     state::with(|s| {
-        let run = s.clause_runs.get(&clause_address(clause)).copied();
+        let run = s.clause_runs.remove(&clause_address(clause));
         let at = s.place(SourceSpan { source, span: site });
         let depth = run.map_or_else(|| s.depth(), |r| r.depth);
         let value = s.show(value);
@@ -174,8 +174,9 @@ pub fn tail_resume(clause: &Closure, value: &Value, source: u32, site: Span) {
     });
 }
 
-/// Tail-resumptive clause `clause` ends without resuming: the computation it would have
-/// resumed is dropped (on the fast path it was never captured).
+/// Tail-resumptive clause `clause` ends without resuming (with a value, an error, or
+/// unwound because the computation it runs in was cancelled): the computation it would
+/// have resumed is dropped (on the fast path it was never captured). Nothing if it resumed.
 pub fn clause_escapes(clause: &Closure) {
     state::with(|s| {
         if let Some(run) = s.clause_runs.remove(&clause_address(clause)) {

@@ -50,10 +50,33 @@ pub fn self_tests() -> Vec<Trial> {
         }),
         trial("an example without a .out file fails", || {
             expect_err(
-                example_expectations(&parse_spec("println(1) // expect: 1\n"), None),
+                example_expectations(&parse_spec("println(1) // expect: 1\n"), None, None),
                 "missing .out",
             )
         }),
+        trial(
+            "an example's .trace file is its whole stderr, run with --trace",
+            || {
+                let trace = "handle h1 at examples/x.kont:1:1\n".to_string();
+                let expected =
+                    example_expectations(&parse_spec(""), Some(Vec::new()), Some(trace))?;
+                if expected.flags != ["--trace"] {
+                    return Err(format!("flags {:?}", expected.flags));
+                }
+                check(
+                    &expected,
+                    &outcome(0, b"", "handle h1 at examples/x.kont:1:1\n"),
+                )?;
+                expect_err(check(&expected, &outcome(0, b"", "")), "trace")?;
+                expect_err(
+                    check(
+                        &expected,
+                        &outcome(0, b"", "handle h1 at examples/x.kont:1:1\nmore\n"),
+                    ),
+                    "trace",
+                )
+            },
+        ),
         trial("directives are parsed", || {
             let source = "// checks things\n\
                           println(1); // expect: 1\n\
