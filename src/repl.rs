@@ -247,7 +247,14 @@ impl Repl {
             } else {
                 "  ... "
             };
-            match editor.readline(prompt) {
+            let read = editor.readline(prompt);
+            self.screen = editor
+                .dimensions()
+                .map_or(Screen::DEFAULT, |(cols, rows)| Screen {
+                    cols: cols.into(),
+                    rows: rows.into(),
+                });
+            match read {
                 Ok(line) => {
                     if entry.text.is_empty() && line.trim_start().starts_with(':') {
                         let _ = editor.add_history_entry(line.as_str());
@@ -260,13 +267,6 @@ impl Repl {
                     if !entry.worth_parsing() {
                         continue;
                     }
-                    self.screen =
-                        editor
-                            .dimensions()
-                            .map_or(Screen::DEFAULT, |(cols, rows)| Screen {
-                                cols: cols.into(),
-                                rows: rows.into(),
-                            });
                     let name = format!("<repl:{}>", self.entries + 1);
                     if self.evaluate(&name, &entry.text, true) {
                         self.entries += 1;

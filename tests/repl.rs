@@ -250,9 +250,15 @@ impl Repl {
     /// pinned by `definitions_echo_what_they_define`).
     fn define(&mut self, line: &str) {
         let got = self.enter(line);
-        let echo = |l: &str| ["fn ", "let ", "var ", "effect "].iter().any(|k| l.starts_with(k));
+        let echo = |l: &str| {
+            ["fn ", "let ", "var ", "effect "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        };
         if got.is_empty() || !got.lines().all(echo) {
-            self.fail(&format!("{line:?} printed {got:?}, expected the echo of its definitions"));
+            self.fail(&format!(
+                "{line:?} printed {got:?}, expected the echo of its definitions"
+            ));
         }
     }
 
@@ -478,20 +484,20 @@ fn trace_commands_turn_the_trace_on_and_off() {
     let handled = "handle gen() with { Yield(_), k => resume k(()) }";
     repl.check(
         handled,
-        "handle h1 at <repl>:1:1\n  \
-         suspend Yield(1) → h1, k1 at <repl>:1:12\n\
-         resume k1(()) at <repl>:1:36\n  \
-         finished k1 → 2 at <repl>:1:1\n\
+        "handle h1 at <repl:3>:1:1\n  \
+         suspend Yield(1) → h1, k1 at <repl:2>:1:12\n\
+         resume k1(()) at <repl:3>:1:36\n  \
+         finished k1 → 2 at <repl:3>:1:1\n\
          2",
     );
     repl.silent(":trace stacks");
     repl.check(
         handled,
-        "main  handle h2 at <repl>:1:1\n        \
+        "main  handle h2 at <repl:4>:1:1\n        \
          switch main → s2: handle h2\n\
-         s2      suspend Yield(1) → h2, k2 (fast path: no switch) at <repl>:1:12\n\
-         s2    resume k2(()) at <repl>:1:36\n\
-         s2      finished k2 → 2 at <repl>:1:1\n      \
+         s2      suspend Yield(1) → h2, k2 (fast path: no switch) at <repl:2>:1:12\n\
+         s2    resume k2(()) at <repl:4>:1:36\n\
+         s2      finished k2 → 2 at <repl:4>:1:1\n      \
          switch s2 → main: 2\n\
          2",
     );
@@ -594,8 +600,8 @@ fn a_continuation_prints_its_state_and_can_be_resumed_later() {
         "0",
     );
     // Where it suspended: in the entry that wrote the `suspend`, echoed by a later one.
-    repl.check("saved", "<continuation: Pause() at <repl>:1:10>");
-    repl.check("[saved]", "[<continuation: Pause() at <repl>:1:10>]");
+    repl.check("saved", "<continuation: Pause() at <repl:3>:1:10>");
+    repl.check("[saved]", "[<continuation: Pause() at <repl:3>:1:10>]");
     // Resumed from a later entry, under the same (deep) handler.
     repl.check("resume saved(())", "resumed\n5");
     repl.error("resume saved(())", "continuation already resumed");
@@ -604,24 +610,24 @@ fn a_continuation_prints_its_state_and_can_be_resumed_later() {
     repl.define("fn wait() { suspend Pause() }");
     repl.check(
         "handle wait() with { Pause(), k => k }",
-        "<continuation: Pause() at <repl>:1:13>",
+        "<continuation: Pause() at <repl:9>:1:13>",
     );
     repl.check("cont wait", "<continuation: cont wait>");
     // A runtime error offered to `Fail` in a function of an earlier entry: there too.
     repl.define("fn half(n) { 10 / n }");
     repl.check(
         "handle half(0) with { Fail(_), k => k }",
-        "<continuation: Fail(\"division by zero\") at <repl>:1:14>",
+        "<continuation: Fail(\"division by zero\") at <repl:12>:1:14>",
     );
     // An operation declared again with another number of arguments keeps its name; a
     // continuation suspended before shows the arguments it was suspended with.
     repl.define("effect Op(x)");
     repl.define("let old = handle suspend Op((1, 2)) with { Op(_), k => k };");
     repl.define("effect Op(x, y)");
-    repl.check("old", "<continuation: Op((1, 2)) at <repl>:1:18>");
+    repl.check("old", "<continuation: Op((1, 2)) at <repl:15>:1:18>");
     repl.check(
         "handle suspend Op(1, 2) with { Op(_, _), k => k }",
-        "<continuation: Op(1, 2) at <repl>:1:8>",
+        "<continuation: Op(1, 2) at <repl:18>:1:8>",
     );
     repl.check("1 + 1", "2");
     repl.quit();
@@ -665,7 +671,7 @@ fn an_error_in_a_continued_entry_ends_it() {
     repl.enter_more("x +");
     let report = repl.error("}", "unexpected token `}`");
     // The location counts lines from the start of the entry.
-    assert!(report.contains("<repl>:3:1"), "{report}");
+    assert!(report.contains("<repl:1>:3:1"), "{report}");
     // The next line starts a new entry; `g` was not defined.
     repl.check("1 + 1", "2");
     repl.error("g(1)", "unknown name g");
@@ -681,7 +687,7 @@ fn warnings_are_shown_for_the_entry_that_has_them() {
         report.starts_with("warning: unused parameter `unused`\n"),
         "{report}"
     );
-    assert!(report.contains("<repl>:1:9"), "{report}");
+    assert!(report.contains("<repl:1>:1:9"), "{report}");
     // The entry ran: `f` is defined. A top-level `let` is never unused: a later entry may
     // use it.
     repl.check("f(5, 0)", "5");
@@ -931,7 +937,11 @@ fn ctrl_d_in_an_unfinished_entry_discards_it_and_keeps_the_session() {
     repl.enter_more("fn f(x) {");
     repl.send(ControlCode::EndOfTransmission);
     let (said, prompt) = repl.until_prompt();
-    assert_eq!(said, "(unfinished entry discarded; Ctrl-D again to leave)\n");
+    // The line editor ends the line of the prompt first.
+    assert_eq!(
+        said.trim_start(),
+        "(unfinished entry discarded; Ctrl-D again to leave)\n"
+    );
     assert_eq!(prompt, Prompt::Main, "{}", repl.transcript);
     // The session goes on: the discarded entry defined nothing, earlier ones stay.
     repl.error("f(1)", "unknown name f");
@@ -1004,13 +1014,22 @@ fn load_command_runs_a_file_in_the_session() {
          println(\"loading\");\n",
     );
     let mut repl = Repl::start(&dir);
-    repl.check(&format!(":load {}", file.display()), "loading");
+    repl.check(
+        &format!(":load {}", file.display()),
+        &format!(
+            "loading\n{} defined effect Ask, fn triple, let loaded, var counter",
+            file.display()
+        ),
+    );
     repl.check("triple(loaded)", "21");
     repl.silent("counter = counter + 1;");
     repl.check("counter", "1");
     repl.check("handle suspend Ask() with { Ask(), k => resume k(5) }", "5");
     // A relative path (the REPL's current directory), and the short form.
-    repl.check(":l lib.kont", "loading");
+    repl.check(
+        ":l lib.kont",
+        "loading\nlib.kont defined effect Ask, fn triple, let loaded, var counter",
+    );
     // Loading again re-runs the file in the same session: counter is a fresh 0.
     repl.check("counter", "0");
     repl.quit();
@@ -1077,7 +1096,7 @@ fn keeps_running_after_a_parse_error() {
     let mut repl = Repl::start(&dir);
     repl.define("let before = 1;");
     let report = repl.error("let = 3;", "unexpected token `=`");
-    assert!(report.contains("<repl>:1:5"), "{report}");
+    assert!(report.contains("<repl:2>:1:5"), "{report}");
     assert!(report.contains("let = 3;"), "{report}");
     assert!(report.contains('^'), "{report}");
     repl.error("1 + )", "unexpected token");
@@ -1178,7 +1197,10 @@ fn evaluates_deeply_nested_expressions_and_keeps_running() {
     let mut repl = Repl::start(&dir);
     repl.check(
         &format!(":load {}", file.display()),
-        &format!("{} defined fn inc, let sum, let calls, var g", file.display()),
+        &format!(
+            "{} defined fn inc, let sum, let calls, var g",
+            file.display()
+        ),
     );
     repl.check("sum", &n.to_string());
     repl.check("calls", &n.to_string());
@@ -1246,21 +1268,33 @@ fn entry_locations_name_the_entry() {
 fn definitions_echo_what_they_define() {
     let dir = TempDir::new("echo");
     let mut repl = Repl::start(&dir);
-    repl.check("fn fact(n) { if n < 2 { 1 } else { n * fact(n - 1) } }", "fn fact(n)");
+    repl.check(
+        "fn fact(n) { if n < 2 { 1 } else { n * fact(n - 1) } }",
+        "fn fact(n)",
+    );
     repl.check("let x = 5", "let x = 5");
-    repl.check("var (a, (_, b)) = (1, (2, \"s\"));", "var a = 1\nvar b = \"s\"");
-    repl.check("effect Ask(question, _)", "effect Ask(question, _)");
-    repl.check("let _ = 3;", "");
+    repl.check(
+        "var (a, (_, b)) = (1, (2, \"s\"));",
+        "var a = 1\nvar b = \"s\"",
+    );
+    repl.check(
+        "effect Ask(question, default)",
+        "effect Ask(question, default)",
+    );
+    repl.silent("let _ = 3;");
     // Definitions first, then the entry's value.
-    repl.check("fn g() { 1 } let y = g() + 1; fact(y)", "fn g()\nlet y = 2\n2");
+    repl.check(
+        "fn g() { 1 } let y = g() + 1; fact(y)",
+        "fn g()\nlet y = 2\n2",
+    );
     // A long value is cut to the line.
     let echo = repl.enter("let long = range(0, 1000)");
     assert!(echo.starts_with("let long = [0, 1, 2, 3,"), "{echo}");
     assert!(echo.ends_with("…\n") && echo.lines().count() == 1, "{echo}");
-    assert!(echo.chars().count() < 200, "{echo}");
+    assert!(echo.trim_end().chars().count() < 200, "{echo}");
     // An entry that fails echoes nothing, though what ran before the error is defined.
     let report = repl.error("let z = 1; let w = 1 / 0;", "division by zero");
-    assert!(!report.contains("let z"), "{report}");
+    assert!(!report.lines().any(|l| l == "let z = 1"), "{report}");
     repl.check("z", "1");
     repl.quit();
 }
@@ -1293,7 +1327,10 @@ fn long_values_are_cut_to_a_screen_unless_print_is_full() {
     repl.silent(":set print short");
     assert_eq!(repl.enter("range(0, 3000)").lines().count(), 2);
     let report = repl.enter(":set print everything");
-    assert!(report.starts_with("error: unknown :set print everything"), "{report}");
+    assert!(
+        report.starts_with("error: unknown :set print everything"),
+        "{report}"
+    );
     repl.quit();
 }
 
@@ -1315,17 +1352,33 @@ fn reports_are_coloured_on_a_terminal_unless_no_color_is_set() {
     let dir = TempDir::new("colour");
     let mut repl = Repl::start(&dir);
     repl.send_line("nope");
-    let raw = repl.session.expect("kont> ").expect("a prompt after the error");
+    let raw = repl
+        .session
+        .expect("kont> ")
+        .expect("a prompt after the error");
     let raw = String::from_utf8_lossy(raw.as_bytes()).into_owned();
-    assert!(raw.contains("\x1b[1;31merror\x1b[0m: unknown name nope"), "{raw:?}");
+    assert!(
+        raw.contains("\x1b[1;31merror\x1b[0m: unknown name nope"),
+        "{raw:?}"
+    );
+    // The screen as the terminal got it, escape codes and all (`cat` it in a terminal).
+    let screens = Path::new(env!("CARGO_TARGET_TMPDIR")).join("repl-screens");
+    fs::create_dir_all(&screens).unwrap();
+    fs::write(screens.join("coloured-error.ansi"), &raw).unwrap();
     repl.quit();
 
     let mut repl = Repl::start_env(Home::Dir(dir.path()), dir.path(), &[("NO_COLOR", "1")]);
     repl.send_line("nope");
-    let raw = repl.session.expect("kont> ").expect("a prompt after the error");
+    let raw = repl
+        .session
+        .expect("kont> ")
+        .expect("a prompt after the error");
     let raw = String::from_utf8_lossy(raw.as_bytes()).into_owned();
     assert!(raw.contains("error: unknown name nope"), "{raw:?}");
-    assert!(!raw.contains("\x1b[1;31m") && !raw.contains("\x1b[2m"), "{raw:?}");
+    assert!(
+        !raw.contains("\x1b[1;31m") && !raw.contains("\x1b[2m"),
+        "{raw:?}"
+    );
     repl.quit();
 }
 
@@ -1351,9 +1404,14 @@ fn no_colour_when_the_output_is_not_a_terminal() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
-    assert!(stderr.starts_with("error: unknown name nope\n"), "{stderr:?}");
+    assert!(
+        stderr.starts_with("error: unknown name nope\n"),
+        "{stderr:?}"
+    );
     assert!(stdout.contains("let x = 1\n"), "{stdout:?}");
-    assert!(!stderr.contains('\x1b') && !stdout.contains('\x1b'), "{stdout:?} {stderr:?}");
+    assert!(
+        !stderr.contains('\x1b') && !stdout.contains('\x1b'),
+        "{stdout:?} {stderr:?}"
+    );
     assert!(out.status.success());
 }
-

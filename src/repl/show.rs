@@ -82,7 +82,7 @@ pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: 
             match session.global_value(name) {
                 Some(v) => {
                     let shown = session.show_value(&v);
-                    let room = screen.cols.saturating_sub(head.chars().count() + 1).max(10);
+                    let room = screen.cols.saturating_sub(head.chars().count() + 2).max(10);
                     let (kept, left) = cut(&shown, room);
                     format!("{head}{kept}{}", if left > 0 { "…" } else { "" })
                 }
