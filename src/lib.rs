@@ -9,6 +9,7 @@
 //! The CLI, the REPL and the tests all enter through [`Session::eval`].
 
 pub mod compile;
+pub mod definitions;
 pub mod diagnostic;
 pub mod interrupt;
 pub mod ir;
@@ -140,6 +141,9 @@ pub struct Session {
     /// Where the warnings of each unit are written, before it runs (discarded unless
     /// [`Session::show_warnings`] says where).
     warnings: Box<dyn Write>,
+    /// What the last evaluation defined at its top level, if it ran to its end (see
+    /// [`Session::definitions`]).
+    defined: Vec<definitions::Definition>,
 }
 
 /// The most warnings shown for one unit: a generated program may have thousands, each shown
@@ -165,6 +169,7 @@ impl Session {
             vm,
             options,
             warnings: Box::new(std::io::sink()),
+            defined: Vec::new(),
         };
         session.load_prelude();
         session
@@ -211,6 +216,8 @@ impl Session {
                 }),
             }
         })?;
+        self.defined.clear();
+        let defined = definitions::of_program(&program);
         let source = self.vm.sources.borrow_mut().add(name, text);
         let resolved = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
@@ -240,7 +247,10 @@ impl Session {
             });
         }
         match result {
-            Ok(v) => flushed.map(|()| unit.has_value.then_some(v)),
+            Ok(v) => flushed.map(|()| {
+                self.defined = defined;
+                unit.has_value.then_some(v)
+            }),
             Err(e) => match (&e.kind, flushed) {
                 (&runtime::ErrorKind::Exit(code), Ok(())) => Err(Failure {
                     kind: FailureKind::Exit(code),
@@ -395,7 +405,7 @@ impl Session {
         self.tracer.as_ref().is_some_and(Tracer::limit_reached)
     }
 
-    /// The text of the source evaluated under `name` (a file's path, `<eval>`, `<repl>`;
+    /// The text of the source evaluated under `name` (a file's path, `<eval>`, `<repl:N>`;
     /// the last one of that name), as the places of trace events refer to it.
     pub fn source_text(&self, name: &str) -> Option<String> {
         self.vm
@@ -410,6 +420,17 @@ impl Session {
     pub fn show_value(&self, v: &Value) -> String {
         let _naming = print::naming_by(&self.vm);
         print::repr(v)
+    }
+
+    /// The top-level definitions of the last evaluation, in source order, if it ran to its
+    /// end (none after a failure): the REPL echoes them.
+    pub fn definitions(&self) -> &[definitions::Definition] {
+        &self.defined
+    }
+
+    /// The value of the global `let` or `var` called `name`, if the session has one.
+    pub fn global_value(&self, name: &str) -> Option<Value> {
+        self.env.value_of(name)
     }
 
     /// The words that can follow where `prefix` is typed, for the REPL's completion: the

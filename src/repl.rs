@@ -8,6 +8,14 @@
 //! `:trace on`, `:trace stacks` and `:trace off` turn the text trace of effect events
 //! (docs/trace.md) on and off; the session compiles every entry traced, so that turning it
 //! on shows what functions defined before do.
+//!
+//! Entries are named `<repl:1>`, `<repl:2>`, … in reports, so that a place in an earlier
+//! entry is told apart. An entry that defines something echoes it; a long value is cut to
+//! a screen (`:set print full` prints it all) ([`show`]); reports are coloured on a
+//! terminal ([`colour`]). Ctrl-D in an unfinished entry discards it and keeps the session.
+
+mod colour;
+mod show;
 
 use std::cell::{Cell, RefCell};
 use std::io::{IsTerminal, Write};
@@ -15,6 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use colour::{ColouredStderr, Palette};
+use kont::definitions::Definition;
 use kont::trace::TraceSettings;
 use kont::{FailureKind, Options, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -24,6 +34,7 @@ use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
+use show::Screen;
 
 /// What `:help` prints.
 const HELP: &str = "\
@@ -35,12 +46,16 @@ An unfinished entry continues on the next line.
   :trace on      trace effect events (handle, suspend, resume, …) on stderr
   :trace stacks  the same, and the switches between native stacks
   :trace off     stop tracing
+  :set print full   print long values whole
+  :set print short  cut a value longer than a screen (the default)
   :quit          leave (or press Ctrl-D)
 Tab completes names, commands and (after :load) file names.
-Ctrl-C clears the current entry or interrupts a running program.";
+Ctrl-C clears the current entry or interrupts a running program;
+Ctrl-D discards an unfinished entry, and leaves at an empty prompt.
+Colour is off when NO_COLOR is set or the output is not a terminal.";
 
 /// The `:` commands, for completion.
-const COMMANDS: &[&str] = &[":help", ":load", ":quit", ":trace"];
+const COMMANDS: &[&str] = &[":help", ":load", ":quit", ":set", ":trace"];
 
 /// Tab completion for the line editor: a name (keywords, built-ins and what the session has
 /// defined), a `:` command at the start of the line, or a file name after `:load`. A word
@@ -167,12 +182,13 @@ pub fn run(options: Options) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let palette = Palette::detect();
     let at_line_start = Rc::new(Cell::new(true));
     let out = ProgramOut {
         at_line_start: at_line_start.clone(),
     };
     let mut session = Session::new(Box::new(out), Vec::new(), options);
-    session.show_warnings(Box::new(std::io::stderr()));
+    session.show_warnings(Box::new(ColouredStderr::new(palette)));
     let session = Rc::new(RefCell::new(session));
     editor.set_helper(Some(Completion {
         session: session.clone(),
@@ -190,49 +206,192 @@ pub fn run(options: Options) -> ExitCode {
         "kont {} — :help for help, Ctrl-D to quit",
         env!("CARGO_PKG_VERSION")
     );
-    let mut entry = Entry::default();
-    loop {
-        let prompt = if entry.text.is_empty() {
-            "kont> "
-        } else {
-            "  ... "
-        };
-        match editor.readline(prompt) {
-            Ok(line) => {
-                if entry.text.is_empty() && line.trim_start().starts_with(':') {
-                    let _ = editor.add_history_entry(line.as_str());
-                    if !command(&mut session.borrow_mut(), &at_line_start, line.trim()) {
-                        break;
-                    }
-                    continue;
-                }
-                entry.push(&line);
-                if !entry.worth_parsing() {
-                    continue;
-                }
-                let complete = evaluate(
-                    &mut session.borrow_mut(),
-                    &at_line_start,
-                    "<repl>",
-                    &entry.text,
-                );
-                if complete {
-                    let _ = editor.add_history_entry(entry.text.trim_end());
-                    entry = Entry::default();
-                }
-            }
-            Err(ReadlineError::Interrupted) => entry = Entry::default(),
-            Err(ReadlineError::Eof) => break,
-            Err(e) => {
-                eprintln!("error: {e}");
-                break;
-            }
-        }
-    }
+    let mut repl = Repl {
+        session,
+        at_line_start,
+        palette,
+        print_full: false,
+        screen: Screen::DEFAULT,
+        entries: 0,
+    };
+    repl.read_eval_print(&mut editor);
     if let Some(h) = &history {
         let _ = editor.save_history(h);
     }
     ExitCode::SUCCESS
+}
+
+/// The REPL's state between entries.
+struct Repl {
+    /// The session every entry runs in.
+    session: Rc<RefCell<Session>>,
+    /// Whether the program's output so far ends with a newline (see [`ProgramOut`]).
+    at_line_start: Rc<Cell<bool>>,
+    /// Colour, or none.
+    palette: Palette,
+    /// `:set print full`: values are printed whole however long.
+    print_full: bool,
+    /// The terminal's size, as last asked before an entry ran.
+    screen: Screen,
+    /// How many entries have been run (`<repl:N>` names the next one `N + 1`).
+    entries: usize,
+}
+
+impl Repl {
+    /// Reads entries and commands from `editor` and runs them until the user leaves.
+    fn read_eval_print(&mut self, editor: &mut Editor<Completion, DefaultHistory>) {
+        let mut entry = Entry::default();
+        loop {
+            let prompt = if entry.text.is_empty() {
+                "kont> "
+            } else {
+                "  ... "
+            };
+            let read = editor.readline(prompt);
+            self.screen = editor
+                .dimensions()
+                .map_or(Screen::DEFAULT, |(cols, rows)| Screen {
+                    cols: cols.into(),
+                    rows: rows.into(),
+                });
+            match read {
+                Ok(line) => {
+                    if entry.text.is_empty() && line.trim_start().starts_with(':') {
+                        let _ = editor.add_history_entry(line.as_str());
+                        if !self.command(line.trim()) {
+                            break;
+                        }
+                        continue;
+                    }
+                    entry.push(&line);
+                    if !entry.worth_parsing() {
+                        continue;
+                    }
+                    let name = format!("<repl:{}>", self.entries + 1);
+                    if self.evaluate(&name, &entry.text, true) {
+                        self.entries += 1;
+                        let _ = editor.add_history_entry(entry.text.trim_end());
+                        entry = Entry::default();
+                    }
+                }
+                Err(ReadlineError::Interrupted) => entry = Entry::default(),
+                Err(ReadlineError::Eof) if !entry.text.is_empty() => {
+                    let note = "(unfinished entry discarded; Ctrl-D again to leave)";
+                    eprintln!("{}", self.palette.dim(note));
+                    entry = Entry::default();
+                }
+                Err(ReadlineError::Eof) => break,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Evaluates one entry (`typed`) or file; returns false when a typed entry is
+    /// incomplete and more lines are needed.
+    fn evaluate(&mut self, name: &str, text: &str, typed: bool) -> bool {
+        kont::interrupt::clear();
+        let result = self.session.borrow_mut().eval(name, text);
+        kont::interrupt::clear();
+        if !self.at_line_start.replace(true) {
+            println!();
+        }
+        let session = self.session.borrow();
+        match result {
+            Ok(v) => {
+                if typed {
+                    for def in session.definitions() {
+                        print!(
+                            "{}",
+                            show::definition(def, &session, self.screen, self.palette)
+                        );
+                    }
+                } else {
+                    self.loaded(name, &session);
+                }
+                if let Some(v) = v.filter(|v| !matches!(v, kont::runtime::value::Value::Unit)) {
+                    let shown = session.show_value(&v);
+                    print!(
+                        "{}",
+                        show::value(&shown, self.screen, self.print_full, self.palette)
+                    );
+                }
+            }
+            Err(f) if f.kind == FailureKind::Incomplete && typed => return false,
+            // Nothing can be shown any more: the REPL's own output is gone.
+            Err(f) if f.kind == FailureKind::OutputClosed => std::process::exit(f.exit_status()),
+            // `exit(code)` ends the session with that status.
+            Err(f) if matches!(f.kind, FailureKind::Exit(_)) => std::process::exit(f.exit_status()),
+            Err(f) => {
+                let _ = std::io::stdout().flush();
+                eprint!("{}", self.palette.report(&f.report));
+            }
+        }
+        true
+    }
+
+    /// After `:load FILE` ran: one line naming what the file defined, cut to the screen.
+    fn loaded(&self, name: &str, session: &Session) {
+        let names: Vec<String> = session
+            .definitions()
+            .iter()
+            .map(|d| match d {
+                Definition::Fn { name, .. } => format!("fn {name}"),
+                Definition::Let { name, mutable } => {
+                    format!("{} {name}", if *mutable { "var" } else { "let" })
+                }
+                Definition::Effect { name, .. } => format!("effect {name}"),
+            })
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        let line = format!("{name} defined {}", names.join(", "));
+        let room = self.screen.cols.saturating_sub(1).max(20);
+        let line = match line.char_indices().nth(room) {
+            Some((end, _)) => format!("{}…", &line[..end]),
+            None => line,
+        };
+        println!("{}", self.palette.dim(&line));
+    }
+
+    /// Runs a `:` command; returns false to leave the REPL.
+    fn command(&mut self, line: &str) -> bool {
+        let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        match cmd {
+            ":quit" | ":q" => return false,
+            ":help" | ":h" => println!("{HELP}"),
+            ":load" | ":l" if !arg.trim().is_empty() => {
+                let path = arg.trim();
+                match kont::source_file::read(std::path::Path::new(path)) {
+                    Ok(text) => {
+                        self.evaluate(path, &text, false);
+                    }
+                    Err(message) => eprintln!("error: {message}"),
+                }
+            }
+            ":load" | ":l" => eprintln!("error: :load needs a file name"),
+            ":trace" => trace(&mut self.session.borrow_mut(), arg.trim()),
+            ":set" => self.set(arg.split_whitespace().collect::<Vec<_>>().as_slice()),
+            other => eprintln!("error: unknown command {other} (try :help)"),
+        }
+        true
+    }
+
+    /// `:set print full`, `:set print short`; `:set` alone shows the settings.
+    fn set(&mut self, words: &[&str]) {
+        match words {
+            [] => println!("print: {}", if self.print_full { "full" } else { "short" }),
+            ["print", "full"] => self.print_full = true,
+            ["print", "short"] => self.print_full = false,
+            _ => eprintln!(
+                "error: unknown :set {} (try :set print full or :set print short)",
+                words.join(" ")
+            ),
+        }
+    }
 }
 
 /// An entry being typed, and what is known of it so far, kept so that each line added costs
@@ -308,55 +467,6 @@ impl Entry {
             Err(_) => true,
         }
     }
-}
-
-/// Evaluates one entry; returns false when it is incomplete and more lines are needed.
-/// `at_line_start` tells whether the program's output so far ends with a newline.
-fn evaluate(session: &mut Session, at_line_start: &Cell<bool>, name: &str, text: &str) -> bool {
-    kont::interrupt::clear();
-    let result = session.eval(name, text);
-    kont::interrupt::clear();
-    if !at_line_start.replace(true) {
-        println!();
-    }
-    match result {
-        Ok(Some(v)) if !matches!(v, kont::runtime::value::Value::Unit) => {
-            println!("{}", session.show_value(&v));
-        }
-        Ok(_) => {}
-        Err(f) if f.kind == FailureKind::Incomplete && name == "<repl>" => return false,
-        // Nothing can be shown any more: the REPL's own output is gone.
-        Err(f) if f.kind == FailureKind::OutputClosed => std::process::exit(f.exit_status()),
-        // `exit(code)` ends the session with that status.
-        Err(f) if matches!(f.kind, FailureKind::Exit(_)) => std::process::exit(f.exit_status()),
-        Err(f) => {
-            let _ = std::io::stdout().flush();
-            eprint!("{}", f.report);
-        }
-    }
-    true
-}
-
-/// Runs a `:` command; returns false to leave the REPL.
-fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> bool {
-    let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    match cmd {
-        ":quit" | ":q" => return false,
-        ":help" | ":h" => println!("{HELP}"),
-        ":load" | ":l" if !arg.trim().is_empty() => {
-            let path = arg.trim();
-            match kont::source_file::read(std::path::Path::new(path)) {
-                Ok(text) => {
-                    evaluate(session, at_line_start, path, &text);
-                }
-                Err(message) => eprintln!("error: {message}"),
-            }
-        }
-        ":load" | ":l" => eprintln!("error: :load needs a file name"),
-        ":trace" => trace(session, arg.trim()),
-        other => eprintln!("error: unknown command {other} (try :help)"),
-    }
-    true
 }
 
 /// `:trace on`, `:trace stacks`, `:trace off`; `:trace` alone says which is on.

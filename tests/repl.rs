@@ -117,10 +117,20 @@ impl Repl {
     /// Starts `kont` (no arguments: the REPL) in `cwd` with the given `HOME`, and waits for
     /// its prompt.
     fn start_with(home: Home, cwd: &Path) -> Repl {
+        Repl::start_env(home, cwd, &[])
+    }
+
+    /// Starts `kont` as [`Repl::start_with`] does, with the environment variables `vars`
+    /// set too.
+    fn start_env(home: Home, cwd: &Path, vars: &[(&str, &str)]) -> Repl {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kont"));
         cmd.current_dir(cwd)
             .env("TERM", "xterm")
+            .env_remove("NO_COLOR")
             .env_remove("KONT_FAST_RESUME");
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
         match home {
             Home::Dir(dir) => cmd.env("HOME", dir),
             Home::Unset => cmd.env_remove("HOME"),
@@ -235,6 +245,23 @@ impl Repl {
         }
     }
 
+    /// Enters a line of definitions, which must print nothing but their echo: one line for
+    /// each name defined, starting `fn `, `let `, `var ` or `effect ` (its exact text is
+    /// pinned by `definitions_echo_what_they_define`).
+    fn define(&mut self, line: &str) {
+        let got = self.enter(line);
+        let echo = |l: &str| {
+            ["fn ", "let ", "var ", "effect "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        };
+        if got.is_empty() || !got.lines().all(echo) {
+            self.fail(&format!(
+                "{line:?} printed {got:?}, expected the echo of its definitions"
+            ));
+        }
+    }
+
     /// Enters a line that must print nothing.
     fn silent(&mut self, line: &str) {
         let got = self.enter(line);
@@ -342,14 +369,14 @@ fn history_lines(home: &Path) -> Vec<String> {
 fn let_bindings_persist_between_entries() {
     let dir = TempDir::new("let_persists");
     let mut repl = Repl::start(&dir);
-    repl.silent("let x = 40;");
+    repl.define("let x = 40;");
     repl.check("x + 2", "42");
-    repl.silent("let y = x * 2;");
+    repl.define("let y = x * 2;");
     repl.check("(x, y)", "(40, 80)");
     // Shadowing in a later entry.
-    repl.silent("let x = 1;");
+    repl.define("let x = 1;");
     repl.check("x + y", "81");
-    repl.silent("let (q, r) = (7 / 2, 7 % 2);");
+    repl.define("let (q, r) = (7 / 2, 7 % 2);");
     repl.check("q * 10 + r", "31");
     repl.quit();
 }
@@ -375,13 +402,13 @@ fn lines_typed_ahead_are_kept() {
 fn functions_persist_between_entries() {
     let dir = TempDir::new("fn_persists");
     let mut repl = Repl::start(&dir);
-    repl.silent("fn square(x) { x * x }");
+    repl.define("fn square(x) { x * x }");
     repl.check("square(7)", "49");
     repl.check("square", "<fn square>");
-    repl.silent("let inc = fn(x) => x + 1;");
+    repl.define("let inc = fn(x) => x + 1;");
     repl.check("inc(square(3))", "10");
     // A later function calls earlier ones; a recursive one.
-    repl.silent("fn sum_squares(n) { if n == 0 { 0 } else { square(n) + sum_squares(n - 1) } }");
+    repl.define("fn sum_squares(n) { if n == 0 { 0 } else { square(n) + sum_squares(n - 1) } }");
     repl.check("sum_squares(3)", "14");
     repl.check("fn(x) => x", "<fn>");
     repl.quit();
@@ -391,24 +418,24 @@ fn functions_persist_between_entries() {
 fn var_assignments_persist_between_entries() {
     let dir = TempDir::new("var_persists");
     let mut repl = Repl::start(&dir);
-    repl.silent("var n = 0;");
+    repl.define("var n = 0;");
     repl.silent("n = n + 1;");
     repl.silent("n = n + 1;");
     repl.check("n", "2");
     // A function defined later sees and assigns the same variable.
-    repl.silent("fn bump() { n = n + 10 }");
+    repl.define("fn bump() { n = n + 10 }");
     repl.silent("bump();");
     repl.check("n", "12");
     // A closure made in one entry and called in another captures by reference.
-    repl.silent("let get = fn() => n;");
+    repl.define("let get = fn() => n;");
     repl.silent("n = 100;");
     repl.check("get()", "100");
     // Arrays are mutable across entries too.
-    repl.silent("let a = array(3, 0);");
+    repl.define("let a = array(3, 0);");
     repl.silent("a[1] = 5;");
     repl.check("a", "#[0, 5, 0]");
     // A `let` stays immutable.
-    repl.silent("let k = 1;");
+    repl.define("let k = 1;");
     repl.error("k = 2;", "cannot assign to immutable k");
     repl.check("k", "1");
     repl.quit();
@@ -418,23 +445,23 @@ fn var_assignments_persist_between_entries() {
 fn effects_and_handlers_persist_between_entries() {
     let dir = TempDir::new("effects_persist");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Get()");
-    repl.silent("fn ask() { suspend Get() }");
-    repl.silent("fn with_get(f) { handle f() with { Get(), k => resume k(10) } }");
+    repl.define("effect Get()");
+    repl.define("fn ask() { suspend Get() }");
+    repl.define("fn with_get(f) { handle f() with { Get(), k => resume k(10) } }");
     repl.check("with_get(fn() => ask() + 1)", "11");
     // The example of the language reference (docs/language.md), one definition per entry.
-    repl.silent("effect Yield(value)");
+    repl.define("effect Yield(value)");
     repl.enter_more("fn range_gen(a, b) {");
     repl.enter_more("  var i = a;");
     repl.enter_more("  while i < b { suspend Yield(i); i = i + 1 }");
-    repl.silent("}");
+    repl.check("}", "fn range_gen(a, b)");
     repl.enter_more("fn sum_of(gen) {");
     repl.enter_more("  var total = 0;");
     repl.enter_more("  handle gen() with {");
     repl.enter_more("    Yield(v), k => { total = total + v; resume k(()) }");
     repl.enter_more("    return(_) => total");
     repl.enter_more("  }");
-    repl.silent("}");
+    repl.check("}", "fn sum_of(gen)");
     repl.check("sum_of(fn() => range_gen(0, 10))", "45");
     // Handlers still work after the effect list grew, and a handled effect prints its output.
     repl.check(
@@ -448,29 +475,29 @@ fn effects_and_handlers_persist_between_entries() {
 fn trace_commands_turn_the_trace_on_and_off() {
     let dir = TempDir::new("trace_commands");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Yield(v)");
+    repl.define("effect Yield(v)");
     // Defined before `:trace on`: traced all the same.
-    repl.silent("fn gen() { suspend Yield(1); 2 }");
+    repl.define("fn gen() { suspend Yield(1); 2 }");
     repl.check(":trace", "trace: off");
     repl.silent(":trace on");
     repl.check(":trace", "trace: on");
     let handled = "handle gen() with { Yield(_), k => resume k(()) }";
     repl.check(
         handled,
-        "handle h1 at <repl>:1:1\n  \
-         suspend Yield(1) → h1, k1 at <repl>:1:12\n\
-         resume k1(()) at <repl>:1:36\n  \
-         finished k1 → 2 at <repl>:1:1\n\
+        "handle h1 at <repl:3>:1:1\n  \
+         suspend Yield(1) → h1, k1 at <repl:2>:1:12\n\
+         resume k1(()) at <repl:3>:1:36\n  \
+         finished k1 → 2 at <repl:3>:1:1\n\
          2",
     );
     repl.silent(":trace stacks");
     repl.check(
         handled,
-        "main  handle h2 at <repl>:1:1\n        \
+        "main  handle h2 at <repl:4>:1:1\n        \
          switch main → s2: handle h2\n\
-         s2      suspend Yield(1) → h2, k2 (fast path: no switch) at <repl>:1:12\n\
-         s2    resume k2(()) at <repl>:1:36\n\
-         s2      finished k2 → 2 at <repl>:1:1\n      \
+         s2      suspend Yield(1) → h2, k2 (fast path: no switch) at <repl:2>:1:12\n\
+         s2    resume k2(()) at <repl:4>:1:36\n\
+         s2      finished k2 → 2 at <repl:4>:1:1\n      \
          switch s2 → main: 2\n\
          2",
     );
@@ -490,9 +517,9 @@ fn trace_commands_turn_the_trace_on_and_off() {
 fn effect_redeclared_in_a_later_entry_replaces_the_earlier_one() {
     let dir = TempDir::new("effect_redeclared");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Op()");
+    repl.define("effect Op()");
     repl.check("handle suspend Op() with { Op(), _ => 1 }", "1");
-    repl.silent("effect Op(a, b)");
+    repl.define("effect Op(a, b)");
     repl.check("handle suspend Op(1, 2) with { Op(a, b), _ => a + b }", "3");
     repl.error(
         "handle suspend Op() with { Op(a, b), k => 0 }",
@@ -526,10 +553,10 @@ fn unit_values_and_statements_print_nothing() {
     let mut repl = Repl::start(&dir);
     repl.silent("()");
     repl.silent("if false { 1 }");
-    repl.silent("let z = ();");
+    repl.define("let z = ();");
     repl.silent("z");
     repl.silent("while false { }");
-    repl.silent("fn nothing() { }");
+    repl.define("fn nothing() { }");
     repl.silent("nothing()");
     repl.silent("5;");
     // Output of the program is shown; its unit result is not.
@@ -552,7 +579,7 @@ fn output_without_a_final_newline_is_kept() {
     repl.check("print(\"a\"); 5", "a\n5");
     repl.check("print(\"one\"); print(\" two\")", "one two");
     repl.silent("print(\"\")");
-    repl.silent("fn h() { print(\"x\"); 1 / 0 }");
+    repl.define("fn h() { print(\"x\"); 1 / 0 }");
     let report = repl.enter("h()");
     assert!(
         report.starts_with("x\nerror: division by zero"),
@@ -566,41 +593,41 @@ fn output_without_a_final_newline_is_kept() {
 fn a_continuation_prints_its_state_and_can_be_resumed_later() {
     let dir = TempDir::new("continuation_value");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Pause()");
-    repl.silent("var saved = 0;");
+    repl.define("effect Pause()");
+    repl.define("var saved = 0;");
     repl.check(
         "handle { suspend Pause(); println(\"resumed\"); 5 } with { Pause(), k => { saved = k; 0 } }",
         "0",
     );
     // Where it suspended: in the entry that wrote the `suspend`, echoed by a later one.
-    repl.check("saved", "<continuation: Pause() at <repl>:1:10>");
-    repl.check("[saved]", "[<continuation: Pause() at <repl>:1:10>]");
+    repl.check("saved", "<continuation: Pause() at <repl:3>:1:10>");
+    repl.check("[saved]", "[<continuation: Pause() at <repl:3>:1:10>]");
     // Resumed from a later entry, under the same (deep) handler.
     repl.check("resume saved(())", "resumed\n5");
     repl.error("resume saved(())", "continuation already resumed");
     repl.check("saved", "<continuation: resumed>");
     // A function of an earlier entry suspends: the place is in that entry.
-    repl.silent("fn wait() { suspend Pause() }");
+    repl.define("fn wait() { suspend Pause() }");
     repl.check(
         "handle wait() with { Pause(), k => k }",
-        "<continuation: Pause() at <repl>:1:13>",
+        "<continuation: Pause() at <repl:9>:1:13>",
     );
     repl.check("cont wait", "<continuation: cont wait>");
     // A runtime error offered to `Fail` in a function of an earlier entry: there too.
-    repl.silent("fn half(n) { 10 / n }");
+    repl.define("fn half(n) { 10 / n }");
     repl.check(
         "handle half(0) with { Fail(_), k => k }",
-        "<continuation: Fail(\"division by zero\") at <repl>:1:14>",
+        "<continuation: Fail(\"division by zero\") at <repl:12>:1:14>",
     );
     // An operation declared again with another number of arguments keeps its name; a
     // continuation suspended before shows the arguments it was suspended with.
-    repl.silent("effect Op(x)");
-    repl.silent("let old = handle suspend Op((1, 2)) with { Op(_), k => k };");
-    repl.silent("effect Op(x, y)");
-    repl.check("old", "<continuation: Op((1, 2)) at <repl>:1:18>");
+    repl.define("effect Op(x)");
+    repl.define("let old = handle suspend Op((1, 2)) with { Op(_), k => k };");
+    repl.define("effect Op(x, y)");
+    repl.check("old", "<continuation: Op((1, 2)) at <repl:15>:1:18>");
     repl.check(
         "handle suspend Op(1, 2) with { Op(_, _), k => k }",
-        "<continuation: Op(1, 2) at <repl>:1:8>",
+        "<continuation: Op(1, 2) at <repl:18>:1:8>",
     );
     repl.check("1 + 1", "2");
     repl.quit();
@@ -615,7 +642,7 @@ fn an_unfinished_entry_continues_on_the_next_line() {
     let mut repl = Repl::start(&dir);
     repl.enter_more("fn f(x) {");
     repl.enter_more("x * 2");
-    repl.silent("}");
+    repl.check("}", "fn f(x)");
     repl.check("f(21)", "42");
     // An operator at the end of a line; an empty line in the middle.
     repl.enter_more("1 +");
@@ -644,7 +671,7 @@ fn an_error_in_a_continued_entry_ends_it() {
     repl.enter_more("x +");
     let report = repl.error("}", "unexpected token `}`");
     // The location counts lines from the start of the entry.
-    assert!(report.contains("<repl>:3:1"), "{report}");
+    assert!(report.contains("<repl:1>:3:1"), "{report}");
     // The next line starts a new entry; `g` was not defined.
     repl.check("1 + 1", "2");
     repl.error("g(1)", "unknown name g");
@@ -660,11 +687,11 @@ fn warnings_are_shown_for_the_entry_that_has_them() {
         report.starts_with("warning: unused parameter `unused`\n"),
         "{report}"
     );
-    assert!(report.contains("<repl>:1:9"), "{report}");
+    assert!(report.contains("<repl:1>:1:9"), "{report}");
     // The entry ran: `f` is defined. A top-level `let` is never unused: a later entry may
     // use it.
     repl.check("f(5, 0)", "5");
-    repl.silent("let later = 1;");
+    repl.define("let later = 1;");
     repl.check("later + 1", "2");
     repl.quit();
 }
@@ -676,11 +703,11 @@ fn warnings_are_shown_for_the_entry_that_has_them() {
 fn history_is_saved_in_home_on_quit_and_loaded_next_time() {
     let dir = TempDir::new("history_quit");
     let mut repl = Repl::start(&dir);
-    repl.silent("let x = 40;");
+    repl.define("let x = 40;");
     repl.check("x + 2", "42");
     repl.enter_more("fn f(x) {");
     repl.enter_more("x * 2");
-    repl.silent("}");
+    repl.check("}", "fn f(x)");
     repl.check("6 * 7", "42");
     repl.quit();
 
@@ -710,7 +737,7 @@ fn long_multi_line_entries_run_and_report_their_errors() {
     // of its length (pasting 10,000 lines took 58 s when every line parsed the whole entry).
     let dir = TempDir::new("long_entry");
     let mut repl = Repl::start(&dir);
-    repl.silent("var x = 0;");
+    repl.define("var x = 0;");
     repl.enter_more("{");
     for _ in 0..300 {
         repl.enter_more("x = x + 1;");
@@ -754,7 +781,7 @@ fn history_is_saved_on_ctrl_d() {
 fn works_without_home() {
     let dir = TempDir::new("no_home");
     let mut repl = Repl::start_with(Home::Unset, dir.path());
-    repl.silent("let x = 1;");
+    repl.define("let x = 1;");
     repl.check("x + 1", "2");
     repl.quit();
     assert!(!dir.path().join(".kont_history").exists());
@@ -764,7 +791,7 @@ fn works_without_home() {
 fn works_with_an_empty_home() {
     let dir = TempDir::new("empty_home");
     let mut repl = Repl::start_with(Home::Dir(Path::new("")), dir.path());
-    repl.silent("let x = 1;");
+    repl.define("let x = 1;");
     repl.check("x + 1", "2");
     repl.quit();
     // No history file lands in the current directory.
@@ -776,7 +803,7 @@ fn works_with_a_home_that_does_not_exist() {
     let dir = TempDir::new("missing_home");
     let home = dir.path().join("does-not-exist");
     let mut repl = Repl::start_with(Home::Dir(&home), dir.path());
-    repl.silent("let x = 1;");
+    repl.define("let x = 1;");
     repl.check("x + 1", "2");
     repl.quit();
     assert!(!home.exists(), "the REPL created {}", home.display());
@@ -862,7 +889,7 @@ fn ctrl_c_interrupts_a_running_loop() {
     interrupt(&mut repl, "while true {}");
     repl.check("1 + 1", "2");
     // The program really ran, and what it did stays.
-    repl.silent("var i = 0;");
+    repl.define("var i = 0;");
     interrupt(&mut repl, "while true { i = i + 1 }");
     repl.check("i > 0", "true");
     // A later evaluation is not interrupted by the earlier Ctrl-C.
@@ -875,10 +902,10 @@ fn ctrl_c_interrupts_endless_recursion_and_handlers() {
     let dir = TempDir::new("ctrl_c_calls");
     let mut repl = Repl::start(&dir);
     // Tail calls: no loop, only calls.
-    repl.silent("fn spin(n) { spin(n + 1) }");
+    repl.define("fn spin(n) { spin(n + 1) }");
     interrupt(&mut repl, "spin(0)");
     // A loop of effects inside a handler.
-    repl.silent("effect Tick()");
+    repl.define("effect Tick()");
     interrupt(
         &mut repl,
         "handle { while true { suspend Tick() } } with { Tick(), k => resume k(()) }",
@@ -903,10 +930,22 @@ fn ctrl_d_exits_with_status_0() {
 }
 
 #[test]
-fn ctrl_d_in_an_unfinished_entry_exits_with_status_0() {
+fn ctrl_d_in_an_unfinished_entry_discards_it_and_keeps_the_session() {
     let dir = TempDir::new("ctrl_d_more");
     let mut repl = Repl::start(&dir);
+    repl.define("let kept = 1;");
     repl.enter_more("fn f(x) {");
+    repl.send(ControlCode::EndOfTransmission);
+    let (said, prompt) = repl.until_prompt();
+    // The line editor ends the line of the prompt first.
+    assert_eq!(
+        said.trim_start(),
+        "(unfinished entry discarded; Ctrl-D again to leave)\n"
+    );
+    assert_eq!(prompt, Prompt::Main, "{}", repl.transcript);
+    // The session goes on: the discarded entry defined nothing, earlier ones stay.
+    repl.error("f(1)", "unknown name f");
+    repl.check("kept + 1", "2");
     repl.send(ControlCode::EndOfTransmission);
     assert_eq!(repl.wait_exit(), 0, "{}", repl.transcript);
 }
@@ -929,10 +968,10 @@ fn tab_completes_names_commands_and_file_names() {
     write_file(dir.path(), "tab_target.kont", "let from_file = 5;\n");
     let mut repl = Repl::start(&dir);
     // A name the session defined, completed in the middle of a line.
-    repl.silent("let completion_target = 41;");
+    repl.define("let completion_target = 41;");
     repl.check("completion_t\t + 1", "42");
     // A keyword and a built-in.
-    repl.silent("effect Tick()");
+    repl.define("effect Tick()");
     repl.check(
         "hand\t suspend Tick() with { Tick(), _ => pri\tln(7) }",
         "7",
@@ -940,7 +979,7 @@ fn tab_completes_names_commands_and_file_names() {
     // A command, and a file name after :load (the REPL runs in `dir`).
     let help = repl.enter(":he\t");
     assert!(help.contains("Tab completes"), "{help}");
-    repl.silent(":load tab_t\t");
+    repl.check(":load tab_t\t", "tab_target.kont defined let from_file");
     repl.check("from_file", "5");
     repl.quit();
 }
@@ -975,13 +1014,22 @@ fn load_command_runs_a_file_in_the_session() {
          println(\"loading\");\n",
     );
     let mut repl = Repl::start(&dir);
-    repl.check(&format!(":load {}", file.display()), "loading");
+    repl.check(
+        &format!(":load {}", file.display()),
+        &format!(
+            "loading\n{} defined effect Ask, fn triple, let loaded, var counter",
+            file.display()
+        ),
+    );
     repl.check("triple(loaded)", "21");
     repl.silent("counter = counter + 1;");
     repl.check("counter", "1");
     repl.check("handle suspend Ask() with { Ask(), k => resume k(5) }", "5");
     // A relative path (the REPL's current directory), and the short form.
-    repl.check(":l lib.kont", "loading");
+    repl.check(
+        ":l lib.kont",
+        "loading\nlib.kont defined effect Ask, fn triple, let loaded, var counter",
+    );
     // Loading again re-runs the file in the same session: counter is a fresh 0.
     repl.check("counter", "0");
     repl.quit();
@@ -991,7 +1039,7 @@ fn load_command_runs_a_file_in_the_session() {
 fn load_command_errors_do_not_end_the_session() {
     let dir = TempDir::new("load_errors");
     let mut repl = Repl::start(&dir);
-    repl.silent("let before = 1;");
+    repl.define("let before = 1;");
     // A file that does not exist, and no file at all.
     let missing = dir.path().join("missing.kont");
     let report = repl.error(&format!(":load {}", missing.display()), "cannot read");
@@ -1018,7 +1066,7 @@ fn load_command_errors_do_not_end_the_session() {
 fn unknown_command_is_an_error_and_the_repl_continues() {
     let dir = TempDir::new("unknown_command");
     let mut repl = Repl::start(&dir);
-    repl.silent("let x = 5;");
+    repl.define("let x = 5;");
     let report = repl.error(":frobnicate", "unknown command");
     assert!(report.contains(":frobnicate"), "{report}");
     repl.error(":", "unknown command");
@@ -1046,9 +1094,9 @@ fn quit_command_exits_with_status_0() {
 fn keeps_running_after_a_parse_error() {
     let dir = TempDir::new("parse_error");
     let mut repl = Repl::start(&dir);
-    repl.silent("let before = 1;");
+    repl.define("let before = 1;");
     let report = repl.error("let = 3;", "unexpected token `=`");
-    assert!(report.contains("<repl>:1:5"), "{report}");
+    assert!(report.contains("<repl:2>:1:5"), "{report}");
     assert!(report.contains("let = 3;"), "{report}");
     assert!(report.contains('^'), "{report}");
     repl.error("1 + )", "unexpected token");
@@ -1062,7 +1110,7 @@ fn keeps_running_after_a_parse_error() {
 fn keeps_running_after_a_compile_error() {
     let dir = TempDir::new("compile_error");
     let mut repl = Repl::start(&dir);
-    repl.silent("let before = 1;");
+    repl.define("let before = 1;");
     repl.error("y + 1", "unknown name y");
     repl.error("return 5", "return outside a function");
     repl.error("suspend Nope()", "unknown effect Nope");
@@ -1077,7 +1125,7 @@ fn keeps_running_after_a_compile_error() {
 fn keeps_running_after_a_runtime_error() {
     let dir = TempDir::new("runtime_error");
     let mut repl = Repl::start(&dir);
-    repl.silent("let before = 1;");
+    repl.define("let before = 1;");
     let report = repl.error("1 / 0", "division by zero");
     assert!(report.contains("backtrace"), "{report}");
     repl.error("9223372036854775807 + 1", "integer overflow");
@@ -1085,11 +1133,11 @@ fn keeps_running_after_a_runtime_error() {
     repl.error("match 3 { 1 => 1 }", "no pattern matched");
     repl.error("array(2, 0)[5]", "index out of range");
     repl.error("5(1)", "not a function");
-    repl.silent("fn two(a, _b) { a }");
+    repl.define("fn two(a, _b) { a }");
     repl.error("two(1)", "wrong number of arguments: two expects 2, got 1");
     repl.error("assert(false, \"boom\")", "assertion failed: boom");
     // What ran before the error in the same entry stays.
-    repl.silent("var progress = 0;");
+    repl.define("var progress = 0;");
     repl.error("progress = 1; 1 / 0; progress = 2;", "division by zero");
     repl.check("progress", "1");
     repl.check("before + 1", "2");
@@ -1100,8 +1148,8 @@ fn keeps_running_after_a_runtime_error() {
 fn keeps_running_after_an_unhandled_effect() {
     let dir = TempDir::new("unhandled_effect");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Boom()");
-    repl.silent("effect Other()");
+    repl.define("effect Boom()");
+    repl.define("effect Other()");
     repl.error("suspend Boom()", "unhandled effect Boom");
     // Not handled by the handler around it either.
     repl.error(
@@ -1117,12 +1165,12 @@ fn keeps_running_after_an_unhandled_effect() {
 fn keeps_running_after_a_double_resume() {
     let dir = TempDir::new("double_resume");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect Ask()");
+    repl.define("effect Ask()");
     repl.error(
         "handle suspend Ask() + 1 with { Ask(), k => { resume k(1); resume k(2) } }",
         "continuation already resumed",
     );
-    repl.silent("var ks = [];");
+    repl.define("var ks = [];");
     repl.check(
         "handle { suspend Ask(); 1 } with { Ask(), k => { ks = [k]; 0 } }",
         "0",
@@ -1147,7 +1195,13 @@ fn evaluates_deeply_nested_expressions_and_keeps_running() {
     );
     let file = write_file(dir.path(), "deep.kont", &source);
     let mut repl = Repl::start(&dir);
-    repl.silent(&format!(":load {}", file.display()));
+    repl.check(
+        &format!(":load {}", file.display()),
+        &format!(
+            "{} defined fn inc, let sum, let calls, var g",
+            file.display()
+        ),
+    );
     repl.check("sum", &n.to_string());
     repl.check("calls", &n.to_string());
     repl.check("g()", "99000");
@@ -1162,8 +1216,8 @@ fn evaluates_deeply_nested_expressions_and_keeps_running() {
 fn keeps_running_after_a_stack_overflow_inside_a_handler() {
     let dir = TempDir::new("stack_overflow");
     let mut repl = Repl::start(&dir);
-    repl.silent("effect E()");
-    repl.silent("fn f(n) { 1 + f(n + 1) }");
+    repl.define("effect E()");
+    repl.define("fn f(n) { 1 + f(n + 1) }");
     let report = repl.error(
         "handle f(0) with { E(), k => resume k(()) }",
         "stack overflow",
@@ -1177,11 +1231,187 @@ fn keeps_running_after_a_stack_overflow_inside_a_handler() {
     );
     repl.error("f(0)", "stack overflow");
     // Deep (but not too deep) recursion and handlers still work.
-    repl.silent("fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }");
+    repl.define("fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }");
     repl.check("depth(100000)", "100000");
     repl.check(
         "handle suspend E() + depth(10) with { E(), k => resume k(1) }",
         "11",
     );
     repl.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an entry shows: its name in reports, definitions echoed, long values cut, colour.
+
+#[test]
+fn entry_locations_name_the_entry() {
+    let dir = TempDir::new("entry_names");
+    let mut repl = Repl::start(&dir);
+    repl.check("1 + 1", "2");
+    repl.check("fn half(n) { 10 / n }", "fn half(n)");
+    // A command is not an entry; a failing entry is one.
+    repl.check(":set", "print: short");
+    let report = repl.error("half(0)", "division by zero");
+    assert!(report.contains("┌─ <repl:2>:1:14"), "{report}");
+    assert!(report.contains("at half (<repl:2>:1:14)"), "{report}");
+    assert!(report.contains("at <main> (<repl:3>:1:1)"), "{report}");
+    // An entry of several lines is one entry, counted once.
+    repl.enter_more("{");
+    repl.enter_more("  1");
+    repl.check("}", "1");
+    let report = repl.error("  nope", "unknown name nope");
+    assert!(report.contains("┌─ <repl:5>:1:3"), "{report}");
+    repl.quit();
+}
+
+#[test]
+fn definitions_echo_what_they_define() {
+    let dir = TempDir::new("echo");
+    let mut repl = Repl::start(&dir);
+    repl.check(
+        "fn fact(n) { if n < 2 { 1 } else { n * fact(n - 1) } }",
+        "fn fact(n)",
+    );
+    repl.check("let x = 5", "let x = 5");
+    repl.check(
+        "var (a, (_, b)) = (1, (2, \"s\"));",
+        "var a = 1\nvar b = \"s\"",
+    );
+    repl.check(
+        "effect Ask(question, default)",
+        "effect Ask(question, default)",
+    );
+    repl.silent("let _ = 3;");
+    // Definitions first, then the entry's value.
+    repl.check(
+        "fn g() { 1 } let y = g() + 1; fact(y)",
+        "fn g()\nlet y = 2\n2",
+    );
+    // A long value is cut to the line.
+    let echo = repl.enter("let long = range(0, 1000)");
+    assert!(echo.starts_with("let long = [0, 1, 2, 3,"), "{echo}");
+    assert!(echo.ends_with("…\n") && echo.lines().count() == 1, "{echo}");
+    assert!(echo.trim_end().chars().count() < 200, "{echo}");
+    // An entry that fails echoes nothing, though what ran before the error is defined.
+    let report = repl.error("let z = 1; let w = 1 / 0;", "division by zero");
+    assert!(!report.lines().any(|l| l == "let z = 1"), "{report}");
+    repl.check("z", "1");
+    repl.quit();
+}
+
+#[test]
+fn long_values_are_cut_to_a_screen_unless_print_is_full() {
+    let dir = TempDir::new("long_values");
+    let mut repl = Repl::start(&dir);
+    // The terminal is 200 columns by 50 rows: 48 lines of 200 characters are shown.
+    let text = repl.enter("range(0, 3000)");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("[0, 1, 2,"), "{text}");
+    assert_eq!(lines[0].chars().count(), 200 * 48 + 1, "{text}");
+    assert!(lines[0].ends_with('…'), "{text}");
+    let full_len = repl.enter("len(str(range(0, 3000)))");
+    let full_len: usize = full_len.trim().parse().unwrap();
+    assert_eq!(
+        lines[1],
+        format!(
+            "({} more characters not shown; :set print full shows everything)",
+            group(full_len - 200 * 48)
+        )
+    );
+    repl.silent(":set print full");
+    repl.check(":set", "print: full");
+    let text = repl.enter("range(0, 3000)");
+    assert_eq!(text.trim_end().chars().count(), full_len, "{text}");
+    assert!(text.trim_end().ends_with("2998, 2999]"));
+    repl.silent(":set print short");
+    assert_eq!(repl.enter("range(0, 3000)").lines().count(), 2);
+    let report = repl.enter(":set print everything");
+    assert!(
+        report.starts_with("error: unknown :set print everything"),
+        "{report}"
+    );
+    repl.quit();
+}
+
+/// `n` with `,` between thousands.
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[test]
+fn reports_are_coloured_on_a_terminal_unless_no_color_is_set() {
+    let dir = TempDir::new("colour");
+    let mut repl = Repl::start(&dir);
+    repl.send_line("nope");
+    let raw = repl
+        .session
+        .expect("kont> ")
+        .expect("a prompt after the error");
+    let raw = String::from_utf8_lossy(raw.as_bytes()).into_owned();
+    assert!(
+        raw.contains("\x1b[1;31merror\x1b[0m: unknown name nope"),
+        "{raw:?}"
+    );
+    // The screen as the terminal got it, escape codes and all (`cat` it in a terminal).
+    let screens = Path::new(env!("CARGO_TARGET_TMPDIR")).join("repl-screens");
+    fs::create_dir_all(&screens).unwrap();
+    fs::write(screens.join("coloured-error.ansi"), &raw).unwrap();
+    repl.quit();
+
+    let mut repl = Repl::start_env(Home::Dir(dir.path()), dir.path(), &[("NO_COLOR", "1")]);
+    repl.send_line("nope");
+    let raw = repl
+        .session
+        .expect("kont> ")
+        .expect("a prompt after the error");
+    let raw = String::from_utf8_lossy(raw.as_bytes()).into_owned();
+    assert!(raw.contains("error: unknown name nope"), "{raw:?}");
+    assert!(
+        !raw.contains("\x1b[1;31m") && !raw.contains("\x1b[2m"),
+        "{raw:?}"
+    );
+    repl.quit();
+}
+
+#[test]
+fn no_colour_when_the_output_is_not_a_terminal() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kont"))
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"let x = 1\nnope\nlet u = 1; 2\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stderr.starts_with("error: unknown name nope\n"),
+        "{stderr:?}"
+    );
+    assert!(stdout.contains("let x = 1\n"), "{stdout:?}");
+    assert!(
+        !stderr.contains('\x1b') && !stdout.contains('\x1b'),
+        "{stdout:?} {stderr:?}"
+    );
+    assert!(out.status.success());
 }

@@ -173,6 +173,15 @@ impl Env {
         &self.op_names
     }
 
+    /// The value of the global `let` or `var` called `name`, if there is one (not a
+    /// function's: its closure is made when its program starts).
+    pub fn value_of(&self, name: &str) -> Option<crate::runtime::value::Value> {
+        match self.globals.get(name)? {
+            Global::Value { cell, .. } => Some(cell.borrow().clone()),
+            Global::Fn(_) => None,
+        }
+    }
+
     /// The names defined so far: top-level variables and functions, operations, and the
     /// library's functions.
     pub fn names(&self) -> impl Iterator<Item = &str> {

@@ -15,7 +15,7 @@ pub type StackId = u32;
 /// A place in the program's source, as error messages give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// The source's name (a file, `<eval>`, `<repl>`, or `standard library`).
+    /// The source's name (a file, `<eval>`, `<repl:N>`, or `standard library`).
     pub file: Rc<str>,
     /// The line, from 1; 0 in the standard library, whose lines are not shown.
     pub line: u32,

@@ -1,0 +1,132 @@
+//! How the REPL shows what an entry did: the definitions it made, echoed one per line
+//! (`fn fact(n)`, `let x = 5`), and its value, cut to a screen unless `:set print full`.
+//!
+//! A value is printed whole up to a screenful of characters (the terminal's width times
+//! its height less two lines; 80 by 24 when the size is unknown); past that it is cut, and a
+//! note says how much was left out. An echoed definition's value is cut to the rest of its
+//! one line.
+
+use kont::Session;
+use kont::definitions::Definition;
+
+use super::colour::Palette;
+
+/// The terminal's size, in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Screen {
+    /// Columns.
+    pub cols: usize,
+    /// Rows.
+    pub rows: usize,
+}
+
+impl Screen {
+    /// The size assumed when the terminal does not say.
+    pub const DEFAULT: Screen = Screen { cols: 80, rows: 24 };
+
+    /// How many characters of a value fit on the screen, leaving two lines (the note and
+    /// the next prompt); never fewer than 80.
+    fn chars(self) -> usize {
+        (self.cols * self.rows.saturating_sub(2)).max(80)
+    }
+}
+
+/// The first `limit` characters of `text` and how many were left out (0 if none were).
+fn cut(text: &str, limit: usize) -> (&str, usize) {
+    match text.char_indices().nth(limit) {
+        Some((end, _)) => (&text[..end], text[end..].chars().count()),
+        None => (text, 0),
+    }
+}
+
+/// A number with `,` between thousands: `698,890`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// `shown`, a value as the REPL prints it, cut to `screen` unless `full`, with its note:
+/// the lines to print.
+pub fn value(shown: &str, screen: Screen, full: bool, palette: Palette) -> String {
+    let (kept, left) = if full {
+        (shown, 0)
+    } else {
+        cut(shown, screen.chars())
+    };
+    if left == 0 {
+        return format!("{kept}\n");
+    }
+    let note = format!(
+        "({} more characters not shown; :set print full shows everything)",
+        grouped(left)
+    );
+    format!("{kept}…\n{}\n", palette.dim(&note))
+}
+
+/// The line echoing `def`, which the last entry of `session` made: `fn f(a, b)`,
+/// `let x = 5` (its value cut to the line), `var n = 0`, `effect Ask(question)`.
+pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: Palette) -> String {
+    let line = match def {
+        Definition::Fn { name, params } => format!("fn {name}({})", params.join(", ")),
+        Definition::Effect { name, params } => format!("effect {name}({})", params.join(", ")),
+        Definition::Let { name, mutable } => {
+            let keyword = if *mutable { "var" } else { "let" };
+            let head = format!("{keyword} {name} = ");
+            match session.global_value(name) {
+                Some(v) => {
+                    let shown = session.show_value(&v);
+                    let room = screen.cols.saturating_sub(head.chars().count() + 2).max(10);
+                    let (kept, left) = cut(&shown, room);
+                    format!("{head}{kept}{}", if left > 0 { "…" } else { "" })
+                }
+                None => format!("{keyword} {name}"),
+            }
+        }
+    };
+    format!("{}\n", palette.dim(&line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No colour.
+    const PLAIN: Palette = Palette::PLAIN;
+
+    #[test]
+    fn a_value_that_fits_on_the_screen_is_printed_whole() {
+        let screen = Screen { cols: 10, rows: 12 };
+        let text = "x".repeat(100);
+        assert_eq!(value(&text, screen, false, PLAIN), format!("{text}\n"));
+    }
+
+    #[test]
+    fn a_longer_value_is_cut_with_a_note_of_what_was_left_out() {
+        let screen = Screen { cols: 10, rows: 12 };
+        let text = "é".repeat(1_234);
+        let shown = value(&text, screen, false, PLAIN);
+        assert_eq!(
+            shown,
+            format!(
+                "{}…\n(1,134 more characters not shown; :set print full shows everything)\n",
+                "é".repeat(100)
+            )
+        );
+        assert_eq!(value(&text, screen, true, PLAIN), format!("{text}\n"));
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(7), "7");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(698_890), "698,890");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+    }
+}
