@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn every_kind_of_top_level_definition_is_listed_in_source_order() {
         let got = defs(
-            "effect Ask(q, _) fn f(a, _) { a } let (x, _, (y, z)) = (1, 2, (3, 4)); var w = 0; w = 1; f(1)",
+            "effect Ask(q, r) fn f(a, _) { a } let (x, _, (y, z)) = (1, 2, (3, 4)); var w = 0; w = 1; f(1)",
         );
         let names: Vec<String> = got
             .iter()
@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(
             names,
             [
-                "effect Ask(q, _)",
+                "effect Ask(q, r)",
                 "fn f(a, _)",
                 "let x",
                 "let y",

@@ -65,7 +65,7 @@ use run::{OUTPUT_CAP, Outcome, Status, TIMEOUT, line_diff, run_command, truncate
 
 /// The Markdown files whose programs are run, relative to the crate root; a directory stands
 /// for every `*.md` file under it.
-const DOCS: [&str; 1] = ["docs/learn"];
+const DOCS: [&str; 2] = ["README.md", "docs/learn"];
 
 /// The name a program runs as when its `kont` block gives none.
 const DEFAULT_NAME: &str = "main.kont";

@@ -1415,3 +1415,38 @@ fn no_colour_when_the_output_is_not_a_terminal() {
     );
     assert!(out.status.success());
 }
+
+#[test]
+fn the_readme_session_prints_what_the_readme_shows() {
+    // README.md's "A first session" is a transcript: each `kont> ` line is typed, and what
+    // follows it up to the next prompt is what the REPL must print.
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let session = readme
+        .split("## A first session")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|block| block.split("\n```").next())
+        .expect("README.md has a ```text transcript under \"A first session\"");
+    let mut steps: Vec<(String, String)> = Vec::new();
+    for line in session.lines() {
+        match line.strip_prefix(PROMPT) {
+            Some(typed) => steps.push((typed.to_string(), String::new())),
+            None => {
+                let (_, said) = steps.last_mut().expect("the transcript starts with a prompt");
+                said.push_str(line);
+                said.push('\n');
+            }
+        }
+    }
+    assert!(steps.len() >= 5, "{steps:?}");
+    let dir = TempDir::new("readme_session");
+    let mut repl = Repl::start(&dir);
+    for (typed, said) in &steps {
+        let got = repl.enter(typed);
+        if &got != said {
+            repl.fail(&format!("{typed:?} printed {got:?}, README.md shows {said:?}"));
+        }
+    }
+    repl.quit();
+}

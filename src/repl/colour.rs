@@ -162,7 +162,7 @@ mod tests {
         let on = Palette { on: true };
         let coloured = on.report(REPORT);
         assert!(coloured.starts_with("\x1b[1;31merror\x1b[0m: unknown name greetng\n"));
-        assert!(coloured.contains("   \x1b[1;36mhint\x1b[0m: did you mean"));
+        assert!(coloured.contains("   = \x1b[1;36mhint\x1b[0m: did you mean"));
         assert!(coloured.contains(" \x1b[34m1 │ \x1b[0mgreetng\n"));
         assert!(
             on.report(" 1 │ 42 + x\n")
