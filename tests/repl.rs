@@ -1433,7 +1433,9 @@ fn the_readme_session_prints_what_the_readme_shows() {
         match line.strip_prefix(PROMPT) {
             Some(typed) => steps.push((typed.to_string(), String::new())),
             None => {
-                let (_, said) = steps.last_mut().expect("the transcript starts with a prompt");
+                let (_, said) = steps
+                    .last_mut()
+                    .expect("the transcript starts with a prompt");
                 said.push_str(line);
                 said.push('\n');
             }
@@ -1445,7 +1447,9 @@ fn the_readme_session_prints_what_the_readme_shows() {
     for (typed, said) in &steps {
         let got = repl.enter(typed);
         if &got != said {
-            repl.fail(&format!("{typed:?} printed {got:?}, README.md shows {said:?}"));
+            repl.fail(&format!(
+                "{typed:?} printed {got:?}, README.md shows {said:?}"
+            ));
         }
     }
     repl.quit();
