@@ -193,7 +193,10 @@ pub fn resuming(p: &PendingResume, source: u32, site: Span) {
             _ => (None, None),
         };
         let fresh = fresh.flatten();
+        // A `cont` of no parameters is started with no arguments (`resume k()`); any other
+        // `resume k()` passes `()`.
         let value = match &p.args {
+            Args::None if fresh.is_some() => String::new(),
             Args::None => "()".to_string(),
             Args::One(v) => s.show(v),
             Args::Many(vs) => s.show_all(vs),
@@ -217,7 +220,11 @@ pub fn resuming(p: &PendingResume, source: u32, site: Span) {
                 k: None,
             },
         };
-        s.depart(value);
+        s.depart(if value.is_empty() {
+            "()".to_string()
+        } else {
+            value
+        });
     });
 }
 
