@@ -10,6 +10,7 @@
 
 pub mod compile;
 pub mod diagnostic;
+pub mod inspect;
 pub mod interrupt;
 pub mod ir;
 pub mod operator;
@@ -149,6 +150,23 @@ const MAX_WARNINGS_SHOWN: usize = 50;
 /// The standard library's functions that take a function, in kont (see
 /// `src/stdlib/prelude.kont`).
 pub(crate) const PRELUDE: &str = include_str!("stdlib/prelude.kont");
+
+/// A suspended continuation the session holds (see [`Session::held_continuations`]).
+pub struct HeldContinuation {
+    /// Where: a global's name and the path inside its value (`gens[2]`; see [`inspect`]).
+    pub path: String,
+    /// Its id in the trace (`3` for `k3`), if the tracer numbered it.
+    pub id: Option<u32>,
+    /// The operation it is suspended at and its arguments, abbreviated as the trace shows
+    /// them: `Yield(3)`.
+    pub operation: String,
+    /// Where it suspended: `FILE:LINE:COLUMN`, or `standard library`.
+    pub at: String,
+    /// Where its computation started, if the tracer saw it start (it was recording then):
+    /// the place of the `handle` whose body it is, or of the `cont`, as the trace shows a
+    /// place (`at FILE:LINE:COLUMN`, `in the standard library`).
+    pub started: Option<String>,
+}
 
 impl Session {
     /// A session printing to `out`, whose `args()` are `args`, compiling and running
@@ -403,6 +421,49 @@ impl Session {
             .borrow()
             .text_named(name)
             .map(str::to_string)
+    }
+
+    /// The suspended continuations the session holds in its global variables and the data
+    /// inside them (the REPL's `:conts`), and whether the search stopped at
+    /// [`inspect::MAX_VALUES`] values.
+    pub fn held_continuations(&self) -> (Vec<HeldContinuation>, bool) {
+        let walk = inspect::suspended_in(self.env.global_values(), inspect::MAX_VALUES);
+        let _naming = print::naming_by(&self.vm);
+        let held = walk
+            .suspended
+            .into_iter()
+            .filter_map(|found| {
+                let runtime::effects::State::Suspended(point, args) = found.k.state() else {
+                    return None;
+                };
+                let shown: &[Value] = match (point.argc, &args) {
+                    (0, _) => &[],
+                    (2.., Value::Tuple(fields)) => &fields.0,
+                    _ => std::slice::from_ref(&args),
+                };
+                let vm = &self.vm;
+                let name = vm
+                    .effects
+                    .borrow()
+                    .get(point.op as usize)
+                    .map(|(n, _)| n.clone());
+                let args = match &self.tracer {
+                    Some(tracer) => tracer.show_args(shown),
+                    None => trace::show::values(shown, &|_| None).join(", "),
+                };
+                let tracer = self.tracer.as_ref();
+                Some(HeldContinuation {
+                    id: tracer.and_then(|t| t.k_id(&found.k)),
+                    started: tracer
+                        .and_then(|t| t.started_at(&found.k))
+                        .map(|p| trace::text::place(&p)),
+                    path: found.path,
+                    operation: format!("{}({args})", name.as_deref().unwrap_or("?")),
+                    at: vm.sources.borrow().location(point.source, point.start),
+                })
+            })
+            .collect();
+        (held, walk.cut)
     }
 
     /// How the REPL shows a value: like data inside a list (strings quoted), a continuation

@@ -7,7 +7,8 @@
 //! the session's names, the `:` commands, and file names after `:load` ([`Completion`]).
 //! `:trace on`, `:trace stacks` and `:trace off` turn the text trace of effect events
 //! (docs/trace.md) on and off; the session compiles every entry traced, so that turning it
-//! on shows what functions defined before do.
+//! on shows what functions defined before do. `:conts` lists the suspended continuations
+//! the session's variables hold.
 
 use std::cell::{Cell, RefCell};
 use std::io::{IsTerminal, Write};
@@ -35,12 +36,13 @@ An unfinished entry continues on the next line.
   :trace on      trace effect events (handle, suspend, resume, …) on stderr
   :trace stacks  the same, and the switches between native stacks
   :trace off     stop tracing
+  :conts         the suspended continuations the session's variables hold
   :quit          leave (or press Ctrl-D)
 Tab completes names, commands and (after :load) file names.
 Ctrl-C clears the current entry or interrupts a running program.";
 
 /// The `:` commands, for completion.
-const COMMANDS: &[&str] = &[":help", ":load", ":quit", ":trace"];
+const COMMANDS: &[&str] = &[":conts", ":help", ":load", ":quit", ":trace"];
 
 /// Tab completion for the line editor: a name (keywords, built-ins and what the session has
 /// defined), a `:` command at the start of the line, or a file name after `:load`. A word
@@ -354,6 +356,7 @@ fn command(session: &mut Session, at_line_start: &Cell<bool>, line: &str) -> boo
         }
         ":load" | ":l" => eprintln!("error: :load needs a file name"),
         ":trace" => trace(session, arg.trim()),
+        ":conts" => conts(session),
         other => eprintln!("error: unknown command {other} (try :help)"),
     }
     true
@@ -385,6 +388,33 @@ fn trace(session: &mut Session, arg: &str) {
         stacks,
         ..now
     });
+}
+
+/// `:conts`: one line per suspended continuation the session's global variables hold
+/// (docs/repl.md): its trace id if the trace numbered it, where it is held, the operation it
+/// is suspended at and where, and where its computation started if the trace saw it.
+fn conts(session: &Session) {
+    let (held, cut) = session.held_continuations();
+    if held.is_empty() && !cut {
+        println!("no suspended continuations in the session's variables");
+    }
+    for k in &held {
+        let id = k.id.map(|id| format!("k{id} = ")).unwrap_or_default();
+        let started = match &k.started {
+            Some(place) => format!(", started {place}"),
+            None => String::new(),
+        };
+        println!(
+            "{id}{}: suspended at {} at {}{started}",
+            k.path, k.operation, k.at
+        );
+    }
+    if cut {
+        println!(
+            "(stopped looking after {} values)",
+            kont::inspect::MAX_VALUES
+        );
+    }
 }
 
 #[cfg(test)]

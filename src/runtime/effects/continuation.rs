@@ -184,6 +184,15 @@ impl Continuation {
         state
     }
 
+    /// The outermost fiber of the suspended computation, if the continuation holds one: the
+    /// fiber of the `handle` body (or `cont` function) whose handler captured it.
+    pub fn fiber_id(&self) -> Option<crate::stack::FiberId> {
+        let fiber = self.fiber.take();
+        let id = fiber.as_ref().map(Fiber::id);
+        self.fiber.set(fiber);
+        id
+    }
+
     /// Whether the continuation holds a suspended computation.
     fn is_suspended(&self) -> bool {
         let fiber = self.fiber.take();
