@@ -27,6 +27,14 @@ impl SourceMap {
             ..Report::error(message, source, span)
         };
         let mut out = self.render_report(&report);
+        out.push_str(&self.render_backtrace(trace));
+        out
+    }
+
+    /// Renders a backtrace, if it has frames: `backtrace (innermost first):` and its lines,
+    /// shortened for reading.
+    pub fn render_backtrace(&self, trace: &[TraceFrame]) -> String {
+        let mut out = String::new();
         if !trace.is_empty() {
             out.push_str("backtrace (innermost first):\n");
             for line in collapse(&runs(trace), |f| self.trace_line(f)) {
@@ -37,8 +45,8 @@ impl SourceMap {
         out
     }
 
-    /// Renders the frames of the suspended computations a runtime error ended, after its
-    /// backtrace: for each, `the suspended computation (OP) was at:` and its frames, as
+    /// Renders the frames of the suspended computations a runtime error ended, between its
+    /// snippet and its backtrace: for each, `the suspended computation (OP) was at:` and its frames, as
     /// backtrace lines, innermost first (shortened as a backtrace is).
     pub fn render_suspended(&self, suspended: &[Suspended]) -> String {
         let mut out = String::new();

@@ -358,8 +358,12 @@ impl Session {
             (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report = sources.render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        let mut report = sources.render_report(&Report {
+            hint: e.hint().as_deref(),
+            ..Report::error(&e.message(), src, span)
+        });
         report.push_str(&sources.render_suspended(&e.suspended));
+        report.push_str(&sources.render_backtrace(&e.trace));
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }

@@ -17,6 +17,7 @@ use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
+use crate::runtime::ctrl::error_unwinding;
 use crate::runtime::effects::observe::{Unresumed, observed, observer};
 use crate::runtime::effects::spawn::{Body, spawn};
 use crate::runtime::effects::suspend::OpPoint;
@@ -261,7 +262,7 @@ fn drop_parts(parts: Parts, op: u32) {
         }
     }
     if let (Some(fiber), Held::Args(_)) = (&parts.0, &parts.2)
-        && ended::wanted()
+        && error_unwinding()
     {
         ended::cancel_collecting(fiber, print::operation_name(op));
     }

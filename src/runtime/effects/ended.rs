@@ -8,7 +8,7 @@
 //! ending the computation does anyway. On the fast path, a failing clause's error unwinds
 //! the computation beneath it as an escape (`fast_path.rs`, `clause_stopped`), which records
 //! the calls it leaves into the section it opens. On the slow path, a continuation dropped
-//! while an error unwinds ([`error_unwinding`]) is cancelled here with a request
+//! while an error unwinds (`ctrl::error_unwinding`) is cancelled here with a request
 //! ([`cancel_collecting`]): the cancelled `suspend` then unwinds with an abort that records
 //! the calls it leaves ([`cancelled`]), carried from fiber to fiber of the segment
 //! ([`deliver`], [`aborted`]), and the frames are added to the error. Invariant: the request
@@ -17,7 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::runtime::ctrl::{add_suspended, error_unwinding};
+use crate::runtime::ctrl::add_suspended;
 use crate::runtime::effects::OpSite;
 use crate::runtime::{Ctrl, CtrlKind, Suspended};
 use crate::span::Span;
@@ -30,12 +30,6 @@ thread_local! {
     /// The frames of the fiber of that computation that ended last, for the fiber that
     /// resumed it ([`aborted`]) or for [`cancel_collecting`].
     static DELIVERED: Cell<Option<Box<Suspended>>> = const { Cell::new(None) };
-}
-
-/// Whether a continuation dropped now should have its frames collected: a runtime error is
-/// unwinding at this cancellation depth.
-pub(super) fn wanted() -> bool {
-    error_unwinding()
 }
 
 /// Cancels the suspended computation whose outermost fiber is `fiber`, suspended at

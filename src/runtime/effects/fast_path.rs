@@ -160,7 +160,7 @@ fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span
 /// unwind to its handler's fiber with its value or error (which then skips the frames of
 /// the computation beneath the clause, as on the slow path); anything else passes on. An
 /// error records the frames of that computation (suspended at `site`) as it unwinds them,
-/// apart from its backtrace (see [`Suspended`](crate::runtime::Suspended)).
+/// apart from its backtrace (see [`Suspended`]).
 #[cold]
 pub(super) fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
     let value = match c.kind() {
