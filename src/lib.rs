@@ -11,6 +11,7 @@
 pub mod compile;
 pub mod definitions;
 pub mod diagnostic;
+pub mod inspect;
 pub mod interrupt;
 pub mod ir;
 pub mod operator;
@@ -153,6 +154,23 @@ const MAX_WARNINGS_SHOWN: usize = 50;
 /// The standard library's functions that take a function, in kont (see
 /// `src/stdlib/prelude.kont`).
 pub(crate) const PRELUDE: &str = include_str!("stdlib/prelude.kont");
+
+/// A suspended continuation the session holds (see [`Session::held_continuations`]).
+pub struct HeldContinuation {
+    /// Where: a global's name and the path inside its value (`gens[2]`; see [`inspect`]).
+    pub path: String,
+    /// Its id in the trace (`3` for `k3`), if the tracer numbered it.
+    pub id: Option<u32>,
+    /// The operation it is suspended at and its arguments, abbreviated as the trace shows
+    /// them: `Yield(3)`.
+    pub operation: String,
+    /// Where it suspended: `FILE:LINE:COLUMN`, or `standard library`.
+    pub at: String,
+    /// Where its computation started, if the tracer saw it start (it was recording then):
+    /// the place of the `handle` whose body it is, or of the `cont`, as the trace shows a
+    /// place (`at FILE:LINE:COLUMN`, `in the standard library`).
+    pub started: Option<String>,
+}
 
 impl Session {
     /// A session printing to `out`, whose `args()` are `args`, compiling and running
@@ -350,7 +368,12 @@ impl Session {
             (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report = sources.render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        let mut report = sources.render_report(&Report {
+            hint: e.hint().as_deref(),
+            ..Report::error(&e.message(), src, span)
+        });
+        report.push_str(&sources.render_suspended(&e.suspended));
+        report.push_str(&sources.render_backtrace(&e.trace));
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
@@ -415,6 +438,49 @@ impl Session {
             .map(str::to_string)
     }
 
+    /// The suspended continuations the session holds in its global variables and the data
+    /// inside them (the REPL's `:conts`), and whether the search stopped at
+    /// [`inspect::MAX_VALUES`] values.
+    pub fn held_continuations(&self) -> (Vec<HeldContinuation>, bool) {
+        let walk = inspect::suspended_in(self.env.global_values(), inspect::MAX_VALUES);
+        let _naming = print::naming_by(&self.vm);
+        let held = walk
+            .suspended
+            .into_iter()
+            .filter_map(|found| {
+                let runtime::effects::State::Suspended(point, args) = found.k.state() else {
+                    return None;
+                };
+                let shown: &[Value] = match (point.argc, &args) {
+                    (0, _) => &[],
+                    (2.., Value::Tuple(fields)) => &fields.0,
+                    _ => std::slice::from_ref(&args),
+                };
+                let vm = &self.vm;
+                let name = vm
+                    .effects
+                    .borrow()
+                    .get(point.op as usize)
+                    .map(|(n, _)| n.clone());
+                let args = match &self.tracer {
+                    Some(tracer) => tracer.show_args(shown),
+                    None => trace::show::values(shown, &|_| None).join(", "),
+                };
+                let tracer = self.tracer.as_ref();
+                Some(HeldContinuation {
+                    id: tracer.and_then(|t| t.k_id(&found.k)),
+                    started: tracer
+                        .and_then(|t| t.started_at(&found.k))
+                        .map(|p| trace::text::place(&p)),
+                    path: found.path,
+                    operation: format!("{}({args})", name.as_deref().unwrap_or("?")),
+                    at: vm.sources.borrow().location(point.source, point.start),
+                })
+            })
+            .collect();
+        (held, walk.cut)
+    }
+
     /// How the REPL shows a value: like data inside a list (strings quoted), a continuation
     /// named by this session's operations and sources.
     pub fn show_value(&self, v: &Value) -> String {
@@ -458,6 +524,27 @@ mod tests {
 
     fn session() -> Session {
         Session::new(Box::new(std::io::sink()), Vec::new(), Options::default())
+    }
+
+    #[test]
+    fn an_error_shows_the_frames_of_the_suspended_computations_it_ends_only() {
+        let program = |keep: &str| {
+            format!(
+                "effect Yield(v)\nvar saved = ();\nfn walk() {{ suspend Yield(1) }}\n\
+                 handle walk() with {{ Yield(_), k => {{ {keep}; 1 / 0 }} }}"
+            )
+        };
+        let report = |text: &str| session().eval("<test>", text).unwrap_err().report;
+        // Dropped by the error: its frames are shown.
+        let dropped = report(&program("()"));
+        assert!(
+            dropped.contains("the suspended computation (Yield) was at:\n  at walk (<test>:3:13)"),
+            "{dropped}"
+        );
+        // Kept in a variable, it lives on (the REPL could resume it): nothing is shown.
+        let kept = report(&program("saved = k"));
+        assert!(kept.contains("division by zero"), "{kept}");
+        assert!(!kept.contains("suspended computation"), "{kept}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! the session's names, the `:` commands, and file names after `:load` ([`Completion`]).
 //! `:trace on`, `:trace stacks` and `:trace off` turn the text trace of effect events
 //! (docs/trace.md) on and off; the session compiles every entry traced, so that turning it
-//! on shows what functions defined before do.
+//! on shows what functions defined before do. `:conts` lists the suspended continuations
+//! the session's variables hold.
 //!
 //! Entries are named `<repl:1>`, `<repl:2>`, … in reports, so that a place in an earlier
 //! entry is told apart. An entry that defines something echoes it; a long value is cut to
@@ -46,6 +47,7 @@ An unfinished entry continues on the next line.
   :trace on      trace effect events (handle, suspend, resume, …) on stderr
   :trace stacks  the same, and the switches between native stacks
   :trace off     stop tracing
+  :conts         the suspended continuations the session's variables hold
   :set print full   print long values whole
   :set print short  cut a value longer than a screen (the default)
   :quit          leave (or press Ctrl-D)
@@ -55,7 +57,7 @@ Ctrl-D discards an unfinished entry, and leaves at an empty prompt.
 Colour is off when NO_COLOR is set or the output is not a terminal.";
 
 /// The `:` commands, for completion.
-const COMMANDS: &[&str] = &[":help", ":load", ":quit", ":set", ":trace"];
+const COMMANDS: &[&str] = &[":conts", ":help", ":load", ":quit", ":set", ":trace"];
 
 /// Tab completion for the line editor: a name (keywords, built-ins and what the session has
 /// defined), a `:` command at the start of the line, or a file name after `:load`. A word
@@ -375,6 +377,7 @@ impl Repl {
             ":load" | ":l" => eprintln!("error: :load needs a file name"),
             ":trace" => trace(&mut self.session.borrow_mut(), arg.trim()),
             ":set" => self.set(arg.split_whitespace().collect::<Vec<_>>().as_slice()),
+            ":conts" => conts(&self.session.borrow()),
             other => eprintln!("error: unknown command {other} (try :help)"),
         }
         true
@@ -495,6 +498,33 @@ fn trace(session: &mut Session, arg: &str) {
         stacks,
         ..now
     });
+}
+
+/// `:conts`: one line per suspended continuation the session's global variables hold
+/// (docs/repl.md): its trace id if the trace numbered it, where it is held, the operation it
+/// is suspended at and where, and where its computation started if the trace saw it.
+fn conts(session: &Session) {
+    let (held, cut) = session.held_continuations();
+    if held.is_empty() && !cut {
+        println!("no suspended continuations in the session's variables");
+    }
+    for k in &held {
+        let id = k.id.map(|id| format!("k{id} = ")).unwrap_or_default();
+        let started = match &k.started {
+            Some(place) => format!(", started {place}"),
+            None => String::new(),
+        };
+        println!(
+            "{id}{}: {}, suspended at {}{started}",
+            k.path, k.operation, k.at
+        );
+    }
+    if cut {
+        println!(
+            "(stopped looking after {} values)",
+            kont::inspect::MAX_VALUES
+        );
+    }
 }
 
 #[cfg(test)]

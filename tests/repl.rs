@@ -514,6 +514,45 @@ fn trace_commands_turn_the_trace_on_and_off() {
 }
 
 #[test]
+fn conts_lists_the_suspended_continuations_the_variables_hold() {
+    let dir = TempDir::new("conts");
+    let mut repl = Repl::start(&dir);
+    repl.check(
+        ":conts",
+        "no suspended continuations in the session's variables",
+    );
+    repl.define("effect Yield(v)");
+    repl.define("fn gen(x) { suspend Yield(x); suspend Yield(\"second\") }");
+    repl.define("fn start(x) { handle gen(x) with { Yield(_), k => k } }");
+    // Untraced: no id, no start; found by the global's name.
+    repl.define("let first = start([1, 2, 3])");
+    repl.check(
+        ":conts",
+        "first: Yield([1, 2, 3]), suspended at <repl:2>:1:13",
+    );
+    // Traced: the trace's id, and the `handle` its computation started at.
+    repl.silent(":trace on");
+    let traced = repl.enter("let held = (0, [start(\"a long string, longer than thirty-two\")])");
+    assert!(traced.contains("k1 at <repl:2>:1:13"), "{traced}");
+    repl.silent(":trace off");
+    // A continuation held twice is listed once, by its shortest path; one resumed is no
+    // longer suspended.
+    repl.define("var again = [first, first]");
+    repl.check(
+        ":conts",
+        "first: Yield([1, 2, 3]), suspended at <repl:2>:1:13\n\
+         k1 = held[1][0]: Yield(\"a long string, longer than thirt…\"), suspended at <repl:2>:1:13, started at <repl:3>:1:15",
+    );
+    repl.define("let next = resume first(())");
+    repl.check(
+        ":conts",
+        "next: Yield(\"second\"), suspended at <repl:2>:1:31\n\
+         k1 = held[1][0]: Yield(\"a long string, longer than thirt…\"), suspended at <repl:2>:1:13, started at <repl:3>:1:15",
+    );
+    repl.quit();
+}
+
+#[test]
 fn effect_redeclared_in_a_later_entry_replaces_the_earlier_one() {
     let dir = TempDir::new("effect_redeclared");
     let mut repl = Repl::start(&dir);
@@ -989,7 +1028,17 @@ fn help_command() {
     let dir = TempDir::new("help");
     let mut repl = Repl::start(&dir);
     let help = repl.enter(":help");
-    for needle in [":help", ":load", ":quit", "Ctrl-D", "Ctrl-C"] {
+    for needle in [
+        ":help",
+        ":load",
+        ":quit",
+        ":trace on",
+        ":trace stacks",
+        ":trace off",
+        ":conts",
+        "Ctrl-D",
+        "Ctrl-C",
+    ] {
         assert!(help.contains(needle), "{needle} missing from :help: {help}");
     }
     assert!(!help.starts_with("error"), "{help}");

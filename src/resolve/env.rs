@@ -12,6 +12,7 @@ use std::rc::Rc;
 use super::OpId;
 use crate::ir::{FnCell, GlobalCell};
 use crate::runtime::effects::BUILTIN_OPERATIONS;
+use crate::runtime::value::Value;
 
 /// A global binding.
 #[derive(Clone)]
@@ -166,6 +167,25 @@ impl Env {
                 }
             }
         }
+    }
+
+    /// The program's global variables and top-level functions that have a value, sorted by
+    /// name (the library's are not among them): where the REPL's `:conts` looks for the
+    /// continuations the session holds.
+    pub fn global_values(&self) -> Vec<(String, Value)> {
+        let mut found: Vec<(String, Value)> = self
+            .globals
+            .iter()
+            .filter_map(|(name, global)| {
+                let value = match global {
+                    Global::Value { cell, .. } => cell.borrow().clone(),
+                    Global::Fn(cell) => Value::Func(cell.get()?.clone()),
+                };
+                Some((name.clone(), value))
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
     }
 
     /// The declared operations, indexed by [`OpId`].

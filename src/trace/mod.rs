@@ -33,8 +33,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::runtime::Vm;
-use crate::runtime::effects;
-use event::Event;
+use crate::runtime::effects::{self, Continuation};
+use crate::runtime::value::Value;
+use event::{Event, Place};
 use state::State;
 
 /// How a session traces.
@@ -115,6 +116,23 @@ impl Tracer {
     /// Whether recording stopped at the limit.
     pub fn limit_reached(&self) -> bool {
         self.state.borrow().limit_reached()
+    }
+
+    /// The trace's id of continuation `k` (`3` for `k3`), if the trace numbered it.
+    pub fn k_id(&self, k: &Rc<Continuation>) -> Option<u32> {
+        self.state.borrow().id_of(k)
+    }
+
+    /// Where the computation of `k` started, if the trace saw it: the `handle` whose body
+    /// is its outermost fiber, or the `cont` whose function it runs.
+    pub fn started_at(&self, k: &Continuation) -> Option<Place> {
+        self.state.borrow().started_at(k.fiber_id()?)
+    }
+
+    /// `vs` as the trace shows the arguments of an operation: abbreviated, separated by
+    /// `, `, a continuation by its trace id.
+    pub fn show_args(&self, vs: &[Value]) -> String {
+        self.state.borrow().show_all(vs)
     }
 
     /// Makes this the tracer of the code that runs on this thread until the guard is

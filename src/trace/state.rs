@@ -266,6 +266,24 @@ impl State {
         Some((cont.id, cont.depth))
     }
 
+    /// The id of `k`, alive and not yet resumed, if the trace numbered it: its entry by
+    /// address counts only if the trace still holds `k` among the continuations not yet
+    /// resumed (an address the trace saw may have been reused while it was not recording).
+    pub(super) fn id_of(&self, k: &Rc<Continuation>) -> Option<u32> {
+        let cont = self.conts.get(&Rc::as_ptr(k).addr())?;
+        let key = cont.unresumed?;
+        let same = self.unresumed.get(&key)?;
+        same.iter()
+            .any(|held| std::ptr::eq(held.as_ptr(), Rc::as_ptr(k)))
+            .then_some(cont.id)
+    }
+
+    /// Where the computation whose outermost fiber is `fiber` started (the `handle` whose
+    /// body it runs, or the `cont` whose function), if the trace saw it start.
+    pub(super) fn started_at(&self, fiber: FiberId) -> Option<Place> {
+        self.fibers.get(&fiber).and_then(|run| run.place.clone())
+    }
+
     /// The id of the continuation at `address`, if the trace knows it.
     fn k_at(&self, address: usize) -> Option<u32> {
         self.conts.get(&address).map(|c| c.id)

@@ -112,10 +112,16 @@ fn k_name(k: Option<u32>) -> String {
 
 /// Appends where: ` at FILE:LINE:COLUMN`, or ` in the standard library`.
 fn where_(out: &mut String, place: &Place) {
+    out.push(' ');
+    out.push_str(&self::place(place));
+}
+
+/// Where, as a trace line ends: `at FILE:LINE:COLUMN`, or `in the standard library`.
+pub fn place(place: &Place) -> String {
     if place.line == 0 {
-        out.push_str(" in the standard library");
+        "in the standard library".to_string()
     } else {
-        let _ = write!(out, " at {}:{}:{}", place.file, place.line, place.column);
+        format!("at {}:{}:{}", place.file, place.line, place.column)
     }
 }
 
