@@ -372,8 +372,8 @@ impl Session {
             hint: e.hint().as_deref(),
             ..Report::error(&e.message(), src, span)
         });
-        report.push_str(&sources.render_suspended(&e.suspended));
         report.push_str(&sources.render_backtrace(&e.trace));
+        report.push_str(&sources.render_suspended(&e.suspended));
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
