@@ -223,6 +223,10 @@ pub fn run(options: Options) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// How many lines that are not UTF-8 the REPL skips before it takes its input for
+/// something else than text and stops.
+const MAX_BAD_LINES: usize = 1000;
+
 /// The REPL's state between entries.
 struct Repl {
     /// The session every entry runs in.
@@ -243,6 +247,7 @@ impl Repl {
     /// Reads entries and commands from `editor` and runs them until the user leaves.
     fn read_eval_print(&mut self, editor: &mut Editor<Completion, DefaultHistory>) {
         let mut entry = Entry::default();
+        let mut bad_lines = 0;
         loop {
             let prompt = if entry.text.is_empty() {
                 "kont> "
@@ -283,6 +288,15 @@ impl Repl {
                     entry = Entry::default();
                 }
                 Err(ReadlineError::Eof) => break,
+                // A line that is not UTF-8 (from a pipe: a terminal's line editor never
+                // gives one) is skipped, not the end of the session; its bytes were read.
+                Err(ReadlineError::Io(e))
+                    if e.kind() == std::io::ErrorKind::InvalidData && bad_lines < MAX_BAD_LINES =>
+                {
+                    bad_lines += 1;
+                    eprintln!("error: a line of input is not valid UTF-8; it was skipped");
+                    entry = Entry::default();
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     break;

@@ -1466,6 +1466,34 @@ fn no_colour_when_the_output_is_not_a_terminal() {
 }
 
 #[test]
+fn a_piped_line_that_is_not_utf8_is_skipped_and_the_session_goes_on() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kont"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"println(1)\n\xff\xfe\nprintln(2)\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.ends_with("1\n2\n"), "{stdout:?}");
+    assert_eq!(
+        stderr,
+        "error: a line of input is not valid UTF-8; it was skipped\n"
+    );
+    assert!(out.status.success());
+}
+
+#[test]
 fn the_readme_session_prints_what_the_readme_shows() {
     // README.md's "A first session" is a transcript: each `kont> ` line is typed, and what
     // follows it up to the next prompt is what the REPL must print.

@@ -6,7 +6,9 @@
 
 use super::Resolver;
 use crate::stdlib;
-use crate::syntax::lexer::KEYWORDS;
+
+/// The keywords that are values, suggested for a misspelt name.
+const VALUE_KEYWORDS: [&str; 2] = ["false", "true"];
 
 /// The candidate closest to `name`, if one is close enough; of several as close, the first.
 fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -35,7 +37,9 @@ fn sorted<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
 
 impl Resolver<'_> {
     /// The name a misspelt `name` most likely meant: a local in scope (the innermost
-    /// function's first), a global, a library or built-in function, a keyword.
+    /// function's first), a global, a library or built-in function, or `true` or `false`
+    /// (the keywords that stand where a name can: a misspelt `while` or `for` is a syntax
+    /// error, never an unknown name, and `foo(1)` must not suggest `for`).
     pub(super) fn similar_name(&self, name: &str) -> Option<String> {
         let mut candidates: Vec<&str> = Vec::new();
         for f in self.fns.iter().rev() {
@@ -44,7 +48,7 @@ impl Resolver<'_> {
         candidates.extend(sorted(self.env.globals.keys()));
         candidates.extend(sorted(self.env.library.keys()));
         candidates.extend(stdlib::all().map(|b| b.name));
-        candidates.extend(KEYWORDS);
+        candidates.extend(VALUE_KEYWORDS);
         closest(name, candidates)
     }
 

@@ -54,7 +54,7 @@ fn compile_error(src: &str) -> (String, Option<String>) {
 
 #[test]
 fn each_compile_error_has_its_message_and_hint() {
-    let cases: [(&str, &str, Option<&str>); 19] = [
+    let cases: [(&str, &str, Option<&str>); 20] = [
         ("x", "unknown name x", None),
         (
             "_",
@@ -113,6 +113,7 @@ fn each_compile_error_has_its_message_and_hint() {
             Some("did you mean `filter`?"),
         ),
         ("ture", "unknown name ture", Some("did you mean `true`?")),
+        ("foo(1)", "unknown name foo", None),
         (
             "perform(1)",
             "unknown name perform",
