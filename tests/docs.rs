@@ -65,7 +65,16 @@ use run::{OUTPUT_CAP, Outcome, Status, TIMEOUT, line_diff, run_command, truncate
 
 /// The Markdown files whose programs are run, relative to the crate root; a directory stands
 /// for every `*.md` file under it.
-const DOCS: [&str; 2] = ["README.md", "docs/learn"];
+const DOCS: [&str; 8] = [
+    "README.md",
+    "docs/architecture.md",
+    "docs/diagnostics.md",
+    "docs/effects.md",
+    "docs/learn",
+    "docs/testing.md",
+    "docs/trace-html.md",
+    "docs/trace.md",
+];
 
 /// The name a program runs as when its `kont` block gives none.
 const DEFAULT_NAME: &str = "main.kont";
