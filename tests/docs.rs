@@ -65,17 +65,7 @@ use run::{OUTPUT_CAP, Outcome, Status, TIMEOUT, line_diff, run_command, truncate
 
 /// The Markdown files whose programs are run, relative to the crate root; a directory stands
 /// for every `*.md` file under it.
-const DOCS: [&str; 9] = [
-    "README.md",
-    "docs/architecture.md",
-    "docs/diagnostics.md",
-    "docs/effects.md",
-    "docs/learn",
-    "docs/repl.md",
-    "docs/testing.md",
-    "docs/trace-html.md",
-    "docs/trace.md",
-];
+const DOCS: [&str; 2] = ["README.md", "docs"];
 
 /// The name a program runs as when its `kont` block gives none.
 const DEFAULT_NAME: &str = "main.kont";
