@@ -2,10 +2,14 @@
 //!
 //! The session's [`SourceMap`] (`src/source_map.rs`) holds every source text; this module
 //! renders a report from it, by `codespan-reporting`: the message, `FILE:LINE:COLUMN`, the
-//! line with a caret, a hint, and a backtrace shortened for reading.
+//! line with a caret (a line too long to show whole is cut around it:
+//! `diagnostic/excerpt.rs`), a hint, and a backtrace shortened for reading.
+
+mod excerpt;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::term;
+use excerpt::Excerpt;
 
 use crate::runtime::TraceFrame;
 use crate::source_map::SourceMap;
@@ -46,17 +50,28 @@ impl SourceMap {
             Severity::Warning => codespan_reporting::diagnostic::Severity::Warning,
         };
         let source = report.source;
-        let primary = Label::primary(source as usize, self.clamp(source, report.span));
-        let secondary = report.secondary.iter().map(|(span, text)| {
-            Label::secondary(source as usize, self.clamp(source, *span)).with_message(text)
-        });
+        let places: Vec<std::ops::Range<usize>> = std::iter::once(report.span)
+            .chain(report.secondary.iter().map(|(span, _)| *span))
+            .map(|span| self.clamp(source, span))
+            .collect();
+        let name = self.name(source);
+        let text = self.text(source);
+        let excerpt = Excerpt::new(&name, text, &places);
+        let shown =
+            |r: &std::ops::Range<usize>| excerpt.shown_offset(r.start)..excerpt.shown_offset(r.end);
+        let primary = Label::primary((), shown(&places[0]));
+        let secondary = report
+            .secondary
+            .iter()
+            .zip(&places[1..])
+            .map(|((_, text), place)| Label::secondary((), shown(place)).with_message(text));
         let mut d = Diagnostic::new(severity)
             .with_message(report.message)
             .with_labels(std::iter::once(primary).chain(secondary).collect());
         if let Some(h) = report.hint {
             d = d.with_notes(vec![format!("hint: {h}")]);
         }
-        term::emit_into_string(&term::Config::default(), self.files(), &d)
+        term::emit_into_string(&term::Config::default(), &excerpt, &d)
             .unwrap_or_else(|_| format!("{}: {}\n", report.severity, report.message))
     }
 
@@ -237,6 +252,26 @@ mod tests {
             lines(f)
         });
         assert_eq!(formatted.get(), MAX_TRACE_LINES);
+    }
+
+    #[test]
+    fn an_error_on_a_long_line_shows_a_window_of_it() {
+        let mut map = SourceMap::default();
+        let line = format!("let a = [{}]; nope", "1, ".repeat(1_000_000));
+        let id = map.add("long.kont", &line);
+        let at = line.find("nope").unwrap();
+        let text = map.render("unknown name nope", id, Span::new(at, at + 4), None, &[]);
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        assert!(text.contains("┌─ long.kont:1:3000013"), "{text}");
+        assert!(
+            text.contains("… 1, 1, 1,") && text.contains("]; nope\n"),
+            "{text}"
+        );
+        let caret = text.lines().find(|l| l.contains('^')).unwrap();
+        assert_eq!(
+            caret.trim_end().len() - caret.trim_end().trim_end_matches('^').len(),
+            4
+        );
     }
 
     #[test]

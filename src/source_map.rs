@@ -52,6 +52,14 @@ impl SourceMap {
         &self.files
     }
 
+    /// The text of source `source`, as kept for showing (empty when there is no such
+    /// source).
+    pub fn text(&self, source: u32) -> &str {
+        self.files
+            .get(source as usize)
+            .map_or("", |f| f.source().as_str())
+    }
+
     /// `span` as a byte range of source `source`, clamped to that text (empty when there is
     /// no such source).
     pub fn clamp(&self, source: u32, span: Span) -> std::ops::Range<usize> {
