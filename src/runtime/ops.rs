@@ -18,6 +18,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use crate::operator::BinOp;
 use crate::runtime::dict::{DictCell, Key};
@@ -330,8 +331,22 @@ pub fn store(arr: &Value, idx: &Value, val: Value) -> Result<(), Box<ErrorKind>>
     }
 }
 
+/// How many pairs of values equality compares before it starts remembering the pairs of
+/// shared nodes it has compared: fewer, and it allocates nothing for them.
+const REMEMBER_AFTER: usize = 100_000;
+
+/// How many pairs of values equality compares between two looks at a waiting interrupt.
+const POLL_EVERY: usize = 4096;
+
 /// Structural equality (`==`). Ints and floats compare numerically; functions and
 /// continuations cannot be compared.
+///
+/// Data can share nodes (`t = Node(t, t)` forty times is a tree of 2^40 leaves built from
+/// 41 nodes), so after [`REMEMBER_AFTER`] pairs the comparison remembers each pair of
+/// lists, tuples and constructors it has compared and never compares one twice: its time is
+/// then bounded by the number of distinct pairs of nodes, not the size of the trees they
+/// stand for. A pair met again is either equal (else the comparison ended) or still being
+/// compared, so skipping it changes no result. Ctrl-C stops a long comparison (`interrupted`).
 pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
     // Scalars (and the top level of anything else) are compared without allocating.
     let mut work = Vec::new();
@@ -344,17 +359,39 @@ pub fn equal(a: &Value, b: &Value) -> Result<bool, Box<ErrorKind>> {
     if let Some(ids) = mutable_pair(a, b) {
         compared.insert(ids);
     }
+    let mut pairs: usize = 0;
     while let Some((x, y)) = work.pop() {
+        pairs += 1;
         if let Some(ids) = mutable_pair(&x, &y)
             && !compared.insert(ids)
         {
             continue;
+        }
+        if pairs > REMEMBER_AFTER
+            && let Some(ids) = shared_pair(&x, &y)
+            && !compared.insert(ids)
+        {
+            continue;
+        }
+        if pairs.is_multiple_of(POLL_EVERY) && crate::interrupt::pending() {
+            return Err(Box::new(ErrorKind::Interrupted));
         }
         if !equal_one(&mut work, &x, &y)? {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// The addresses of `x` and `y` when both are lists, tuples or constructors: the immutable
+/// data whose nodes may be shared, which a long comparison remembers (see [`equal`]).
+fn shared_pair(x: &Value, y: &Value) -> Option<(usize, usize)> {
+    match (x, y) {
+        (Value::Cons(p), Value::Cons(q)) => Some((Rc::as_ptr(p).addr(), Rc::as_ptr(q).addr())),
+        (Value::Tuple(p), Value::Tuple(q)) => Some((Rc::as_ptr(p).addr(), Rc::as_ptr(q).addr())),
+        (Value::Ctor(p), Value::Ctor(q)) => Some((Rc::as_ptr(p).addr(), Rc::as_ptr(q).addr())),
+        _ => None,
+    }
 }
 
 /// The addresses of `x` and `y` when both are arrays or both are dictionaries: the data
