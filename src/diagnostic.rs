@@ -11,7 +11,7 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::term;
 use excerpt::Excerpt;
 
-use crate::runtime::TraceFrame;
+use crate::runtime::{Suspended, TraceFrame};
 use crate::source_map::SourceMap;
 use crate::span::Span;
 
@@ -31,9 +31,35 @@ impl SourceMap {
             ..Report::error(message, source, span)
         };
         let mut out = self.render_report(&report);
+        out.push_str(&self.render_backtrace(trace));
+        out
+    }
+
+    /// Renders a backtrace, if it has frames: `backtrace (innermost first):` and its lines,
+    /// shortened for reading.
+    pub fn render_backtrace(&self, trace: &[TraceFrame]) -> String {
+        let mut out = String::new();
         if !trace.is_empty() {
             out.push_str("backtrace (innermost first):\n");
             for line in collapse(&runs(trace), |f| self.trace_line(f)) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Renders the frames of the suspended computations a runtime error ended, between its
+    /// snippet and its backtrace: for each, `the suspended computation (OP) was at:` and its frames, as
+    /// backtrace lines, innermost first (shortened as a backtrace is).
+    pub fn render_suspended(&self, suspended: &[Suspended]) -> String {
+        let mut out = String::new();
+        for computation in suspended {
+            out.push_str(&format!(
+                "the suspended computation ({}) was at:\n",
+                computation.operation
+            ));
+            for line in collapse(&runs(&computation.trace), |f| self.trace_line(f)) {
                 out.push_str(&line);
                 out.push('\n');
             }

@@ -368,7 +368,12 @@ impl Session {
             (Some(runtime::TraceFrame::Call { source, span, .. }), _) => (*source, *span),
             _ => (source, e.site),
         };
-        let mut report = sources.render(&e.message(), src, span, e.hint().as_deref(), &e.trace);
+        let mut report = sources.render_report(&Report {
+            hint: e.hint().as_deref(),
+            ..Report::error(&e.message(), src, span)
+        });
+        report.push_str(&sources.render_backtrace(&e.trace));
+        report.push_str(&sources.render_suspended(&e.suspended));
         if let Some(unflushed) = unflushed {
             report.push_str(&unflushed.report);
         }
@@ -519,6 +524,27 @@ mod tests {
 
     fn session() -> Session {
         Session::new(Box::new(std::io::sink()), Vec::new(), Options::default())
+    }
+
+    #[test]
+    fn an_error_shows_the_frames_of_the_suspended_computations_it_ends_only() {
+        let program = |keep: &str| {
+            format!(
+                "effect Yield(v)\nvar saved = ();\nfn walk() {{ suspend Yield(1) }}\n\
+                 handle walk() with {{ Yield(_), k => {{ {keep}; 1 / 0 }} }}"
+            )
+        };
+        let report = |text: &str| session().eval("<test>", text).unwrap_err().report;
+        // Dropped by the error: its frames are shown.
+        let dropped = report(&program("()"));
+        assert!(
+            dropped.contains("the suspended computation (Yield) was at:\n  at walk (<test>:3:13)"),
+            "{dropped}"
+        );
+        // Kept in a variable, it lives on (the REPL could resume it): nothing is shown.
+        let kept = report(&program("saved = k"));
+        assert!(kept.contains("division by zero"), "{kept}");
+        assert!(!kept.contains("suspended computation"), "{kept}");
     }
 
     #[test]

@@ -1057,7 +1057,16 @@ fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
                 .stderr
                 .split_once("backtrace (innermost first):\n")
                 .unwrap();
+            // The frames of the computation the clause took over come after the backtrace,
+            // in a section of their own.
+            let (got, suspended) = got
+                .split_once("the suspended computation (B) was at:\n")
+                .unwrap_or((got, ""));
             assert_eq!(got, trace, "{which}, slow path {slow_path}: {run:#?}");
+            assert!(
+                suspended.starts_with("  at deep (clause.kont:3:26)\n"),
+                "{which}, slow path {slow_path}: {run:#?}"
+            );
         }
     }
 }

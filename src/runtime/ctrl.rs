@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 use crate::runtime::value::Value;
-use crate::runtime::{ErrorKind, RuntimeError};
+use crate::runtime::{ErrorKind, RuntimeError, Suspended, Unwinding};
 use crate::span::Span;
 
 /// The result of running compiled code.
@@ -44,8 +44,10 @@ pub enum CtrlKind {
     /// `return e`: unwinds to the enclosing function call.
     Return(Value),
     /// The continuation is being cancelled (`discontinue`, or it became unreachable): unwind
-    /// without running any more kont code.
-    Abort,
+    /// without running any more kont code. Cancelled because a runtime error dropped it, the
+    /// unwinding records the calls it leaves (see [`Suspended`]); otherwise it carries
+    /// nothing and passes calls by.
+    Abort(Option<Box<Suspended>>),
     /// A tail-resumptive clause running on the fast path ended without resuming: unwind the
     /// handled computation up to the handler on fiber `target` (filled in where the clause
     /// was started), whose `handle` or `resume` then evaluates to `value`, or fails with its
@@ -66,9 +68,16 @@ pub type Escaping = Result<Value, Box<RuntimeError>>;
 
 impl CtrlKind {
     /// Whether a function call the unwinding leaves must look at it: an error (to record
-    /// the call in its backtrace) or a `return` (which ends there).
+    /// the call in its backtrace), a `return` (which ends there), or the unwinding of a
+    /// suspended computation that an error ends (to record the call among its frames).
     fn stops_at_calls(&self) -> bool {
-        matches!(self, CtrlKind::Error(_) | CtrlKind::Return(_))
+        matches!(
+            self,
+            CtrlKind::Error(_)
+                | CtrlKind::Return(_)
+                | CtrlKind::Abort(Some(_))
+                | CtrlKind::Escape { value: Err(_), .. }
+        )
     }
 }
 
@@ -158,7 +167,7 @@ impl Ctrl {
 
     /// Unwinding a cancelled continuation.
     pub fn abort() -> Ctrl {
-        Ctrl::raise(CtrlKind::Abort)
+        Ctrl::raise(CtrlKind::Abort(None))
     }
 
     /// Why: takes the reason out of the slot.
@@ -173,11 +182,12 @@ impl Ctrl {
     }
 
     /// Unwinding out of a function call: a `return` ends here with its value; an error
-    /// passes on after `record` has added the call to its backtrace; anything else passes
-    /// on untouched, without opening the slot (an escape or an abort crosses every frame of
-    /// a deep recursion through here).
+    /// passes on after `record` has added the call to its backtrace, and so does the
+    /// unwinding of a suspended computation an error ends, to its frames (see
+    /// [`Suspended`]); anything else passes on untouched, without opening the slot (an
+    /// escape or an abort crosses every frame of a deep recursion through here).
     #[inline(always)]
-    pub fn leave_call(self, record: impl FnOnce(&mut RuntimeError)) -> R {
+    pub fn leave_call(self, record: impl FnOnce(&mut dyn Unwinding)) -> R {
         let bit = depth_bit(crate::stack::cancel_depth());
         if STOPS_AT_CALLS.with(Cell::get) & bit == 0 {
             return Err(self);
@@ -188,10 +198,20 @@ impl Ctrl {
     /// [`Ctrl::leave_call`] for a reason that may be an error or a `return`.
     #[cold]
     #[inline(never)]
-    fn stop_at_call(self, record: impl FnOnce(&mut RuntimeError)) -> R {
+    fn stop_at_call(self, record: impl FnOnce(&mut dyn Unwinding)) -> R {
         let returned = with_pending(|slot| match slot {
             Some(CtrlKind::Error(e)) => {
                 record(e);
+                None
+            }
+            Some(CtrlKind::Abort(Some(frames))) => {
+                record(&mut **frames);
+                None
+            }
+            Some(CtrlKind::Escape { value: Err(e), .. }) => {
+                if let Some(frames) = e.suspended.last_mut() {
+                    record(frames);
+                }
                 None
             }
             Some(CtrlKind::Return(v)) => {
@@ -205,6 +225,24 @@ impl Ctrl {
     }
 }
 
+/// Whether the unwinding at the running cancellation depth is a runtime error: a
+/// continuation dropped now is dropped by that error (see [`Suspended`]). Read only where a
+/// continuation is dropped unresumed, which cancels its stacks.
+pub fn error_unwinding() -> bool {
+    let bit = depth_bit(crate::stack::cancel_depth());
+    STOPS_AT_CALLS.with(Cell::get) & bit != 0
+        && with_pending(|slot| matches!(slot, Some(CtrlKind::Error(_))))
+}
+
+/// Adds `frames`, those of a suspended computation the running error ended, to that error.
+pub fn add_suspended(frames: Suspended) {
+    with_pending(|slot| {
+        if let Some(CtrlKind::Error(e)) = slot {
+            e.suspended.push(frames);
+        }
+    });
+}
+
 impl From<RuntimeError> for Ctrl {
     fn from(e: RuntimeError) -> Ctrl {
         Ctrl::raise(CtrlKind::Error(e))
@@ -214,7 +252,7 @@ impl From<RuntimeError> for Ctrl {
 #[cfg(test)]
 mod tests {
     use super::{Ctrl, CtrlKind, Value};
-    use crate::runtime::{ErrorKind, RuntimeError};
+    use crate::runtime::{ErrorKind, Suspended, Unwinding};
     use crate::span::Span;
 
     #[test]
@@ -231,7 +269,11 @@ mod tests {
         let c: Ctrl = ErrorKind::Failed("deep".to_string())
             .at(Span::default())
             .into();
-        let c = c.leave_call(|e| e.site = Span::new(1, 2)).err().unwrap();
+        let name: std::rc::Rc<str> = "f".into();
+        let c = c
+            .leave_call(|e| e.leave_function(&name, 0, Span::new(1, 2)))
+            .err()
+            .unwrap();
         assert!(matches!(c.kind(), CtrlKind::Error(e) if e.site == Span::new(1, 2)));
         // An escape passes through untouched.
         let c = Ctrl::escape(Value::Int(1))
@@ -248,9 +290,42 @@ mod tests {
     }
 
     #[test]
+    fn an_abort_ending_a_computation_for_an_error_records_the_calls_it_leaves() {
+        let name: std::rc::Rc<str> = "walk".into();
+        let leave = |c: Ctrl, at| {
+            c.leave_call(|e| e.leave_function(&name, 0, Span::new(at, at + 1)))
+                .err()
+                .unwrap()
+        };
+        let frames = Suspended::at("Yield".into(), Span::new(3, 4));
+        let c = Ctrl::raise(CtrlKind::Abort(Some(Box::new(frames))));
+        let c = leave(leave(c, 10), 20);
+        let CtrlKind::Abort(Some(frames)) = c.kind() else {
+            panic!("the abort lost its frames");
+        };
+        assert_eq!(frames.trace.len(), 2);
+        assert_eq!(frames.site, Span::new(20, 21));
+        // An escape carrying an error records into the error's last section of frames.
+        let mut e = ErrorKind::DivisionByZero.at(Span::new(1, 2));
+        e.suspended
+            .push(Suspended::at("Yield".into(), Span::new(3, 4)));
+        let c = leave(
+            Ctrl::raise(CtrlKind::Escape {
+                target: None,
+                value: Err(Box::new(e)),
+            }),
+            10,
+        );
+        let CtrlKind::Escape { value: Err(e), .. } = c.kind() else {
+            panic!("the escape lost its error");
+        };
+        assert_eq!((e.trace.len(), e.suspended[0].trace.len()), (0, 1));
+    }
+
+    #[test]
     fn a_newer_ctrl_replaces_an_abandoned_one() {
         let _abandoned = Ctrl::ret(Value::Int(1));
-        assert!(matches!(Ctrl::abort().kind(), CtrlKind::Abort));
+        assert!(matches!(Ctrl::abort().kind(), CtrlKind::Abort(None)));
         // Taken twice: the second finds nothing, and says so instead of failing.
         let c = Ctrl::abort();
         let _ = Ctrl::abort().kind();
@@ -260,14 +335,14 @@ mod tests {
     #[test]
     fn calls_look_at_an_unwinding_only_for_errors_and_returns() {
         let recorded = std::cell::Cell::new(0);
-        let record = |_: &mut RuntimeError| recorded.set(recorded.get() + 1);
+        let record = |_: &mut dyn Unwinding| recorded.set(recorded.get() + 1);
         // An abort raised after an abandoned error passes calls without recording them.
         let _abandoned: Ctrl = ErrorKind::Failed("old".to_string())
             .at(Span::default())
             .into();
         let c = Ctrl::abort().leave_call(record).err().unwrap();
         assert_eq!(recorded.get(), 0);
-        assert!(matches!(c.kind(), CtrlKind::Abort));
+        assert!(matches!(c.kind(), CtrlKind::Abort(None)));
         // An error raised after an abort records every call it leaves.
         let c: Ctrl = ErrorKind::Failed("new".to_string())
             .at(Span::default())

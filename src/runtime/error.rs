@@ -323,6 +323,7 @@ impl ErrorKind {
             kind: self,
             site,
             trace: Vec::new(),
+            suspended: Vec::new(),
         }
     }
 }
@@ -358,6 +359,85 @@ pub struct RuntimeError {
     pub site: Span,
     /// The frames unwound so far, innermost first.
     pub trace: Vec<TraceFrame>,
+    /// The suspended computations the error ended, each with its frames: the one a failing
+    /// handler clause had taken over, and any other the unwinding dropped (see
+    /// [`Suspended`]), in the order they were ended.
+    pub suspended: Vec<Suspended>,
+}
+
+/// The frames of a suspended computation that a runtime error ended, collected as that
+/// computation unwound: on the error path only, so that nothing is recorded while no error
+/// happens. A handler clause that fails on the fast path unwinds the computation beneath it
+/// with its error (`effects/fast_path.rs`, `clause_stopped`); on the slow path, a
+/// continuation that the unwinding error drops is cancelled by an unwinding that records
+/// the calls it leaves (`effects/continuation.rs`, `drop_parts`). Both record the same
+/// frames, innermost first.
+#[derive(Clone, Debug)]
+pub struct Suspended {
+    /// The operation the computation was suspended at (a clause's name).
+    pub operation: Rc<str>,
+    /// Where in the frame being unwound the computation is now (the `suspend` at first).
+    pub site: Span,
+    /// The frames unwound so far, innermost first.
+    pub trace: Vec<TraceFrame>,
+}
+
+impl Suspended {
+    /// A computation suspended at `operation`, at `site`, no frame unwound yet.
+    pub fn at(operation: Rc<str>, site: Span) -> Suspended {
+        Suspended {
+            operation,
+            site,
+            trace: Vec::new(),
+        }
+    }
+
+    /// Records that the unwinding crossed from a fiber of the computation into the one
+    /// that resumed it (or ran its `handle`), at `resume_site`.
+    pub fn leave_continuation(&mut self, source: u32, resume_site: Span) {
+        self.trace.push(TraceFrame::Resumed {
+            source,
+            span: resume_site,
+        });
+        self.site = resume_site;
+    }
+}
+
+/// What an unwinding records the calls it leaves into: an error's backtrace, or the frames
+/// of a suspended computation it ends.
+pub trait Unwinding {
+    /// Records that the unwinding left function `name` (from `source`) and is now at
+    /// `call_site` in its caller.
+    fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span);
+}
+
+impl Unwinding for RuntimeError {
+    fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span) {
+        push_call(&mut self.trace, &mut self.site, name, source, call_site);
+    }
+}
+
+impl Unwinding for Suspended {
+    fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span) {
+        push_call(&mut self.trace, &mut self.site, name, source, call_site);
+    }
+}
+
+/// Adds the frame of function `name` (from `source`), at `site`, to `trace`, and moves
+/// `site` to `call_site` in its caller.
+fn push_call(
+    trace: &mut Vec<TraceFrame>,
+    site: &mut Span,
+    name: &Rc<str>,
+    source: u32,
+    call_site: Span,
+) {
+    trace.push(TraceFrame::Call {
+        name: name.clone(),
+        source,
+        span: *site,
+    });
+    *site = call_site;
 }
 
 impl RuntimeError {
@@ -370,17 +450,6 @@ impl RuntimeError {
     /// A hint for the learner, if one helps.
     pub fn hint(&self) -> Option<String> {
         self.kind.hint()
-    }
-
-    /// Records that the error left function `name` (from `source`) and is now at `call_site`
-    /// in its caller.
-    pub fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span) {
-        self.trace.push(TraceFrame::Call {
-            name: name.clone(),
-            source,
-            span: self.site,
-        });
-        self.site = call_site;
     }
 
     /// Records that the error crossed from a continuation into the code that resumed it.

@@ -52,6 +52,6 @@ mod vm;
 
 pub use ctrl::{Ctrl, CtrlKind, Escaping, R};
 pub use ctx::{Ctx, INITIAL_STACK};
-pub use error::{Arity, ErrorKind, Overflow, RuntimeError, TraceFrame};
+pub use error::{Arity, ErrorKind, Overflow, RuntimeError, Suspended, TraceFrame, Unwinding};
 pub use spares::Spares;
 pub use vm::{SPARE_STACK_VALUES, Vm};

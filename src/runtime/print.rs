@@ -260,6 +260,22 @@ fn named(point: &OpPoint) -> (Rc<str>, String) {
     })
 }
 
+/// The name of operation `op`, as the VM running on this thread declared it (`?` with none).
+pub fn operation_name(op: u32) -> Rc<str> {
+    NAMING.with(|naming| {
+        naming
+            .borrow()
+            .as_ref()
+            .and_then(|vm| {
+                vm.effects
+                    .borrow()
+                    .get(op as OpId)
+                    .map(|(name, _)| name.clone())
+            })
+            .unwrap_or_else(|| "?".into())
+    })
+}
+
 /// Makes `vm` name what printed continuations show until the guard is dropped, which
 /// restores the VM named before (none, outside a run).
 pub fn naming_by(vm: &Rc<Vm>) -> Naming {

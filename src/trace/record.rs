@@ -305,7 +305,7 @@ fn ended(result: R) -> R {
                 CtrlKind::Return(v) => Ok(s.show(v)),
                 CtrlKind::Escape { value: Ok(v), .. } => Err(Some(s.show(v))),
                 CtrlKind::Error(_) | CtrlKind::Escape { .. } => Err(Some("error".to_string())),
-                CtrlKind::Abort => Err(None),
+                CtrlKind::Abort(_) => Err(None),
             });
             (Err(Ctrl::raise(kind)), shown)
         }

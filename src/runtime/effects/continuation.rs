@@ -17,14 +17,15 @@ use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
+use crate::runtime::ctrl::error_unwinding;
 use crate::runtime::effects::observe::{Unresumed, observed, observer};
 use crate::runtime::effects::spawn::{Body, spawn};
 use crate::runtime::effects::suspend::OpPoint;
-use crate::runtime::effects::{HandlerEntry, internal};
+use crate::runtime::effects::{HandlerEntry, ended, internal};
 use crate::runtime::extension::check_nesting;
 use crate::runtime::function::Closure;
 use crate::runtime::value::{Value, discard};
-use crate::runtime::{Arity, Ctrl, ErrorKind, R, Vm};
+use crate::runtime::{Arity, Ctrl, ErrorKind, R, Vm, print};
 use crate::span::Span;
 use crate::stack::Fiber;
 
@@ -238,14 +239,19 @@ impl Drop for Continuation {
         {
             return;
         }
-        drop_parts((self.fiber.take(), self.entries.take(), self.held.take()));
+        drop_parts(
+            (self.fiber.take(), self.entries.take(), self.held.take()),
+            self.point.op,
+        );
     }
 }
 
-/// Drops the parts of a continuation that was not spent (see `Drop for Continuation`); a
-/// tracer observing this thread hears of it first (see `observe.rs`).
+/// Drops the parts of a continuation that was not spent (see `Drop for Continuation`),
+/// suspended at operation `op`; a tracer observing this thread hears of it first (see
+/// `observe.rs`). A suspended computation dropped by a runtime error is cancelled here, and
+/// its frames go to the error (see `ended.rs`).
 #[inline(never)]
-fn drop_parts(parts: Parts) {
+fn drop_parts(parts: Parts, op: u32) {
     if let Some(observer) = observer() {
         let start = match &parts.2 {
             Held::Start(f) => Some(f),
@@ -254,6 +260,11 @@ fn drop_parts(parts: Parts) {
         if let Some(unresumed) = Unresumed::of(parts.0.as_ref(), start) {
             (observer.dropped)(unresumed);
         }
+    }
+    if let (Some(fiber), Held::Args(_)) = (&parts.0, &parts.2)
+        && error_unwinding()
+    {
+        ended::cancel_collecting(fiber, print::operation_name(op));
     }
     if DROPPING.with(Cell::get) {
         // While the thread ends, the list may be gone: the parts are then dropped here,

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use crate::runtime::effects::{HandlerEntry, internal};
 use crate::runtime::extension::on_extension;
 use crate::runtime::function::{Closure, invoke};
-use crate::runtime::{Ctrl, CtrlKind, Ctx, R};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Suspended, TraceFrame};
 use crate::span::Span;
 use crate::stack;
 
@@ -158,7 +158,9 @@ fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span
 
 /// A fast-path clause that did not return normally: if it ended without resuming, or failed,
 /// unwind to its handler's fiber with its value or error (which then skips the frames of
-/// the computation beneath the clause, as on the slow path); anything else passes on.
+/// the computation beneath the clause, as on the slow path); anything else passes on. An
+/// error records the frames of that computation (suspended at `site`) as it unwinds them,
+/// apart from its backtrace (see [`Suspended`]).
 #[cold]
 pub(super) fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
     let value = match c.kind() {
@@ -166,11 +168,23 @@ pub(super) fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
             target: None,
             value,
         } => value,
-        CtrlKind::Error(e) => Err(Box::new(e)),
+        CtrlKind::Error(mut e) => {
+            e.suspended.push(Suspended::at(clause_name(&e), site));
+            Err(Box::new(e))
+        }
         other => return Err(Ctrl::raise(other)),
     };
     match entry {
         HandlerEntry::Handler { fiber, .. } => Err(Ctrl::escape_to(fiber.id(), value)),
         HandlerEntry::Mask { .. } => Err(internal("a mask was chosen as a handler", site)),
+    }
+}
+
+/// The name of the clause that `e` was raised in, and just left: the operation it handles,
+/// as its backtrace line names it.
+fn clause_name(e: &RuntimeError) -> Rc<str> {
+    match e.trace.last() {
+        Some(TraceFrame::Call { name, .. }) => name.clone(),
+        _ => "?".into(),
     }
 }

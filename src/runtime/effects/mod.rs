@@ -48,7 +48,8 @@
 //! a suspended `k`, cancel its fibers ([`crate::stack::Fiber::cancel`]): the pending
 //! `suspend` returns [`CtrlKind::Abort`](crate::runtime::CtrlKind), which unwinds every
 //! frame without running kont code (Rust destructors run), and the stacks go back to the
-//! pool. A `cont f` not yet resumed just drops `f`.
+//! pool. A continuation dropped by a runtime error is cancelled by an unwinding that records
+//! the calls it leaves, which the error's report shows (`ended.rs`). A `cont f` not yet resumed just drops `f`.
 //!
 //! **The fast path** (`fast_path.rs`). A tail-resumptive clause (every exit is
 //! `resume k(e)`, `k` used nowhere else) runs as an ordinary call on the suspending fiber:
@@ -70,6 +71,7 @@
 //! `discontinue` it (or resume it to the end) to free it. See `docs/effects.md`.
 
 mod continuation;
+mod ended;
 mod fast_path;
 mod handle;
 mod handler;

@@ -11,7 +11,9 @@ use crate::runtime::effects::observe::observed;
 use crate::runtime::effects::root::offer;
 use crate::runtime::effects::spawn::Body;
 use crate::runtime::effects::transfer::{Args, Outcome, Suspension, put};
-use crate::runtime::effects::{ClauseKind, Continuation, HandlerEntry, HandlerValue, internal};
+use crate::runtime::effects::{
+    ClauseKind, Continuation, HandlerEntry, HandlerValue, ended, internal,
+};
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R, Vm};
@@ -159,6 +161,21 @@ pub(super) fn run_wrapped(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
     resume_finish(ctx, resumed)
 }
 
+/// The escape of a fast-path clause's value (or error) to the handler on fiber `target`,
+/// going on past the `handle` or `resume` at `site` of `source`, whose fiber it unwound: an
+/// error's frames of the computation it ends cross into the fiber that resumed it there.
+#[cold]
+#[inline(never)]
+fn escape_on(target: FiberId, value: crate::runtime::Escaping, source: u32, site: Span) -> Ctrl {
+    let value = value.map_err(|mut e| {
+        if let Some(frames) = e.suspended.last_mut() {
+            frames.leave_continuation(source, site);
+        }
+        e
+    });
+    Ctrl::escape_to(target, value)
+}
+
 /// [`resume_segment`] for `handle`: enters its fresh fiber, out of line.
 #[inline(never)]
 pub(super) fn start_segment(ctx: &mut Ctx, fiber: Fiber, source: u32, site: Span) -> Step {
@@ -215,14 +232,14 @@ fn resume_segment(
                     e.leave_continuation(source, site);
                     Err((*e).into())
                 }
-                Outcome::Aborted => Err(Ctrl::abort()),
+                Outcome::Aborted => Err(ended::aborted(source, site)),
                 // An error from a fast-path clause goes on from here, where the clause
                 // would have run on the slow path.
                 Outcome::Escaped(target, value) if target == id => value.map_err(|mut e| {
                     e.site = site;
                     (*e).into()
                 }),
-                Outcome::Escaped(target, value) => Err(Ctrl::escape_to(target, value)),
+                Outcome::Escaped(target, value) => Err(escape_on(target, value, source, site)),
                 _ => Err(internal("a continuation returned without a result", site)),
             })
         }

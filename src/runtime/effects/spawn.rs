@@ -4,10 +4,10 @@
 
 use std::rc::{Rc, Weak};
 
-use crate::runtime::effects::PendingResume;
 use crate::runtime::effects::observe::run_observed;
 use crate::runtime::effects::resume::run_wrapped;
 use crate::runtime::effects::transfer::{Args, Outcome, put};
+use crate::runtime::effects::{PendingResume, ended};
 use crate::runtime::function::{Closure, Proto, invoke};
 use crate::runtime::value::{Value, Values};
 use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, RuntimeError, Vm, print};
@@ -70,7 +70,10 @@ pub(super) fn spawn(vm: &Rc<Vm>, f: Body, site: Span) -> Result<Fiber, Ctrl> {
         let outcome = match result.map_err(Ctrl::kind) {
             Ok(v) | Err(CtrlKind::Return(v)) => Outcome::Returned(v),
             Err(CtrlKind::Error(e)) => Outcome::Failed(Box::new(e)),
-            Err(CtrlKind::Abort) => Outcome::Aborted,
+            Err(CtrlKind::Abort(frames)) => {
+                ended::deliver(frames);
+                Outcome::Aborted
+            }
             Err(CtrlKind::Escape {
                 target: Some(target),
                 value,

@@ -14,7 +14,7 @@ use crate::runtime::effects::fast_path::{
 use crate::runtime::effects::root::at_root;
 use crate::runtime::effects::transfer::{Suspension, put};
 use crate::runtime::effects::{
-    ClauseKind, Continuation, HandlerEntry, HandlerValue, OpId, internal,
+    ClauseKind, Continuation, HandlerEntry, HandlerValue, OpId, ended, internal,
 };
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::{Value, Values};
@@ -203,7 +203,7 @@ fn suspend_slow(
     put(&vm.transfer.suspended, Some(suspension), Option::is_none);
     match stack::suspend_to(target, 0) {
         Ok(_) => Ok(vm.transfer.resume.take().into_value()),
-        Err(stack::SuspendError::Cancelled) => Err(Ctrl::abort()),
+        Err(stack::SuspendError::Cancelled) => Err(ended::cancelled(site)),
         Err(e) => Err(off_site(e, site)),
     }
 }
