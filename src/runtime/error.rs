@@ -499,6 +499,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn frames_beneath_a_nested_clause_are_hidden_out_to_its_handlers_fiber() {
+        let name: Rc<str> = "f".into();
+        let outer = crate::stack::Fiber::new(|p| p).expect("a fiber");
+        let inner = crate::stack::Fiber::new(|p| p).expect("a fiber");
+        let mut frames = Suspended::at("B".into(), Span::new(1, 2));
+        frames.leave_function(&name, 0, Span::new(3, 4));
+        frames.hide_until(outer.id());
+        // Already hiding: out to the outer fiber still.
+        frames.hide_until(inner.id());
+        frames.leave_function(&name, 0, Span::new(5, 6));
+        frames.leave_fiber(inner.id(), 0, Span::new(7, 8));
+        assert_eq!((frames.trace.len(), frames.site), (1, Span::new(3, 4)));
+        // Out of it: no line, but the unwinding is where the fiber was entered.
+        frames.leave_fiber(outer.id(), 0, Span::new(9, 10));
+        assert_eq!((frames.trace.len(), frames.site), (1, Span::new(9, 10)));
+        frames.leave_function(&name, 0, Span::new(11, 12));
+        frames.leave_fiber(inner.id(), 0, Span::new(13, 14));
+        assert!(
+            matches!(frames.trace[1], TraceFrame::Call { span, .. } if span == Span::new(9, 10))
+        );
+        assert!(
+            matches!(frames.trace[2], TraceFrame::Resumed { span, .. } if span == Span::new(13, 14))
+        );
+    }
+
+    #[test]
     fn the_table_phrases_begin_their_messages() {
         let cases = [
             (
