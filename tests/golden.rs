@@ -21,6 +21,7 @@
 //! | `// expect compile error: MESSAGE` | exit status 2, and stderr contains `error: MESSAGE` (parse errors too) |
 //! | `// expect exit: N` | exit status N (0 to 255) |
 //! | `// expect stderr: TEXT` | stderr contains `TEXT` (repeatable: locations, hints, backtrace lines) |
+//! | `// expect stderr ends: TEXT` | the lines of these directives, in order, are exactly the last lines of stderr (the end of an error report) |
 //! | `// expect warning: MESSAGE` | kont warns `warning: MESSAGE` before running the program (repeatable, in the order of the warnings) |
 //! | `// args: A B C` | extra command-line arguments after the program's path (split on whitespace) |
 //! | `// flags: F G` | options of kont before the program's path (`--trace`, `--trace=stacks`, `--trace-limit N`) |
@@ -380,6 +381,8 @@ struct Spec {
     errors: Vec<ExpectedExit>,
     /// `// expect stderr: TEXT` lines.
     stderr: Vec<String>,
+    /// `// expect stderr ends: TEXT` lines, in order.
+    stderr_end: Vec<String>,
     /// `// expect warning: MESSAGE` lines, in order.
     warnings: Vec<String>,
     /// The words of every `// args:` line.
@@ -428,6 +431,8 @@ struct Expected {
     exit: ExpectedExit,
     /// Texts that stderr must contain.
     stderr: Vec<String>,
+    /// The exact last lines of stderr, if given.
+    stderr_end: Option<String>,
     /// The messages of the warnings kont must print before running the program, in order
     /// (no others).
     warnings: Vec<String>,
@@ -453,9 +458,10 @@ impl Expected {
 }
 
 /// The directives, longest first where one is a prefix of another.
-const DIRECTIVES: [&str; 10] = [
+const DIRECTIVES: [&str; 11] = [
     "// expect runtime error:",
     "// expect compile error:",
+    "// expect stderr ends:",
     "// expect slow trace:",
     "// expect stderr:",
     "// expect warning:",
@@ -499,6 +505,7 @@ fn parse_spec(source: &str) -> Spec {
                     spec.stderr.push(text);
                 }
             }
+            "// expect stderr ends:" => spec.stderr_end.push(text),
             "// expect warning:" => {
                 if text.is_empty() {
                     spec.malformed
@@ -623,6 +630,7 @@ fn expectations(spec: Spec, out_file: Option<Vec<u8>>) -> Result<Expected, Strin
         stdout,
         exit,
         stderr: spec.stderr,
+        stderr_end: lines(spec.stderr_end),
         warnings: spec.warnings,
         args: spec.args,
         flags: spec.flags,
@@ -647,6 +655,7 @@ fn example_expectations(
             stdout,
             exit: ExpectedExit::Success,
             stderr: Vec::new(),
+            stderr_end: None,
             warnings: Vec::new(),
             args: spec.args.clone(),
             flags,
@@ -737,6 +746,12 @@ fn check(expected: &Expected, outcome: &Outcome) -> Result<(), String> {
         if !stderr.contains(text.as_str()) {
             problems.push(format!("stderr does not contain `{text}`"));
         }
+    }
+    if let Some(end) = &expected.stderr_end
+        && stderr != *end
+        && !stderr.ends_with(&format!("\n{end}"))
+    {
+        problems.push("stderr does not end with the `// expect stderr ends:` lines".to_string());
     }
     let warnings = compiler_warnings(&stderr);
     if warnings != expected.warnings {

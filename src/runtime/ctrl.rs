@@ -234,6 +234,20 @@ pub fn error_unwinding() -> bool {
         && with_pending(|slot| matches!(slot, Some(CtrlKind::Error(_))))
 }
 
+/// Runs `f` on the frames that the unwinding at the running cancellation depth records, if
+/// it is the cancellation of a suspended computation that an error ends (see [`Suspended`]).
+pub fn with_ended_frames(f: impl FnOnce(&mut Suspended)) {
+    let bit = depth_bit(crate::stack::cancel_depth());
+    if STOPS_AT_CALLS.with(Cell::get) & bit == 0 {
+        return;
+    }
+    with_pending(|slot| {
+        if let Some(CtrlKind::Abort(Some(frames))) = slot {
+            f(frames);
+        }
+    });
+}
+
 /// Adds `frames`, those of a suspended computation the running error ended, to that error.
 pub fn add_suspended(frames: Suspended) {
     with_pending(|slot| {

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use crate::runtime::extension::MAX_NESTED_CONTINUATIONS;
 use crate::span::Span;
+use crate::stack::FiberId;
 
 /// Every runtime error kont reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -380,6 +381,10 @@ pub struct Suspended {
     pub site: Span,
     /// The frames unwound so far, innermost first.
     pub trace: Vec<TraceFrame>,
+    /// Set while the unwinding crosses the computation a nested fast-path clause of this
+    /// one ran on top of (see [`Suspended::hide_until`]): the fiber of that clause's
+    /// handler, out of which the frames are this computation's again.
+    hidden_until: Option<FiberId>,
 }
 
 impl Suspended {
@@ -389,17 +394,41 @@ impl Suspended {
             operation,
             site,
             trace: Vec::new(),
+            hidden_until: None,
         }
     }
 
-    /// Records that the unwinding crossed from a fiber of the computation into the one
-    /// that resumed it (or ran its `handle`), at `resume_site`.
-    pub fn leave_continuation(&mut self, source: u32, resume_site: Span) {
-        self.trace.push(TraceFrame::Resumed {
-            source,
-            span: resume_site,
-        });
-        self.site = resume_site;
+    /// The unwinding left a fast-path clause that ran inside this computation, for a
+    /// handler on fiber `handler`: the frames beneath the clause, out to that fiber, are
+    /// the suspended computation of the clause's own operation, which by the language runs
+    /// outside its handler (the clause, not what it handles, is part of this computation,
+    /// as on the slow path, where they are two continuations). Until the unwinding crosses
+    /// out of `handler`'s fiber ([`Suspended::leave_fiber`]), nothing is recorded. An
+    /// unwinding already hiding goes on to the fiber it hides until: it is further out.
+    pub fn hide_until(&mut self, handler: FiberId) {
+        self.hidden_until.get_or_insert(handler);
+    }
+
+    /// Records that the unwinding crossed from fiber `fiber` of the computation into the
+    /// code that resumed it (or ran its `handle`), at `resume_site`: a line for it, unless
+    /// the frames are hidden ([`Suspended::hide_until`]); out of the fiber they are hidden
+    /// until, the unwinding is at `resume_site` without a line, as the slow path sees the
+    /// clause called from there.
+    pub fn leave_fiber(&mut self, fiber: FiberId, source: u32, resume_site: Span) {
+        match self.hidden_until {
+            None => {
+                self.trace.push(TraceFrame::Resumed {
+                    source,
+                    span: resume_site,
+                });
+                self.site = resume_site;
+            }
+            Some(hidden) if hidden == fiber => {
+                self.hidden_until = None;
+                self.site = resume_site;
+            }
+            Some(_) => {}
+        }
     }
 }
 
@@ -419,6 +448,9 @@ impl Unwinding for RuntimeError {
 
 impl Unwinding for Suspended {
     fn leave_function(&mut self, name: &Rc<str>, source: u32, call_site: Span) {
+        if self.hidden_until.is_some() {
+            return;
+        }
         push_call(&mut self.trace, &mut self.site, name, source, call_site);
     }
 }
@@ -465,6 +497,32 @@ impl RuntimeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_beneath_a_nested_clause_are_hidden_out_to_its_handlers_fiber() {
+        let name: Rc<str> = "f".into();
+        let outer = crate::stack::Fiber::new(|p| p).expect("a fiber");
+        let inner = crate::stack::Fiber::new(|p| p).expect("a fiber");
+        let mut frames = Suspended::at("B".into(), Span::new(1, 2));
+        frames.leave_function(&name, 0, Span::new(3, 4));
+        frames.hide_until(outer.id());
+        // Already hiding: out to the outer fiber still.
+        frames.hide_until(inner.id());
+        frames.leave_function(&name, 0, Span::new(5, 6));
+        frames.leave_fiber(inner.id(), 0, Span::new(7, 8));
+        assert_eq!((frames.trace.len(), frames.site), (1, Span::new(3, 4)));
+        // Out of it: no line, but the unwinding is where the fiber was entered.
+        frames.leave_fiber(outer.id(), 0, Span::new(9, 10));
+        assert_eq!((frames.trace.len(), frames.site), (1, Span::new(9, 10)));
+        frames.leave_function(&name, 0, Span::new(11, 12));
+        frames.leave_fiber(inner.id(), 0, Span::new(13, 14));
+        assert!(
+            matches!(frames.trace[1], TraceFrame::Call { span, .. } if span == Span::new(9, 10))
+        );
+        assert!(
+            matches!(frames.trace[2], TraceFrame::Resumed { span, .. } if span == Span::new(13, 14))
+        );
+    }
 
     #[test]
     fn the_table_phrases_begin_their_messages() {

@@ -92,6 +92,7 @@ pub fn self_tests() -> Vec<Trial> {
                 stdout: vec!["1".into(), "".into(), "  two spaces".into()],
                 errors: vec![ExpectedExit::RuntimeError("division by zero".into())],
                 stderr: vec!["t.kont:3:5".into()],
+                stderr_end: vec![],
                 warnings: vec!["unused variable `x`".into()],
                 args: vec!["a".into(), "b".into(), "c".into()],
                 flags: vec![],
@@ -203,6 +204,30 @@ pub fn self_tests() -> Vec<Trial> {
             )?;
             check(&expected, &outcome(2, b"", "error: unknown name x\n"))?;
             expect_err(check(&expected, &outcome(0, b"", "")), "exit status 0")
+        }),
+        trial("the end of stderr is exactly its lines", || {
+            let source = "// expect runtime error: division by zero\n\
+                          // expect stderr ends: the suspended computation (B) was at:\n\
+                          // expect stderr ends:   at mid (t.kont:4:12)\n";
+            let expected = expectations(parse_spec(source), None)?;
+            let report = "error: division by zero\n\
+                          the suspended computation (B) was at:\n  at mid (t.kont:4:12)\n";
+            check(&expected, &outcome(1, b"", report))?;
+            let longer = report.replace("  at mid", "  at inner (t.kont:3:14)\n  at mid");
+            expect_err(
+                check(&expected, &outcome(1, b"", &longer)),
+                "does not end with",
+            )?;
+            let more = format!("{report}  at <main> (t.kont:5:1)\n");
+            expect_err(
+                check(&expected, &outcome(1, b"", &more)),
+                "does not end with",
+            )?;
+            let cut = report.replace("the suspended", "not the suspended");
+            expect_err(
+                check(&expected, &outcome(1, b"", &cut)),
+                "does not end with",
+            )
         }),
         trial("a trace is the exact beginning of stderr", || {
             let source = "// flags: --trace=stacks --trace-limit 9\n\

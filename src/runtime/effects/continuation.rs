@@ -264,7 +264,7 @@ fn drop_parts(parts: Parts, op: u32) {
     if let (Some(fiber), Held::Args(_)) = (&parts.0, &parts.2)
         && error_unwinding()
     {
-        ended::cancel_collecting(fiber, print::operation_name(op));
+        ended::cancel_collecting(fiber, &parts.1, print::operation_name(op));
     }
     if DROPPING.with(Cell::get) {
         // While the thread ends, the list may be gone: the parts are then dropped here,

@@ -16,7 +16,7 @@
 
 use std::rc::Rc;
 
-use crate::runtime::effects::{HandlerEntry, internal};
+use crate::runtime::effects::{HandlerEntry, ended, internal};
 use crate::runtime::extension::on_extension;
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Suspended, TraceFrame};
@@ -100,6 +100,9 @@ pub(super) fn unmask_handlers(ctx: &mut Ctx, result: R, site: Span) -> R {
 #[inline(never)]
 fn unmask_unusual(ctx: &mut Ctx, result: R, site: Span) -> R {
     if stack::cancelling() {
+        if result.is_err() {
+            ended::left_cancelled_clause();
+        }
         return result;
     }
     let mut hs = ctx.vm.handlers.borrow_mut();
@@ -156,11 +159,13 @@ fn extend_for_clause(ctx: &mut Ctx, clause: Rc<Closure>, argc: usize, site: Span
     result
 }
 
-/// A fast-path clause that did not return normally: if it ended without resuming, or failed,
-/// unwind to its handler's fiber with its value or error (which then skips the frames of
-/// the computation beneath the clause, as on the slow path); anything else passes on. An
-/// error records the frames of that computation (suspended at `site`) as it unwinds them,
-/// apart from its backtrace (see [`Suspended`]).
+/// A fast-path clause (of the handler `entry`) that did not return normally: if it ended
+/// without resuming, or failed, unwind to its handler's fiber with its value or error
+/// (which then skips the frames of the computation beneath the clause, as on the slow
+/// path); anything else passes on. An error records the frames of that computation
+/// (suspended at `site`) as it unwinds them, apart from its backtrace (see [`Suspended`]);
+/// the error of an outer clause passing on records none of them
+/// ([`Suspended::hide_until`]).
 #[cold]
 pub(super) fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
     let value = match c.kind() {
@@ -171,6 +176,20 @@ pub(super) fn clause_stopped(c: Ctrl, entry: &HandlerEntry, site: Span) -> R {
         CtrlKind::Error(mut e) => {
             e.suspended.push(Suspended::at(clause_name(&e), site));
             Err(Box::new(e))
+        }
+        CtrlKind::Escape {
+            target,
+            value: Err(mut e),
+        } => {
+            if let (Some(frames), HandlerEntry::Handler { fiber, .. }) =
+                (e.suspended.last_mut(), entry)
+            {
+                frames.hide_until(fiber.id());
+            }
+            return Err(Ctrl::raise(CtrlKind::Escape {
+                target,
+                value: Err(e),
+            }));
         }
         other => return Err(Ctrl::raise(other)),
     };

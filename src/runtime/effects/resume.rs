@@ -162,14 +162,21 @@ pub(super) fn run_wrapped(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
 }
 
 /// The escape of a fast-path clause's value (or error) to the handler on fiber `target`,
-/// going on past the `handle` or `resume` at `site` of `source`, whose fiber it unwound: an
-/// error's frames of the computation it ends cross into the fiber that resumed it there.
+/// going on past the `handle` or `resume` at `site` of `source`, whose fiber `left` it
+/// unwound: an error's frames of the computation it ends cross into the fiber that resumed
+/// it there.
 #[cold]
 #[inline(never)]
-fn escape_on(target: FiberId, value: crate::runtime::Escaping, source: u32, site: Span) -> Ctrl {
+fn escape_on(
+    target: FiberId,
+    value: crate::runtime::Escaping,
+    left: FiberId,
+    source: u32,
+    site: Span,
+) -> Ctrl {
     let value = value.map_err(|mut e| {
         if let Some(frames) = e.suspended.last_mut() {
-            frames.leave_continuation(source, site);
+            frames.leave_fiber(left, source, site);
         }
         e
     });
@@ -232,14 +239,14 @@ fn resume_segment(
                     e.leave_continuation(source, site);
                     Err((*e).into())
                 }
-                Outcome::Aborted => Err(ended::aborted(source, site)),
+                Outcome::Aborted => Err(ended::aborted(id, source, site)),
                 // An error from a fast-path clause goes on from here, where the clause
                 // would have run on the slow path.
                 Outcome::Escaped(target, value) if target == id => value.map_err(|mut e| {
                     e.site = site;
                     (*e).into()
                 }),
-                Outcome::Escaped(target, value) => Err(escape_on(target, value, source, site)),
+                Outcome::Escaped(target, value) => Err(escape_on(target, value, id, source, site)),
                 _ => Err(internal("a continuation returned without a result", site)),
             })
         }
