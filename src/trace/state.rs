@@ -37,6 +37,11 @@ thread_local! {
 /// Installs `state` as this thread's tracer (or none).
 pub(super) fn install(state: Option<Rc<RefCell<State>>>) {
     let old = CURRENT.replace(state);
+    if let Some(old) = &old
+        && let Ok(mut old) = old.try_borrow_mut()
+    {
+        old.send_reclaimed();
+    }
     drop(old);
 }
 
@@ -99,6 +104,10 @@ pub(super) struct State {
     vm: Rc<Vm>,
     /// The events kept ([`Sink::Collect`]).
     events: Vec<Event>,
+    /// The continuations reclaimed since the last other event, not yet sent: a run of them
+    /// is sent latest made first, whichever order the runtime dropped them in (it differs
+    /// between the fast and the slow path when one unwinding drops several).
+    reclaimed: Vec<Event>,
     /// How many events were recorded since the settings were last set.
     count: usize,
     /// Whether recording stopped at the limit.
@@ -147,6 +156,7 @@ impl State {
             settings,
             vm,
             events: Vec::new(),
+            reclaimed: Vec::new(),
             count: 0,
             stopped: false,
             handler_ids: 0,
@@ -186,6 +196,7 @@ impl State {
 
     /// The events kept so far, given away.
     pub(super) fn take_events(&mut self) -> Vec<Event> {
+        self.send_reclaimed();
         std::mem::take(&mut self.events)
     }
 
@@ -384,7 +395,8 @@ impl State {
         self.emit(kind, at, depth, stack);
     }
 
-    /// Sends an event to the sink, and stops recording at the limit.
+    /// Sends an event to the sink (a continuation reclaimed waits for the next other event,
+    /// see [`State::send_reclaimed`]).
     fn emit(&mut self, kind: EventKind, at: Option<Place>, depth: u32, stack: StackId) {
         if !self.recording() {
             return;
@@ -395,6 +407,30 @@ impl State {
             depth,
             stack,
         };
+        if matches!(event.kind, EventKind::Reclaimed { .. }) {
+            self.reclaimed.push(event);
+            return;
+        }
+        self.send_reclaimed();
+        self.send(event);
+    }
+
+    /// Sends the continuations reclaimed since the last other event, latest made first.
+    pub(super) fn send_reclaimed(&mut self) {
+        let mut run = std::mem::take(&mut self.reclaimed);
+        run.sort_by_key(|e| match e.kind {
+            EventKind::Reclaimed { k } => std::cmp::Reverse(k),
+            _ => std::cmp::Reverse(0),
+        });
+        for event in run {
+            if self.recording() {
+                self.send(event);
+            }
+        }
+    }
+
+    /// Sends `event` to the sink, and stops recording at the limit.
+    fn send(&mut self, event: Event) {
         self.count += 1;
         let stop = self.settings.limit.is_some_and(|n| self.count >= n);
         match self.settings.sink {
