@@ -342,7 +342,7 @@ const POLL_EVERY: usize = 4096;
 /// continuations cannot be compared.
 ///
 /// Data can share nodes (`t = Node(t, t)` forty times is a tree of 2^40 leaves built from
-/// 41 nodes), so after [`REMEMBER_AFTER`] pairs the comparison remembers each pair of
+/// 41 nodes), so after `REMEMBER_AFTER` pairs the comparison remembers each pair of
 /// lists, tuples and constructors it has compared and never compares one twice: its time is
 /// then bounded by the number of distinct pairs of nodes, not the size of the trees they
 /// stand for. A pair met again is either equal (else the comparison ended) or still being
