@@ -25,7 +25,6 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use colour::{ColouredStderr, Palette};
-use kont::definitions::Definition;
 use kont::trace::TraceSettings;
 use kont::{FailureKind, Options, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -350,27 +349,9 @@ impl Repl {
 
     /// After `:load FILE` ran: one line naming what the file defined, cut to the screen.
     fn loaded(&self, name: &str, session: &Session) {
-        let names: Vec<String> = session
-            .definitions()
-            .iter()
-            .map(|d| match d {
-                Definition::Fn { name, .. } => format!("fn {name}"),
-                Definition::Let { name, mutable } => {
-                    format!("{} {name}", if *mutable { "var" } else { "let" })
-                }
-                Definition::Effect { name, .. } => format!("effect {name}"),
-            })
-            .collect();
-        if names.is_empty() {
-            return;
+        if let Some(line) = show::loaded(name, session.definitions(), self.screen, self.palette) {
+            print!("{line}");
         }
-        let line = format!("{name} defined {}", names.join(", "));
-        let room = self.screen.cols.saturating_sub(1).max(20);
-        let line = match line.char_indices().nth(room) {
-            Some((end, _)) => format!("{}…", &line[..end]),
-            None => line,
-        };
-        println!("{}", self.palette.dim(&line));
     }
 
     /// Runs a `:` command; returns false to leave the REPL.

@@ -1431,8 +1431,9 @@ fn reports_are_coloured_on_a_terminal_unless_no_color_is_set() {
     repl.quit();
 }
 
-#[test]
-fn no_colour_when_the_output_is_not_a_terminal() {
+/// What the REPL printed (stdout, stderr) and whether it exited 0, run with `input` piped
+/// to it (not a terminal), `TERM=xterm` and no `NO_COLOR`.
+fn piped_repl(input: &[u8]) -> (String, String, bool) {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_kont"))
         .env("TERM", "xterm")
@@ -1442,17 +1443,18 @@ fn no_colour_when_the_output_is_not_a_terminal() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"let x = 1\nnope\nlet u = 1; 2\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn no_colour_when_the_output_is_not_a_terminal() {
+    let (stdout, stderr, success) = piped_repl(b"let x = 1\nnope\nlet u = 1; 2\n");
     assert!(
         stderr.starts_with("error: unknown name nope\n"),
         "{stderr:?}"
@@ -1462,35 +1464,18 @@ fn no_colour_when_the_output_is_not_a_terminal() {
         !stderr.contains('\x1b') && !stdout.contains('\x1b'),
         "{stdout:?} {stderr:?}"
     );
-    assert!(out.status.success());
+    assert!(success);
 }
 
 #[test]
 fn a_piped_line_that_is_not_utf8_is_skipped_and_the_session_goes_on() {
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kont"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"println(1)\n\xff\xfe\nprintln(2)\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    let (stdout, stderr, success) = piped_repl(b"println(1)\n\xff\xfe\nprintln(2)\n");
     assert!(stdout.ends_with("1\n2\n"), "{stdout:?}");
     assert_eq!(
         stderr,
         "error: a line of input is not valid UTF-8; it was skipped\n"
     );
-    assert!(out.status.success());
+    assert!(success);
 }
 
 #[test]

@@ -41,9 +41,6 @@ impl Compiler<'_> {
     /// which may run on the fast path, it escapes to the handler (see [`Ctrl::escape`]);
     /// in any other it is the clause's value.
     pub(super) fn escape(&self, e: &Ir) -> Code {
-        if self.tail_resumptive && self.unit.trace {
-            return self.traced_escape(e);
-        }
         let e = self.expr(e);
         if self.tail_resumptive {
             Box::new(move |ctx, clo| Err(Ctrl::escape(e(ctx, clo)?)))

@@ -18,10 +18,10 @@ use super::effects::{HandlerMaker, ResumeParts, clause_kind, handler_maker};
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome};
 use crate::ir::{FnIr, HandlerIr, Ir};
+use crate::runtime::Ctx;
 use crate::runtime::effects::{self, ClauseKind, OpSite};
 use crate::runtime::function::Code;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx};
 use crate::span::Span;
 use crate::trace::record;
 
@@ -144,17 +144,6 @@ impl Compiler<'_> {
             let result = effects::resume_finish(ctx, resumed);
             record::after();
             result
-        })
-    }
-
-    /// The traced value of a tail-resumptive clause that ends without resuming (see
-    /// [`Compiler::escape`]).
-    pub(super) fn traced_escape(&self, e: &Ir) -> Code {
-        let e = self.expr(e);
-        Box::new(move |ctx, clo| {
-            let v = e(ctx, clo)?;
-            record::clause_escapes(clo);
-            Err(Ctrl::escape(v))
         })
     }
 

@@ -25,6 +25,27 @@ struct Cut {
     shown_at: usize,
 }
 
+impl Cut {
+    /// How long the `…` before the window is (none if the window starts the line).
+    fn head(&self) -> usize {
+        if self.kept.start > self.line.start {
+            MARK.len()
+        } else {
+            0
+        }
+    }
+
+    /// How long the line is as shown: the window and its marks.
+    fn shown_len(&self) -> usize {
+        let tail = if self.kept.end < self.line.end {
+            MARK.len()
+        } else {
+            0
+        };
+        self.head() + self.kept.len() + tail
+    }
+}
+
 /// The text a report shows, and how its offsets map to the original's.
 pub struct Excerpt<'a> {
     /// The original source, for locations.
@@ -90,22 +111,11 @@ impl<'a> Excerpt<'a> {
             if at < cut.line.start {
                 break;
             }
-            let mark = if cut.kept.start > cut.line.start {
-                MARK.len()
-            } else {
-                0
-            };
             if at <= cut.line.end {
                 let inside = at.clamp(cut.kept.start, cut.kept.end) - cut.kept.start;
-                return cut.shown_at + mark + inside;
+                return cut.shown_at + cut.head() + inside;
             }
-            let tail = if cut.kept.end < cut.line.end {
-                MARK.len()
-            } else {
-                0
-            };
-            let shown_len = mark + cut.kept.len() + tail;
-            delta += shown_len as isize - cut.line.len() as isize;
+            delta += cut.shown_len() as isize - cut.line.len() as isize;
         }
         at.saturating_add_signed(delta)
     }
@@ -114,25 +124,16 @@ impl<'a> Excerpt<'a> {
     fn original_offset(&self, at: usize) -> usize {
         let mut delta: isize = 0;
         for cut in &self.cuts {
-            let mark = if cut.kept.start > cut.line.start {
-                MARK.len()
-            } else {
-                0
-            };
-            let tail = if cut.kept.end < cut.line.end {
-                MARK.len()
-            } else {
-                0
-            };
-            let shown_len = mark + cut.kept.len() + tail;
             if at < cut.shown_at {
                 break;
             }
-            if at <= cut.shown_at + shown_len {
-                let inside = at.saturating_sub(cut.shown_at + mark).min(cut.kept.len());
+            if at <= cut.shown_at + cut.shown_len() {
+                let inside = at
+                    .saturating_sub(cut.shown_at + cut.head())
+                    .min(cut.kept.len());
                 return cut.kept.start + inside;
             }
-            delta += cut.line.len() as isize - shown_len as isize;
+            delta += cut.line.len() as isize - cut.shown_len() as isize;
         }
         at.saturating_add_signed(delta)
     }

@@ -77,7 +77,7 @@ pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: 
         Definition::Fn { name, params } => format!("fn {name}({})", params.join(", ")),
         Definition::Effect { name, params } => format!("effect {name}({})", params.join(", ")),
         Definition::Let { name, mutable } => {
-            let keyword = if *mutable { "var" } else { "let" };
+            let keyword = keyword(*mutable);
             let head = format!("{keyword} {name} = ");
             match session.global_value(name) {
                 Some(v) => {
@@ -91,6 +91,32 @@ pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: 
         }
     };
     format!("{}\n", palette.dim(&line))
+}
+
+/// The keyword of a top-level binding: `var` or `let`.
+fn keyword(mutable: bool) -> &'static str {
+    if mutable { "var" } else { "let" }
+}
+
+/// The line `:load FILE` prints after the file ran: what it defined, by kind and name
+/// (`lib.kont defined fn triple, let loaded`), cut to the screen's width; none if it
+/// defined nothing.
+pub fn loaded(file: &str, defs: &[Definition], screen: Screen, palette: Palette) -> Option<String> {
+    if defs.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = defs
+        .iter()
+        .map(|d| match d {
+            Definition::Fn { name, .. } => format!("fn {name}"),
+            Definition::Let { name, mutable } => format!("{} {name}", keyword(*mutable)),
+            Definition::Effect { name, .. } => format!("effect {name}"),
+        })
+        .collect();
+    let line = format!("{file} defined {}", names.join(", "));
+    let (kept, left) = cut(&line, screen.cols.saturating_sub(1).max(20));
+    let more = if left > 0 { "…" } else { "" };
+    Some(format!("{}\n", palette.dim(&format!("{kept}{more}"))))
 }
 
 #[cfg(test)]
