@@ -160,6 +160,22 @@ pub struct HandlerIr {
     pub ret_span: Span,
 }
 
+/// Which tail position a `resume` (other than a tail-resumptive clause's fast tail resume)
+/// is in, which says who runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeTail {
+    /// None: it runs where it is, nested.
+    No,
+    /// Tail position of an operation clause: the clause's value is the resume's, so the code
+    /// that ran the clause resumes instead (no nesting).
+    Clause,
+    /// Tail position of another function. When that function runs in an operation clause's
+    /// frame (the clause tail-called it, perhaps through others), its value is the clause's,
+    /// and the resume is left to the code that ran the clause as in [`ResumeTail::Clause`];
+    /// elsewhere it runs nested.
+    Function,
+}
+
 /// A resolved expression or statement.
 pub enum Ir {
     /// A constant.
@@ -202,7 +218,9 @@ pub enum Ir {
         callee: Box<Ir>,
         /// The arguments.
         args: Vec<Ir>,
-        /// Whether the call is in tail position.
+        /// Whether the call is in tail position. In a tail-resumptive clause, which may run
+        /// on the fast path, such a call's value escapes ([`Ir::Escape`]) and the call is
+        /// compiled as an ordinary one.
         tail: bool,
         /// The call's location.
         span: Span,
@@ -244,9 +262,8 @@ pub enum Ir {
         handler: Option<Rc<HandlerIr>>,
         /// Whether this is the tail resume of a tail-resumptive clause.
         fast: bool,
-        /// Whether it is in tail position of an operation clause: the clause's value is
-        /// the resume's, so the code waiting for the clause resumes instead (no nesting).
-        clause_tail: bool,
+        /// Which tail position, if any, it is in (see [`ResumeTail`]).
+        tail: ResumeTail,
         /// Location.
         span: Span,
     },

@@ -4,14 +4,15 @@
 //! them to [`runtime::effects`](crate::runtime::effects), which switches stacks. A
 //! tail-resumptive clause's tail `resume` compiles to the resumed value itself (the clause
 //! returns it to the `suspend`, see the runtime's fast path); a `resume` in tail position of
-//! another clause is left pending for the handler to take once the clause returns.
+//! another clause, or of a function running in a clause's frame (one the clause tail-called),
+//! is left pending for the handler to take once the clause returns.
 
 use std::rc::Rc;
 
 use super::failure::offered;
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
-use crate::ir::{FnIr, HandlerIr, Ir};
+use crate::ir::{FnIr, HandlerIr, Ir, ResumeTail};
 use crate::runtime::effects::{self, HandlerValue, OpId, OpSite};
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
@@ -145,19 +146,23 @@ impl Compiler<'_> {
     }
 
     /// `resume k(args)`; `tail` says whether it is the fast tail resume of a tail-resumptive
-    /// clause, and whether it is in tail position of an operation clause.
+    /// clause, and which tail position it is in.
     pub(super) fn resume(
         &self,
         k: &Ir,
         args: &[Ir],
         handler: Option<&HandlerIr>,
-        tail: (bool, bool),
+        tail: (bool, ResumeTail),
         span: Span,
     ) -> Code {
-        let (fast, clause_tail) = tail;
+        let (fast, at) = tail;
         // A tail-resumptive clause may run on the fast path, where no one waits to take a
         // tail resume: there the resume runs nested and its value escapes.
-        let clause_tail = clause_tail && !self.tail_resumptive;
+        let at = if self.tail_resumptive {
+            ResumeTail::No
+        } else {
+            at
+        };
         let args = self.exprs(args);
         if fast && self.tail_resumptive {
             if self.unit.trace {
@@ -178,17 +183,42 @@ impl Compiler<'_> {
             site: span,
         };
         if self.unit.trace {
-            return self.traced_resume(parts, clause_tail);
+            return self.traced_resume(parts, at);
         }
-        if clause_tail {
-            Box::new(move |ctx, clo| {
-                ctx.tail_resume = Some(Box::new(parts.pending(ctx, clo)?));
-                Ok(Value::Unit)
-            })
-        } else {
-            Box::new(move |ctx, clo| resume_nested(ctx, clo, &parts))
+        match at {
+            ResumeTail::Clause => {
+                Box::new(move |ctx, clo| leave_to_clause_runner(ctx, clo, &parts))
+            }
+            // Both ways a jump out of line, so that the closure, nested in a resumed
+            // computation's every frame, adds nothing to the native stack.
+            ResumeTail::Function => Box::new(move |ctx, clo| {
+                if in_clause_frame(ctx) {
+                    leave_from_function(ctx, clo, &parts)
+                } else {
+                    resume_nested(ctx, clo, &parts)
+                }
+            }),
+            ResumeTail::No => Box::new(move |ctx, clo| resume_nested(ctx, clo, &parts)),
         }
     }
+}
+
+/// Whether the running frame is that of the operation clause the innermost `drive` loop on
+/// this stack runs (see [`Ctx::clause_frame`]): a function running there was tail-called by
+/// the clause, so its value is the clause's.
+#[inline(always)]
+pub(super) fn in_clause_frame(ctx: &Ctx) -> bool {
+    ctx.base == ctx.clause_frame
+}
+
+/// A resume whose value is the value of the operation clause running (it is in the
+/// clause's tail, or in the tail of a function the clause tail-called): evaluated and left
+/// in [`Ctx::tail_resume`] for the code that ran the clause, which resumes it instead of
+/// nesting it here.
+#[inline(always)]
+fn leave_to_clause_runner(ctx: &mut Ctx, clo: &Closure, parts: &ResumeParts) -> R {
+    ctx.tail_resume = Some(Box::new(parts.pending(ctx, clo)?));
+    Ok(Value::Unit)
 }
 
 /// The parts of a `resume k(args) with { … }` expression, compiled.
@@ -227,6 +257,13 @@ impl ResumeParts {
             site: self.site,
         })
     }
+}
+
+/// [`leave_to_clause_runner`] for a `resume` in tail position of a function that runs in an
+/// operation clause's frame, out of line.
+#[inline(never)]
+fn leave_from_function(ctx: &mut Ctx, clo: &Closure, parts: &ResumeParts) -> R {
+    leave_to_clause_runner(ctx, clo, parts)
 }
 
 /// A resume in non-tail position: it nests, and the clause of every operation the resumed

@@ -14,14 +14,14 @@
 //!
 //! [`compile_unit`]: super::compile_unit
 
-use super::effects::{HandlerMaker, ResumeParts, clause_kind, handler_maker};
+use super::effects::{HandlerMaker, ResumeParts, clause_kind, handler_maker, in_clause_frame};
 use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome};
-use crate::ir::{FnIr, HandlerIr, Ir};
-use crate::runtime::Ctx;
+use crate::ir::{FnIr, HandlerIr, Ir, ResumeTail};
 use crate::runtime::effects::{self, ClauseKind, OpSite};
-use crate::runtime::function::Code;
+use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
+use crate::runtime::{Ctx, R};
 use crate::span::Span;
 use crate::trace::record;
 
@@ -31,6 +31,20 @@ fn traced_kind(kind: ClauseKind) -> ClauseKind {
         ClauseKind::Leaf => ClauseKind::TailResumptive,
         other => other,
     }
+}
+
+/// A traced `resume` that runs here, nested.
+fn traced_nested(ctx: &mut Ctx, clo: &Closure, parts: &ResumeParts) -> R {
+    let p = parts.pending(ctx, clo)?;
+    record::resuming(&p, parts.source, parts.site);
+    let resumed = if parts.handler.is_some() {
+        effects::resume_start_with(ctx, p)
+    } else {
+        effects::resume_start(ctx, p)
+    };
+    let result = effects::resume_finish(ctx, resumed);
+    record::after();
+    result
 }
 
 impl Compiler<'_> {
@@ -122,29 +136,22 @@ impl Compiler<'_> {
         })
     }
 
-    /// A traced `resume k(args)` (or `resume … with { … }`), left for the handler to run if
-    /// `clause_tail`, else run here.
-    pub(super) fn traced_resume(&self, parts: ResumeParts, clause_tail: bool) -> Code {
-        if clause_tail {
+    /// A traced `resume k(args)` (or `resume … with { … }`), left for the code that ran the
+    /// operation clause to run when it is in the clause's tail (`at`, see [`ResumeTail`]),
+    /// else run here.
+    pub(super) fn traced_resume(&self, parts: ResumeParts, at: ResumeTail) -> Code {
+        if at != ResumeTail::No {
             return Box::new(move |ctx, clo| {
+                if at == ResumeTail::Function && !in_clause_frame(ctx) {
+                    return traced_nested(ctx, clo, &parts);
+                }
                 let p = parts.pending(ctx, clo)?;
                 record::resuming(&p, parts.source, parts.site);
                 ctx.tail_resume = Some(Box::new(p));
                 Ok(Value::Unit)
             });
         }
-        Box::new(move |ctx, clo| {
-            let p = parts.pending(ctx, clo)?;
-            record::resuming(&p, parts.source, parts.site);
-            let resumed = if parts.handler.is_some() {
-                effects::resume_start_with(ctx, p)
-            } else {
-                effects::resume_start(ctx, p)
-            };
-            let result = effects::resume_finish(ctx, resumed);
-            record::after();
-            result
-        })
+        Box::new(move |ctx, clo| traced_nested(ctx, clo, &parts))
     }
 
     /// A traced `cont f`.

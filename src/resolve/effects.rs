@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::functions::{FnBody, FnKind};
 use super::{CompileErrorKind, OpId, Res, Resolver};
-use crate::ir::{HandlerIr, Ir, VarId};
+use crate::ir::{HandlerIr, Ir, ResumeTail, VarId};
 use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -92,7 +92,13 @@ impl Resolver<'_> {
             _ => false,
         };
         let fast = tail && own_k && handler.is_none() && args.len() <= 1;
-        let clause_tail = self.in_clause_tail(tail);
+        let at = if self.in_clause_tail(tail) {
+            ResumeTail::Clause
+        } else if tail && !self.fns.last().expect("fn").is_main {
+            ResumeTail::Function
+        } else {
+            ResumeTail::No
+        };
         if fast && let Some(c) = self.cur().clause.as_mut() {
             c.tail_resumes += 1;
         }
@@ -104,7 +110,7 @@ impl Resolver<'_> {
             args,
             handler,
             fast,
-            clause_tail,
+            tail: at,
             span,
         };
         Ok(if fast {

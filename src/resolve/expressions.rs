@@ -76,9 +76,9 @@ impl Resolver<'_> {
             ExprKind::Call(callee, args) => {
                 let callee = self.boxed(callee)?;
                 let args = self.exprs(args)?;
-                // In a clause's tail the call's value may have to escape: no tail call there.
-                let is_tail_call =
-                    tail && !self.fns.last().expect("fn").is_main && !self.in_clause_tail(tail);
+                // In a clause's tail the call's value may have to escape: the compiler makes
+                // it a tail call only in a clause that is not tail-resumptive (see `Ir::Call`).
+                let is_tail_call = tail && !self.fns.last().expect("fn").is_main;
                 let call = Ir::Call {
                     callee,
                     args,

@@ -26,10 +26,17 @@ pub struct Ctx {
     pub tail_callee: Option<Rc<Closure>>,
     /// Argument count of the pending tail call.
     pub tail_argc: usize,
-    /// A `resume` in tail position of an operation clause that is waiting to run: the code
-    /// that ran the clause resumes it (see [`effects`]), so that a handler resuming over and
-    /// over does not nest.
+    /// A `resume` in tail position of an operation clause (or of a function the clause
+    /// tail-called: see [`Ctx::clause_frame`]) that is waiting to run: the code that ran the
+    /// clause resumes it (see [`effects`]), so that a handler resuming over and over does
+    /// not nest.
     pub tail_resume: Option<Box<effects::PendingResume>>,
+    /// The frame base of the operation clause that the innermost `drive` loop on this
+    /// stack is running (`usize::MAX` when none): a function running at that base was
+    /// tail-called by the clause (its callees' frames lie above), so its value is the
+    /// clause's, and a `resume` in its tail position is left in [`Ctx::tail_resume`] like
+    /// one in the clause's own tail (see `effects::handle::drive`).
+    pub clause_frame: usize,
     /// How many fast-path handler clauses are running nested on this stack (see
     /// `effects/fast_path.rs`).
     pub fast_nesting: u32,
@@ -68,6 +75,7 @@ impl Ctx {
             tail_callee: None,
             tail_argc: 0,
             tail_resume: None,
+            clause_frame: usize::MAX,
             fast_nesting: 0,
             extensions: 0,
             vm,

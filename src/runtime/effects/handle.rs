@@ -51,7 +51,10 @@ fn drive_handle(ctx: &mut Ctx, step: Step) -> R {
 #[inline(always)]
 pub(super) fn drive(ctx: &mut Ctx, step: Step) -> R {
     let (mut clause, mut kind, mut argc, mut k, mut source, mut site) = match step {
-        Step::Done(result) => return result,
+        Step::Done(result) => match ctx.tail_resume.take() {
+            None => return result,
+            Some(p) => return drive_left(ctx, p),
+        },
         Step::Clause {
             clause,
             kind,
@@ -73,7 +76,17 @@ pub(super) fn drive(ctx: &mut Ctx, step: Step) -> R {
         } else {
             Some(k)
         };
-        let result = invoke(ctx, &clause, argc + usize::from(general), site);
+        // A general clause's frame is marked as the clause's (see `Ctx::clause_frame`): a
+        // `resume` in tail position of a function it tail-calls is then left to this loop,
+        // as one in its own tail is. (Not a tail-resumptive clause's, which tail-calls
+        // nothing and may have no slots: a function it calls would share its base.)
+        let outer = ctx.clause_frame;
+        let args = argc + usize::from(general);
+        if general {
+            ctx.clause_frame = ctx.stack.len() - args;
+        }
+        let result = invoke(ctx, &clause, args, site);
+        ctx.clause_frame = outer;
         let next = match k_after {
             None => {
                 let v = result?;
@@ -103,6 +116,17 @@ pub(super) fn drive(ctx: &mut Ctx, step: Step) -> R {
             } => (clause, kind, argc, k, source, site) = (c, kd, n, kk, so, si),
         }
     }
+}
+
+/// The first step of a `handle` or `resume` whose segment finished and whose `return` clause
+/// ended with a resume `p` (see `run_return_clause` in `resume.rs`): runs it, and [`drive`] on
+/// what it comes to. Out of line: it nests one `drive`, and only here, as the resumes that
+/// `return` clauses end with later are run by [`resume_boxed`]'s loop.
+#[cold]
+#[inline(never)]
+fn drive_left(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
+    let step = resume_boxed(ctx, p);
+    drive_handle(ctx, step)
 }
 
 /// The resume of `k` with `v` that ends a tail-resumptive clause run on the slow path; out of

@@ -190,14 +190,26 @@ pub(super) fn start_segment(ctx: &mut Ctx, fiber: Fiber, source: u32, site: Span
 }
 
 /// [`resume_pending`] for [`drive`], out of line and with the resume boxed (as a tail
-/// resume leaves it), so that `drive`'s frame holds no `PendingResume`.
+/// resume leaves it), so that `drive`'s frame holds no `PendingResume`; and the resumes
+/// that `return` clauses end with, one after another.
 #[inline(never)]
 #[expect(
     clippy::boxed_local,
     reason = "the box is what keeps the resume out of drive's frame"
 )]
-pub(super) fn resume_boxed(ctx: &mut Ctx, p: Box<PendingResume>) -> Step {
-    resume_pending::<true>(ctx, *p)
+pub(super) fn resume_boxed(ctx: &mut Ctx, mut p: Box<PendingResume>) -> Step {
+    loop {
+        let step = resume_pending::<true>(ctx, *p);
+        // The segment finished, and the `return` clause applied last ended with a resume,
+        // left to run here (see `run_return_clause`): its value is this step's.
+        if let Step::Done(_) = step
+            && let Some(next) = ctx.tail_resume.take()
+        {
+            p = next;
+            continue;
+        }
+        return step;
+    }
 }
 
 /// Resumes the segment whose outermost fiber is `fiber` and handler entries `entries` with
@@ -233,8 +245,7 @@ fn resume_segment(
                 pop_entries_of(vm, id)
             };
             Step::Done(match outcome {
-                Outcome::Returned(v) => apply_return(ctx, installed.deep.as_ref(), v, site)
-                    .and_then(|v| apply_return(ctx, installed.shallow.as_ref(), v, site)),
+                Outcome::Returned(v) => apply_returns(ctx, &installed, v, site),
                 Outcome::Failed(mut e) => {
                     e.leave_continuation(source, site);
                     Err((*e).into())
@@ -327,19 +338,36 @@ fn pop_entries_of(vm: &Vm, id: FiberId) -> Installed {
     installed
 }
 
-/// Applies a `return` clause, if there is one (the call out of line: most handlers have
-/// none).
+/// Applies the `return` clauses of the handlers installed on a finished fiber to its value
+/// `v`: the deep handler's, then the shallow one's.
 #[inline(always)]
-fn apply_return(ctx: &mut Ctx, h: Option<&Rc<HandlerValue>>, v: Value, site: Span) -> R {
-    match h.and_then(|h| h.ret.as_ref()) {
-        Some(ret) => run_return_clause(ctx, ret, v, site),
-        None => Ok(v),
+fn apply_returns(ctx: &mut Ctx, installed: &Installed, v: Value, site: Span) -> R {
+    let deep = installed.deep.as_ref().and_then(|h| h.ret.as_ref());
+    let shallow = installed.shallow.as_ref().and_then(|h| h.ret.as_ref());
+    match (deep, shallow) {
+        (None, None) => Ok(v),
+        (Some(ret), None) | (None, Some(ret)) => run_return_clause(ctx, ret, v, site, true),
+        (Some(deep), Some(shallow)) => {
+            let v = run_return_clause(ctx, deep, v, site, false)?;
+            run_return_clause(ctx, shallow, v, site, true)
+        }
     }
 }
 
-/// Runs the `return` clause `ret` on `v`.
+/// Runs the `return` clause `ret` on `v` (the call out of line: most handlers have none).
+/// The `last` one applied is in tail position of the `handle` or `resume`: its frame is
+/// marked as a clause's ([`Ctx::clause_frame`]), so that a `resume` in its tail, or in the
+/// tail of a function it tail-calls, is left in [`Ctx::tail_resume`] for the `drive` loop
+/// this step goes to, which resumes it without nesting (a scheduler whose `return` clause
+/// runs the next task).
 #[inline(never)]
-fn run_return_clause(ctx: &mut Ctx, ret: &Closure, v: Value, site: Span) -> R {
+fn run_return_clause(ctx: &mut Ctx, ret: &Closure, v: Value, site: Span, last: bool) -> R {
     ctx.stack.push(v);
-    invoke(ctx, ret, 1, site)
+    let outer = ctx.clause_frame;
+    if last {
+        ctx.clause_frame = ctx.stack.len() - 1;
+    }
+    let result = invoke(ctx, ret, 1, site);
+    ctx.clause_frame = outer;
+    result
 }
