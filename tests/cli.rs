@@ -1071,6 +1071,44 @@ fn an_error_in_a_clause_has_the_same_backtrace_on_both_paths() {
     }
 }
 
+#[test]
+fn a_stack_overflow_beside_a_fast_path_clause_reports_the_same_on_both_paths() {
+    // Every level of the recursion performs an operation whose clause runs on the fast path
+    // (a call on the suspending stack): a leaf clause, and one behind a mask. The overflow is
+    // found at the recursion's own call on both paths, with the same backtrace, to the
+    // number of repeated lines: the whole of stderr is the same. (With 64 MiB stacks: with
+    // the default 1 MiB, each of the slow path's 4.8 million suspends moves the up to 1,364
+    // stack extensions of the recursion into its continuation, a minute in all.)
+    let dir = TempDir::new("overflow_fast_clause");
+    for (name, clause) in [
+        ("leaf.kont", "resume k(v)"),
+        ("masked.kont", "resume k(v + id(0))"),
+    ] {
+        let src = format!(
+            "effect A(x)\n\
+             fn id(x) {{ x }}\n\
+             fn f(n) {{ suspend A(1); 1 + f(n + 1) }}\n\
+             println(handle f(0) with {{ A(v), k => {clause} }})\n"
+        );
+        dir.write(name, src);
+        let runs = [false, true].map(|slow_path| {
+            let mut cmd = command_on_path(dir.path(), &[OsStr::new(name)], slow_path);
+            finish(cmd.env("KONT_STACK_MB", "64").spawn().unwrap())
+        });
+        let [fast, slow] = &runs;
+        fast.error(1, "stack overflow");
+        assert!(
+            fast.stderr.contains(&format!("  ┌─ {name}:3:29\n")),
+            "{name}: {fast:#?}"
+        );
+        assert!(
+            fast.stderr.contains(&format!("  at f ({name}:3:29)\n")),
+            "{name}: {fast:#?}"
+        );
+        assert_eq!(fast.stderr, slow.stderr, "{name}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // --trace (the format itself is pinned by tests/programs/trace/).
 

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use crate::runtime::effects::internal;
 use crate::runtime::effects::transfer::{Outcome, put};
-use crate::runtime::function::{Closure, invoke};
+use crate::runtime::function::{Closure, invoke, invoke_unchecked};
 use crate::runtime::value::Values;
 use crate::runtime::{Ctrl, Ctx, ErrorKind, Overflow, R};
 use crate::span::Span;
@@ -28,12 +28,38 @@ use crate::stack::{self, Event, Fiber};
 /// *extension* a call moves to when the running stack is nearly exhausted. The extension is a
 /// fiber with no handler of its own, so a `suspend` inside it simply captures it along with
 /// the stacks below (see `stack::suspend`). `ctx` moves to the extension and back.
+///
+/// On the last extension a continuation may have, every call comes here (see
+/// `extend_with`) and runs on that stack while it has room.
 pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    if ctx.extensions >= max_extensions() && has_room() {
+        return invoke_unchecked(ctx, clo, argc, site);
+    }
     let (Some(f), true) = (clo.me.upgrade(), ctx.extensions < max_extensions()) else {
         ctx.stack.truncate(ctx.stack.len() - argc);
         return Err(stack_overflow(site));
     };
-    extend_with(ctx, site, move |ctx| invoke(ctx, &f, argc, site))
+    extend_with(ctx, site, true, move |ctx| invoke(ctx, &f, argc, site))
+}
+
+/// Runs a fast-path handler clause `clo` (with the `argc` arguments on top of the value
+/// stack) on a stack extension that does not count towards the continuation's budget: where
+/// the running stack is nearly exhausted, or anywhere on the continuation's last allowed
+/// extension (see `extend_with`). So neither calling the clause nor a call it makes (in
+/// the stack this gives it) is where a `stack overflow` is found: the handled computation's
+/// own call is, as on the slow path, where the clause runs on another stack, and the error
+/// has the same place and backtrace on both paths. There are at most as many of these as
+/// counted extensions and handlers, as each nests a clause.
+pub fn extend_for_fast_clause(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    let Some(f) = clo.me.upgrade() else {
+        return extend_stack(ctx, clo, argc, site);
+    };
+    extend_with(ctx, site, false, move |ctx| invoke(ctx, &f, argc, site))
+}
+
+/// Whether the running stack has room for a call: the stack pointer is above its limit.
+fn has_room() -> bool {
+    stack::approximate_sp() >= stack::stack_limit()
 }
 
 /// Evaluates compiled code `code` of the closure `clo` on a stack extension, as
@@ -43,27 +69,50 @@ pub fn extend_stack(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R 
 /// captured values and cells.
 pub fn extend_for_code(ctx: &mut Ctx, code: SharedCode, clo: &Closure, site: Span) -> R {
     if ctx.extensions >= max_extensions() {
+        if has_room() {
+            return code(ctx, clo);
+        }
         return Err(stack_overflow(site));
     }
     let f = clo
         .me
         .upgrade()
         .unwrap_or_else(|| Closure::new(clo.proto.clone(), Values::from(clo.env.to_vec())));
-    extend_with(ctx, site, move |ctx| code(ctx, &f))
+    extend_with(ctx, site, true, move |ctx| code(ctx, &f))
 }
 
 /// Compiled code shared with a stack extension (see [`extend_for_code`]).
 pub type SharedCode = Rc<dyn Fn(&mut Ctx, &Closure) -> R>;
 
-/// Runs `job` on a stack extension with `ctx`, which moves there and back, one extension
-/// deeper.
-fn extend_with(ctx: &mut Ctx, site: Span, job: impl FnOnce(&mut Ctx) -> R + 'static) -> R {
+/// Runs `job` on a stack extension with `ctx`, which moves there and back; one extension
+/// deeper if `counted` (see [`MAX_NATIVE_STACK`]).
+///
+/// On the last extension a continuation may have, the limit is raised out of reach, so that
+/// every call and every check of deeply nested code takes the unusual path: the
+/// continuation's own calls run there while the stack has room ([`extend_stack`],
+/// [`extend_for_code`]), and a fast-path handler clause runs on an extension of its own,
+/// which does not count ([`extend_for_fast_clause`]). So where the stack
+/// overflows, and the backtrace, do not depend on whether the clauses of the handlers the
+/// computation performs operations to run on its stack (the fast path) or elsewhere.
+fn extend_with(
+    ctx: &mut Ctx,
+    site: Span,
+    counted: bool,
+    job: impl FnOnce(&mut Ctx) -> R + 'static,
+) -> R {
     let limit = ctx.limit;
     let mut moved = std::mem::replace(ctx, Ctx::empty(ctx.vm.clone()));
-    moved.extensions += 1;
+    moved.extensions += u32::from(counted);
+    let last = counted && moved.extensions >= max_extensions();
+    let job = move |ctx: &mut Ctx| {
+        if last {
+            ctx.limit = usize::MAX;
+        }
+        job(ctx)
+    };
     let (back, result) = on_extension(moved, job, site)?;
     *ctx = *back;
-    ctx.extensions -= 1;
+    ctx.extensions -= u32::from(counted);
     ctx.limit = limit;
     result
 }

@@ -177,11 +177,45 @@ impl CallSite for &SourceSpan {
 /// of an error that escapes the callee.
 #[inline(always)]
 pub fn invoke(ctx: &mut Ctx, clo: &Closure, argc: usize, site: impl CallSite) -> R {
+    invoke_extending(ctx, clo, argc, site, extend_stack)
+}
+
+/// How a call continues where the running native stack is nearly exhausted: on a stack
+/// extension, which it makes (see [`extend_stack`]).
+pub type Extend = fn(&mut Ctx, &Closure, usize, Span) -> R;
+
+/// [`invoke`], where a call that finds the stack nearly exhausted continues by `extend`
+/// instead of [`extend_stack`] (a fast-path handler clause's, on an extension that does not
+/// count towards the continuation's budget). The common path is the same code.
+#[inline(always)]
+pub fn invoke_extending(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    argc: usize,
+    site: impl CallSite,
+    extend: Extend,
+) -> R {
+    let proto = &*clo.proto;
+    if argc != proto.arity || stack::approximate_sp() < ctx.limit {
+        return invoke_unusual(ctx, clo, argc, site.span(), site.source(proto), extend);
+    }
+    run_frame(ctx, clo, argc, site)
+}
+
+/// [`invoke`] without its checks, for a call on a continuation's last allowed stack
+/// extension, where every call takes the unusual path (see
+/// [`extend_stack`]), once the stack is found to have room and the argument count to fit.
+#[inline(never)]
+pub(crate) fn invoke_unchecked(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span) -> R {
+    run_frame(ctx, clo, argc, site)
+}
+
+/// The work of [`invoke`] once the call is known to fit: the frame, the body, the tail calls
+/// it makes.
+#[inline(always)]
+fn run_frame(ctx: &mut Ctx, clo: &Closure, argc: usize, site: impl CallSite) -> R {
     let proto = &*clo.proto;
     let span = site.span();
-    if argc != proto.arity || stack::approximate_sp() < ctx.limit {
-        return invoke_unusual(ctx, clo, argc, span, site.source(proto));
-    }
     let saved_base = ctx.base;
     let base = ctx.stack.len() - argc;
     ctx.base = base;
@@ -279,15 +313,23 @@ fn grow_frame(stack: &mut Vec<Value>, n: usize) {
 }
 
 /// A call that needs more than the common path: a wrong argument count (raised at `site` of
-/// `source`), or a stack so nearly exhausted that the call continues on a stack extension.
+/// `source`), or a stack so nearly exhausted that the call continues on a stack extension,
+/// by `extend`.
 #[cold]
 #[inline(never)]
-fn invoke_unusual(ctx: &mut Ctx, clo: &Closure, argc: usize, site: Span, source: u32) -> R {
+fn invoke_unusual(
+    ctx: &mut Ctx,
+    clo: &Closure,
+    argc: usize,
+    site: Span,
+    source: u32,
+    extend: Extend,
+) -> R {
     if argc != clo.proto.arity {
         let at = SourceSpan { source, span: site };
         return arity_mismatch(ctx, &clo.proto, argc, at);
     }
-    extend_stack(ctx, clo, argc, site)
+    extend(ctx, clo, argc, site)
 }
 
 /// Runs the pending tail calls of the frame at `base`, one after another in that frame,

@@ -17,8 +17,8 @@
 use std::rc::Rc;
 
 use crate::runtime::effects::{HandlerEntry, ended, internal};
-use crate::runtime::extension::on_extension;
-use crate::runtime::function::{Closure, invoke};
+use crate::runtime::extension::{extend_for_fast_clause, on_extension};
+use crate::runtime::function::{Closure, invoke, invoke_extending};
 use crate::runtime::{Ctrl, CtrlKind, Ctx, R, RuntimeError, Suspended, TraceFrame};
 use crate::span::Span;
 use crate::stack;
@@ -44,7 +44,7 @@ pub(super) fn run_fast(
     site: Span,
 ) -> R {
     mask_handlers(ctx, index);
-    let result = invoke(ctx, clause, argc, site);
+    let result = invoke_extending(ctx, clause, argc, site, extend_for_fast_clause);
     unmask_handlers(ctx, result, site)
 }
 

@@ -16,7 +16,8 @@ use crate::runtime::effects::transfer::{Suspension, put};
 use crate::runtime::effects::{
     ClauseKind, Continuation, HandlerEntry, HandlerValue, OpId, ended, internal,
 };
-use crate::runtime::function::{Closure, invoke};
+use crate::runtime::extension::extend_for_fast_clause;
+use crate::runtime::function::{Closure, invoke_extending};
 use crate::runtime::value::{Value, Values};
 use crate::runtime::{Ctrl, Ctx, R, Vm};
 use crate::span::{SourceSpan, Span};
@@ -112,7 +113,7 @@ pub fn suspend(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
     if kind == ClauseKind::Leaf && fast {
         // Nothing but an error it raises can search the handler stack while it runs: no
         // mask needed (such an error finds the clause's handler: see `raise_in`).
-        match invoke(ctx, &clause, argc, span) {
+        match invoke_extending(ctx, &clause, argc, span, extend_for_fast_clause) {
             Ok(v) => Ok(v),
             Err(c) => clause_stopped(c, &ctx.vm.handlers.borrow()[index], span),
         }
