@@ -31,7 +31,7 @@ use std::rc::Rc;
 use diagnostic::{Report, Severity};
 use runtime::function::Closure;
 use runtime::value::Value;
-use runtime::{Vm, print};
+use runtime::{ErrorKind, Vm, print};
 use source_map::SourceMap;
 use trace::event::Event;
 use trace::{TraceSettings, Tracer};
@@ -154,6 +154,14 @@ const MAX_WARNINGS_SHOWN: usize = 50;
 /// The standard library's functions that take a function, in kont (see
 /// `src/stdlib/prelude.kont`).
 pub(crate) const PRELUDE: &str = include_str!("stdlib/prelude.kont");
+
+/// A value as the REPL shows it (see [`Session::show_value`]).
+pub struct Shown {
+    /// Its text: all of it, or the beginning.
+    pub text: String,
+    /// Whether `text` is all of it.
+    pub whole: bool,
+}
 
 /// A suspended continuation the session holds (see [`Session::held_continuations`]).
 pub struct HeldContinuation {
@@ -482,10 +490,16 @@ impl Session {
     }
 
     /// How the REPL shows a value: like data inside a list (strings quoted), a continuation
-    /// named by this session's operations and sources.
-    pub fn show_value(&self, v: &Value) -> String {
+    /// named by this session's operations and sources; printed up to about `max` bytes, the
+    /// rest left out ([`Shown::whole`]). The error `interrupted` when Ctrl-C stops it.
+    pub fn show_value(&self, v: &Value, max: usize) -> Result<Shown, ErrorKind> {
         let _naming = print::naming_by(&self.vm);
-        print::repr(v)
+        let mut text = String::new();
+        match print::write_data(&mut text, v, max) {
+            Ok(()) => Ok(Shown { text, whole: true }),
+            Err(print::Stop::TooLong) => Ok(Shown { text, whole: false }),
+            Err(stop) => Err(*stop.error()),
+        }
     }
 
     /// The top-level definitions of the last evaluation, in source order, if it ran to its

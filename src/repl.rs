@@ -25,6 +25,8 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use colour::{ColouredStderr, Palette};
+use kont::runtime::ErrorKind;
+use kont::runtime::print::MAX_PRINTED;
 use kont::trace::TraceSettings;
 use kont::{FailureKind, Options, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -316,22 +318,9 @@ impl Repl {
         let session = self.session.borrow();
         match result {
             Ok(v) => {
-                if typed {
-                    for def in session.definitions() {
-                        print!(
-                            "{}",
-                            show::definition(def, &session, self.screen, self.palette)
-                        );
-                    }
-                } else {
-                    self.loaded(name, &session);
-                }
-                if let Some(v) = v.filter(|v| !matches!(v, kont::runtime::value::Value::Unit)) {
-                    let shown = session.show_value(&v);
-                    print!(
-                        "{}",
-                        show::value(&shown, self.screen, self.print_full, self.palette)
-                    );
+                if let Err(e) = self.echo(&session, name, v, typed) {
+                    let _ = std::io::stdout().flush();
+                    eprint!("{}", self.palette.report(&show::error(&e)));
                 }
             }
             Err(f) if f.kind == FailureKind::Incomplete && typed => return false,
@@ -345,6 +334,40 @@ impl Repl {
             }
         }
         true
+    }
+
+    /// After an entry (`typed`) or the file `name` ran to its end with the value `v`: echoes
+    /// what it defined and prints its value. The error `interrupted` if Ctrl-C stops
+    /// printing a value, and `value too long to print` for one past `print::MAX_PRINTED`
+    /// bytes printed whole (`:set print full`).
+    fn echo(
+        &self,
+        session: &Session,
+        name: &str,
+        v: Option<kont::runtime::value::Value>,
+        typed: bool,
+    ) -> Result<(), ErrorKind> {
+        if typed {
+            for def in session.definitions() {
+                print!(
+                    "{}",
+                    show::definition(def, session, self.screen, self.palette)?
+                );
+            }
+        } else {
+            self.loaded(name, session);
+        }
+        if let Some(v) = v.filter(|v| !matches!(v, kont::runtime::value::Value::Unit)) {
+            let shown = session.show_value(&v, MAX_PRINTED)?;
+            if self.print_full && !shown.whole {
+                return Err(ErrorKind::TooLongToPrint);
+            }
+            print!(
+                "{}",
+                show::value(&shown, self.screen, self.print_full, self.palette)
+            );
+        }
+        Ok(())
     }
 
     /// After `:load FILE` ran: one line naming what the file defined, cut to the screen.

@@ -625,6 +625,42 @@ fn signalled_after_printing(dir: &TempDir, source: &str, signal: Signal) -> (Run
     (run, fs::read_to_string(&out).unwrap())
 }
 
+#[test]
+fn sigint_stops_printing_shared_data_at_once() {
+    // 41 nodes standing for a tree of 2^40 leaves: printing it would write terabytes (it
+    // ran until memory ran out, deaf to Ctrl-C). SIGINT stops it within a second.
+    let dir = TempDir::new("sigint_print");
+    let source = "var t = Leaf; for i in 0..40 { t = Node(t, t) }\n\
+                  write_file(\"ready\", \"\");\n\
+                  println(t)\n";
+    let mut child = command(dir.path(), &[OsStr::new("-e"), OsStr::new(source)])
+        .spawn()
+        .unwrap();
+    let ready = dir.path().join("ready");
+    let started = Instant::now();
+    while !ready.exists() {
+        assert!(started.elapsed() < TIMEOUT, "the program never got ready");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Well into the printing.
+    std::thread::sleep(Duration::from_millis(200));
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let sent = Instant::now();
+    let status = child.wait_timeout(Duration::from_secs(1)).unwrap();
+    let took = sent.elapsed();
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let run = finish(child);
+    assert!(
+        status.is_some(),
+        "still printing 1 s after SIGINT: {run:#?}"
+    );
+    run.error(130, "interrupted");
+    assert!(run.stderr.contains("<eval>:3:1"), "{run:#?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
 /// A script that prints a line and a half (block-buffered: nothing is written yet), says it
 /// is ready, and loops forever.
 const PRINT_THEN_LOOP: &str =

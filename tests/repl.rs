@@ -905,20 +905,24 @@ fn ctrl_c_abandons_an_unfinished_entry() {
 }
 
 /// Enters `line`, which must run until interrupted, presses Ctrl-C once the REPL is
-/// evaluating, and checks the evaluation stops with the error `interrupted`.
-fn interrupt(repl: &mut Repl, line: &str) {
+/// evaluating, and checks the evaluation stops with the error `interrupted`; returns how long
+/// after Ctrl-C the prompt came back.
+fn interrupt(repl: &mut Repl, line: &str) -> Duration {
     repl.send_line(line);
     repl.wait_for_cooked_mode();
     // Let the program run a little.
     std::thread::sleep(Duration::from_millis(200));
     repl.send(ControlCode::EndOfText);
+    let pressed = Instant::now();
     let (text, prompt) = repl.until_prompt();
+    let took = pressed.elapsed();
     if prompt != Prompt::Main || !text.starts_with("error: interrupted") {
         repl.fail(&format!(
             "{line:?} after Ctrl-C printed {text:?}, {prompt:?}"
         ));
     }
     assert!(!text.contains("panicked"), "{text}");
+    took
 }
 
 #[test]
@@ -955,6 +959,30 @@ fn ctrl_c_interrupts_endless_recursion_and_handlers() {
         "handle { suspend Tick(); 1 } with { Tick(), k => resume k(()) + 1 }",
         "2",
     );
+    repl.check("1 + 1", "2");
+    repl.quit();
+}
+
+#[test]
+fn shared_data_echoes_at_once_and_ctrl_c_stops_printing_it() {
+    let dir = TempDir::new("ctrl_c_print");
+    let mut repl = Repl::start(&dir);
+    // 41 nodes standing for a tree of 2^40 leaves, terabytes of text: the echo of the
+    // definition prints only the line it shows (it printed the whole tree before).
+    let echo = repl.enter("var t = Leaf; for i in 0..40 { t = Node(t, t) }");
+    if !echo.starts_with("var t = Node(Node(Node(") || !echo.ends_with("…\n") {
+        repl.fail(&format!("the echo of t is {echo:?}"));
+    }
+    // Ctrl-C stops printing the value of an entry, and printing inside the program, at
+    // once; the session goes on.
+    for line in ["t", "str(t)", "println(t)"] {
+        let took = interrupt(&mut repl, line);
+        assert!(
+            took < Duration::from_secs(1),
+            "{line:?}: {took:?} after Ctrl-C\n{}",
+            repl.transcript
+        );
+    }
     repl.check("1 + 1", "2");
     repl.quit();
 }

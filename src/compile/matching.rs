@@ -24,7 +24,7 @@ type Matcher = Box<dyn Fn(&mut Ctx, &Value) -> Result<bool, Ctrl>>;
 /// The error for a `match` none of whose arms fits `v`.
 #[cold]
 fn no_match(v: &Value, span: Span) -> Ctrl {
-    err(ErrorKind::NoMatch(print::show(v)), span)
+    err(ErrorKind::NoMatch(print::show_cut(v)), span)
 }
 
 impl Compiler<'_> {

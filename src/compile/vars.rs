@@ -269,7 +269,7 @@ impl Compiler<'_> {
                             }
                             other => {
                                 let kind = ErrorKind::TupleMismatch {
-                                    value: print::show(other),
+                                    value: print::show_cut(other),
                                     size: items.len(),
                                 };
                                 // (Never in a leaf clause: see `Ir::calls_out`.)

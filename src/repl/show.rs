@@ -6,8 +6,9 @@
 //! note says how much was left out. An echoed definition's value is cut to the rest of its
 //! one line.
 
-use kont::Session;
 use kont::definitions::Definition;
+use kont::runtime::ErrorKind;
+use kont::{Session, Shown};
 
 use super::colour::Palette;
 
@@ -53,26 +54,34 @@ fn grouped(n: usize) -> String {
 }
 
 /// `shown`, a value as the REPL prints it, cut to `screen` unless `full`, with its note:
-/// the lines to print.
-pub fn value(shown: &str, screen: Screen, full: bool, palette: Palette) -> String {
+/// the lines to print. When `shown` is not the whole of it, its text was longer than printing
+/// makes (`print::MAX_PRINTED`): the note says how much more at least.
+pub fn value(shown: &Shown, screen: Screen, full: bool, palette: Palette) -> String {
     let (kept, left) = if full {
-        (shown, 0)
+        (shown.text.as_str(), 0)
     } else {
-        cut(shown, screen.chars())
+        cut(&shown.text, screen.chars())
     };
-    if left == 0 {
+    if left == 0 && shown.whole {
         return format!("{kept}\n");
     }
+    let at_least = if shown.whole { "" } else { "more than " };
     let note = format!(
-        "({} more characters not shown; :set print full shows everything)",
+        "({at_least}{} more characters not shown; :set print full shows everything)",
         grouped(left)
     );
     format!("{kept}…\n{}\n", palette.dim(&note))
 }
 
 /// The line echoing `def`, which the last entry of `session` made: `fn f(a, b)`,
-/// `let x = 5` (its value cut to the line), `var n = 0`, `effect Ask(question)`.
-pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: Palette) -> String {
+/// `let x = 5` (its value cut to the line), `var n = 0`, `effect Ask(question)`; the error
+/// `interrupted` if Ctrl-C stops printing its value.
+pub fn definition(
+    def: &Definition,
+    session: &Session,
+    screen: Screen,
+    palette: Palette,
+) -> Result<String, ErrorKind> {
     let line = match def {
         Definition::Fn { name, params } => format!("fn {name}({})", params.join(", ")),
         Definition::Effect { name, params } => format!("effect {name}({})", params.join(", ")),
@@ -81,16 +90,26 @@ pub fn definition(def: &Definition, session: &Session, screen: Screen, palette: 
             let head = format!("{keyword} {name} = ");
             match session.global_value(name) {
                 Some(v) => {
-                    let shown = session.show_value(&v);
                     let room = screen.cols.saturating_sub(head.chars().count() + 2).max(10);
-                    let (kept, left) = cut(&shown, room);
-                    format!("{head}{kept}{}", if left > 0 { "…" } else { "" })
+                    // Only what the line shows is printed (4 bytes a character at most).
+                    let shown = session.show_value(&v, room * 4)?;
+                    let (kept, left) = cut(&shown.text, room);
+                    let more = left > 0 || !shown.whole;
+                    format!("{head}{kept}{}", if more { "…" } else { "" })
                 }
                 None => format!("{keyword} {name}"),
             }
         }
     };
-    format!("{}\n", palette.dim(&line))
+    Ok(format!("{}\n", palette.dim(&line)))
+}
+
+/// The report of an error printing a value: `error: MESSAGE`, and its hint.
+pub fn error(e: &ErrorKind) -> String {
+    match e.hint() {
+        Some(hint) => format!("error: {e}\n  = hint: {hint}\n"),
+        None => format!("error: {e}\n"),
+    }
 }
 
 /// The keyword of a top-level binding: `var` or `let`.
@@ -126,26 +145,53 @@ mod tests {
     /// No colour.
     const PLAIN: Palette = Palette::PLAIN;
 
+    /// `text` shown whole, or not (`whole`).
+    fn shown(text: &str, whole: bool) -> Shown {
+        Shown {
+            text: text.to_string(),
+            whole,
+        }
+    }
+
     #[test]
     fn a_value_that_fits_on_the_screen_is_printed_whole() {
         let screen = Screen { cols: 10, rows: 12 };
         let text = "x".repeat(100);
-        assert_eq!(value(&text, screen, false, PLAIN), format!("{text}\n"));
+        assert_eq!(
+            value(&shown(&text, true), screen, false, PLAIN),
+            format!("{text}\n")
+        );
     }
 
     #[test]
     fn a_longer_value_is_cut_with_a_note_of_what_was_left_out() {
         let screen = Screen { cols: 10, rows: 12 };
         let text = "é".repeat(1_234);
-        let shown = value(&text, screen, false, PLAIN);
+        let printed = value(&shown(&text, true), screen, false, PLAIN);
         assert_eq!(
-            shown,
+            printed,
             format!(
                 "{}…\n(1,134 more characters not shown; :set print full shows everything)\n",
                 "é".repeat(100)
             )
         );
-        assert_eq!(value(&text, screen, true, PLAIN), format!("{text}\n"));
+        assert_eq!(
+            value(&shown(&text, true), screen, true, PLAIN),
+            format!("{text}\n")
+        );
+    }
+
+    #[test]
+    fn a_value_printed_in_part_says_at_least_how_much_was_left_out() {
+        let screen = Screen { cols: 10, rows: 12 };
+        let text = "x".repeat(1_100);
+        assert_eq!(
+            value(&shown(&text, false), screen, false, PLAIN),
+            format!(
+                "{}…\n(more than 1,000 more characters not shown; :set print full shows everything)\n",
+                "x".repeat(100)
+            )
+        );
     }
 
     #[test]

@@ -75,14 +75,14 @@ type Res = Result<Value, Box<ErrorKind>>;
 fn print_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(match std::mem::take(&mut args[0]) {
         Value::Str(s) => Value::Str(s),
-        v => Value::str(print::show(&v)),
+        v => Value::str(print::show(&v)?),
     })
 }
 
 /// `println(v)`: performs `Print` of the text `print` would write, then a newline, in one
 /// text.
 fn println_(_: &Vm, args: &mut [Value]) -> Res {
-    let mut text = print::show(&args[0]);
+    let mut text = print::show(&args[0])?;
     text.push('\n');
     Ok(Value::str(text))
 }
@@ -97,7 +97,7 @@ fn read_line_(_: &Vm, _: &mut [Value]) -> Res {
 fn str_(_: &Vm, args: &mut [Value]) -> Res {
     Ok(match &args[0] {
         Value::Str(s) => Value::Str(s.clone()),
-        v => Value::str(print::show(v)),
+        v => Value::str(print::show(v)?),
     })
 }
 
@@ -113,7 +113,7 @@ fn int_(_: &Vm, args: &mut [Value]) -> Res {
             } else {
                 Err(Box::new(ErrorKind::Function {
                     function: "int",
-                    problem: format!("{} is out of range", print::show(&args[0])),
+                    problem: format!("{} is out of range", print::show_cut(&args[0])),
                 }))
             }
         }
@@ -295,7 +295,7 @@ fn assert_(_: &Vm, args: &mut [Value]) -> Res {
     match &args[0] {
         Value::True => Ok(Value::Unit),
         Value::False => Err(Box::new(ErrorKind::AssertionFailed(
-            args.get(1).map(print::show),
+            args.get(1).map(print::show_or_cut),
         ))),
         v => Err(ops::expected_bool(v)),
     }
@@ -327,7 +327,7 @@ fn exit_(_: &Vm, args: &mut [Value]) -> Res {
         v => Err(Box::new(ErrorKind::Argument {
             function: "exit",
             expected: "an int from 0 to 255",
-            got: print::repr(v),
+            got: print::repr_cut(v),
         })),
     }
 }

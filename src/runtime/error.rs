@@ -141,6 +141,8 @@ pub enum ErrorKind {
     /// A request for more memory than the machine or the process may have (the message of
     /// `runtime::memory::check`).
     TooLarge(String),
+    /// Printing a value made more than `print::MAX_PRINTED` bytes of text.
+    TooLongToPrint,
     /// Memory or address space ran out: what could not be made.
     OutOfMemory(String),
     /// Writing the program's output failed: the system's reason.
@@ -255,6 +257,11 @@ impl fmt::Display for ErrorKind {
             AssertionFailed(None) => write!(f, "assertion failed"),
             AssertionFailed(Some(message)) => write!(f, "assertion failed: {message}"),
             TooLarge(message) => write!(f, "{message}"),
+            TooLongToPrint => write!(
+                f,
+                "value too long to print: its text is longer than {} MiB",
+                crate::runtime::print::MAX_PRINTED >> 20
+            ),
             OutOfMemory(what) => write!(f, "out of memory: {what}"),
             CannotWrite(reason) => write!(f, "cannot write output: {reason}"),
             OutputClosed => write!(f, "cannot write output: Broken pipe"),
@@ -279,6 +286,7 @@ impl ErrorKind {
                 "more than {MAX_NESTED_CONTINUATIONS} continuations (handle bodies, conts) run nested; the recursion through `handle` or `cont` is too deep"
             ),
             ContOfBuiltin(name) => format!("wrap it in one: cont (fn(x) => {name}(x))"),
+            TooLongToPrint => "data that shares its parts (`t = Node(t, t)`) prints each part wherever it occurs: print a part of it, or a count".to_string(),
             NotAFunction(Some((_, kind))) if kind == "a continuation" => {
                 "a continuation is resumed, not called: `resume k(v)`".to_string()
             }
@@ -560,6 +568,10 @@ mod tests {
                 "key not found: \"k\"",
             ),
             (ErrorKind::Interrupted, "interrupted"),
+            (
+                ErrorKind::TooLongToPrint,
+                "value too long to print: its text is longer than 256 MiB",
+            ),
         ];
         for (kind, message) in cases {
             assert_eq!(kind.to_string(), message);

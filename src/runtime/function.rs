@@ -403,7 +403,10 @@ pub fn call_value(ctx: &mut Ctx, callee: &Value, argc: usize, at: &SourceSpan) -
 #[inline(never)]
 fn not_callable(ctx: &mut Ctx, other: &Value, argc: usize, at: &SourceSpan) -> R {
     ctx.stack.truncate(ctx.stack.len() - argc);
-    let kind = ErrorKind::NotAFunction(Some((crate::runtime::print::show(other), other.a_kind())));
+    let kind = ErrorKind::NotAFunction(Some((
+        crate::runtime::print::show_cut(other),
+        other.a_kind(),
+    )));
     raise(ctx, kind, *at)
 }
 

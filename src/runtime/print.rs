@@ -3,6 +3,11 @@
 //! Printing walks user data of any size, so it is iterative: an explicit work list replaces
 //! native recursion, and a 10,000,000-element list or a tree a million levels deep is printed
 //! without exhausting a native stack (equality, in `ops.rs`, walks data the same way).
+//! Data whose parts are shared prints every part wherever it occurs, so printing is bounded
+//! ([`MAX_PRINTED`] bytes of text, or fewer where it is asked: an error message shows 200
+//! characters of a value) and looks for an interrupt as it goes: it stops with a [`Stop`],
+//! which the printing built-ins make the runtime error `value too long to print` or
+//! `interrupted`.
 //!
 //! Arrays and dictionaries are the only data that can contain itself (`a[0] = a`), so
 //! printing tracks them: an array met again inside itself prints as `#[...]`, a dictionary
@@ -17,48 +22,117 @@
 //! thread ([`naming_by`]; `run_root` and the session's echo of a value name it), since
 //! printing is asked for where no VM is at hand (an error message made by an operator).
 
-use crate::runtime::Vm;
 use crate::runtime::dict::{Dict, DictCell};
 use crate::runtime::effects::{Continuation, OpId, OpPoint, State};
 use crate::runtime::value::{ArrayCell, Value};
+use crate::runtime::{ErrorKind, Vm};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt::Write;
 use std::rc::Rc;
 
-/// The text `print(v)` writes: strings unquoted at top level.
-pub fn show(v: &Value) -> String {
-    let mut out = String::new();
-    write_value(&mut out, v);
-    out
+/// The most text, in bytes, that printing one value makes: 256 MiB. Data may share its
+/// parts (`t = Node(t, t)` forty times is a tree of 2^40 leaves built from 41 nodes), and
+/// printing writes a part out wherever it occurs, so a small value can stand for more text
+/// than any memory holds; past this bound printing stops with the error `value too long to
+/// print` (docs/semantics.md, "Printing"). A string printed by itself (`print(s)`, `str(s)`)
+/// is not walked and not bounded.
+pub const MAX_PRINTED: usize = 256 << 20;
+
+/// How much text printing makes between two looks at its bound and at a waiting interrupt
+/// (Ctrl-C), which stops it: well under a millisecond of work. (Every piece of work but a
+/// few bookkeeping ones makes text, so the looks come however the data is shaped; one per
+/// piece cost a print-heavy loop 2% more instructions.)
+const LOOK_EVERY: usize = 64 << 10;
+
+/// Why printing a value stopped before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Its text went past the bound printing was given.
+    TooLong,
+    /// An interrupt (Ctrl-C) is waiting.
+    Interrupted,
 }
 
-/// The form of `v` as it appears inside data (strings quoted): what the REPL echoes.
-pub fn repr(v: &Value) -> String {
+impl Stop {
+    /// The runtime error for printing that stopped so: `value too long to print`, or
+    /// `interrupted`.
+    pub fn error(self) -> Box<ErrorKind> {
+        Box::new(match self {
+            Stop::TooLong => ErrorKind::TooLongToPrint,
+            Stop::Interrupted => ErrorKind::Interrupted,
+        })
+    }
+}
+
+/// The text `print(v)` writes: strings unquoted at top level. An error past
+/// [`MAX_PRINTED`] bytes, or on an interrupt.
+#[inline(always)]
+pub fn show(v: &Value) -> Result<String, Box<ErrorKind>> {
     let mut out = String::new();
-    write_data(&mut out, v);
-    out
+    write_value(&mut out, v, MAX_PRINTED).map_err(Stop::error)?;
+    Ok(out)
+}
+
+/// The form of `v` as it appears inside data (strings quoted): what the REPL echoes. An
+/// error past [`MAX_PRINTED`] bytes, or on an interrupt.
+pub fn repr(v: &Value) -> Result<String, Box<ErrorKind>> {
+    let mut out = String::new();
+    write_data(&mut out, v, MAX_PRINTED).map_err(Stop::error)?;
+    Ok(out)
 }
 
 /// At most this many characters of a value are shown in an error message; a longer one is
 /// cut there and ends in `...`.
 const SHOWN_CHARS: usize = 200;
 
-/// [`repr`] of `v` for an error message: cut after 200 characters (`SHOWN_CHARS`).
+/// [`repr`] of `v` for an error message: cut after 200 characters (`SHOWN_CHARS`). Only
+/// what is shown is printed.
 pub fn repr_cut(v: &Value) -> String {
-    let mut shown = repr(v);
-    if let Some((cut, _)) = shown.char_indices().nth(SHOWN_CHARS) {
-        shown.truncate(cut);
-        shown.push_str("...");
-    }
-    shown
+    let mut out = String::new();
+    let stop = write_data(&mut out, v, SHOWN_CHARS * 4);
+    cut_at(out, SHOWN_CHARS, stop.is_err())
 }
 
-/// Appends the printed form of `v` to `out`.
-pub fn write_value(out: &mut String, v: &Value) {
+/// [`show`] of `v` for an error message: cut after 200 characters, as [`repr_cut`].
+pub fn show_cut(v: &Value) -> String {
+    let mut out = String::new();
+    let stop = write_value(&mut out, v, SHOWN_CHARS * 4);
+    cut_at(out, SHOWN_CHARS, stop.is_err())
+}
+
+/// [`show`] of `v` where printing may not fail (the message of a `Fail` no handler
+/// catches): whole up to [`MAX_PRINTED`] bytes; past that, or on an interrupt, what was
+/// printed and `...`.
+pub fn show_or_cut(v: &Value) -> String {
+    let mut out = String::new();
+    let stop = write_value(&mut out, v, MAX_PRINTED);
+    cut_at(out, usize::MAX, stop.is_err())
+}
+
+/// `text` cut after `chars` characters, ending in `...` when it was cut there or when
+/// printing it stopped early (`stopped`).
+fn cut_at(mut text: String, chars: usize, stopped: bool) -> String {
+    let cut = text.char_indices().nth(chars).map(|(at, _)| at);
+    if let Some(at) = cut {
+        text.truncate(at);
+    }
+    if cut.is_some() || stopped {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Appends the printed form of `v` to `out`, stopping once `out` holds more than `max`
+/// bytes (or on an interrupt) with what was printed so far left in `out`.
+#[inline]
+pub fn write_value(out: &mut String, v: &Value, max: usize) -> Result<(), Stop> {
     match v {
-        Value::Str(s) => out.push_str(s),
-        _ => write_data(out, v),
+        Value::Str(s) => {
+            out.push_str(s);
+            Ok(())
+        }
+        _ => write_data(out, v, max),
     }
 }
 
@@ -116,11 +190,13 @@ fn push_seq(work: &mut Vec<Item>, open: &'static str, items: &[Value], close: &'
 }
 
 /// Appends `v` to `out` as it appears inside data (strings quoted), with a work list rather
-/// than recursion.
-fn write_data(out: &mut String, v: &Value) {
+/// than recursion; stops once `out` holds more than `max` bytes, or on an interrupt (both
+/// looked at every `LOOK_EVERY` bytes), leaving what was printed so far in `out`.
+pub fn write_data(out: &mut String, v: &Value, max: usize) -> Result<(), Stop> {
     let mut work = vec![Item::Val(v.clone())];
     // The arrays being printed: the ones `work` is inside of.
     let mut open = HashSet::new();
+    let mut next_look = out.len().saturating_add(LOOK_EVERY).min(max);
     while let Some(item) = work.pop() {
         match item {
             Item::Text(t) => out.push_str(t),
@@ -139,7 +215,17 @@ fn write_data(out: &mut String, v: &Value) {
             }
             Item::Val(v) => write_one(out, &mut work, &mut open, &v),
         }
+        if out.len() > next_look {
+            if out.len() > max {
+                return Err(Stop::TooLong);
+            }
+            if crate::interrupt::pending() {
+                return Err(Stop::Interrupted);
+            }
+            next_look = max.min(out.len() + LOOK_EVERY);
+        }
     }
+    Ok(())
 }
 
 /// Pushes `{`, the entries of a dictionary as `key: value` separated by `, `, and `}` onto
@@ -296,8 +382,11 @@ impl Drop for Naming {
 }
 
 impl std::fmt::Debug for Value {
+    /// The value as it prints inside data, up to [`MAX_PRINTED`] bytes (then `...`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&repr(self))
+        let mut out = String::new();
+        let stop = write_data(&mut out, self, MAX_PRINTED);
+        f.write_str(&cut_at(out, usize::MAX, stop.is_err()))
     }
 }
 
@@ -305,6 +394,11 @@ impl std::fmt::Debug for Value {
 pub(crate) mod tests {
     use super::*;
     use crate::runtime::symbol::Symbol;
+
+    /// [`show`] of a value that prints.
+    fn show(v: &Value) -> String {
+        super::show(v).expect("printable")
+    }
 
     #[test]
     fn prints_by_the_rules() {
@@ -327,6 +421,44 @@ pub(crate) mod tests {
         assert_eq!(show(&Value::float(2.0)), "2.0");
         assert_eq!(show(&Value::float(1.5)), "1.5");
         assert_eq!(show(&Value::Unit), "()");
+    }
+
+    /// A tree of 2^`depth` leaves made of `depth + 1` nodes, each shared by its parent's
+    /// two fields.
+    fn shared_tree(depth: usize) -> Value {
+        let node = Symbol::intern("Node");
+        let mut t = Value::Atom(Symbol::intern("Leaf"));
+        for _ in 0..depth {
+            t = Value::ctor(node, vec![t.clone(), t]);
+        }
+        t
+    }
+
+    #[test]
+    fn printing_stops_past_its_bound_with_what_it_printed() {
+        let t = shared_tree(40);
+        let mut out = String::new();
+        assert_eq!(write_data(&mut out, &t, 1_000), Err(Stop::TooLong));
+        assert!(out.len() > 1_000 && out.len() < 1_100, "{}", out.len());
+        assert!(out.starts_with("Node(Node(Node("), "{out}");
+        // Within the bound, the same data prints whole.
+        let small = shared_tree(3);
+        let mut out = String::new();
+        assert_eq!(write_data(&mut out, &small, 1_000), Ok(()));
+        assert_eq!(out.matches("Leaf").count(), 8);
+        assert_eq!(show_or_cut(&small), show(&small));
+    }
+
+    #[test]
+    fn an_error_message_prints_only_what_it_shows() {
+        let t = shared_tree(40);
+        let cut = repr_cut(&t);
+        assert_eq!(cut.chars().count(), SHOWN_CHARS + 3);
+        assert!(cut.ends_with("..."), "{cut}");
+        assert_eq!(show_cut(&t), cut);
+        // A short value is not cut.
+        assert_eq!(show_cut(&shared_tree(1)), "Node(Leaf, Leaf)");
+        assert_eq!(repr_cut(&Value::str("a")), "\"a\"");
     }
 
     #[test]

@@ -16,7 +16,7 @@ const EXACT_FLOAT_DIGITS: u64 = 1074;
 /// (none when it is as long already).
 fn text_and_padding(name: &'static str, args: &[Value]) -> Result<(String, usize), Box<ErrorKind>> {
     let width = int(name, &args[1])?;
-    let text = print::show(&args[0]);
+    let text = print::show(&args[0])?;
     let length = text.chars().count() as u64;
     let padding = u64::try_from(width).unwrap_or(0).saturating_sub(length);
     check_string_size(name, padding.checked_add(text.len() as u64))?;
@@ -48,13 +48,13 @@ pub fn fixed(_: &Vm, args: &mut [Value]) -> Res {
     // The sign, up to 309 digits before the point, the point and the digits after it.
     check_string_size("fixed", digits.checked_add(311))?;
     let (mut text, zeros) = match &args[0] {
-        Value::Float(f) if !f.get().is_finite() => return Ok(Value::str(print::show(&args[0]))),
+        Value::Float(f) if !f.get().is_finite() => return Ok(Value::str(print::show(&args[0])?)),
         Value::Float(f) => {
             let exact = digits.min(EXACT_FLOAT_DIGITS);
             (format!("{:.*}", exact as usize, f.get()), digits - exact)
         }
         other => {
-            let mut text = print::show(other);
+            let mut text = print::show(other)?;
             if digits > 0 {
                 text.push('.');
             }

@@ -41,12 +41,12 @@ pub fn write_file(_: &Vm, args: &mut [Value]) -> Res {
 
 /// `eprint(x)`: writes `x` as `print` shows it to standard error, at once.
 pub fn eprint(vm: &Vm, args: &mut [Value]) -> Res {
-    write_error(vm, "eprint", &print::show(&args[0]))
+    write_error(vm, "eprint", &print::show(&args[0])?)
 }
 
 /// `eprintln(x)`: writes `x` as `print` shows it and a line end to standard error, at once.
 pub fn eprintln(vm: &Vm, args: &mut [Value]) -> Res {
-    let mut text = print::show(&args[0]);
+    let mut text = print::show(&args[0])?;
     text.push('\n');
     write_error(vm, "eprintln", &text)
 }

@@ -65,7 +65,7 @@ fn write(out: &mut String, v: &Value, depth: usize, k_id: &dyn Fn(usize) -> Opti
     match v {
         Value::Str(s) if s.char_count() > MAX_STRING => {
             let kept: String = s.chars().take(MAX_STRING).collect();
-            let quoted = print::repr(&Value::str(kept));
+            let quoted = print::repr_cut(&Value::str(kept));
             out.push_str(&quoted[..quoted.len() - 1]);
             out.push_str(CUT);
             out.push('"');
@@ -113,7 +113,7 @@ fn write(out: &mut String, v: &Value, depth: usize, k_id: &dyn Fn(usize) -> Opti
             }
             None => out.push_str("<continuation>"),
         },
-        other => out.push_str(&print::repr(other)),
+        other => out.push_str(&print::repr_cut(other)),
     }
 }
 

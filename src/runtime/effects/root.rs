@@ -142,7 +142,9 @@ pub(super) fn at_root(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
             Ok(line) => Ok(Value::option(line.map(Value::str))),
             Err(kind) => raise(ctx, kind, at),
         },
-        (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show(&message)).at(at.span).into()),
+        (FAIL, Some(message)) => Err(ErrorKind::Failed(print::show_or_cut(&message))
+            .at(at.span)
+            .into()),
         _ => {
             let name = ctx.vm.effects.borrow().get(op).map(|(n, _)| n.clone());
             let name = name.unwrap_or_else(|| "?".into());
@@ -152,11 +154,14 @@ pub(super) fn at_root(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
 }
 
 /// Writes `text` (a string as it is, anything else as `print` shows it) to the program's
-/// output.
+/// output; an error if it cannot be printed or written.
 fn write_out(vm: &Vm, text: &Value) -> Result<(), ErrorKind> {
     let written = match text {
         Value::Str(s) => vm.out.borrow_mut().write_all(s.as_bytes()),
-        other => vm.out.borrow_mut().write_all(print::show(other).as_bytes()),
+        other => {
+            let shown = print::show(other).map_err(|e| *e)?;
+            vm.out.borrow_mut().write_all(shown.as_bytes())
+        }
     };
     written.map_err(|e| stdio::output_error(vm, &e))
 }
