@@ -189,14 +189,16 @@ pub enum Ir {
     /// `a[i] = v`
     SetIndex(Box<Ir>, Box<Ir>, Box<Ir>, Span),
     /// A block: at entry, fresh cells for its boxed variables (`decls`) and closures for its
-    /// `fn`s; then the statements; then the value (`()` when absent).
+    /// `fn`s; then the statements; then the value (`()` when absent). (Boxed slices, not
+    /// vectors: every node is as large as this one, and a program's IR has a node for
+    /// nearly every node of its syntax tree.)
     Block {
         /// Variables declared directly in the block.
-        decls: Vec<VarId>,
+        decls: Box<[VarId]>,
         /// Local `fn` declarations, made at block entry.
-        fns: Vec<(VarId, FnIr)>,
+        fns: Box<[(VarId, FnIr)]>,
         /// Statements, evaluated for their effects.
-        stmts: Vec<Ir>,
+        stmts: Box<[Ir]>,
         /// The block's value.
         value: Option<Box<Ir>>,
     },
@@ -207,9 +209,9 @@ pub enum Ir {
     /// `while c { body }`
     While(Box<Ir>, Box<Ir>, Span),
     /// `for b in a..z { body }`
-    ForRange(Bind, Box<Ir>, Box<Ir>, Box<Ir>, Span),
+    ForRange(Box<Bind>, Box<Ir>, Box<Ir>, Box<Ir>, Span),
     /// `for b in e { body }`
-    ForEach(Bind, Box<Ir>, Box<Ir>, Span),
+    ForEach(Box<Bind>, Box<Ir>, Box<Ir>, Span),
     /// `match e { arms }`
     Match(Box<Ir>, Vec<Arm>, Span),
     /// `f(args)`; `tail` when the call is the last action of its function.
@@ -346,12 +348,19 @@ mod tests {
     use crate::resolve::{Env, resolve_program};
     use crate::syntax::parse_program;
 
+    #[test]
+    fn the_ir_stays_small() {
+        // A program's IR has a node for nearly every node of its syntax tree, each as large
+        // as the largest kind (a block was 80 bytes with its vectors).
+        assert!(size_of::<Ir>() <= 64, "Ir: {}", size_of::<Ir>());
+    }
+
     /// For each clause of the handler in `let h = handle … with { … };`: whether it is
     /// tail-resumptive and whether its body calls out.
     fn clause_facts(src: &str) -> Vec<(bool, bool)> {
         let program = parse_program(src).expect("parses");
         let Ok(crate::resolve::Resolved { unit, .. }) =
-            resolve_program(&program, &mut Env::default())
+            resolve_program(program, &mut Env::default())
         else {
             panic!("does not resolve")
         };

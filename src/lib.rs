@@ -155,6 +155,31 @@ const MAX_WARNINGS_SHOWN: usize = 50;
 /// `src/stdlib/prelude.kont`).
 pub(crate) const PRELUDE: &str = include_str!("stdlib/prelude.kont");
 
+/// The most memory, in bytes, that parsing, resolving and compiling a source takes per token
+/// of it: 160, the largest measured over shapes of code (dense arithmetic `1+1+…`, long
+/// lists, chains of lambdas waiting on the parser's stack up to the nesting bound), of which
+/// ordinary code takes about half. A source whose tokens times this does not fit in the
+/// memory the process may have (the machine's, and the address space left under `ulimit
+/// -v`) is refused before it is parsed (docs/architecture.md, "Front end").
+pub const FRONT_END_BYTES_PER_TOKEN: u64 = 160;
+
+/// A source shorter than this many bytes takes too little memory to compile to be counted
+/// first: 400 KiB, which cannot take more than 64 MiB (a byte per token at most).
+const UNCOUNTED_SOURCE: u64 = (64 << 20) / FRONT_END_BYTES_PER_TOKEN;
+
+/// Checks that compiling `text` (named `name`) fits in the memory the process may have; a
+/// compile failure, before anything is parsed, if it does not.
+fn front_end_fits(name: &str, text: &str) -> Result<(), Failure> {
+    if (text.len() as u64) < UNCOUNTED_SOURCE {
+        return Ok(());
+    }
+    let tokens = syntax::parser::count_tokens(text) as u64;
+    runtime::memory::check(name, tokens, FRONT_END_BYTES_PER_TOKEN, "tokens").map_err(|e| Failure {
+        kind: FailureKind::Compile,
+        report: format!("error: {e}\n  = hint: split the program into smaller files\n"),
+    })
+}
+
 /// A value as the REPL shows it (see [`Session::show_value`]).
 pub struct Shown {
     /// Its text: all of it, or the beginning.
@@ -209,7 +234,7 @@ impl Session {
         let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
             && let Ok(resolve::Resolved { unit, .. }) =
-                resolve::resolve_program(&program, &mut self.env)
+                resolve::resolve_program(program, &mut self.env)
         {
             let main = self.compile(&unit, source);
             let _ = runtime::effects::run_root(
@@ -223,6 +248,7 @@ impl Session {
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
     /// final expression without `;`, if there is one.
     pub fn eval(&mut self, name: &str, text: &str) -> Result<Option<Value>, Failure> {
+        front_end_fits(name, text)?;
         // A text that does not parse is reported from a map of its own: it never runs, so no
         // later report can point into it, and the REPL, which parses an unfinished entry
         // again after every line, would otherwise keep a copy of each attempt.
@@ -245,7 +271,7 @@ impl Session {
         self.defined.clear();
         let defined = definitions::of_program(&program);
         let source = self.vm.sources.borrow_mut().add(name, text);
-        let resolved = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
+        let resolved = resolve::resolve_program(program, &mut self.env).map_err(|e| Failure {
             kind: FailureKind::Compile,
             report: self.vm.sources.borrow().render(
                 &e.message(),
@@ -258,6 +284,9 @@ impl Session {
         let unit = self.warn(source, resolved)?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = self.compile(&unit, source);
+        // The IR is not needed to run the code made of it.
+        let has_value = unit.has_value;
+        drop(unit);
         let traced = self.tracer.as_ref().map(Tracer::install);
         let result = runtime::effects::run_root(
             &self.vm,
@@ -275,7 +304,7 @@ impl Session {
         match result {
             Ok(v) => flushed.map(|()| {
                 self.defined = defined;
-                unit.has_value.then_some(v)
+                has_value.then_some(v)
             }),
             Err(e) => match (&e.kind, flushed) {
                 (&runtime::ErrorKind::Exit(code), Ok(())) => Err(Failure {

@@ -8,8 +8,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-/// The largest source file kont reads: 256 MiB (the front end needs about a hundred times a
-/// source's size in memory while it compiles it).
+/// The largest source file kont reads: 256 MiB. (Compiling one takes memory in proportion to
+/// its tokens, some 18 times its size for ordinary code; one that would not fit in memory is
+/// refused before it is parsed: see `kont::FRONT_END_BYTES_PER_TOKEN`.)
 pub const MAX_SOURCE_BYTES: u64 = 256 << 20;
 
 /// The text of the source file at `path`, without a leading byte-order mark; or the message

@@ -999,6 +999,46 @@ fn requests_past_an_address_space_limit_are_runtime_errors() {
 }
 
 #[test]
+fn a_deeply_nested_source_is_refused_while_it_is_parsed() {
+    // A million nested blocks (4 MB): the parser kept every open one on its stack, some
+    // 2.4 GB, before the resolver counted the levels, and under a 3 GiB address-space limit
+    // kont aborted. The parser now stops at the first bracket past the bound.
+    let dir = TempDir::new("deep_source");
+    let n = 1_000_000;
+    dir.write(
+        "deep.kont",
+        format!("println({}1{})\n", "{ ".repeat(n), " }".repeat(n)),
+    );
+    let started = Instant::now();
+    let r = run_capped(dir.path(), 3, &["deep.kont"]);
+    r.error(2, "expression nested too deeply (more than 100000 levels)");
+    // The `(` of the call and 100,000 `{`: the last is at column 9 + 2 × 99,999.
+    assert!(r.stderr.contains("deep.kont:1:200007"), "{r:#?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{r:#?}");
+}
+
+#[test]
+fn a_source_too_large_to_compile_in_the_memory_left_is_refused_before_parsing() {
+    // 25 million tokens: compiling them takes up to 160 bytes each, 3.8 GiB, more than is
+    // left under a 3 GiB limit. kont says so at once, where it aborted when an allocation
+    // failed halfway through.
+    let dir = TempDir::new("big_source");
+    let n = 12_500_000;
+    dir.write(
+        "big.kont",
+        format!("let l = [{}1];\nprintln(len(l))\n", "1,".repeat(n)),
+    );
+    let r = run_capped(dir.path(), 3, &["big.kont"]);
+    r.error(2, "big.kont: 25000014 tokens need 3814 MiB, more than the ");
+    assert!(
+        r.stderr
+            .contains("of address space left to this process (its limit is 3072 MiB"),
+        "{r:#?}"
+    );
+    assert_eq!(r.stdout, "", "{r:#?}");
+}
+
+#[test]
 fn control_characters_in_a_source_are_not_sent_to_the_terminal() {
     // An escape sequence in a file was printed as it is in the error's message and snippet,
     // so showing the error cleared the screen. Now the message names it and the snippet

@@ -101,7 +101,7 @@ fn made(source: &str, generic: bool) -> Vec<Special> {
         panic!("{source} does not parse");
     };
     let Ok(resolve::Resolved { unit, .. }) =
-        resolve::resolve_program(&program, &mut resolve::Env::default())
+        resolve::resolve_program(program, &mut resolve::Env::default())
     else {
         panic!("{source} does not resolve");
     };

@@ -25,10 +25,14 @@ impl Resolver<'_> {
     /// first (so every `fn` is visible everywhere), then each statement, the `fn`s defined
     /// by a leading [`Ir::DefineGlobalFns`]. Returns the statements and the final value
     /// expression, if any.
-    pub(super) fn top_level(&mut self, stmts: &[Stmt]) -> Res<(Vec<Ir>, Option<Ir>)> {
-        self.declare_effects(stmts);
+    ///
+    /// Each statement's tree is dropped once it is resolved, so that a program's syntax tree
+    /// and the IR it becomes are never both whole in memory (docs/architecture.md, "Front
+    /// end").
+    pub(super) fn top_level(&mut self, mut stmts: Vec<Stmt>) -> Res<(Vec<Ir>, Option<Ir>)> {
+        self.declare_effects(&stmts);
         let mut cells = Vec::new();
-        for s in stmts {
+        for s in &stmts {
             if let Stmt::Fn(decl) = s {
                 let cell = FnCell::default();
                 self.env.define(&decl.name.name, Global::Fn(cell.clone()));
@@ -37,17 +41,20 @@ impl Resolver<'_> {
         }
         let mut fns = Vec::new();
         let mut out = Vec::new();
-        let (body, value) = split_value(stmts);
+        let value = match stmts.pop_if(|s| matches!(s, Stmt::Expr { semi: false, .. })) {
+            Some(Stmt::Expr { expr, .. }) => Some(expr),
+            _ => None,
+        };
         let mut cells = cells.into_iter();
-        for s in body {
-            if let Stmt::Fn(decl) = s {
+        for s in stmts {
+            if let Stmt::Fn(decl) = &s {
                 let f = self.function(decl, None)?;
                 fns.push((cells.next().expect("a cell per fn"), f));
             } else {
-                out.push(self.stmt(s)?);
+                out.push(self.stmt(&s)?);
             }
         }
-        let value = value.map(|e| self.expr(e, true)).transpose()?;
+        let value = value.map(|e| self.expr(&e, true)).transpose()?;
         out.insert(0, Ir::DefineGlobalFns(fns));
         Ok((out, value))
     }
@@ -93,9 +100,9 @@ impl Resolver<'_> {
         };
         let decls = self.declared_in_current_scope(first_var);
         Ok(Ir::Block {
-            decls,
-            fns,
-            stmts: out,
+            decls: decls.into(),
+            fns: fns.into(),
+            stmts: out.into(),
             value,
         })
     }
@@ -192,9 +199,9 @@ impl Resolver<'_> {
                 // From here on the names refer to the globals, not the temporaries.
                 self.cur().scopes.truncate_innermost(scope_len);
                 Ok(Ir::Block {
-                    decls: Vec::new(),
-                    fns: Vec::new(),
-                    stmts,
+                    decls: Box::default(),
+                    fns: Box::default(),
+                    stmts: stmts.into(),
                     value: None,
                 })
             }

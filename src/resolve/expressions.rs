@@ -88,7 +88,7 @@ impl Resolver<'_> {
                 Ok(self.tail_leaf(tail, call))
             }
             ExprKind::Resume(k, args, handler) => {
-                self.resume(k, args, handler.as_ref(), tail, span)
+                self.resume(k, args, handler.as_deref(), tail, span)
             }
             ExprKind::Return(v) => {
                 if self.fns.last().expect("fn").is_main {
@@ -212,8 +212,8 @@ impl Resolver<'_> {
         self.cur().scopes.pop();
         let body = Box::new(body?);
         Ok(match head {
-            (Some(a), z) => Ir::ForRange(b, a, z, body, span),
-            (None, e) => Ir::ForEach(b, e, body, span),
+            (Some(a), z) => Ir::ForRange(Box::new(b), a, z, body, span),
+            (None, e) => Ir::ForEach(Box::new(b), e, body, span),
         })
     }
 }

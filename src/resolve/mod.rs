@@ -64,8 +64,9 @@ type Res<T> = Result<T, CompileError>;
 
 /// How deeply expressions may nest. The resolver, the compiled code and dropping the syntax
 /// tree all recurse once per level; beyond this a program is rejected rather than risk a
-/// native stack.
-pub const MAX_NESTING: usize = 100_000;
+/// native stack. (The parser rejects brackets nested deeper as it reads them, before the
+/// tree is built: [`crate::syntax::parser::MAX_NESTING`], the same bound.)
+pub use crate::syntax::parser::MAX_NESTING;
 
 /// The state of resolving one unit: the variables declared so far, and the functions being
 /// resolved.
@@ -97,7 +98,7 @@ pub struct Resolved {
 
 /// Resolves a program (or REPL entry). On success `env` holds the new global definitions;
 /// on failure it is unchanged.
-pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
+pub fn resolve_program(program: ast::Program, env: &mut Env) -> Res<Resolved> {
     env.begin_unit();
     let unit = resolve_unit(program, env);
     env.end_unit(unit.is_ok());
@@ -105,7 +106,7 @@ pub fn resolve_program(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
 }
 
 /// [`resolve_program`], leaving in `env` whatever it defined before an error.
-fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
+fn resolve_unit(program: ast::Program, env: &mut Env) -> Res<Resolved> {
     let mut r = Resolver {
         env,
         depth: 0,
@@ -118,12 +119,12 @@ fn resolve_unit(program: &ast::Program, env: &mut Env) -> Res<Resolved> {
         }],
         warnings: Vec::new(),
     };
-    let (stmts, value) = r.top_level(&program.stmts)?;
+    let (stmts, value) = r.top_level(program.stmts)?;
     let has_value = value.is_some();
     let body = Ir::Block {
-        decls: Vec::new(),
-        fns: Vec::new(),
-        stmts,
+        decls: Box::default(),
+        fns: Box::default(),
+        stmts: stmts.into(),
         value: value.map(Box::new),
     };
     let ctx = r.fns.pop().expect("main context");

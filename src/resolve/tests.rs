@@ -38,7 +38,7 @@ fn truncating_the_innermost_scope_unbinds_its_latest_names() {
 fn env_with_library() -> super::Env {
     let mut prelude = super::Env::for_prelude();
     let program = crate::syntax::parse_program(crate::PRELUDE).expect("the prelude parses");
-    super::resolve_program(&program, &mut prelude).expect("the prelude resolves");
+    super::resolve_program(program, &mut prelude).expect("the prelude resolves");
     super::Env::with_library(&prelude)
 }
 
@@ -46,7 +46,7 @@ fn env_with_library() -> super::Env {
 #[track_caller]
 fn compile_error(src: &str) -> (String, Option<String>) {
     let program = crate::syntax::parse_program(src).expect("parses");
-    match super::resolve_program(&program, &mut env_with_library()) {
+    match super::resolve_program(program, &mut env_with_library()) {
         Ok(_) => panic!("{src:?} should not resolve"),
         Err(e) => (e.message(), e.hint()),
     }
@@ -157,7 +157,7 @@ fn each_compile_error_has_its_message_and_hint() {
 #[track_caller]
 fn warnings(src: &str) -> Vec<(String, String)> {
     let program = crate::syntax::parse_program(src).expect("parses");
-    let resolved = super::resolve_program(&program, &mut env_with_library()).expect("resolves");
+    let resolved = super::resolve_program(program, &mut env_with_library()).expect("resolves");
     let at = |span: crate::span::Span| src[span.start as usize..span.end as usize].to_string();
     resolved
         .warnings
@@ -243,7 +243,7 @@ fn code_after_a_return_is_warned_about_once_per_block() {
         ])
     );
     let program = crate::syntax::parse_program("fn f() { return 1; 2 }").expect("parses");
-    let resolved = super::resolve_program(&program, &mut super::Env::default()).expect("resolves");
+    let resolved = super::resolve_program(program, &mut super::Env::default()).expect("resolves");
     let labels = resolved.warnings[0].secondary();
     assert_eq!(
         labels,
@@ -271,6 +271,6 @@ fn a_return_nested_deeper_than_the_limit_is_not_looked_for() {
 fn the_prelude_has_no_warnings() {
     let program = crate::syntax::parse_program(crate::PRELUDE).expect("the prelude parses");
     let resolved =
-        super::resolve_program(&program, &mut super::Env::for_prelude()).expect("resolves");
+        super::resolve_program(program, &mut super::Env::for_prelude()).expect("resolves");
     assert_eq!(resolved.warnings, []);
 }

@@ -48,14 +48,14 @@ pub enum Stmt {
         /// The whole statement.
         span: Span,
     },
-    /// `a[i] = v;`
+    /// `a[i] = v;` (its parts boxed: a statement sits inline in a block's statements)
     IndexAssign {
         /// The array expression.
-        array: Expr,
+        array: Box<Expr>,
         /// The index expression.
-        index: Expr,
+        index: Box<Expr>,
         /// The new element.
-        value: Expr,
+        value: Box<Expr>,
         /// The whole statement.
         span: Span,
     },
@@ -156,9 +156,10 @@ pub struct Arm {
     /// The pattern (possibly an or-pattern).
     pub pattern: Pattern,
     /// An optional guard `if cond`.
-    pub guard: Option<Expr>,
-    /// The arm's body.
-    pub body: Expr,
+    pub guard: Option<Box<Expr>>,
+    /// The arm's body (boxed, as the guard: arms sit inline in a `match`'s list, and an arm
+    /// waits on the parser's stack while the next is parsed).
+    pub body: Box<Expr>,
     /// From the pattern to the end of the body.
     pub span: Span,
 }
@@ -172,8 +173,8 @@ pub struct OpClause {
     pub params: Vec<Param>,
     /// The continuation parameter (a name or `_`).
     pub k: Param,
-    /// The clause body.
-    pub body: Expr,
+    /// The clause body (boxed: clauses sit inline in a handler's list).
+    pub body: Box<Expr>,
     /// The whole clause.
     pub span: Span,
 }
@@ -283,7 +284,7 @@ pub enum ExprKind {
     /// `while c { … }`
     While(Box<Expr>, Block),
     /// `for p in head { … }`
-    For(BindPat, ForIter, Block),
+    For(Box<BindPat>, ForIter, Block),
     /// `match e { arms }`
     Match(Box<Expr>, Vec<Arm>),
     /// `{ … }` used as an expression.
@@ -296,11 +297,31 @@ pub enum ExprKind {
     /// `suspend Op(args)`
     Suspend(Ident, Vec<Expr>),
     /// `handle body with { clauses }`
-    Handle(Box<Expr>, Handler),
+    Handle(Box<Expr>, Box<Handler>),
     /// `resume k(args)` or `resume k(args) with { clauses }` (shallow).
-    Resume(Box<Expr>, Vec<Expr>, Option<Handler>),
+    Resume(Box<Expr>, Vec<Expr>, Option<Box<Handler>>),
     /// `cont f`
     Cont(Box<Expr>),
     /// `discontinue k`
     Discontinue(Box<Expr>),
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_stays_small() {
+        // Every node of a program's tree is one of these, and a statement, an arm or an
+        // expression waits on the parser's stack in a slot as large as the largest of them:
+        // the front end's memory per byte of source follows these sizes (docs/architecture.md,
+        // "Front end"). The rare big parts are boxed.
+        assert!(size_of::<Expr>() <= 72, "Expr: {}", size_of::<Expr>());
+        assert!(size_of::<Stmt>() <= 128, "Stmt: {}", size_of::<Stmt>());
+        assert!(size_of::<Arm>() <= 88, "Arm: {}", size_of::<Arm>());
+        assert!(
+            size_of::<OpClause>() <= 104,
+            "OpClause: {}",
+            size_of::<OpClause>()
+        );
+    }
 }

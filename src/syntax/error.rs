@@ -128,6 +128,9 @@ pub enum ParseErrorKind {
     SecondReturnClause,
     /// A comparison operator after another, as in `a < b < c`.
     ChainedComparison,
+    /// Brackets nested more than `parser::MAX_NESTING` levels deep (the compile error of an
+    /// expression nested too deeply, found while parsing).
+    NestedTooDeeply,
 }
 
 impl ParseErrorKind {
@@ -173,6 +176,9 @@ impl ParseErrorKind {
             }
             ParseErrorKind::ChainedComparison => {
                 "comparison operators do not chain: use `and`, as in `a < b and b < c`".to_string()
+            }
+            ParseErrorKind::NestedTooDeeply => {
+                "split it into smaller expressions with `let`".to_string()
             }
             ParseErrorKind::FloatTooLarge | ParseErrorKind::InvalidToken => return None,
         };
@@ -236,6 +242,11 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::ChainedComparison => {
                 f.write_str("comparison operators cannot be chained")
             }
+            ParseErrorKind::NestedTooDeeply => write!(
+                f,
+                "expression nested too deeply (more than {} levels)",
+                super::parser::MAX_NESTING
+            ),
         }
     }
 }

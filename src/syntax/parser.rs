@@ -30,13 +30,118 @@ lalrpop_util::lalrpop_mod!(
     "/kont.rs"
 );
 
+/// How deeply expressions may nest (see `resolve::MAX_NESTING`, which is this bound). The
+/// parser rejects brackets nested deeper as it reads them (`Nesting`).
+pub const MAX_NESTING: usize = 100_000;
+
+/// How many tokens that nest what follows them without a closing bracket (`::`, a prefix
+/// `-`, …: see [`Nesting`]) may wait for their operands at once. Each such token adds a
+/// level to the expression it stands in, and a few may sit side by side (`a :: b == c :: d`),
+/// so past this many the expression is nested more than [`MAX_NESTING`] levels deep.
+const MAX_PENDING: usize = 4 * MAX_NESTING;
+
+/// The number of tokens of `src` (up to its first lexical error, counted as one): what the
+/// memory the front end takes to compile it follows (see [`crate::FRONT_END_BYTES_PER_TOKEN`]).
+pub fn count_tokens(src: &str) -> usize {
+    Lexer::new(src).count()
+}
+
 /// Parses a whole program (or one REPL entry).
 pub fn parse_program(src: &str) -> Result<ast::Program, ParseError> {
-    let tokens = Lexer::new(src).map(|token| token.map_err(|error| error.to_parse_error(src)));
+    let mut nesting = Nesting::default();
+    let tokens = Lexer::new(src).map(move |token| {
+        let token = token.map_err(|error| error.to_parse_error(src))?;
+        nesting.step(&token)?;
+        Ok(token)
+    });
     grammar::ProgramParser::new()
         .parse(tokens)
         .map(|stmts| ast::Program { stmts })
         .map_err(|error| convert_error(error, src))
+}
+
+/// The nesting of the tokens read so far, checked as the parser reads them: the parser keeps
+/// what waits for a closing bracket, or for the operand of a prefix operator, on its stack,
+/// so a source nested a million levels deep would take gigabytes before the resolver could
+/// count the levels and reject it. Counting is
+/// conservative: what it rejects, the resolver would reject too (`expression nested too
+/// deeply`), but for parentheses and minus signs before a literal, which add no level to
+/// the tree, and a block of more than [`MAX_PENDING`] `if … else if …` statements with no
+/// `;` between them (each `else if` counts until the next `;`, `,` or closing bracket).
+#[derive(Default)]
+struct Nesting {
+    /// For each bracket open, the pending tokens of the part of the expression around it.
+    open: Vec<usize>,
+    /// The pending tokens of the part being read (since the last `;`, `,` or bracket).
+    chain: usize,
+    /// The pending tokens in all: `chain` and those of `open`.
+    pending: usize,
+    /// The token before, if it ends an operand (a name, a literal, a closing bracket): a `-`
+    /// after one is binary.
+    after_operand: bool,
+    /// Whether the token before was `else` (an `if` after it nests the rest of the chain)
+    /// or `=>` (a `fn` after it is a lambda in a lambda's body).
+    after: Option<Tok>,
+}
+
+impl Nesting {
+    /// Counts `token` in; an error at a bracket nested more than [`MAX_NESTING`] levels
+    /// deep, or at a token one more than [`MAX_PENDING`] wait for their operands.
+    fn step(&mut self, (lo, tok, hi): &(usize, Tok, usize)) -> Result<(), ParseError> {
+        let pends = match tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => {
+                self.open.push(std::mem::take(&mut self.chain));
+                self.open.len() > MAX_NESTING
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => {
+                self.pending -= self.chain;
+                self.chain = self.open.pop().unwrap_or(0);
+                false
+            }
+            Tok::Semi | Tok::Comma => {
+                self.pending -= self.chain;
+                self.chain = 0;
+                false
+            }
+            Tok::ColonColon
+            | Tok::PlusPlus
+            | Tok::Not
+            | Tok::Return
+            | Tok::Cont
+            | Tok::Discontinue => self.wait(),
+            Tok::Minus if !self.after_operand => self.wait(),
+            Tok::If if self.after == Some(Tok::Else) => self.wait(),
+            Tok::Fn if self.after == Some(Tok::FatArrow) => self.wait(),
+            _ => false,
+        };
+        self.after_operand = matches!(
+            tok,
+            Tok::LowerName(_)
+                | Tok::UpperName(_)
+                | Tok::Int(_)
+                | Tok::MinIntMagnitude
+                | Tok::Float(_)
+                | Tok::Str(_)
+                | Tok::True
+                | Tok::False
+                | Tok::Underscore
+                | Tok::RParen
+                | Tok::RBracket
+                | Tok::RBrace
+        );
+        self.after = matches!(tok, Tok::Else | Tok::FatArrow).then(|| tok.clone());
+        if pends {
+            return Err(ParseErrorKind::NestedTooDeeply.at(span(*lo, *hi)));
+        }
+        Ok(())
+    }
+
+    /// One more token waiting for its operand; whether that is one too many.
+    fn wait(&mut self) -> bool {
+        self.chain += 1;
+        self.pending += 1;
+        self.pending > MAX_PENDING
+    }
 }
 
 /// The error type of the generated parser.
@@ -105,7 +210,7 @@ impl Clause {
             op,
             params,
             k,
-            body,
+            body: Box::new(body),
             span,
         })
     }

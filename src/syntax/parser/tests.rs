@@ -1253,3 +1253,60 @@ fn token_soup_never_panics() {
         }
     }
 }
+
+// --- Nesting, counted as the tokens are read.
+
+#[test]
+fn brackets_nested_too_deeply_are_an_error_where_the_bound_is_passed() {
+    let n = MAX_NESTING;
+    // Parentheses add no level to the tree: as deep as the bound, they parse.
+    let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+    assert_eq!(show_expr(&src), "1");
+    for open in ["(", "[", "{ "] {
+        let src = format!("x = {}1", open.repeat(n + 1));
+        let e = error(&src);
+        assert_eq!(e.kind, ParseErrorKind::NestedTooDeeply, "{open}");
+        assert_eq!(
+            e.message(),
+            "expression nested too deeply (more than 100000 levels)"
+        );
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("split it into smaller expressions with `let`")
+        );
+        // At the first bracket past the bound, with nothing after it read.
+        let at = 4 + open.len() * n;
+        assert_eq!(e.span.start as usize, at, "{open}");
+    }
+}
+
+#[test]
+fn chains_waiting_for_their_operands_are_counted_like_brackets() {
+    // `- - … 1` folds into a literal, so it parses up to the bound of tokens waiting (an
+    // even number of them).
+    let folded = format!("{}1", "- ".repeat(MAX_PENDING));
+    assert_eq!(show_expr(&folded), "1");
+    for (unit, what) in [("- ", "minus"), ("1 :: ", "cons"), ("not ", "not")] {
+        let src = format!("{}1", unit.repeat(MAX_PENDING + 1));
+        assert_eq!(error(&src).kind, ParseErrorKind::NestedTooDeeply, "{what}");
+    }
+    // A `;`, a `,` or a closing bracket ends what waits: many short chains are fine.
+    assert!(nesting_ok(&"x = 1 :: 2 :: [];".repeat(MAX_PENDING / 2 + 1)));
+    assert!(nesting_ok(&format!("[{}]", "-1, ".repeat(MAX_PENDING + 1))));
+    // A binary `-` waits for nothing (the resolver bounds such a chain's depth).
+    assert!(nesting_ok(&format!(
+        "x = 1{}",
+        " - 1".repeat(MAX_PENDING + 1)
+    )));
+    assert!(!nesting_ok(&format!(
+        "x = 1{}",
+        " - -1".repeat(MAX_PENDING + 1)
+    )));
+}
+
+/// Whether the tokens of `src` pass the count of [`Nesting`] (without building a tree,
+/// which a test's stack could not drop).
+fn nesting_ok(src: &str) -> bool {
+    let mut nesting = Nesting::default();
+    Lexer::new(src).all(|token| nesting.step(&token.expect("tokens")).is_ok())
+}
