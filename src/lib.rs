@@ -110,6 +110,10 @@ pub struct Options {
     /// Report a unit's warnings as errors and run nothing of it (`kont --deny-warnings`): a
     /// compile failure, exit status 2.
     pub deny_warnings: bool,
+    /// Compile every unit with frame records, for `backtrace` (see
+    /// [`runtime::frames`]): the REPL's entries, whose later entries may name it. Without
+    /// it, records are compiled from the first unit that names `backtrace` on.
+    pub record_frames: bool,
 }
 
 impl Default for Options {
@@ -121,6 +125,7 @@ impl Default for Options {
             stack_mb: None,
             trace: None,
             deny_warnings: false,
+            record_frames: false,
         }
     }
 }
@@ -145,6 +150,9 @@ pub struct Session {
     /// What the last evaluation defined at its top level, if it ran to its end (see
     /// [`Session::definitions`]).
     defined: Vec<definitions::Definition>,
+    /// Whether units are compiled with frame records, for `backtrace` (see
+    /// [`Options::record_frames`]): once one is, every later one is.
+    records: bool,
 }
 
 /// The most warnings shown for one unit: a generated program may have thousands, each shown
@@ -188,6 +196,7 @@ impl Session {
             options,
             warnings: Box::new(std::io::sink()),
             defined: Vec::new(),
+            records: false,
         };
         session.load_prelude();
         session
@@ -198,10 +207,16 @@ impl Session {
     /// always compiles; should running it fail (no memory for a stack), its functions stay
     /// undefined and calling one is a runtime error, as any evaluation would fail then.
     fn load_prelude(&mut self) {
+        self.env = resolve::Env::with_library(&self.prelude());
+    }
+
+    /// Compiles (as the session compiles now) and runs the prelude; returns the
+    /// environment it was resolved in, which holds its functions.
+    fn prelude(&self) -> resolve::Env {
+        let mut env = resolve::Env::for_prelude();
         let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
-            && let Ok(resolve::Resolved { unit, .. }) =
-                resolve::resolve_program(&program, &mut self.env)
+            && let Ok(resolve::Resolved { unit, .. }) = resolve::resolve_program(&program, &mut env)
         {
             let main = self.compile(&unit, source);
             let _ = runtime::effects::run_root(
@@ -209,7 +224,21 @@ impl Session {
                 Closure::new(main, runtime::value::Values::default()),
             );
         }
-        self.env = resolve::Env::with_library(&self.env);
+        env
+    }
+
+    /// Compiles every unit from now on with frame records, for `backtrace`, if the unit
+    /// about to be resolved may name it (its text has the word: checked before it is
+    /// resolved, so that it finds the library compiled with records) or the session's
+    /// options say so; the first time, the prelude is compiled
+    /// again with records, so that library frames show.
+    fn start_records(&mut self, names_backtrace: bool) {
+        if self.records || !(names_backtrace || self.options.record_frames) {
+            return;
+        }
+        self.records = true;
+        let prelude = self.prelude();
+        self.env.set_library(&prelude);
     }
 
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
@@ -235,6 +264,7 @@ impl Session {
             }
         })?;
         self.defined.clear();
+        self.start_records(text.contains(stdlib::BACKTRACE));
         let defined = definitions::of_program(&program);
         let source = self.vm.sources.borrow_mut().add(name, text);
         let resolved = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
@@ -328,7 +358,13 @@ impl Session {
     /// Compiles `unit`, from source `source`, as the session's options say (traced if the
     /// session has a tracer).
     fn compile(&self, unit: &ir::Unit, source: u32) -> Rc<runtime::function::Proto> {
-        compile::compile_unit(unit, source, self.options.generic, self.tracer.is_some())
+        compile::compile_unit(
+            unit,
+            source,
+            self.options.generic,
+            self.tracer.is_some(),
+            self.records,
+        )
     }
 
     /// The failure of an evaluation of `source` that stopped with the runtime error `e`,

@@ -84,7 +84,10 @@ impl Compiler<'_> {
     /// traced clause's, which records an event when it starts).
     pub(super) fn function_with(&self, f: &FnIr, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
         let inner = Compiler::new(self.unit, f.tail_resumptive, self.near.get());
-        let body = wrap(inner.expr(&f.body));
+        let mut body = wrap(inner.expr(&f.body));
+        if self.unit.record {
+            body = self.recorded_body(f.name.clone(), body);
+        }
         // Code nested so deeply that dropping it could exhaust a program's stack is dropped
         // later, on the front end's (see `Proto::deep`). That counts the code of the
         // functions nested in it: a chain of 30,000 lambdas, each shallow, nests as deep.

@@ -411,6 +411,17 @@ impl Fiber {
         self.header == other.header
     }
 
+    /// The identity of the fiber that suspended this continuation's segment last (itself
+    /// if it suspended alone, or if fresh): where a suspended computation's innermost
+    /// frame is.
+    pub fn innermost_id(&self) -> FiberId {
+        let header = self.header().innermost.get();
+        // SAFETY: the innermost fiber of a segment is kept alive by the segment, which this
+        // handle keeps alive; its header is only read here.
+        let serial = unsafe { header.as_ref() }.serial();
+        FiberId { header, serial }
+    }
+
     /// This continuation's name, which does not keep it alive.
     #[inline]
     pub fn id(&self) -> FiberId {

@@ -194,6 +194,15 @@ impl Continuation {
         id
     }
 
+    /// The outermost and the innermost fiber of the suspended computation, if the
+    /// continuation holds one: where its frames end, and where they begin.
+    pub fn fiber_ids(&self) -> Option<(crate::stack::FiberId, crate::stack::FiberId)> {
+        let fiber = self.fiber.take();
+        let ids = fiber.as_ref().map(|f| (f.id(), f.innermost_id()));
+        self.fiber.set(fiber);
+        ids
+    }
+
     /// Whether the continuation holds a suspended computation.
     fn is_suspended(&self) -> bool {
         let fiber = self.fiber.take();
