@@ -110,9 +110,10 @@ pub struct Options {
     /// Report a unit's warnings as errors and run nothing of it (`kont --deny-warnings`): a
     /// compile failure, exit status 2.
     pub deny_warnings: bool,
-    /// Compile every unit with frame records, for `backtrace` (see
-    /// [`runtime::frames`]): the REPL's entries, whose later entries may name it. Without
-    /// it, records are compiled from the first unit that names `backtrace` on.
+    /// Compile every unit, and the library, with frame records, for `backtrace` (see
+    /// [`runtime::frames`]): the REPL's entries, a later one of which may name it. Without
+    /// it, a session compiles records from the first unit that names `backtrace` on
+    /// (see [`Session::keeps_frame_records`]).
     pub record_frames: bool,
 }
 
@@ -151,7 +152,7 @@ pub struct Session {
     /// [`Session::definitions`]).
     defined: Vec<definitions::Definition>,
     /// Whether units are compiled with frame records, for `backtrace` (see
-    /// [`Options::record_frames`]): once one is, every later one is.
+    /// [`Session::keeps_frame_records`]): once one is, every later one is.
     records: bool,
 }
 
@@ -196,7 +197,7 @@ impl Session {
             options,
             warnings: Box::new(std::io::sink()),
             defined: Vec::new(),
-            records: false,
+            records: options.record_frames,
         };
         session.load_prelude();
         session
@@ -227,18 +228,49 @@ impl Session {
         env
     }
 
-    /// Compiles every unit from now on with frame records, for `backtrace`, if the unit
-    /// about to be resolved may name it (its text has the word: checked before it is
-    /// resolved, so that it finds the library compiled with records) or the session's
-    /// options say so; the first time, the prelude is compiled
-    /// again with records, so that library frames show.
-    fn start_records(&mut self, names_backtrace: bool) {
-        if self.records || !(names_backtrace || self.options.record_frames) {
-            return;
-        }
+    /// Compiles every unit from now on with frame records, for `backtrace`, and the
+    /// library again with them, so that its frames show: for the first unit that names
+    /// `backtrace`. The session's environment finds the new library's functions from then
+    /// on; what earlier units made of the old one keeps it.
+    fn start_records(&mut self) {
         self.records = true;
         let prelude = self.prelude();
         self.env.set_library(&prelude);
+    }
+
+    /// Whether the session compiles its units with frame records, which `backtrace` reads
+    /// (see [`runtime::frames`]): from the first unit that names the built-in `backtrace`
+    /// on (a name resolved to it, not the word in a string or a comment, nor a variable or
+    /// function of the program's called so), or from the start with
+    /// [`Options::record_frames`]. A unit with records pays a record on each of its calls.
+    pub fn keeps_frame_records(&self) -> bool {
+        self.records
+    }
+
+    /// Resolves `program`, the text of source `source`, in the session's environment; a
+    /// unit that names `backtrace` first is resolved again once records are on, against
+    /// the library compiled with them.
+    fn resolve(
+        &mut self,
+        program: &syntax::ast::Program,
+        source: u32,
+    ) -> Result<resolve::Resolved, Failure> {
+        let resolved = resolve::resolve_program(program, &mut self.env).map_err(|e| Failure {
+            kind: FailureKind::Compile,
+            report: self.vm.sources.borrow().render(
+                &e.message(),
+                source,
+                e.span,
+                e.hint().as_deref(),
+                &[],
+            ),
+        })?;
+        if !resolved.names_backtrace || self.records {
+            return Ok(resolved);
+        }
+        self.env.undo_unit();
+        self.start_records();
+        self.resolve(program, source)
     }
 
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
@@ -264,19 +296,9 @@ impl Session {
             }
         })?;
         self.defined.clear();
-        self.start_records(text.contains(stdlib::BACKTRACE));
         let defined = definitions::of_program(&program);
         let source = self.vm.sources.borrow_mut().add(name, text);
-        let resolved = resolve::resolve_program(&program, &mut self.env).map_err(|e| Failure {
-            kind: FailureKind::Compile,
-            report: self.vm.sources.borrow().render(
-                &e.message(),
-                source,
-                e.span,
-                e.hint().as_deref(),
-                &[],
-            ),
-        })?;
+        let resolved = self.resolve(&program, source)?;
         let unit = self.warn(source, resolved)?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = self.compile(&unit, source);

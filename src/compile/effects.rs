@@ -88,6 +88,9 @@ impl Compiler<'_> {
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
         let site = OpSite::new(op, args.len(), self.at(span));
+        if self.unit.record {
+            return self.recorded_suspend(site, args, finish);
+        }
         if self.unit.trace {
             return self.traced_suspend(site, args, finish);
         }
@@ -128,9 +131,9 @@ impl Compiler<'_> {
                 ops: h
                     .ops
                     .iter()
-                    .map(|(op, f)| (*op, self.closed_closure(f), clause_kind(f)))
+                    .map(|(op, f)| (*op, self.closed_clause(f), clause_kind(f)))
                     .collect(),
-                ret: h.ret.as_ref().map(|f| self.closed_closure(f)),
+                ret: h.ret.as_ref().map(|f| self.closed_clause(f)),
                 shallow,
             });
             return Rc::new(move |_, _| made.clone());
@@ -138,9 +141,9 @@ impl Compiler<'_> {
         let ops = h
             .ops
             .iter()
-            .map(|(op, f)| (*op, clause_kind(f), self.closure_maker(f)))
+            .map(|(op, f)| (*op, clause_kind(f), self.clause_maker(f)))
             .collect();
-        let ret = h.ret.as_ref().map(|f| self.closure_maker(f));
+        let ret = h.ret.as_ref().map(|f| self.clause_maker(f));
         handler_maker(ops, ret, shallow)
     }
 

@@ -77,16 +77,22 @@ impl Compiler<'_> {
 
     /// Compiles a function to its prototype.
     pub(super) fn function(&self, f: &FnIr) -> Rc<Proto> {
-        self.function_with(f, |body| body)
+        self.function_as(f, false, |body| body)
     }
 
-    /// Compiles a function to its prototype, whose body is `wrap` of the compiled body (a
-    /// traced clause's, which records an event when it starts).
-    pub(super) fn function_with(&self, f: &FnIr, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
+    /// Compiles a handler clause to its prototype, whose body is `wrap` of the compiled body
+    /// (a traced clause's, which records an event when it starts).
+    pub(super) fn clause_with(&self, f: &FnIr, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
+        self.function_as(f, true, wrap)
+    }
+
+    /// Compiles function `f` (a handler clause if `clause`: its frame record, if the unit
+    /// keeps them, says so) to its prototype, whose body is `wrap` of the compiled body.
+    fn function_as(&self, f: &FnIr, clause: bool, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
         let inner = Compiler::new(self.unit, f.tail_resumptive, self.near.get());
         let mut body = wrap(inner.expr(&f.body));
         if self.unit.record {
-            body = self.recorded_body(f.name.clone(), body);
+            body = self.recorded_body(f.name.clone(), clause, body);
         }
         // Code nested so deeply that dropping it could exhaust a program's stack is dropped
         // later, on the front end's (see `Proto::deep`). That counts the code of the
@@ -114,6 +120,14 @@ impl Compiler<'_> {
         f: &FnIr,
     ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
         self.closure_maker_of(f, self.function(f))
+    }
+
+    /// Code that makes a closure of handler clause `f` in the current frame.
+    pub(super) fn clause_maker(
+        &self,
+        f: &FnIr,
+    ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
+        self.closure_maker_of(f, self.clause_with(f, |body| body))
     }
 
     /// Code that makes a closure of `proto`, the prototype of `f`, in the current frame.
@@ -156,8 +170,8 @@ impl Compiler<'_> {
         move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &plan))
     }
 
-    /// The closure of a function that captures nothing, made once.
-    pub(super) fn closed_closure(&self, f: &FnIr) -> Rc<Closure> {
-        Closure::new(self.function(f), Values::default())
+    /// The closure of a handler clause that captures nothing, made once.
+    pub(super) fn closed_clause(&self, f: &FnIr) -> Rc<Closure> {
+        Closure::new(self.clause_with(f, |body| body), Values::default())
     }
 }

@@ -403,14 +403,11 @@ impl<'u> Compiler<'u> {
             Ir::Const(_) | Ir::Get(_) if self.specialising(Special::Statement) => {
                 Box::new(|_, _| Ok(()))
             }
-            Ir::Suspend(op, args, span)
-                if !self.unit.record && self.specialising(Special::Statement) =>
-            {
+            Ir::Suspend(op, args, span) if self.specialising(Special::Statement) => {
                 self.suspend(*op, args, *span, |_, v| discard(v))
             }
             Ir::Let(Bind::Var(v), e)
                 if !self.boxed(*v)
-                    && !self.unit.record
                     && let Ir::Suspend(op, args, span) = &**e
                     && self.specialising(Special::Statement) =>
             {

@@ -60,7 +60,7 @@ impl Compiler<'_> {
             .iter()
             .map(|(op, f)| {
                 let general = !f.tail_resumptive;
-                let proto = self.function_with(f, |body| {
+                let proto = self.clause_with(f, |body| {
                     Box::new(move |ctx, clo| {
                         record::clause_started(ctx, clo, general);
                         let result = body(ctx, clo);
@@ -79,7 +79,7 @@ impl Compiler<'_> {
             .collect();
         let ret_span = h.ret_span;
         let ret = h.ret.as_ref().map(|f| {
-            let proto = self.function_with(f, |body| {
+            let proto = self.clause_with(f, |body| {
                 Box::new(move |ctx, clo| {
                     record::return_clause(ctx, clo, source, ret_span);
                     body(ctx, clo)

@@ -411,15 +411,15 @@ impl Fiber {
         self.header == other.header
     }
 
-    /// The identity of the fiber that suspended this continuation's segment last (itself
-    /// if it suspended alone, or if fresh): where a suspended computation's innermost
-    /// frame is.
-    pub fn innermost_id(&self) -> FiberId {
-        let header = self.header().innermost.get();
-        // SAFETY: the innermost fiber of a segment is kept alive by the segment, which this
-        // handle keeps alive; its header is only read here.
-        let serial = unsafe { header.as_ref() }.serial();
-        FiberId { header, serial }
+    /// The fibers of this continuation's suspended segment, outermost first: itself, then
+    /// those suspended inside it, the last of which suspended (where the suspended
+    /// computation's innermost frame is). Empty unless it is suspended.
+    pub fn segment(&self) -> Vec<FiberId> {
+        if self.state() != State::Suspended {
+            return Vec::new();
+        }
+        // SAFETY: alive (we hold a handle), and the outermost fiber of a suspended segment.
+        unsafe { chain::segment(self.header) }
     }
 
     /// This continuation's name, which does not keep it alive.

@@ -3,9 +3,11 @@
 //! continuations"). kont's addition to the library of the language reference.
 //!
 //! The frames are those that code compiled with frame records kept
-//! ([`crate::runtime::frames`]): the session compiles them from the first unit that names
-//! `backtrace` on, so frames of code compiled before have none, and the list then ends
-//! with [`NOT_RECORDED`].
+//! ([`crate::runtime::frames`]). A session compiles them from the first unit that names
+//! `backtrace` on (the REPL from its first entry), so only the code of units it ran before
+//! has none: a program run by `kont FILE` or `-e` is one unit, and its frames are all
+//! recorded. When the frames run out before the continuation's end, the list ends with
+//! [`NOT_RECORDED`].
 
 use crate::runtime::frames;
 use crate::runtime::value::Value;
@@ -24,10 +26,11 @@ pub fn backtrace(vm: &Vm, args: &mut [Value]) -> Result<Value, Box<ErrorKind>> {
             got: args[0].kind(),
         }));
     };
-    let Some((outermost, innermost)) = k.fiber_ids() else {
+    let segment = k.segment();
+    if segment.is_empty() {
         return Ok(Value::list(std::iter::empty()));
-    };
-    let found = frames::of_fiber(innermost, outermost);
+    }
+    let found = frames::of_segment(&segment);
     let mut lines = vm.sources.borrow().backtrace_lines(&found.trace);
     if found.incomplete {
         lines.push(NOT_RECORDED.to_string());

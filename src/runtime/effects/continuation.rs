@@ -194,13 +194,14 @@ impl Continuation {
         id
     }
 
-    /// The outermost and the innermost fiber of the suspended computation, if the
-    /// continuation holds one: where its frames end, and where they begin.
-    pub fn fiber_ids(&self) -> Option<(crate::stack::FiberId, crate::stack::FiberId)> {
+    /// The fibers of the suspended computation's segment, outermost first (see
+    /// [`crate::stack::Fiber::segment`]); none if the continuation holds no suspended
+    /// computation (a `cont` not yet started, one resumed or discontinued).
+    pub fn segment(&self) -> Vec<crate::stack::FiberId> {
         let fiber = self.fiber.take();
-        let ids = fiber.as_ref().map(|f| (f.id(), f.innermost_id()));
+        let segment = fiber.as_ref().map(Fiber::segment).unwrap_or_default();
         self.fiber.set(fiber);
-        ids
+        segment
     }
 
     /// Whether the continuation holds a suspended computation.
