@@ -13,6 +13,7 @@ use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir};
 use crate::runtime::effects::{self, HandlerValue, OpId, OpSite};
+use crate::runtime::frames::Role;
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R};
@@ -131,9 +132,9 @@ impl Compiler<'_> {
                 ops: h
                     .ops
                     .iter()
-                    .map(|(op, f)| (*op, self.closed_clause(f), clause_kind(f)))
+                    .map(|(op, f)| (*op, self.closed_clause(f, Role::Clause), clause_kind(f)))
                     .collect(),
-                ret: h.ret.as_ref().map(|f| self.closed_clause(f)),
+                ret: h.ret.as_ref().map(|f| self.closed_clause(f, Role::Return)),
                 shallow,
             });
             return Rc::new(move |_, _| made.clone());
@@ -141,9 +142,9 @@ impl Compiler<'_> {
         let ops = h
             .ops
             .iter()
-            .map(|(op, f)| (*op, clause_kind(f), self.clause_maker(f)))
+            .map(|(op, f)| (*op, clause_kind(f), self.clause_maker(f, Role::Clause)))
             .collect();
-        let ret = h.ret.as_ref().map(|f| self.clause_maker(f));
+        let ret = h.ret.as_ref().map(|f| self.clause_maker(f, Role::Return));
         handler_maker(ops, ret, shallow)
     }
 

@@ -239,6 +239,10 @@ struct Compiler<'u> {
     /// nesting of its expressions, counting in the code of the functions it contains that is
     /// dropped with it (see [`Compiler::function`]).
     code_depth: Cell<usize>,
+    /// With frame records: whether the expression being compiled is a part of a call or
+    /// `resume` of its function, whose site is noted before its parts are evaluated (see
+    /// `recorded.rs`).
+    in_call: Cell<bool>,
 }
 
 impl<'u> Compiler<'u> {
@@ -251,6 +255,7 @@ impl<'u> Compiler<'u> {
             nesting: Cell::new(0),
             near: Cell::new(near),
             code_depth: Cell::new(0),
+            in_call: Cell::new(false),
         }
     }
 
@@ -295,12 +300,17 @@ impl<'u> Compiler<'u> {
     /// Compiles an expression (see [`Compiler::nested`]).
     fn expr(&self, ir: &Ir) -> Code {
         self.nested(ir, || {
-            let code = self.node(ir);
-            if self.unit.record {
-                self.recorded(ir, code)
-            } else {
-                code
+            if !self.unit.record {
+                return self.node(ir);
             }
+            // With frame records, a call or `resume` notes its site before its parts are
+            // evaluated, which then are in its arguments (see `recorded.rs`).
+            let nested = self.in_call.get();
+            let noting = matches!(ir, Ir::Call { .. } | Ir::Resume { .. });
+            self.in_call.set(nested || noting);
+            let code = self.node(ir);
+            self.in_call.set(nested);
+            self.recorded(ir, code, nested)
         })
     }
 

@@ -13,22 +13,24 @@ use super::{CodeOf, Compiler, Outcome};
 use crate::ir::Ir;
 use crate::runtime::Ctx;
 use crate::runtime::effects::{self, OpSite};
-use crate::runtime::frames;
+use crate::runtime::frames::{self, Role};
 use crate::runtime::function::Code;
 use crate::runtime::value::Value;
 use crate::trace::record;
 
 impl Compiler<'_> {
-    /// `body`, the compiled body of function `name`, keeping the record of each call;
-    /// `clause` for a handler clause's. A clause that ends in a tail `resume`, which the
-    /// code that ran it then makes (see `effects.rs`), leaves that code at the `resume`.
-    pub(super) fn recorded_body(&self, name: Rc<str>, clause: bool, body: Code) -> Code {
-        let source = self.unit.source;
+    /// `body`, the compiled body of function `name` (of role `role`), keeping the frame of
+    /// each call. An operation clause that ends in a tail `resume`, which the code that ran
+    /// it then makes (see `effects.rs`), leaves that code at the `resume`.
+    pub(super) fn recorded_body(&self, name: Rc<str>, role: Role, body: Code) -> Code {
+        let function = frames::function(name, self.unit.source);
         Box::new(move |ctx, clo| {
-            let entered = frames::enter(&name, source, clause, ctx);
+            let entered = frames::enter(function, role, ctx);
             let result = body(ctx, clo);
-            frames::leave(entered, ctx.tail_callee.is_some());
-            if clause && let Some(p) = &ctx.tail_resume {
+            frames::leave(entered);
+            if role == Role::Clause
+                && let Some(p) = &ctx.tail_resume
+            {
                 frames::resuming_at(p.source, p.site);
             }
             result
@@ -36,20 +38,25 @@ impl Compiler<'_> {
     }
 
     /// `code`, compiled from `ir`, noting where its function waits if it is a call,
-    /// `handle` or `resume` (each may switch stacks, or run code compiled without records).
-    pub(super) fn recorded(&self, ir: &Ir, code: Code) -> Code {
-        match ir {
-            Ir::Call { span, .. } | Ir::Handle(_, _, span) | Ir::Resume { span, .. } => {
-                let span = *span;
-                Box::new(move |ctx, clo| {
-                    let mark = frames::at(span);
-                    let result = code(ctx, clo);
-                    frames::back(mark);
-                    result
-                })
-            }
-            _ => code,
+    /// `handle` or `resume`: from before the arguments are evaluated, so one in the
+    /// arguments of another (`nested`) puts back the site of the other when it returns.
+    pub(super) fn recorded(&self, ir: &Ir, code: Code, nested: bool) -> Code {
+        let (Ir::Call { span, .. } | Ir::Handle(_, _, span) | Ir::Resume { span, .. }) = ir else {
+            return code;
+        };
+        let span = *span;
+        if !nested {
+            return Box::new(move |ctx, clo| {
+                frames::at(span);
+                code(ctx, clo)
+            });
         }
+        Box::new(move |ctx, clo| {
+            let before = frames::at(span);
+            let result = code(ctx, clo);
+            frames::back(before);
+            result
+        })
     }
 
     /// A `suspend` at `site` of `args` compiled with records (and traced, if the unit is);

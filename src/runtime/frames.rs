@@ -8,33 +8,33 @@
 //! resume (`effects::run_wrapped`). A program that does not name `backtrace` runs none of
 //! it.
 //!
-//! Code compiled with records keeps, per thread, the record of the function running now
-//! ([`enter`]); each record names its function, where in it execution is ([`at`]: the call,
-//! `handle`, `resume` or `suspend` it waits at) and its caller's record. The records form a
-//! persistent list, shared by the computations that grew from one another. A function at
-//! the bottom of a fiber (a `handle` body, the function of a `cont`) is that fiber's
-//! *first*: its caller is whoever entered the fiber last, kept in [`ENTERED`] by fiber and
-//! changed by each resume of a segment the fiber is the outermost of. A computation that
-//! suspends to a handler that takes a continuation keeps its innermost record in
-//! [`SUSPENDED`], by the fiber it suspended on; its frames are read from there out
-//! ([`of_segment`]), through the fibers of its continuation's segment.
+//! The frames of the running computation are a stack, per thread ([`Running`]): a call
+//! pushes its function's frame ([`enter`]) and pops it when it ends ([`leave`]); each frame
+//! says where in its function execution is ([`at`]: the call, `handle`, `resume` or
+//! `suspend` it waits at). A frame says how far below it its caller's is: the next one
+//! down, but for a handler clause's, whose caller is the code that entered its handler's
+//! fiber (the `handle`, or the `resume` that resumed its computation last), which on the
+//! fast path lies below the computation the clause runs on top of. The first frame of a
+//! fiber (a `handle` body, a `cont` function) is marked, with the fiber, in a list of the
+//! fibers whose first frames are on the stack.
 //!
-//! A handler clause runs as the language has it, outside its handler: its caller is the
-//! code that entered the handler's fiber (the `handle`, or the `resume` that resumed its
-//! computation last), on the fast path as on the slow one ([`suspending`]). So a
-//! continuation captured inside a clause has the same frames on both paths: the clause's,
-//! then those around its handler, not those of the computation the clause took over.
+//! A suspend to a handler that takes a continuation moves the frames of the captured
+//! computation (from the first frame of the handler's fiber up) into the continuation's
+//! [`Segment`], kept by the handler's fiber ([`SUSPENDED`]): the clause then runs on the
+//! frames of the code that entered that fiber, as the language has it. The resume that
+//! goes on with the computation puts them back on top of its own frames ([`resumed`]): the
+//! first frame's caller is then its latest resumer. `backtrace(k)` reads the segment of
+//! `k`'s outermost fiber ([`of_continuation`]). This is what the runtime does with handler
+//! entries (`cut_entries`, `push_entries`), for frames.
 //!
 //! Invariants: every [`enter`] is paired with a [`leave`] on every exit of the function (a
-//! return, an error, a tail call, which replaces the record); code that may switch stacks
-//! or run code compiled without records (a call, `handle`, `resume`, `suspend`) puts back
-//! the record it started with, and its site, when control comes back ([`at`], [`back`],
-//! [`resumed`]). While a cancelled computation unwinds, the running record is left alone:
-//! the code that cancelled it keeps its own. An entry of [`ENTERED`] lives while the first
-//! function of its fiber runs (tail calls included); one of [`SUSPENDED`] while its
-//! computation is suspended.
+//! return, an error, a tail call); every [`at`] with a [`back`]; every [`suspending`] with
+//! a [`resumed`]. While a cancelled computation unwinds, none of these touch the stack: its
+//! frames went with its segment, and the stack is its canceller's. An entry of the fibers'
+//! list is on the stack exactly while the first frame it marks is (a frameless one, for a
+//! shallow resume's fiber, from [`wrapper_started`] to [`wrapper_ended`]).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -43,167 +43,239 @@ use crate::runtime::{Ctx, TraceFrame, Vm};
 use crate::span::{SourceSpan, Span};
 use crate::stack::{self, FiberId};
 
-/// The record of one running (or suspended) call of a function compiled with records.
-pub struct Record {
-    /// The function's name.
-    name: Rc<str>,
-    /// The source text it comes from.
-    source: u32,
-    /// Where in it execution is: the call, `handle`, `resume` or `suspend` it waits at.
-    site: Cell<Span>,
+/// The frame of one running (or suspended) call of a function compiled with records.
+struct Frame {
+    /// Where in its function execution is: the call, `handle`, `resume` or `suspend` it
+    /// waits at.
+    site: Span,
+    /// Its function, by its number in [`FUNCTIONS`].
+    function: u32,
+    /// How many frames below this one its caller's is (0: none, or code compiled without
+    /// records).
+    down: u32,
     /// The fiber it runs on (`None` on the thread's own stack). A call inherits its
     /// caller's unless it may be at the bottom of a fiber's value stack or is a handler
-    /// clause: a call continued on a stack extension keeps the fiber it was made on, which
-    /// is in every segment the extension is in.
+    /// clause; only a frame at the bottom reads it, to tell whether it is its fiber's
+    /// first.
     fiber: Option<FiberId>,
-    /// Whether it is its fiber's first: its caller is in [`ENTERED`], not in `parent`.
+    /// Its number among the frames the thread made, which names it for [`leave`].
+    serial: u64,
+    /// Whether it is its fiber's first: crossing to its caller crosses into the code that
+    /// entered the fiber.
     first: bool,
-    /// Its caller's record (`None` for a fiber's first, and for a call from code compiled
-    /// without records).
-    parent: Option<Rc<Record>>,
+}
+
+/// What a function's frame is, for [`enter`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    /// A function called, or started at the bottom of a fiber.
+    Function,
+    /// An operation clause: called by the code that entered its handler's fiber.
+    Clause,
+    /// A `return` clause: called where its handler's body returned to.
+    Return,
+}
+
+/// The running computation's frames, and the fibers whose first frames are among them.
+struct Running {
+    /// The frames, innermost last.
+    stack: Vec<Frame>,
+    /// The fibers whose first frames are on the stack, each with the index of that frame
+    /// (where its frames begin, for a frameless shallow resume's fiber), innermost last.
+    fibers: Vec<(FiberId, usize)>,
+    /// For the operation clause about to run: the index of its caller's frame (`None`: its
+    /// caller was not recorded), set by [`suspending`].
+    waiter: Option<Option<usize>>,
+    /// The serial number of the next frame.
+    serial: u64,
+}
+
+/// The frames of a computation suspended to a handler that took a continuation, moved off
+/// the stack: the continuation's.
+struct Segment {
+    /// The frames, from the first of the handler's fiber up, innermost last.
+    frames: Vec<Frame>,
+    /// The fibers whose first frames are among them, with indexes into `frames`.
+    fibers: Vec<(FiberId, usize)>,
+    /// The source and site of the frame below them, which entered the handler's fiber.
+    entered: Option<(u32, Span)>,
 }
 
 thread_local! {
-    /// The record of the function running now, if it was compiled with records.
-    static TOP: RefCell<Option<Rc<Record>>> = const { RefCell::new(None) };
-    /// The innermost record of each computation suspended to a handler that captured it,
-    /// by the fiber it suspended on.
-    static SUSPENDED: RefCell<HashMap<FiberId, Rc<Record>>> = RefCell::new(HashMap::new());
-    /// For each fiber whose first function was compiled with records and runs: the record
-    /// of the code that entered the fiber last (`None`: code without records), the caller
-    /// of its first record.
-    static ENTERED: RefCell<HashMap<FiberId, Option<Rc<Record>>>> = RefCell::new(HashMap::new());
+    /// The running computation's frames.
+    static RUNNING: RefCell<Running> = const {
+        RefCell::new(Running {
+            stack: Vec::new(),
+            fibers: Vec::new(),
+            waiter: None,
+            serial: 0,
+        })
+    };
+    /// The functions compiled with records, by number: each one's name and source.
+    static FUNCTIONS: RefCell<Vec<(Rc<str>, u32)>> = const { RefCell::new(Vec::new()) };
+    /// The segments of the suspended computations, by their handler's fiber: the
+    /// outermost fiber of the continuation that holds them.
+    static SUSPENDED: RefCell<HashMap<FiberId, Segment>> = RefCell::new(HashMap::new());
 }
 
-/// The record of the function running now.
-fn current() -> Option<Rc<Record>> {
-    TOP.with(|top| top.borrow().clone())
-}
+/// A frame begun by [`enter`], for [`leave`].
+pub struct Entered(u64);
 
-/// Makes `record` the running function's record, unless a cancelled computation unwinds.
-fn restore(record: Option<Rc<Record>>) {
-    if !stack::cancelling() {
-        TOP.with(|top| *top.borrow_mut() = record);
-    }
-}
-
-/// What [`at`] changed, for [`back`] to put back.
-pub struct Mark {
-    /// The running record when [`at`] was called.
-    record: Option<Rc<Record>>,
-    /// Its site then.
-    site: Span,
-}
-
-/// Notes that the running function is now at `site` (a call, `handle` or `resume`).
-pub fn at(site: Span) -> Mark {
-    TOP.with(|top| {
-        let record = top.borrow().clone();
-        let site = match &record {
-            Some(r) => r.site.replace(site),
-            None => Span::default(),
-        };
-        Mark { record, site }
+/// The number that names function `name` from `source` in the frames of its calls: given
+/// once, when the function is compiled with records.
+pub fn function(name: Rc<str>, source: u32) -> u32 {
+    FUNCTIONS.with(|f| {
+        let mut f = f.borrow_mut();
+        f.push((name, source));
+        u32::try_from(f.len() - 1).unwrap_or(u32::MAX)
     })
 }
 
-/// Control came back from what [`at`] was noted for: its record runs again, at its site
-/// before.
-pub fn back(mark: Mark) {
-    if let Some(record) = &mark.record {
-        record.site.set(mark.site);
-    }
-    restore(mark.record);
+/// The name and source of function number `function` (see [`function`]).
+fn function_of(function: u32) -> (Rc<str>, u32) {
+    FUNCTIONS.with(|f| {
+        let f = f.borrow();
+        f.get(function as usize)
+            .cloned()
+            .unwrap_or_else(|| ("?".into(), 0))
+    })
 }
 
-/// The caller of a call begun by [`enter`], for [`leave`].
-pub enum Entered {
-    /// An ordinary call, and its caller's record.
-    Call(Option<Rc<Record>>),
-    /// The first function of this fiber: its caller is in [`ENTERED`].
-    First(FiberId),
-}
-
-/// Starts the record of a call of function `name` from `source`, whose frame is the
-/// running one of `ctx`; `clause` for a handler clause, which is never a fiber's first.
+/// Pushes the frame of a call of function number `function` (see [`function`]), whose value
+/// stack frame is the running one of `ctx`, in role `role`.
 ///
-/// A call is its fiber's first if its frame is at the bottom of a fresh value stack (a
-/// `handle` body, a `cont` function, the program's top level): a frame at index 0 of a
-/// context not moved to a stack extension, on another fiber than its caller's (a frame of
-/// no slots at the bottom calls the next one at index 0 on the same fiber).
-pub fn enter(name: &Rc<str>, source: u32, clause: bool, ctx: &Ctx) -> Entered {
-    let parent = current();
-    let above = parent.as_ref().and_then(|p| p.fiber);
-    let bottom = ctx.base == 0;
-    let fiber = if bottom || clause || parent.is_none() {
-        stack::current_id()
-    } else {
-        above
-    };
-    let first = match fiber {
-        Some(f) if bottom && !clause && ctx.extensions == 0 && fiber != above => {
-            ENTERED.with(|e| {
-                e.borrow_mut().entry(f).or_insert_with(|| parent.clone());
-            });
-            Some(f)
-        }
-        _ => None,
-    };
-    let record = Rc::new(Record {
-        name: name.clone(),
-        source,
-        site: Cell::new(Span::default()),
-        fiber,
-        first: first.is_some(),
-        parent: if first.is_some() {
-            None
+/// A function's frame is its fiber's first if its value stack frame is at the bottom of a
+/// fresh value stack (a `handle` body, a `cont` function, the program's top level): at
+/// index 0 of a context not moved to a stack extension, on another fiber than its caller's
+/// (a frame of no slots at the bottom calls the next one at index 0 on the same fiber).
+pub fn enter(function: u32, role: Role, ctx: &Ctx) -> Entered {
+    RUNNING.with(|r| {
+        let r = &mut *r.borrow_mut();
+        let len = r.stack.len();
+        let above = r.stack.last().and_then(|f| f.fiber);
+        let bottom = ctx.base == 0;
+        let fiber = if bottom || role != Role::Function || len == 0 {
+            stack::current_id()
         } else {
-            parent.clone()
-        },
+            above
+        };
+        let first = match fiber {
+            Some(f)
+                if bottom && role == Role::Function && ctx.extensions == 0 && fiber != above =>
+            {
+                r.fibers.push((f, len));
+                true
+            }
+            _ => false,
+        };
+        let waiter = match role {
+            Role::Clause => r.waiter.take(),
+            _ => None,
+        };
+        let down = match waiter {
+            Some(w) => w.and_then(|w| len.checked_sub(w)).unwrap_or(0),
+            None => usize::from(len > 0),
+        };
+        let down = u32::try_from(down).unwrap_or(0);
+        let serial = r.serial;
+        r.serial += 1;
+        r.stack.push(Frame {
+            site: Span::default(),
+            function,
+            down,
+            fiber,
+            serial,
+            first,
+        });
+        Entered(serial)
+    })
+}
+
+/// Pops the frame [`enter`] pushed, the running one.
+pub fn leave(entered: Entered) {
+    if stack::cancelling() {
+        return;
+    }
+    RUNNING.with(|r| {
+        let r = &mut *r.borrow_mut();
+        match r.stack.last() {
+            Some(top) if top.serial == entered.0 => {
+                let at = r.stack.len() - 1;
+                let first = top.first.then_some(top.fiber).flatten();
+                r.stack.pop();
+                if let Some(f) = first {
+                    drop_fiber(r, at, f);
+                }
+            }
+            _ => leave_below(r, entered.0),
+        }
     });
-    TOP.with(|top| *top.borrow_mut() = Some(record));
-    match first {
-        Some(f) => Entered::First(f),
-        None => Entered::Call(parent),
+}
+
+/// Takes off the fibers' list the entry of fiber `fiber`, whose first frame, at `at`, is
+/// gone.
+fn drop_fiber(r: &mut Running, at: usize, fiber: FiberId) {
+    if r.fibers.last() == Some(&(fiber, at)) {
+        r.fibers.pop();
     }
 }
 
-/// Ends the record of a call begun by [`enter`]; `tail` if the function's body ended in a
-/// tail call, which replaces it (a fiber's first is then followed by another).
-pub fn leave(entered: Entered, tail: bool) {
-    let caller = match entered {
-        Entered::Call(parent) => parent,
-        Entered::First(fiber) => ENTERED.with(|e| {
-            let mut e = e.borrow_mut();
-            if tail {
-                e.get(&fiber).cloned().flatten()
-            } else {
-                e.remove(&fiber).flatten()
-            }
-        }),
+/// [`leave`] of frame `serial`, which is not on top: code compiled without records
+/// switched stacks and left frames above it, which go with it.
+#[cold]
+fn leave_below(r: &mut Running, serial: u64) {
+    let Some(at) = r.stack.iter().rposition(|f| f.serial == serial) else {
+        return;
     };
-    restore(caller);
+    let first = r.stack[at].first.then_some(r.stack[at].fiber).flatten();
+    r.stack.truncate(at);
+    while r.fibers.last().is_some_and(|&(_, i)| i > at) {
+        r.fibers.pop();
+    }
+    if let Some(f) = first {
+        drop_fiber(r, at, f);
+    }
+}
+
+/// Notes that the running function is now at `site` (a call, `handle` or `resume`);
+/// returns where it was before, for [`back`].
+pub fn at(site: Span) -> Span {
+    RUNNING.with(|r| match r.borrow_mut().stack.last_mut() {
+        Some(top) => std::mem::replace(&mut top.site, site),
+        None => site,
+    })
+}
+
+/// The call, `handle` or `resume` [`at`] was noted for, in the arguments of another whose
+/// site was noted before them, returned: the running function is at `site` again.
+pub fn back(site: Span) {
+    if stack::cancelling() {
+        return;
+    }
+    RUNNING.with(|r| {
+        if let Some(top) = r.borrow_mut().stack.last_mut() {
+            top.site = site;
+        }
+    });
 }
 
 /// The running function resumes a continuation at `site` of `source`, for a clause whose
 /// tail `resume` it makes once the clause returned (as an error's backtrace has it, the
 /// function is then at that `resume`, until its next call, `handle` or `resume`).
 pub fn resuming_at(source: u32, site: Span) {
-    TOP.with(|top| {
-        if let Some(r) = &*top.borrow()
-            && r.source == source
+    RUNNING.with(|r| {
+        if let Some(top) = r.borrow_mut().stack.last_mut()
+            && function_of(top.function).1 == source
         {
-            r.site.set(site);
+            top.site = site;
         }
     });
 }
 
 /// What [`suspending`] noted of a suspend, for [`resumed`].
 pub struct Suspension {
-    /// The suspending function's record.
-    record: Rc<Record>,
-    /// Its site before the suspend.
-    site: Span,
+    /// The suspending frame's serial number, and its site before.
+    frame: (u64, Span),
     /// The fiber of the handler that catches the operation.
     handler: FiberId,
     /// Whether the handler takes a continuation: the slow path, a stack switch.
@@ -212,74 +284,110 @@ pub struct Suspension {
 
 /// Operation `op`, performed at `at`, is about to suspend the running function (a
 /// `suspend`, or a built-in operation the runtime performs). If a program's handler
-/// catches it, its clause runs as called from the code that entered the handler's fiber,
-/// which becomes the running record; a computation the handler captures keeps its
-/// innermost record until [`resumed`]. Nothing when no function compiled with records
-/// runs.
+/// catches it, its clause runs as called from the code that entered the handler's fiber;
+/// a computation the handler captures takes its frames with it until [`resumed`]. Nothing
+/// when no function compiled with records runs.
 pub fn suspending(vm: &Vm, op: OpId, at: SourceSpan) -> Option<Suspension> {
-    let record = current()?;
+    let frame = RUNNING.with(|r| {
+        let mut r = r.borrow_mut();
+        let top = r.stack.last_mut()?;
+        let before = top.site;
+        // A built-in operation of code compiled without records, called from this
+        // function, leaves it at that call.
+        if function_of(top.function).1 == at.source {
+            top.site = at.span;
+        }
+        Some((top.serial, before))
+    })?;
     let catcher = effects::catcher(vm, op)?;
-    let site = record.site.get();
-    // A built-in operation of code compiled without records, called from this function,
-    // leaves it at that call.
-    if record.source == at.source {
-        record.site.set(at.span);
-    }
+    let handler = catcher.fiber;
     let switched = !catcher.fast;
-    if switched && let Some(here) = stack::current_id() {
-        SUSPENDED.with(|s| s.borrow_mut().insert(here, record.clone()));
-    }
-    restore(ENTERED.with(|e| e.borrow().get(&catcher.fiber).cloned().flatten()));
+    RUNNING.with(|r| {
+        let r = &mut *r.borrow_mut();
+        let Some(k) = r.fibers.iter().rposition(|&(f, _)| f == handler) else {
+            r.waiter = Some(None);
+            return;
+        };
+        let base = r.fibers[k].1;
+        r.waiter = Some(base.checked_sub(1));
+        if switched {
+            let segment = Segment {
+                frames: r.stack.split_off(base),
+                fibers: r
+                    .fibers
+                    .split_off(k)
+                    .into_iter()
+                    .map(|(f, i)| (f, i - base))
+                    .collect(),
+                entered: r.stack.last().map(|f| (function_of(f.function).1, f.site)),
+            };
+            SUSPENDED.with(|s| s.borrow_mut().insert(handler, segment));
+        }
+    });
     Some(Suspension {
-        record,
-        site,
-        handler: catcher.fiber,
+        frame,
+        handler,
         switched,
     })
 }
 
 /// The suspend noted by [`suspending`] returned (its computation was resumed, its clause
-/// returned on the fast path, or it unwinds): the code that resumed it entered the
-/// handler's fiber, and the suspending function runs again.
+/// returned on the fast path, or it unwinds): a computation that was captured has its
+/// frames put back on top of its resumer's, and the suspending function is where it was.
 pub fn resumed(noted: Option<Suspension>) {
     let Some(s) = noted else {
         return;
     };
-    if s.switched {
-        if let Some(here) = stack::current_id() {
-            SUSPENDED.with(|m| m.borrow_mut().remove(&here));
-        }
-        if !stack::cancelling() {
-            let resumer = current();
-            ENTERED.with(|e| {
-                if let Some(entered) = e.borrow_mut().get_mut(&s.handler) {
-                    *entered = resumer;
-                }
-            });
-        }
+    let segment = match s.switched {
+        true => SUSPENDED.with(|m| m.borrow_mut().remove(&s.handler)),
+        false => None,
+    };
+    if stack::cancelling() {
+        return;
     }
-    s.record.site.set(s.site);
-    restore(Some(s.record));
+    RUNNING.with(|r| {
+        let r = &mut *r.borrow_mut();
+        r.waiter = None;
+        if let Some(segment) = segment {
+            let base = r.stack.len();
+            r.stack.extend(segment.frames);
+            r.fibers
+                .extend(segment.fibers.into_iter().map(|(f, i)| (f, i + base)));
+        }
+        if let Some(top) = r.stack.last_mut()
+            && top.serial == s.frame.0
+        {
+            top.site = s.frame.1;
+        }
+    });
 }
 
-/// The fiber of a shallow resume that needs one of its own (`effects::run_wrapped`) starts,
-/// with no code of its own compiled with records: it is entered from the running record,
-/// like a fiber's first. Returns the fiber, for [`wrapper_ended`].
+/// The fiber of a shallow resume that needs one of its own (`effects::run_wrapped`) starts:
+/// it has no frames of its own, but a continuation captured by its handler begins where it
+/// does. Returns the fiber, for [`wrapper_ended`].
 pub fn wrapper_started() -> Option<FiberId> {
-    let resumer = current()?;
     let here = stack::current_id()?;
-    ENTERED.with(|e| e.borrow_mut().insert(here, Some(resumer)));
+    RUNNING.with(|r| {
+        let r = &mut *r.borrow_mut();
+        let len = r.stack.len();
+        (len > 0).then(|| r.fibers.push((here, len)))
+    })?;
     Some(here)
 }
 
-/// The fiber [`wrapper_started`] noted ends: its last resumer runs again.
+/// The fiber [`wrapper_started`] noted ends.
 pub fn wrapper_ended(fiber: Option<FiberId>) {
     if let Some(f) = fiber {
-        restore(ENTERED.with(|e| e.borrow_mut().remove(&f)).flatten());
+        RUNNING.with(|r| {
+            let r = &mut *r.borrow_mut();
+            if let Some(k) = r.fibers.iter().rposition(|&(g, _)| g == f) {
+                r.fibers.truncate(k);
+            }
+        });
     }
 }
 
-/// What [`of_segment`] found of a suspended computation.
+/// What [`of_continuation`] found of a suspended computation.
 #[derive(Debug, Default)]
 pub struct Frames {
     /// Its frames, innermost first, with a [`TraceFrame::Resumed`] where it crosses from a
@@ -290,48 +398,55 @@ pub struct Frames {
     pub incomplete: bool,
 }
 
-/// The frames of the computation suspended in the segment of fibers `segment` (outermost
-/// first, as [`stack::Fiber::segment`] lists them): from its innermost record out to the
-/// first record of its outermost fiber (the body of the `handle` whose handler caught it,
-/// or the function of a `cont`), or to the last record on one of its fibers.
-pub fn of_segment(segment: &[FiberId]) -> Frames {
-    let (Some(&outermost), Some(innermost)) = (segment.first(), segment.last()) else {
-        return Frames::default();
-    };
-    let inside = |r: &Record| r.fiber.is_some_and(|f| segment.contains(&f));
-    let mut frames = Frames::default();
-    let mut next = SUSPENDED.with(|s| s.borrow().get(innermost).cloned());
-    while let Some(record) = next {
-        if !inside(&record) {
-            return frames;
-        }
-        frames.trace.push(TraceFrame::Call {
-            name: record.name.clone(),
-            source: record.source,
-            span: record.site.get(),
-        });
-        next = match record.fiber {
-            Some(fiber) if record.first => {
-                if fiber == outermost {
-                    return frames;
-                }
-                // The fiber was entered from its caller, in this segment (or from a fiber
-                // of it with no records: a shallow resume's own, as a `handle` of the
-                // resume, where the list ends).
-                let caller = ENTERED.with(|e| e.borrow().get(&fiber).cloned().flatten());
-                if let Some(c) = &caller {
-                    frames.trace.push(TraceFrame::Resumed {
-                        source: c.source,
-                        span: c.site.get(),
-                    });
-                }
-                caller
-            }
-            _ => record.parent.clone(),
+/// The frames of the computation suspended to the handler on fiber `outermost` (the
+/// outermost fiber of its continuation): from its innermost frame out to the first frame
+/// of that fiber (the body of the `handle` whose handler caught it, or the function of a
+/// `cont`).
+pub fn of_continuation(outermost: FiberId) -> Frames {
+    SUSPENDED.with(|s| {
+        let s = s.borrow();
+        let mut found = Frames::default();
+        let Some(segment) = s.get(&outermost) else {
+            found.incomplete = true;
+            return found;
         };
-    }
-    frames.incomplete = true;
-    frames
+        let frames = &segment.frames;
+        let mut i = frames.len();
+        while i > 0 {
+            let f = &frames[i - 1];
+            let (name, source) = function_of(f.function);
+            found.trace.push(TraceFrame::Call {
+                name,
+                source,
+                span: f.site,
+            });
+            if f.first && f.fiber == Some(outermost) {
+                return found;
+            }
+            if f.down == 0 {
+                break;
+            }
+            // Crossing from a fiber's first frame into the code that entered the fiber
+            // (into the code below the continuation: a shallow resume's fiber, as a
+            // `handle` of the resume, where the list ends).
+            let below = (i - 1).checked_sub(f.down as usize);
+            let entered = match below {
+                Some(j) => Some((function_of(frames[j].function).1, frames[j].site)),
+                None => segment.entered,
+            };
+            if f.first
+                && let Some((source, span)) = entered
+            {
+                found.trace.push(TraceFrame::Resumed { source, span });
+            }
+            match below {
+                Some(j) => i = j + 1,
+                None => return found,
+            }
+        }
+        found.incomplete = true;
+        found
+    })
 }
 
 #[cfg(test)]

@@ -158,28 +158,6 @@ pub unsafe fn enter(outer: NonNull<Header>, payload: Payload, cancel: bool) -> E
     }
 }
 
-/// The fibers of the suspended segment whose outermost fiber has the header `outer`,
-/// outermost first: `outer`, then those that wait inside it (see `Header::inside`).
-///
-/// # Safety
-///
-/// `outer` is alive and the outermost fiber of a suspended segment, which keeps the
-/// fibers inside it alive.
-pub unsafe fn segment(outer: NonNull<Header>) -> Vec<FiberId> {
-    // SAFETY: alive, as guaranteed by the caller.
-    let header = unsafe { outer.as_ref() };
-    // SAFETY: used only here, for this step, which calls nothing that could change it.
-    let inside = unsafe { inside(header) };
-    std::iter::once(outer)
-        .chain(inside.iter().copied())
-        .map(|header| FiberId {
-            header,
-            // SAFETY: each fiber of a suspended segment is kept alive by the segment.
-            serial: unsafe { header.as_ref() }.serial(),
-        })
-        .collect()
-}
-
 /// Puts the segment of `outer` (whose header is `header`) on the active chain: `outer`,
 /// then the fibers that were inside it when it suspended.
 #[inline(always)]

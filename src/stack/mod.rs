@@ -411,17 +411,6 @@ impl Fiber {
         self.header == other.header
     }
 
-    /// The fibers of this continuation's suspended segment, outermost first: itself, then
-    /// those suspended inside it, the last of which suspended (where the suspended
-    /// computation's innermost frame is). Empty unless it is suspended.
-    pub fn segment(&self) -> Vec<FiberId> {
-        if self.state() != State::Suspended {
-            return Vec::new();
-        }
-        // SAFETY: alive (we hold a handle), and the outermost fiber of a suspended segment.
-        unsafe { chain::segment(self.header) }
-    }
-
     /// This continuation's name, which does not keep it alive.
     #[inline]
     pub fn id(&self) -> FiberId {

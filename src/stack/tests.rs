@@ -152,35 +152,6 @@ fn multi_level_suspend_captures_the_segment() {
 }
 
 #[test]
-fn a_suspended_segment_lists_its_fibers_outermost_first() {
-    let ids = Rc::new(std::cell::RefCell::new(Vec::new()));
-    let seen = ids.clone();
-    let outer = fiber(move |_| {
-        let outer_id = my_id();
-        seen.borrow_mut().push(outer_id);
-        let inner_seen = seen.clone();
-        let inner = fiber(move |_| {
-            inner_seen.borrow_mut().push(my_id());
-            suspend_to(outer_id, 1).unwrap();
-            suspend_to(my_id(), 2).unwrap_or(0)
-        });
-        match inner.resume(0).unwrap() {
-            Event::Suspended(p) => {
-                // `inner` suspended alone, to here: a segment of one fiber.
-                assert_eq!(inner.segment(), [inner.id()]);
-                p
-            }
-            e => panic!("{e:?}"),
-        }
-    });
-    assert!(outer.segment().is_empty(), "fresh");
-    assert_eq!(outer.resume(0), Ok(Event::Suspended(1)));
-    assert_eq!(outer.segment(), *ids.borrow());
-    assert_eq!(outer.resume(0), Ok(Event::Returned(2)));
-    assert!(outer.segment().is_empty(), "finished");
-}
-
-#[test]
 fn parent_and_innermost_follow_every_change() {
     // A segment's parent and innermost fiber are written only when they change: resume
     // one fiber from the thread's stack and from another fiber in turn, and let it

@@ -26,11 +26,10 @@ pub fn backtrace(vm: &Vm, args: &mut [Value]) -> Result<Value, Box<ErrorKind>> {
             got: args[0].kind(),
         }));
     };
-    let segment = k.segment();
-    if segment.is_empty() {
+    let Some(outermost) = k.fiber_id() else {
         return Ok(Value::list(std::iter::empty()));
-    }
-    let found = frames::of_segment(&segment);
+    };
+    let found = frames::of_continuation(outermost);
     let mut lines = vm.sources.borrow().backtrace_lines(&found.trace);
     if found.incomplete {
         lines.push(NOT_RECORDED.to_string());

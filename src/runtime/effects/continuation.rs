@@ -194,16 +194,6 @@ impl Continuation {
         id
     }
 
-    /// The fibers of the suspended computation's segment, outermost first (see
-    /// [`crate::stack::Fiber::segment`]); none if the continuation holds no suspended
-    /// computation (a `cont` not yet started, one resumed or discontinued).
-    pub fn segment(&self) -> Vec<crate::stack::FiberId> {
-        let fiber = self.fiber.take();
-        let segment = fiber.as_ref().map(Fiber::segment).unwrap_or_default();
-        self.fiber.set(fiber);
-        segment
-    }
-
     /// Whether the continuation holds a suspended computation.
     fn is_suspended(&self) -> bool {
         let fiber = self.fiber.take();
