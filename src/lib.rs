@@ -781,6 +781,70 @@ mod tests {
     }
 
     #[test]
+    fn only_a_unit_that_names_the_builtin_backtrace_keeps_frame_records() {
+        let records = |text: &str| {
+            let mut s = session();
+            s.eval("<test>", text).unwrap();
+            s.keeps_frame_records()
+        };
+        // The word in a string or a comment, or a name of the program's own: no records.
+        assert!(!records("println(\"backtrace\") // backtrace(k)"));
+        assert!(!records("fn backtrace(k) { k } println(backtrace(1))"));
+        assert!(!records("let backtrace = 2; println(backtrace)"));
+        assert!(!records("fn f(backtrace) { backtrace } println(f(3))"));
+        assert!(!records(
+            "fn f() { let backtrace = 4; backtrace } println(f())"
+        ));
+        // The built-in, called or not: records.
+        assert!(records("fn f(k) { backtrace(k) } println(1)"));
+        assert!(records("let _b = backtrace;"));
+        // A unit that does not compile runs nothing, and starts nothing.
+        let mut s = session();
+        assert!(s.eval("<test>", "backtrace(").is_err());
+        assert!(s.eval("<test>", "backtrace(nope)").is_err());
+        assert!(!s.keeps_frame_records());
+    }
+
+    #[test]
+    fn frame_records_start_with_the_first_unit_that_names_backtrace() {
+        let out = Kept::default();
+        let mut s = Session::new(Box::new(out.clone()), Vec::new(), Options::default());
+        // A computation suspended by code compiled without records: its frames are not
+        // known.
+        s.eval(
+            "<test>",
+            "effect Yield(x) var saved = (); fn walk() { suspend Yield(1) } \
+             handle walk() with { Yield(_), k => { saved = k } }",
+        )
+        .unwrap();
+        assert!(!s.keeps_frame_records());
+        s.eval("<test>", "println(backtrace(saved))").unwrap();
+        assert!(s.keeps_frame_records());
+        // From then on, every unit keeps them, whether it names `backtrace` or not.
+        s.eval(
+            "<test>",
+            "fn walk2() { suspend Yield(2) } handle walk2() with { Yield(_), k => { saved = k } }",
+        )
+        .unwrap();
+        s.eval("<test>", "println(backtrace(saved))").unwrap();
+        assert_eq!(
+            out.text(),
+            "[\"... earlier frames were compiled without records\"]\n\
+             [\"at walk2 (<test>:1:14)\"]\n"
+        );
+    }
+
+    #[test]
+    fn a_session_told_to_keep_frame_records_keeps_them_from_the_start() {
+        let options = Options {
+            record_frames: true,
+            ..Options::default()
+        };
+        let s = Session::new(Box::new(std::io::sink()), Vec::new(), options);
+        assert!(s.keeps_frame_records());
+    }
+
+    #[test]
     fn a_name_defined_twice_is_completed_once() {
         let mut s = session();
         s.eval("<test>", "var total = 1;").unwrap();

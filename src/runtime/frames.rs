@@ -8,19 +8,21 @@
 //! resume (`effects::run_wrapped`). A program that does not name `backtrace` runs none of
 //! it.
 //!
-//! The frames of the running computation are a stack, per thread ([`Running`]): a call
+//! The frames of the running computation are a stack, per thread (`Running`): a call
 //! pushes its function's frame ([`enter`]) and pops it when it ends ([`leave`]); each frame
 //! says where in its function execution is ([`at`]: the call, `handle`, `resume` or
-//! `suspend` it waits at). A frame says how far below it its caller's is: the next one
-//! down, but for a handler clause's, whose caller is the code that entered its handler's
-//! fiber (the `handle`, or the `resume` that resumed its computation last), which on the
-//! fast path lies below the computation the clause runs on top of. The first frame of a
-//! fiber (a `handle` body, a `cont` function) is marked, with the fiber, in a list of the
-//! fibers whose first frames are on the stack.
+//! `suspend` it waits at, noted before their arguments are evaluated, so that one in the
+//! arguments of another puts the other's back when it returns, [`back`]). A frame names
+//! its function by a number given when the function is compiled ([`function`]), and says
+//! how far below it its caller's is: the next one down, but for a handler clause's, whose
+//! caller is the code that entered its handler's fiber (the `handle`, or the `resume` that
+//! resumed its computation last), which on the fast path lies below the computation the
+//! clause runs on top of. The first frame of a fiber (a `handle` body, a `cont` function)
+//! is marked, with the fiber, in a list of the fibers whose first frames are on the stack.
 //!
 //! A suspend to a handler that takes a continuation moves the frames of the captured
 //! computation (from the first frame of the handler's fiber up) into the continuation's
-//! [`Segment`], kept by the handler's fiber ([`SUSPENDED`]): the clause then runs on the
+//! `Segment`, kept by the handler's fiber (`SUSPENDED`): the clause then runs on the
 //! frames of the code that entered that fiber, as the language has it. The resume that
 //! goes on with the computation puts them back on top of its own frames ([`resumed`]): the
 //! first frame's caller is then its latest resumer. `backtrace(k)` reads the segment of
@@ -28,8 +30,9 @@
 //! entries (`cut_entries`, `push_entries`), for frames.
 //!
 //! Invariants: every [`enter`] is paired with a [`leave`] on every exit of the function (a
-//! return, an error, a tail call); every [`at`] with a [`back`]; every [`suspending`] with
-//! a [`resumed`]. While a cancelled computation unwinds, none of these touch the stack: its
+//! return, an error, a tail call), every [`suspending`] with a [`resumed`], so that code
+//! that switched stacks finds its frame on top when control comes back (code compiled
+//! without records may leave frames above it, which [`leave`] drops). While a cancelled computation unwinds, none of these touch the stack: its
 //! frames went with its segment, and the stack is its canceller's. An entry of the fibers'
 //! list is on the stack exactly while the first frame it marks is (a frameless one, for a
 //! shallow resume's fiber, from [`wrapper_started`] to [`wrapper_ended`]).
