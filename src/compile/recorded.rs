@@ -1,7 +1,7 @@
 //! Code compiled with frame records ([`compile_unit`]'s `record`), for `backtrace`: each
-//! function body keeps a record of its call while it runs, each call, `handle` and `resume`
-//! notes where its function waits and puts back the running record when control comes
-//! back, and each `suspend` hands its computation's records over while it is suspended
+//! function body keeps a frame of its call while it runs, each call, `handle` and `resume`
+//! notes where its function waits, and each `suspend` whose handler takes a continuation
+//! moves its computation's frames into that continuation until it is resumed
 //! ([`crate::runtime::frames`]). A unit compiled without records runs none of this code.
 //!
 //! [`compile_unit`]: super::compile_unit
