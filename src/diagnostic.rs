@@ -49,6 +49,15 @@ impl SourceMap {
         out
     }
 
+    /// The lines of a backtrace of `trace`, shortened as an error's is, without their
+    /// indentation: what `backtrace(k)` returns.
+    pub fn backtrace_lines(&self, trace: &[TraceFrame]) -> Vec<String> {
+        collapse(&runs(trace), |f| self.trace_line(f))
+            .into_iter()
+            .map(|line| line.trim_start().to_string())
+            .collect()
+    }
+
     /// Renders the frames of the suspended computations a runtime error ended, between its
     /// snippet and its backtrace: for each, `the suspended computation (OP) was at:` and its frames, as
     /// backtrace lines, innermost first (shortened as a backtrace is).

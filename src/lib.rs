@@ -110,6 +110,11 @@ pub struct Options {
     /// Report a unit's warnings as errors and run nothing of it (`kont --deny-warnings`): a
     /// compile failure, exit status 2.
     pub deny_warnings: bool,
+    /// Compile every unit, and the library, with frame records, for `backtrace` (see
+    /// [`runtime::frames`]): the REPL's entries, a later one of which may name it. Without
+    /// it, a session compiles records from the first unit that names `backtrace` on
+    /// (see [`Session::keeps_frame_records`]).
+    pub record_frames: bool,
 }
 
 impl Default for Options {
@@ -121,6 +126,7 @@ impl Default for Options {
             stack_mb: None,
             trace: None,
             deny_warnings: false,
+            record_frames: false,
         }
     }
 }
@@ -145,6 +151,9 @@ pub struct Session {
     /// What the last evaluation defined at its top level, if it ran to its end (see
     /// [`Session::definitions`]).
     defined: Vec<definitions::Definition>,
+    /// Whether units are compiled with frame records, for `backtrace` (see
+    /// [`Session::keeps_frame_records`]): once one is, every later one is.
+    records: bool,
 }
 
 /// The most warnings shown for one unit: a generated program may have thousands, each shown
@@ -221,6 +230,7 @@ impl Session {
             options,
             warnings: Box::new(std::io::sink()),
             defined: Vec::new(),
+            records: options.record_frames,
         };
         session.load_prelude();
         session
@@ -231,10 +241,16 @@ impl Session {
     /// always compiles; should running it fail (no memory for a stack), its functions stay
     /// undefined and calling one is a runtime error, as any evaluation would fail then.
     fn load_prelude(&mut self) {
+        self.env = resolve::Env::with_library(&self.prelude());
+    }
+
+    /// Compiles (as the session compiles now) and runs the prelude; returns the
+    /// environment it was resolved in, which holds its functions.
+    fn prelude(&self) -> resolve::Env {
+        let mut env = resolve::Env::for_prelude();
         let source = self.vm.sources.borrow_mut().add_library(PRELUDE);
         if let Ok(program) = syntax::parse_program(PRELUDE)
-            && let Ok(resolve::Resolved { unit, .. }) =
-                resolve::resolve_program(program, &mut self.env)
+            && let Ok(resolve::Resolved { unit, .. }) = resolve::resolve_program(program, &mut env)
         {
             let main = self.compile(&unit, source);
             let _ = runtime::effects::run_root(
@@ -242,7 +258,55 @@ impl Session {
                 Closure::new(main, runtime::value::Values::default()),
             );
         }
-        self.env = resolve::Env::with_library(&self.env);
+        env
+    }
+
+    /// Compiles every unit from now on with frame records, for `backtrace`, and the
+    /// library again with them, so that its frames show: for the first unit that names
+    /// `backtrace`. The session's environment finds the new library's functions from then
+    /// on; what earlier units made of the old one keeps it.
+    fn start_records(&mut self) {
+        self.records = true;
+        let prelude = self.prelude();
+        self.env.set_library(&prelude);
+    }
+
+    /// Whether the session compiles its units with frame records, which `backtrace` reads
+    /// (see [`runtime::frames`]): from the first unit that names the built-in `backtrace`
+    /// on (a name resolved to it, not the word in a string or a comment, nor a variable or
+    /// function of the program's called so), or from the start with
+    /// [`Options::record_frames`]. A unit with records pays a record on each of its calls.
+    pub fn keeps_frame_records(&self) -> bool {
+        self.records
+    }
+
+    /// Resolves `program`, parsed from `text`, the text of source `source`, in the
+    /// session's environment; a unit that names `backtrace` first is parsed and resolved
+    /// again once records are on, against the library compiled with them (the resolver
+    /// consumes the syntax tree, so that it is dropped as soon as it is resolved).
+    fn resolve(
+        &mut self,
+        program: syntax::ast::Program,
+        text: &str,
+        source: u32,
+    ) -> Result<resolve::Resolved, Failure> {
+        let resolved = resolve::resolve_program(program, &mut self.env).map_err(|e| Failure {
+            kind: FailureKind::Compile,
+            report: self.vm.sources.borrow().render(
+                &e.message(),
+                source,
+                e.span,
+                e.hint().as_deref(),
+                &[],
+            ),
+        })?;
+        if !resolved.names_backtrace || self.records {
+            return Ok(resolved);
+        }
+        self.env.undo_unit();
+        self.start_records();
+        let again = syntax::parse_program(text).expect("a text that parsed parses again");
+        self.resolve(again, text, source)
     }
 
     /// Parses, compiles and runs `text` (named `name` in reports). Returns the value of a
@@ -271,16 +335,7 @@ impl Session {
         self.defined.clear();
         let defined = definitions::of_program(&program);
         let source = self.vm.sources.borrow_mut().add(name, text);
-        let resolved = resolve::resolve_program(program, &mut self.env).map_err(|e| Failure {
-            kind: FailureKind::Compile,
-            report: self.vm.sources.borrow().render(
-                &e.message(),
-                source,
-                e.span,
-                e.hint().as_deref(),
-                &[],
-            ),
-        })?;
+        let resolved = self.resolve(program, text, source)?;
         let unit = self.warn(source, resolved)?;
         *self.vm.effects.borrow_mut() = self.env.operations().to_vec();
         let main = self.compile(&unit, source);
@@ -365,7 +420,13 @@ impl Session {
     /// Compiles `unit`, from source `source`, as the session's options say (traced if the
     /// session has a tracer).
     fn compile(&self, unit: &ir::Unit, source: u32) -> Rc<runtime::function::Proto> {
-        compile::compile_unit(unit, source, self.options.generic, self.tracer.is_some())
+        compile::compile_unit(
+            unit,
+            source,
+            self.options.generic,
+            self.tracer.is_some(),
+            self.records,
+        )
     }
 
     /// The failure of an evaluation of `source` that stopped with the runtime error `e`,
@@ -763,6 +824,70 @@ mod tests {
         let value = s.eval("<test>", "a + f()").unwrap();
         assert!(matches!(value, Some(Value::Int(11))), "{value:?}");
         assert_eq!(s.completions("E"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn only_a_unit_that_names_the_builtin_backtrace_keeps_frame_records() {
+        let records = |text: &str| {
+            let mut s = session();
+            s.eval("<test>", text).unwrap();
+            s.keeps_frame_records()
+        };
+        // The word in a string or a comment, or a name of the program's own: no records.
+        assert!(!records("println(\"backtrace\") // backtrace(k)"));
+        assert!(!records("fn backtrace(k) { k } println(backtrace(1))"));
+        assert!(!records("let backtrace = 2; println(backtrace)"));
+        assert!(!records("fn f(backtrace) { backtrace } println(f(3))"));
+        assert!(!records(
+            "fn f() { let backtrace = 4; backtrace } println(f())"
+        ));
+        // The built-in, called or not: records.
+        assert!(records("fn f(k) { backtrace(k) } println(1)"));
+        assert!(records("let _b = backtrace;"));
+        // A unit that does not compile runs nothing, and starts nothing.
+        let mut s = session();
+        assert!(s.eval("<test>", "backtrace(").is_err());
+        assert!(s.eval("<test>", "backtrace(nope)").is_err());
+        assert!(!s.keeps_frame_records());
+    }
+
+    #[test]
+    fn frame_records_start_with_the_first_unit_that_names_backtrace() {
+        let out = Kept::default();
+        let mut s = Session::new(Box::new(out.clone()), Vec::new(), Options::default());
+        // A computation suspended by code compiled without records: its frames are not
+        // known.
+        s.eval(
+            "<test>",
+            "effect Yield(x) var saved = (); fn walk() { suspend Yield(1) } \
+             handle walk() with { Yield(_), k => { saved = k } }",
+        )
+        .unwrap();
+        assert!(!s.keeps_frame_records());
+        s.eval("<test>", "println(backtrace(saved))").unwrap();
+        assert!(s.keeps_frame_records());
+        // From then on, every unit keeps them, whether it names `backtrace` or not.
+        s.eval(
+            "<test>",
+            "fn walk2() { suspend Yield(2) } handle walk2() with { Yield(_), k => { saved = k } }",
+        )
+        .unwrap();
+        s.eval("<test>", "println(backtrace(saved))").unwrap();
+        assert_eq!(
+            out.text(),
+            "[\"... earlier frames were compiled without records\"]\n\
+             [\"at walk2 (<test>:1:14)\"]\n"
+        );
+    }
+
+    #[test]
+    fn a_session_told_to_keep_frame_records_keeps_them_from_the_start() {
+        let options = Options {
+            record_frames: true,
+            ..Options::default()
+        };
+        let s = Session::new(Box::new(std::io::sink()), Vec::new(), options);
+        assert!(s.keeps_frame_records());
     }
 
     #[test]

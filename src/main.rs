@@ -94,6 +94,7 @@ fn options(cli: &Cli) -> Options {
             .ok()
             .and_then(|v| v.trim().parse().ok()),
         deny_warnings: cli.deny_warnings,
+        record_frames: false,
         trace: trace_settings(cli),
     }
 }

@@ -173,6 +173,7 @@ pub fn run(options: Options) -> ExitCode {
     };
     let options = Options {
         trace: Some(options.trace.unwrap_or(quiet)),
+        record_frames: true,
         ..options
     };
     let config = Config::builder()

@@ -16,8 +16,9 @@ use crate::span::Span;
 pub struct SourceMap {
     /// The texts and their display names; a text's id is its index here.
     files: SimpleFiles<String, String>,
-    /// The id of the standard library's kont source, if added ([`SourceMap::add_library`]).
-    library: Option<u32>,
+    /// The ids of the standard library's kont source, as added ([`SourceMap::add_library`]:
+    /// once, and again when a session compiles it with frame records).
+    library: Vec<u32>,
 }
 
 impl SourceMap {
@@ -37,13 +38,13 @@ impl SourceMap {
     /// not as lines of a text the learner did not write.
     pub fn add_library(&mut self, text: &str) -> u32 {
         let id = self.add("standard library", text);
-        self.library = Some(id);
+        self.library.push(id);
         id
     }
 
     /// Whether `source` is the standard library's.
     pub fn is_library(&self, source: u32) -> bool {
-        self.library == Some(source)
+        self.library.contains(&source)
     }
 
     /// The texts with their names, for rendering reports (`codespan-reporting`'s file

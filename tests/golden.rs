@@ -106,7 +106,8 @@ use run::{OUTPUT_CAP, Outcome, Status, TIMEOUT, line_diff, run_command, truncate
 /// The features (directories under `tests/programs`) whose programs also run on the slow
 /// path: those about handlers and their traces, and printing (continuations print what the
 /// slow path records).
-const SLOW_PATH_FEATURES: [&str; 5] = [
+const SLOW_PATH_FEATURES: [&str; 6] = [
+    "backtrace",
     "effects",
     "builtin_effects",
     "callbacks",

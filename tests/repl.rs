@@ -1481,6 +1481,22 @@ fn piped_repl(input: &[u8]) -> (String, String, bool) {
 }
 
 #[test]
+fn a_continuation_held_across_entries_keeps_its_frames_from_the_entries_that_made_them() {
+    // Every entry keeps frame records: `asker` and `top` were compiled before an entry
+    // named `backtrace`.
+    let input = b"effect Ask()\nvar saved = ()\nfn asker() { let v = suspend Ask(); v }\n\
+        fn top() { let r = asker(); r }\nhandle top() with { Ask(), k => { saved = k } }\n\
+        println(1 + 1)\nbacktrace(saved)\nresume saved(3)\nbacktrace(saved)\n";
+    let (stdout, stderr, success) = piped_repl(input);
+    assert_eq!(stderr, "");
+    assert!(
+        stdout.ends_with("2\n[\"at asker (<repl:3>:1:22)\", \"at top (<repl:4>:1:20)\"]\n3\n[]\n"),
+        "{stdout:?}"
+    );
+    assert!(success);
+}
+
+#[test]
 fn no_colour_when_the_output_is_not_a_terminal() {
     let (stdout, stderr, success) = piped_repl(b"let x = 1\nnope\nlet u = 1; 2\n");
     assert!(

@@ -14,6 +14,7 @@ use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome, Special};
 use crate::ir::{FnIr, HandlerIr, Ir, ResumeTail};
 use crate::runtime::effects::{self, HandlerValue, OpId, OpSite};
+use crate::runtime::frames::Role;
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctrl, Ctx, R};
@@ -89,6 +90,9 @@ impl Compiler<'_> {
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
         let site = OpSite::new(op, args.len(), self.at(span));
+        if self.unit.record {
+            return self.recorded_suspend(site, args, finish);
+        }
         if self.unit.trace {
             return self.traced_suspend(site, args, finish);
         }
@@ -129,9 +133,9 @@ impl Compiler<'_> {
                 ops: h
                     .ops
                     .iter()
-                    .map(|(op, f)| (*op, self.closed_closure(f), clause_kind(f)))
+                    .map(|(op, f)| (*op, self.closed_clause(f, Role::Clause), clause_kind(f)))
                     .collect(),
-                ret: h.ret.as_ref().map(|f| self.closed_closure(f)),
+                ret: h.ret.as_ref().map(|f| self.closed_clause(f, Role::Return)),
                 shallow,
             });
             return Rc::new(move |_, _| made.clone());
@@ -139,9 +143,9 @@ impl Compiler<'_> {
         let ops = h
             .ops
             .iter()
-            .map(|(op, f)| (*op, clause_kind(f), self.closure_maker(f)))
+            .map(|(op, f)| (*op, clause_kind(f), self.clause_maker(f, Role::Clause)))
             .collect();
-        let ret = h.ret.as_ref().map(|f| self.closure_maker(f));
+        let ret = h.ret.as_ref().map(|f| self.clause_maker(f, Role::Return));
         handler_maker(ops, ret, shallow)
     }
 

@@ -14,6 +14,7 @@ use super::vars::part_value;
 use crate::ir::{CaptureFrom, FnCell, FnIr, Part};
 use crate::runtime::Ctx;
 use crate::runtime::effects;
+use crate::runtime::frames::Role;
 use crate::runtime::function::{Closure, Code, Proto};
 use crate::runtime::value::{Value, Values};
 
@@ -77,14 +78,29 @@ impl Compiler<'_> {
 
     /// Compiles a function to its prototype.
     pub(super) fn function(&self, f: &FnIr) -> Rc<Proto> {
-        self.function_with(f, |body| body)
+        self.function_as(f, Role::Function, |body| body)
     }
 
-    /// Compiles a function to its prototype, whose body is `wrap` of the compiled body (a
-    /// traced clause's, which records an event when it starts).
-    pub(super) fn function_with(&self, f: &FnIr, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
+    /// Compiles handler clause `f`, of role `role` (an operation's or the `return` clause),
+    /// to its prototype, whose body is `wrap` of the compiled body (a traced clause's,
+    /// which records an event when it starts).
+    pub(super) fn clause_with(
+        &self,
+        f: &FnIr,
+        role: Role,
+        wrap: impl FnOnce(Code) -> Code,
+    ) -> Rc<Proto> {
+        self.function_as(f, role, wrap)
+    }
+
+    /// Compiles function `f`, of role `role` (its frame's, if the unit keeps frame records),
+    /// to its prototype, whose body is `wrap` of the compiled body.
+    fn function_as(&self, f: &FnIr, role: Role, wrap: impl FnOnce(Code) -> Code) -> Rc<Proto> {
         let inner = Compiler::new(self.unit, f.tail_resumptive, self.near.get());
-        let body = wrap(inner.expr(&f.body));
+        let mut body = wrap(inner.expr(&f.body));
+        if self.unit.record {
+            body = self.recorded_body(f.name.clone(), role, body);
+        }
         // Code nested so deeply that dropping it could exhaust a program's stack is dropped
         // later, on the front end's (see `Proto::deep`). That counts the code of the
         // functions nested in it: a chain of 30,000 lambdas, each shallow, nests as deep.
@@ -111,6 +127,16 @@ impl Compiler<'_> {
         f: &FnIr,
     ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
         self.closure_maker_of(f, self.function(f))
+    }
+
+    /// Code that makes a closure of handler clause `f`, of role `role`, in the current
+    /// frame.
+    pub(super) fn clause_maker(
+        &self,
+        f: &FnIr,
+        role: Role,
+    ) -> impl Fn(&Ctx, &Closure) -> Rc<Closure> + 'static {
+        self.closure_maker_of(f, self.clause_with(f, role, |body| body))
     }
 
     /// Code that makes a closure of `proto`, the prototype of `f`, in the current frame.
@@ -153,8 +179,8 @@ impl Compiler<'_> {
         move |ctx, clo| effects::Body::Parts(proto.clone(), capture_env(ctx, clo, &plan))
     }
 
-    /// The closure of a function that captures nothing, made once.
-    pub(super) fn closed_closure(&self, f: &FnIr) -> Rc<Closure> {
-        Closure::new(self.function(f), Values::default())
+    /// The closure of handler clause `f`, of role `role`, which captures nothing, made once.
+    pub(super) fn closed_clause(&self, f: &FnIr, role: Role) -> Rc<Closure> {
+        Closure::new(self.clause_with(f, role, |body| body), Values::default())
     }
 }

@@ -33,6 +33,7 @@
 //! - `operators`: operators, `a[i]` and conditions;
 //! - `effects`: `suspend`, `handle`, `resume` and continuations;
 //! - `traced`: their traced closures, which record each effect event for a trace;
+//! - `recorded`: frame records kept around calls and function bodies, for `backtrace`;
 //! - `failure`: runtime errors the compiled code raises, offered to `Fail` handlers.
 //!
 //! What an operator, an index or a store does to values is the runtime's
@@ -49,6 +50,7 @@ mod matching;
 mod nesting;
 mod operands;
 mod operators;
+mod recorded;
 mod traced;
 mod vars;
 
@@ -70,9 +72,17 @@ use crate::span::{SourceSpan, Span};
 /// a function of no arguments. With `generic`, every construct compiles to its general
 /// closure only, none of its specialised ones (the kinds are listed by `Special`). With
 /// `trace`, the effect constructs compile to traced closures, which record their events
-/// for the session's tracer ([`crate::trace`]; `traced.rs`).
-pub fn compile_unit(unit: &Unit, source: u32, generic: bool, trace: bool) -> Rc<Proto> {
-    let shared = Shared::new(unit, source, generic, trace);
+/// for the session's tracer ([`crate::trace`]; `traced.rs`). With `record`, each function
+/// keeps a record of its calls, which `backtrace` reads ([`crate::runtime::frames`];
+/// `recorded.rs`).
+pub fn compile_unit(
+    unit: &Unit,
+    source: u32,
+    generic: bool,
+    trace: bool,
+    record: bool,
+) -> Rc<Proto> {
+    let shared = Shared::new(unit, source, generic, trace, record);
     Compiler::new(&shared, false, Span::default()).function(&unit.main)
 }
 
@@ -128,6 +138,8 @@ struct Shared<'u> {
     generic: bool,
     /// Whether the effect constructs compile to traced closures (see `traced.rs`).
     trace: bool,
+    /// Whether functions keep frame records (see `recorded.rs`).
+    record: bool,
     /// The specialised closures made so far, by kind, for the tests.
     #[cfg(test)]
     made: std::cell::RefCell<Vec<Special>>,
@@ -135,12 +147,13 @@ struct Shared<'u> {
 
 impl<'u> Shared<'u> {
     /// What compiling `unit`, from source text `source`, shares.
-    fn new(unit: &'u Unit, source: u32, generic: bool, trace: bool) -> Shared<'u> {
+    fn new(unit: &'u Unit, source: u32, generic: bool, trace: bool, record: bool) -> Shared<'u> {
         Shared {
             vars: &unit.vars,
             source,
             generic,
             trace,
+            record,
             #[cfg(test)]
             made: Default::default(),
         }
@@ -226,6 +239,10 @@ struct Compiler<'u> {
     /// nesting of its expressions, counting in the code of the functions it contains that is
     /// dropped with it (see [`Compiler::function`]).
     code_depth: Cell<usize>,
+    /// With frame records: whether the expression being compiled is a part of a call or
+    /// `resume` of its function, whose site is noted before its parts are evaluated (see
+    /// `recorded.rs`).
+    in_call: Cell<bool>,
 }
 
 impl<'u> Compiler<'u> {
@@ -238,6 +255,7 @@ impl<'u> Compiler<'u> {
             nesting: Cell::new(0),
             near: Cell::new(near),
             code_depth: Cell::new(0),
+            in_call: Cell::new(false),
         }
     }
 
@@ -281,7 +299,19 @@ impl<'u> Compiler<'u> {
 
     /// Compiles an expression (see [`Compiler::nested`]).
     fn expr(&self, ir: &Ir) -> Code {
-        self.nested(ir, || self.node(ir))
+        self.nested(ir, || {
+            if !self.unit.record {
+                return self.node(ir);
+            }
+            // With frame records, a call or `resume` notes its site before its parts are
+            // evaluated, which then are in its arguments (see `recorded.rs`).
+            let nested = self.in_call.get();
+            let noting = matches!(ir, Ir::Call { .. } | Ir::Resume { .. });
+            self.in_call.set(nested || noting);
+            let code = self.node(ir);
+            self.in_call.set(nested);
+            self.recorded(ir, code, nested)
+        })
     }
 
     /// Compiles one node (see [`Compiler::expr`]).

@@ -105,7 +105,7 @@ fn made(source: &str, generic: bool) -> Vec<Special> {
     else {
         panic!("{source} does not resolve");
     };
-    let shared = Shared::new(&unit, 0, generic, false);
+    let shared = Shared::new(&unit, 0, generic, false, false);
     Compiler::new(&shared, false, Span::default()).function(&unit.main);
     shared.made.into_inner()
 }

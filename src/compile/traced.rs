@@ -19,6 +19,7 @@ use super::operands::Arg;
 use super::{CodeOf, Compiler, Outcome};
 use crate::ir::{FnIr, HandlerIr, Ir, ResumeTail};
 use crate::runtime::effects::{self, ClauseKind, OpSite};
+use crate::runtime::frames::Role;
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
 use crate::runtime::{Ctx, R};
@@ -74,7 +75,7 @@ impl Compiler<'_> {
             .iter()
             .map(|(op, f)| {
                 let general = !f.tail_resumptive;
-                let proto = self.function_with(f, |body| {
+                let proto = self.clause_with(f, Role::Clause, |body| {
                     Box::new(move |ctx, clo| {
                         record::clause_started(ctx, clo, general);
                         let result = body(ctx, clo);
@@ -93,7 +94,7 @@ impl Compiler<'_> {
             .collect();
         let ret_span = h.ret_span;
         let ret = h.ret.as_ref().map(|f| {
-            let proto = self.function_with(f, |body| {
+            let proto = self.clause_with(f, Role::Return, |body| {
                 Box::new(move |ctx, clo| {
                     record::return_clause(ctx, clo, source, ret_span);
                     body(ctx, clo)

@@ -97,6 +97,12 @@ impl Env {
         }
     }
 
+    /// Replaces the library by what `prelude`, the environment the prelude was resolved in
+    /// again, defined (the prelude compiled with frame records).
+    pub fn set_library(&mut self, prelude: &Env) {
+        self.library = Rc::new(prelude.globals.clone());
+    }
+
     /// Defines the global `name`.
     pub(super) fn define(&mut self, name: &str, global: Global) {
         let old = self.globals.insert(name.to_string(), global);

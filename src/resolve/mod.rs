@@ -86,6 +86,9 @@ struct Resolver<'e> {
     fns: Vec<FnCtx>,
     /// The warnings found so far (those about unused names are added at the end).
     warnings: Vec<Warning>,
+    /// Whether a name of the unit refers to the built-in `backtrace` (see
+    /// [`Resolved::names_backtrace`]).
+    names_backtrace: bool,
 }
 
 /// A unit ready to compile, and what looks wrong in it.
@@ -94,6 +97,10 @@ pub struct Resolved {
     pub unit: Unit,
     /// Its warnings, in the order of their places in the source.
     pub warnings: Vec<Warning>,
+    /// Whether a name of the unit refers to the built-in `backtrace` (not to a variable or
+    /// function of the program's called so): the unit reads frame records, and is compiled
+    /// to keep them.
+    pub names_backtrace: bool,
 }
 
 /// Resolves a program (or REPL entry). On success `env` holds the new global definitions;
@@ -118,6 +125,7 @@ fn resolve_unit(program: ast::Program, env: &mut Env) -> Res<Resolved> {
             ..FnCtx::default()
         }],
         warnings: Vec::new(),
+        names_backtrace: false,
     };
     let (stmts, value) = r.top_level(program.stmts)?;
     let has_value = value.is_some();
@@ -142,7 +150,11 @@ fn resolve_unit(program: ast::Program, env: &mut Env) -> Res<Resolved> {
         },
         has_value,
     };
-    Ok(Resolved { unit, warnings })
+    Ok(Resolved {
+        unit,
+        warnings,
+        names_backtrace: r.names_backtrace,
+    })
 }
 
 impl Resolver<'_> {

@@ -130,7 +130,8 @@ impl Resolver<'_> {
         self.fns[level].scopes.lookup(name)
     }
 
-    /// Where `name` lives, seen from the current function; records captures on the way.
+    /// Where `name` lives, seen from the current function; records captures on the way,
+    /// and whether the unit names the built-in `backtrace`.
     pub(super) fn lookup(&mut self, name: &str) -> Option<Place> {
         let cur = self.fns.len() - 1;
         for level in (0..=cur).rev() {
@@ -145,14 +146,16 @@ impl Resolver<'_> {
         match global.or_else(|| self.env.library.get(name)) {
             Some(Global::Value { cell, .. }) => Some(Place::Global(cell.clone())),
             Some(Global::Fn(cell)) => Some(Place::GlobalFn(cell.clone(), name.into())),
-            None => stdlib::lookup(name)
-                .or_else(|| {
+            None => {
+                let builtin = stdlib::lookup(name).or_else(|| {
                     self.env
                         .internal
                         .then(|| stdlib::lookup_internal(name))
                         .flatten()
-                })
-                .map(Place::Builtin),
+                })?;
+                self.names_backtrace |= builtin.name == stdlib::BACKTRACE;
+                Some(Place::Builtin(builtin))
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! Unit tests of the resolver's scopes.
+//! Unit tests of the resolver: scopes, compile errors, and whether a unit names `backtrace`.
 
 use super::scopes::Scopes;
 
@@ -273,4 +273,19 @@ fn the_prelude_has_no_warnings() {
     let resolved =
         super::resolve_program(program, &mut super::Env::for_prelude()).expect("resolves");
     assert_eq!(resolved.warnings, []);
+}
+
+#[test]
+fn a_unit_names_backtrace_only_if_a_name_resolves_to_the_builtin() {
+    let names = |src: &str| {
+        let program = crate::syntax::parse_program(src).expect("parses");
+        let resolved = super::resolve_program(program, &mut env_with_library());
+        resolved.expect("resolves").names_backtrace
+    };
+    assert!(names("fn f(k) { backtrace(k) }"));
+    assert!(names("fn f() { map([1], fn(_) => backtrace) }"));
+    assert!(!names("let s = \"backtrace\"; // backtrace(k)\nprintln(s)"));
+    assert!(!names("fn backtrace(k) { k } backtrace(1)"));
+    assert!(!names("fn f(backtrace) { backtrace }"));
+    assert!(!names("let backtrace = 1; println(backtrace)"));
 }

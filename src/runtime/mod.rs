@@ -25,6 +25,7 @@
 //! | `vm.rs`         | [`Vm`], the state the continuations of a session share               |
 //! | `ctrl.rs`       | [`R`] and [`Ctrl`]: unwinding, its reason in a per-thread slot       |
 //! | `error.rs`      | [`RuntimeError`] and its backtrace ([`TraceFrame`])                  |
+//! | `frames.rs`     | frame records of code compiled for `backtrace`                       |
 //! | `spares.rs`     | [`Spares`]: emptied vectors kept for reuse                           |
 //!
 //! The runtime depends on the native-stack layer ([`crate::stack`]) and on the leaf modules
@@ -38,6 +39,7 @@ pub mod dict;
 pub mod effects;
 mod error;
 pub mod extension;
+pub mod frames;
 pub mod function;
 pub mod memory;
 pub mod ops;

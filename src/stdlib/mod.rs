@@ -11,6 +11,7 @@
 //! library".
 
 mod args;
+mod backtrace;
 pub mod callbacks;
 mod dicts;
 mod format;
@@ -83,7 +84,12 @@ pub static FUNCTIONS: &[Builtin] = &[
     function("eprintln", 1, io::eprintln),
     function("flush", 0, io::flush),
     function("env", 1, io::env),
+    function(BACKTRACE, 1, backtrace::backtrace),
 ];
+
+/// The name of the built-in that reads a continuation's frames: a unit that names it is
+/// compiled with frame records (see [`crate::runtime::frames`]).
+pub const BACKTRACE: &str = "backtrace";
 
 /// Every function a program can call by name: the language's built-ins
 /// ([`crate::runtime::builtins::BUILTINS`]) and the library's.

@@ -12,6 +12,10 @@
 //! stacks are cancelled), the first resume of a `cont` and a shallow resume of a segment
 //! whose deep handler is on its outermost fiber (a fiber is made for each), and a built-in
 //! operation that a handler of the program's catches (a handler search was made).
+//!
+//! [`catcher`] also serves the frame records of code compiled for `backtrace`
+//! ([`crate::runtime::frames`]), which move a computation's frames into the continuation
+//! its handler captures.
 
 use std::cell::Cell;
 use std::rc::Rc;

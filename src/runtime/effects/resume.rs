@@ -16,7 +16,7 @@ use crate::runtime::effects::{
 };
 use crate::runtime::function::{Closure, invoke};
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, Ctx, R, Vm};
+use crate::runtime::{Ctrl, Ctx, R, Vm, frames};
 use crate::span::Span;
 use crate::stack::{Event, Fiber, FiberId};
 
@@ -149,7 +149,8 @@ fn resume_wrapped(ctx: &mut Ctx, inner: PendingResume, handler: Rc<HandlerValue>
 }
 
 /// The body of the fiber [`resume_wrapped`] makes: the plain resume, and the clauses the
-/// resumed computation suspends to.
+/// resumed computation suspends to. The frame records of code compiled for `backtrace`
+/// see it start and end ([`frames::wrapper_started`]).
 #[cold]
 #[inline(never)]
 #[expect(
@@ -157,8 +158,11 @@ fn resume_wrapped(ctx: &mut Ctx, inner: PendingResume, handler: Rc<HandlerValue>
     reason = "the box keeps Body, and every handle's fiber, as small as before"
 )]
 pub(super) fn run_wrapped(ctx: &mut Ctx, p: Box<PendingResume>) -> R {
+    let wrapper = frames::wrapper_started();
     let resumed = resume_start(ctx, *p);
-    resume_finish(ctx, resumed)
+    let result = resume_finish(ctx, resumed);
+    frames::wrapper_ended(wrapper);
+    result
 }
 
 /// The escape of a fast-path clause's value (or error) to the handler on fiber `target`,

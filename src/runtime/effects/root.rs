@@ -24,7 +24,7 @@ use crate::runtime::effects::suspend::{OpSite, find_handler, search, suspend};
 use crate::runtime::effects::{FAIL, HandlerEntry, OpId, PRINT, READ_LINE};
 use crate::runtime::function::Closure;
 use crate::runtime::value::Value;
-use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, Vm, print, stdio};
+use crate::runtime::{Ctrl, CtrlKind, Ctx, ErrorKind, R, Vm, frames, print, stdio};
 use crate::span::{SourceSpan, Span};
 
 /// Whether a handler of the program's, where the computation runs now, catches `op`.
@@ -115,13 +115,17 @@ pub fn perform_one(ctx: &mut Ctx, site: &OpSite, arg: Value) -> R {
 
 /// `suspend` at `site` with the `argc` arguments on top of the value stack, out of line
 /// (the `suspend` of the program's code is inlined where it is written); a traced
-/// session's observer sees it (see `observe.rs`).
+/// session's observer sees it (see `observe.rs`), and so do the frame records of code
+/// compiled for `backtrace` ([`frames::suspending`]).
 #[inline(never)]
 pub fn perform(ctx: &mut Ctx, site: &OpSite, argc: usize) -> R {
-    if let Some(observer) = observer() {
-        return (observer.perform)(ctx, site, argc);
-    }
-    suspend(ctx, site, argc)
+    let noted = frames::suspending(&ctx.vm, site.op(), site.at());
+    let result = match observer() {
+        Some(observer) => (observer.perform)(ctx, site, argc),
+        None => suspend(ctx, site, argc),
+    };
+    frames::resumed(noted);
+    result
 }
 
 /// The root handler's clause for the operation of `site`, with its `argc` arguments on top
