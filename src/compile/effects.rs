@@ -90,11 +90,8 @@ impl Compiler<'_> {
     ) -> CodeOf<T> {
         let mut args: Vec<Arg> = args.iter().map(|a| self.arg(a)).collect();
         let site = OpSite::new(op, args.len(), self.at(span));
-        if self.unit.record {
-            return self.recorded_suspend(site, args, finish);
-        }
-        if self.unit.trace {
-            return self.traced_suspend(site, args, finish);
+        if self.unit.record || self.unit.trace {
+            return self.observed_suspend(site, args, finish);
         }
         if args.len() == 1 && self.specialising(Special::Arguments) {
             let arg = args.pop().expect("one argument");

@@ -2,7 +2,9 @@
 //! function body keeps a frame of its call while it runs, each call, `handle` and `resume`
 //! notes where its function waits, and each `suspend` whose handler takes a continuation
 //! moves its computation's frames into that continuation until it is resumed
-//! ([`crate::runtime::frames`]). A unit compiled without records runs none of this code.
+//! ([`crate::runtime::frames`]). A unit compiled without records runs none of this code
+//! but the `suspend`, which serves traced units too (it records and traces as the unit
+//! says).
 //!
 //! [`compile_unit`]: super::compile_unit
 
@@ -59,21 +61,24 @@ impl Compiler<'_> {
         })
     }
 
-    /// A `suspend` at `site` of `args` compiled with records (and traced, if the unit is);
-    /// `finish` as for [`Compiler::suspend`]. Its function waits at the `suspend` once the
-    /// arguments are evaluated.
-    pub(super) fn recorded_suspend<T: Outcome>(
+    /// A `suspend` at `site` of `args` compiled with records, or traced, or both (as the
+    /// unit is); `finish` as for [`Compiler::suspend`]. With records, its function waits at
+    /// the `suspend` once the arguments are evaluated.
+    pub(super) fn observed_suspend<T: Outcome>(
         &self,
         site: OpSite,
         args: Vec<Arg>,
         finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
     ) -> CodeOf<T> {
-        let traced = self.unit.trace;
+        let (recorded, traced) = (self.unit.record, self.unit.trace);
         Box::new(move |ctx, clo| {
             for a in &args {
                 a.push(ctx, clo)?;
             }
-            let noted = frames::suspending(&ctx.vm, site.op(), site.at());
+            let noted = match recorded {
+                true => frames::suspending(&ctx.vm, site.op(), site.at()),
+                false => None,
+            };
             if traced {
                 record::suspending(ctx, &site, args.len());
             }

@@ -1,6 +1,7 @@
 //! Traced closures of the effect constructs. With tracing on ([`compile_unit`]'s `trace`),
-//! `handle`, `suspend`, `resume`, `cont`, `discontinue` and handler clauses compile to these
-//! instead of the closures of `effects.rs`: each records its event for the session's tracer
+//! `handle`, `suspend` (its closure is in `recorded.rs`, shared with frame records),
+//! `resume`, `cont`, `discontinue` and handler clauses compile to these instead of the
+//! closures of `effects.rs`: each records its event for the session's tracer
 //! ([`crate::trace::record`]) and calls the same runtime functions. Without tracing none of
 //! this code exists, and the program runs as if tracing had never been written.
 //!
@@ -14,11 +15,10 @@
 //!
 //! [`compile_unit`]: super::compile_unit
 
+use super::Compiler;
 use super::effects::{HandlerMaker, ResumeParts, clause_kind, handler_maker, in_clause_frame};
-use super::operands::Arg;
-use super::{CodeOf, Compiler, Outcome};
 use crate::ir::{FnIr, HandlerIr, Ir, ResumeTail};
-use crate::runtime::effects::{self, ClauseKind, OpSite};
+use crate::runtime::effects::{self, ClauseKind};
 use crate::runtime::frames::Role;
 use crate::runtime::function::{Closure, Code};
 use crate::runtime::value::Value;
@@ -103,24 +103,6 @@ impl Compiler<'_> {
             self.closure_maker_of(f, proto)
         });
         handler_maker(ops, ret, shallow)
-    }
-
-    /// A traced `suspend` at `site` of `args`; `finish` as for [`Compiler::suspend`].
-    pub(super) fn traced_suspend<T: Outcome>(
-        &self,
-        site: OpSite,
-        args: Vec<Arg>,
-        finish: impl Fn(&mut Ctx, Value) -> T + Copy + 'static,
-    ) -> CodeOf<T> {
-        Box::new(move |ctx, clo| {
-            for a in &args {
-                a.push(ctx, clo)?;
-            }
-            record::suspending(ctx, &site, args.len());
-            let result = effects::suspend(ctx, &site, args.len());
-            record::after();
-            Ok(finish(ctx, result?))
-        })
     }
 
     /// The traced tail `resume k(e)` of a tail-resumptive clause: like the untraced one, it
